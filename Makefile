@@ -1,0 +1,53 @@
+# The only entry points. `make demo` and `make test` each set everything up
+# from a fresh clone: a .venv with kerasguide and its dev extras, plus
+# Graphviz's `dot` through apt-get when running as root.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.kerasguide-installed
+PYTEST_WORKERS ?= 2
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONHASHSEED ?= 0
+export MPLBACKEND ?= Agg
+
+.PHONY: install demo test unit lint notebooks bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if ! command -v dot >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Graphviz (dot) with apt-get"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null) \
+	      || echo "warning: Graphviz could not be installed; diagrams will use the matplotlib engine"; \
+	  else \
+	    echo "note: Graphviz's dot is missing and this is not root; diagrams will use the matplotlib engine"; \
+	  fi; \
+	fi
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/python -m kerasguide demo --out build/demo
+
+unit: install
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests
+
+test: unit notebooks
+
+lint: install
+	$(BIN)/ruff check kerasguide tests
+	$(BIN)/ruff format --check kerasguide tests
+	$(BIN)/mypy --strict kerasguide
+
+notebooks: install
+	@echo "notebooks: none yet"
+
+bench: install
+	$(BIN)/python -m pytest tests/benchmarks -p no:xdist -s -q -o addopts="" -o python_files="bench_*.py"
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,78 @@
+"""kerasguide: declarative tf.keras models for course notebooks.
+
+Describe a model in a short spec (YAML, JSON or a dict), get a real Keras
+model with deterministic names; summarise it, explain its parameter counts,
+check a student's model against a reference, and draw it with or without
+Graphviz. Keras stays the source of truth for shapes and parameters.
+
+``import kerasguide`` does not import TensorFlow; that happens on first use.
+
+Example:
+    >>> import kerasguide as kg
+    >>> model = kg.mlp(inputs=10, hidden=[10, 20, 10], outputs=1,
+    ...                activation="relu", output_activation="sigmoid")
+    >>> model.count_params()
+    551
+"""
+
+from kerasguide._version import __version__
+from kerasguide.build import build, functional, mlp, sequential
+from kerasguide.checks import CheckResult, Finding, check_model, check_params, check_summary
+from kerasguide.codegen import to_code
+from kerasguide.convert import to_spec
+from kerasguide.errors import (
+    BuildError,
+    CheckFailed,
+    FileError,
+    GraphvizUnavailable,
+    KerasGuideError,
+    OptionError,
+    SpecError,
+    SpecSyntaxError,
+    SpecTypeError,
+    SummaryParseError,
+)
+from kerasguide.explain import Explanation, explain
+from kerasguide.history import LivePlot, plot_history
+from kerasguide.parse import parse_summary
+from kerasguide.plot import plot_model
+from kerasguide.specs import Spec, list_examples, load_example, load_spec, register_layer
+from kerasguide.summary import Summary, summarize
+
+__all__ = [
+    "BuildError",
+    "CheckFailed",
+    "CheckResult",
+    "Explanation",
+    "FileError",
+    "Finding",
+    "GraphvizUnavailable",
+    "KerasGuideError",
+    "LivePlot",
+    "OptionError",
+    "Spec",
+    "SpecError",
+    "SpecSyntaxError",
+    "SpecTypeError",
+    "Summary",
+    "SummaryParseError",
+    "__version__",
+    "build",
+    "check_model",
+    "check_params",
+    "check_summary",
+    "explain",
+    "functional",
+    "list_examples",
+    "load_example",
+    "load_spec",
+    "mlp",
+    "parse_summary",
+    "plot_history",
+    "plot_model",
+    "register_layer",
+    "sequential",
+    "summarize",
+    "to_code",
+    "to_spec",
+]

@@ -1,0 +1,38 @@
+"""Did-you-mean suggestions for misspelt names."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def closest(name: str, candidates: Iterable[str], *, n: int = 3) -> list[str]:
+    """The candidates closest to ``name``, best first (case-insensitive).
+
+    Example:
+        >>> closest("Dence", ["Dense", "Dropout", "Conv2D"])
+        ['Dense']
+    """
+    pool = sorted(set(candidates))
+    by_lower: dict[str, str] = {}
+    for candidate in pool:
+        by_lower.setdefault(candidate.lower(), candidate)
+    if name.lower() in by_lower:
+        return [by_lower[name.lower()]]
+    hits = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.6)
+    return [by_lower[hit] for hit in hits]
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A ``did you mean 'X'?`` hint, or None when nothing is close.
+
+    Example:
+        >>> did_you_mean("unit", ["units", "activation"])
+        "did you mean 'units'?"
+    """
+    hits = closest(name, candidates)
+    if not hits:
+        return None
+    if len(hits) == 1:
+        return f"did you mean {hits[0]!r}?"
+    return "did you mean " + ", ".join(repr(h) for h in hits[:-1]) + f" or {hits[-1]!r}?"

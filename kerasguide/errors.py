@@ -1,0 +1,152 @@
+"""The one error tree of kerasguide.
+
+Every mistake in a spec, a file or an argument raises a subclass of
+:class:`KerasGuideError`. Each subclass also inherits the matching built-in
+exception, so ``except ValueError`` keeps working::
+
+    KerasGuideError(Exception)
+    ├── SpecError(ValueError)            a spec's content is wrong
+    │   ├── SpecTypeError(TypeError)     a value has the wrong type
+    │   ├── SpecSyntaxError              YAML or JSON that cannot be read
+    │   └── BuildError                   Keras refused to build the model
+    ├── OptionError(ValueError)          a bad argument to a kerasguide function
+    ├── FileError(OSError)               a file that cannot be read or written
+    ├── SummaryParseError(ValueError)    summary text that cannot be parsed
+    ├── CheckFailed(AssertionError)      CheckResult.raise_for_failure()
+    └── GraphvizUnavailable(RuntimeError) engine="graphviz" without Graphviz
+
+A message says four things: *where* the mistake is (``layers[2].units``),
+what was *expected*, what was *received*, and a *hint* on how to fix it,
+with a did-you-mean for misspelt names.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BuildError",
+    "CheckFailed",
+    "FileError",
+    "GraphvizUnavailable",
+    "KerasGuideError",
+    "OptionError",
+    "SpecError",
+    "SpecSyntaxError",
+    "SpecTypeError",
+    "SummaryParseError",
+]
+
+
+class KerasGuideError(Exception):
+    """Base class of every error raised by kerasguide.
+
+    Args:
+        problem: One sentence that says what went wrong.
+        where: The place of the mistake, e.g. ``"layers[2].units"`` or a file name.
+        expected: What would have been accepted.
+        received: What was given instead.
+        hint: How to fix it, e.g. a did-you-mean.
+
+    Example:
+        >>> err = KerasGuideError("unknown layer type", where="layers[0].type",
+        ...                       expected="a class in keras.layers",
+        ...                       received="'Dence'", hint="did you mean 'Dense'?")
+        >>> print(err)
+        layers[0].type: unknown layer type
+          expected: a class in keras.layers
+          received: 'Dence'
+          hint: did you mean 'Dense'?
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        where: str | None = None,
+        expected: str | None = None,
+        received: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.problem = problem
+        self.where = where
+        self.expected = expected
+        self.received = received
+        self.hint = hint
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        head = f"{self.where}: {self.problem}" if self.where else self.problem
+        lines = [head]
+        for label, value in (
+            ("expected", self.expected),
+            ("received", self.received),
+            ("hint", self.hint),
+        ):
+            if value:
+                lines.append(f"  {label}: {value}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self._message()
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keep the keyword-only fields when pickled (pytest-xdist, multiprocessing).
+        return (_rebuild, (type(self), self.problem, self.to_dict()))
+
+    def to_dict(self) -> dict[str, str | None]:
+        """The parts of the message, for programs (e.g. ``kerasguide --json``)."""
+        return {
+            "error": type(self).__name__,
+            "where": self.where,
+            "problem": self.problem,
+            "expected": self.expected,
+            "received": self.received,
+            "hint": self.hint,
+        }
+
+
+def _rebuild(
+    cls: type[KerasGuideError], problem: str, parts: dict[str, str | None]
+) -> KerasGuideError:
+    return cls(
+        problem,
+        where=parts["where"],
+        expected=parts["expected"],
+        received=parts["received"],
+        hint=parts["hint"],
+    )
+
+
+class SpecError(KerasGuideError, ValueError):
+    """A spec describes something that cannot be built (unknown names, bad wiring)."""
+
+
+class SpecTypeError(SpecError, TypeError):
+    """A value in a spec has the wrong type (a string where a number belongs)."""
+
+
+class SpecSyntaxError(SpecError):
+    """A YAML or JSON document that cannot be parsed; names the file, line and column."""
+
+
+class BuildError(SpecError):
+    """Keras refused to build a layer; names the layer's spec path and the shapes involved."""
+
+
+class OptionError(KerasGuideError, ValueError):
+    """A bad argument to a kerasguide function (an unknown option value, a wrong type)."""
+
+
+class FileError(KerasGuideError, OSError):
+    """A file that cannot be found, read or written."""
+
+
+class SummaryParseError(KerasGuideError, ValueError):
+    """Summary text that cannot be parsed; names the line."""
+
+
+class CheckFailed(KerasGuideError, AssertionError):
+    """Raised by ``CheckResult.raise_for_failure()`` when a check has findings."""
+
+
+class GraphvizUnavailable(KerasGuideError, RuntimeError):
+    """``engine="graphviz"`` was asked for, but pydot or Graphviz's ``dot`` is missing."""

@@ -1,0 +1,54 @@
+"""Shared fixtures: one TensorFlow per worker, a clean Keras session per test."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import numpy as np
+import pytest
+
+import kerasguide._keras as _k
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--overwrite",
+        action="store_true",
+        default=False,
+        help="regenerate the golden files under tests/golden/ instead of comparing",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Two logical CPUs, so tf.distribute.MirroredStrategy can be tested on this
+    # machine. This must happen before TensorFlow initialises its devices.
+    tf = _k.tf()
+    cpus = tf.config.list_physical_devices("CPU")
+    try:
+        tf.config.set_logical_device_configuration(
+            cpus[0],
+            [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()],
+        )
+    except RuntimeError:  # already initialised in this process
+        pass
+
+
+@pytest.fixture(autouse=True)
+def _clean_keras_session() -> Iterator[None]:
+    keras = _k.keras()
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(1234)
+    random.seed(1234)
+    np.random.seed(1234)
+    yield
+
+
+@pytest.fixture
+def overwrite(request: pytest.FixtureRequest) -> bool:
+    """True when golden files should be regenerated (``pytest --overwrite``)."""
+    return bool(request.config.getoption("--overwrite"))

@@ -1,0 +1,144 @@
+"""The shared zoo of test models, each written by hand in plain Keras.
+
+These are the references: kerasguide's specs, summaries, checks and diagrams
+are compared against them. Every builder returns a fresh model with fixed
+layer names, so tests do not depend on Keras's global name counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import kerasguide._keras as _k
+
+
+def seed_sequential() -> Any:
+    """The seed's ``Sequential([Dense(2, input_dim=1), Dense(1)])``: 7 params."""
+    keras = _k.keras()
+    return keras.Sequential(
+        [keras.Input((1,), name="input"), keras.layers.Dense(2, name="dense_1"),
+         keras.layers.Dense(1, name="dense_2")],
+        name="seed_sequential",
+    )
+
+
+def seed_functional() -> Any:
+    """The seed's ``Input(shape=(2,))`` → ``Dense(2)``: 6 params."""
+    keras = _k.keras()
+    visible = keras.Input((2,), name="visible")
+    hidden = keras.layers.Dense(2, name="hidden")(visible)
+    return keras.Model(visible, hidden, name="seed_functional")
+
+
+def seed_mlp() -> Any:
+    """The seed's MLP 10→10→20→10→1: 551 params (110/220/210/11)."""
+    keras = _k.keras()
+    visible = keras.Input((10,), name="input")
+    x = keras.layers.Dense(10, activation="relu", name="hidden_1")(visible)
+    x = keras.layers.Dense(20, activation="relu", name="hidden_2")(x)
+    x = keras.layers.Dense(10, activation="relu", name="hidden_3")(x)
+    out = keras.layers.Dense(1, activation="sigmoid", name="output")(x)
+    return keras.Model(visible, out, name="mlp")
+
+
+def multi_input() -> Any:
+    """Two inputs, concatenated: an image vector and metadata."""
+    keras = _k.keras()
+    image = keras.Input((32,), name="image")
+    meta = keras.Input((4,), name="meta")
+    a = keras.layers.Dense(16, activation="relu", name="image_features")(image)
+    b = keras.layers.Dense(4, activation="relu", name="meta_features")(meta)
+    merged = keras.layers.Concatenate(name="merged")([a, b])
+    out = keras.layers.Dense(1, activation="sigmoid", name="score")(merged)
+    return keras.Model([image, meta], out, name="multi_input")
+
+
+def multi_output() -> Any:
+    """One input, two heads: a class and a value."""
+    keras = _k.keras()
+    inputs = keras.Input((8,), name="features")
+    trunk = keras.layers.Dense(16, activation="relu", name="trunk")(inputs)
+    label = keras.layers.Dense(3, activation="softmax", name="label")(trunk)
+    value = keras.layers.Dense(1, name="value")(trunk)
+    return keras.Model(inputs, [label, value], name="multi_output")
+
+
+def shared_layer() -> Any:
+    """One Dense layer applied to two inputs with the same weights (a siamese pair)."""
+    keras = _k.keras()
+    left = keras.Input((6,), name="left")
+    right = keras.Input((6,), name="right")
+    encoder = keras.layers.Dense(4, activation="tanh", name="encoder")
+    diff = keras.layers.Subtract(name="difference")([encoder(left), encoder(right)])
+    out = keras.layers.Dense(1, activation="sigmoid", name="same")(diff)
+    return keras.Model([left, right], out, name="siamese")
+
+
+def nested() -> Any:
+    """A functional model used as a layer inside another model."""
+    keras = _k.keras()
+    inner_in = keras.Input((5,), name="inner_input")
+    inner_out = keras.layers.Dense(3, activation="relu", name="inner_dense")(inner_in)
+    encoder = keras.Model(inner_in, inner_out, name="encoder")
+    outer_in = keras.Input((5,), name="outer_input")
+    x = encoder(outer_in)
+    out = keras.layers.Dense(2, name="head")(x)
+    return keras.Model(outer_in, out, name="nested")
+
+
+def cnn() -> Any:
+    """A small convolutional network for 8×8 grey images (scikit-learn's digits)."""
+    keras = _k.keras()
+    return keras.Sequential(
+        [
+            keras.Input((8, 8, 1), name="image"),
+            keras.layers.Conv2D(8, 3, activation="relu", name="conv2d_1"),
+            keras.layers.MaxPooling2D(2, name="max_pooling2d_1"),
+            keras.layers.Flatten(name="flatten_1"),
+            keras.layers.Dense(10, activation="softmax", name="dense_1"),
+        ],
+        name="cnn",
+    )
+
+
+def rnn() -> Any:
+    """An LSTM over sequences of 5 steps with 1 feature: 480 + 11 params."""
+    keras = _k.keras()
+    return keras.Sequential(
+        [
+            keras.Input((5, 1), name="sequence"),
+            keras.layers.LSTM(10, name="lstm_1"),
+            keras.layers.Dense(1, name="dense_1"),
+        ],
+        name="rnn",
+    )
+
+
+def batchnorm() -> Any:
+    """Dense with BatchNormalization and Dropout: has non-trainable parameters."""
+    keras = _k.keras()
+    return keras.Sequential(
+        [
+            keras.Input((4,), name="input"),
+            keras.layers.Dense(8, name="dense_1"),
+            keras.layers.BatchNormalization(name="batch_normalization_1"),
+            keras.layers.Dropout(0.5, name="dropout_1"),
+            keras.layers.Dense(1, name="dense_2"),
+        ],
+        name="batchnorm",
+    )
+
+
+ZOO: dict[str, Callable[[], Any]] = {
+    "seed_sequential": seed_sequential,
+    "seed_functional": seed_functional,
+    "seed_mlp": seed_mlp,
+    "multi_input": multi_input,
+    "multi_output": multi_output,
+    "shared_layer": shared_layer,
+    "nested": nested,
+    "cnn": cnn,
+    "rnn": rnn,
+    "batchnorm": batchnorm,
+}
