@@ -1,21 +1,279 @@
-"""Placeholder: being written."""
+"""Build real tf.keras models from specs.
+
+Everything is delegated to Keras: layers are Keras classes created with the
+spec's arguments and wired with the call notation, so Keras stays the source
+of truth for shapes and parameters. What we add is the spec path in every
+error, and names that do not depend on how many models a notebook built.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
+from kerasguide import _catalog as cat
+from kerasguide import _normalize, _wiring
+from kerasguide._keras import is_model, keras
+from kerasguide.errors import BuildError, OptionError, SpecError
+from kerasguide.specs import Spec, load_spec
 
-def build(spec: Any, *, strategy: Any = None) -> Any:
-    raise NotImplementedError
-
-
-def sequential(*args: Any, **kwargs: Any) -> Any:
-    raise NotImplementedError
-
-
-def functional(*args: Any, **kwargs: Any) -> Any:
-    raise NotImplementedError
+__all__ = ["as_model", "build", "functional", "mlp", "sequential"]
 
 
-def mlp(*args: Any, **kwargs: Any) -> Any:
-    raise NotImplementedError
+def build(spec: Spec | dict[str, Any] | str | os.PathLike[str], *, strategy: Any = None) -> Any:
+    """Build the Keras model that a spec describes.
+
+    Args:
+        spec: A :class:`Spec`, a dict, a path to a spec file, or YAML/JSON text.
+        strategy: A ``tf.distribute`` strategy; the model's variables are then
+            created inside its ``scope()``.
+
+    Returns:
+        A ``keras.Model`` (``keras.Sequential`` for a sequential spec).
+
+    Raises:
+        SpecError: The spec is not valid, or Keras refused a layer (``BuildError``,
+            naming the layer's spec path and the shapes involved).
+
+    Example:
+        >>> model = build({"input_shape": [1], "layers": [{"Dense": 2}, {"Dense": 1}]})
+        >>> model.count_params()
+        7
+    """
+    checked = load_spec(spec)
+    data = checked.to_dict()
+    if strategy is None:
+        return _build(data, "")
+    if not hasattr(strategy, "scope"):
+        raise OptionError(
+            "strategy must be a tf.distribute strategy",
+            where="build(strategy=...)",
+            expected="e.g. tf.distribute.MirroredStrategy()",
+            received=type(strategy).__name__,
+        )
+    with strategy.scope():
+        return _build(data, "")
+
+
+def as_model(obj: Any) -> Any:
+    """A Keras model for a model, a Spec, a dict spec or a spec file path (or text).
+
+    Raises:
+        OptionError: ``obj`` is none of those.
+
+    Example:
+        >>> as_model({"kind": "mlp", "inputs": 2, "hidden": [], "outputs": 1}).count_params()
+        3
+    """
+    if isinstance(obj, (Spec, dict, str, os.PathLike)):
+        return build(obj)
+    if is_model(obj):
+        return obj
+    raise OptionError(
+        "expected a Keras model or a spec",
+        where="model",
+        expected="a keras.Model, a kerasguide.Spec, a dict spec, or a path to a spec file",
+        received=f"{type(obj).__module__}.{type(obj).__name__}",
+    )
+
+
+def sequential(
+    layers: list[Any], *, input_shape: Any, name: str = "sequential", strategy: Any = None
+) -> Any:
+    """Build a Sequential model from a list of layer entries.
+
+    Example:
+        >>> sequential([{"Dense": 2}, {"Dense": 1}], input_shape=[1]).count_params()
+        7
+    """
+    spec = {"kind": "sequential", "name": name, "input_shape": input_shape, "layers": layers}
+    return build(spec, strategy=strategy)
+
+
+def functional(
+    *,
+    inputs: Any,
+    layers: list[Any],
+    outputs: Any = None,
+    name: str = "functional",
+    strategy: Any = None,
+) -> Any:
+    """Build a functional model from named inputs, layer entries and outputs.
+
+    Example:
+        >>> functional(inputs={"visible": [2]}, layers=[{"Dense": 2}]).count_params()
+        6
+    """
+    spec: dict[str, Any] = {"kind": "functional", "name": name, "inputs": inputs, "layers": layers}
+    if outputs is not None:
+        spec["outputs"] = outputs
+    return build(spec, strategy=strategy)
+
+
+def mlp(
+    inputs: int | list[int],
+    hidden: list[int],
+    outputs: int,
+    *,
+    activation: str = "relu",
+    output_activation: str | None = None,
+    dropout: float | list[float] = 0.0,
+    batch_norm: bool = False,
+    name: str = "mlp",
+) -> Any:
+    """Build a multilayer perceptron: Dense layers of the given widths.
+
+    Layers are named ``input``, ``hidden_1`` … ``hidden_n`` and ``output``
+    (with ``batch_norm_i`` and ``dropout_i`` after each hidden layer when asked).
+
+    Example:
+        >>> model = mlp(inputs=10, hidden=[10, 20, 10], outputs=1,
+        ...             activation="relu", output_activation="sigmoid")
+        >>> model.count_params()
+        551
+    """
+    spec: dict[str, Any] = {
+        "kind": "mlp", "name": name, "inputs": inputs, "hidden": hidden, "outputs": outputs,
+        "activation": activation, "output_activation": output_activation,
+        "dropout": dropout, "batch_norm": batch_norm,
+    }  # fmt: skip
+    return build(spec)
+
+
+# --- building ----------------------------------------------------------------------
+
+
+def _build(data: dict[str, Any], path: str) -> Any:
+    if data["kind"] == "mlp":
+        data = _normalize.expand_mlp(data)
+    if data["kind"] == "sequential":
+        return _build_sequential(data, path)
+    return _build_functional(data, path)
+
+
+def _at(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _make_layer(entry: dict[str, Any], where: str) -> Any:
+    if "model" in entry:
+        return _build(entry["model"], _at(where, "model"))
+    cls = cat.layer_classes()[entry["type"]]
+    kwargs = {}
+    for key, value in entry.items():
+        if key in ("type", "inputs"):
+            continue
+        kind = cat.object_kind(key)
+        kwargs[key] = cat.make_object(kind, value) if kind else value
+    try:
+        return cls(**kwargs)
+    except Exception as err:  # Keras validates its own arguments
+        raise _argument_error(entry, where, err) from err
+
+
+def _argument_error(entry: dict[str, Any], where: str, err: Exception) -> SpecError:
+    message = _first_line(err)
+    arg = next((k for k in entry if re.search(rf"\b{re.escape(k)}\b", message)), None)
+    at = f"{where}.{arg}" if arg and arg not in ("type", "name") else where
+    received = f"{arg}={entry[arg]!r}" if arg and arg not in ("type", "name") else repr(entry)
+    return SpecError(
+        f"Keras refused the arguments of {entry['type']} {entry['name']!r}",
+        where=at,
+        expected="arguments that keras.layers." + entry["type"] + " accepts",
+        received=received,
+        hint=f"Keras says: {message}",
+    )
+
+
+def _first_line(err: Exception) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    text = next((line for line in lines if not line.startswith("Exception encountered")), "")
+    return (text or type(err).__name__)[:300]
+
+
+def _build_sequential(data: dict[str, Any], path: str) -> Any:
+    k = keras()
+    layers_at = _at(path, "layers")
+    layers = [_make_layer(e, f"{layers_at}[{i}]") for i, e in enumerate(data["layers"])]
+    head = k.Input(
+        tuple(data["input_shape"]),
+        name=data.get("input_name", "input"),
+        dtype=data.get("input_dtype"),
+    )
+    try:
+        return k.Sequential([head, *layers], name=data["name"])
+    except Exception:
+        # Find the layer that failed, by applying them one by one.
+        tensor = head
+        for i, layer in enumerate(layers):
+            tensor = _apply(layer, tensor, data["layers"][i], f"{layers_at}[{i}]", [])
+        raise
+
+
+def _build_functional(data: dict[str, Any], path: str) -> Any:
+    k = keras()
+    entries = data["layers"]
+    tensors: dict[str, Any] = {}
+    inputs = []
+    for item in data["inputs"]:
+        tensor = k.Input(tuple(item["shape"]), name=item["name"], dtype=item.get("dtype"))
+        tensors[item["name"]] = tensor
+        inputs.append(tensor)
+    order = _wiring.check_graph(data["inputs"], entries, data["outputs"], path)
+    sources = _wiring.wired(entries, data["inputs"], path)
+    layers: dict[str, Any] = {}
+    layers_at = _at(path, "layers")
+    for i in order:
+        entry, where = entries[i], f"{layers_at}[{i}]"
+        name = _wiring.entry_name(entry)
+        if "reuse" in entry:
+            layer = layers[entry["reuse"]]
+        else:
+            layer = layers[name] = _make_layer(entry, where)
+        refs = _wiring.as_list(sources[i])
+        args = [_lookup(tensors, ref) for ref in refs]
+        arg = args if isinstance(sources[i], list) and len(args) > 1 else args[0]
+        tensors[name] = _apply(layer, arg, entry, where, refs)
+    outputs = _structure(data["outputs"], tensors)
+    return k.Model(inputs[0] if len(inputs) == 1 else inputs, outputs, name=data["name"])
+
+
+def _lookup(tensors: dict[str, Any], ref: str) -> Any:
+    name, index = _wiring.split_ref(ref)
+    value = tensors[name]
+    return value[index] if index is not None else value
+
+
+def _structure(outputs: Any, tensors: dict[str, Any]) -> Any:
+    if isinstance(outputs, dict):
+        return {key: _lookup(tensors, ref) for key, ref in outputs.items()}
+    if isinstance(outputs, list):
+        return [_lookup(tensors, ref) for ref in outputs]
+    return _lookup(tensors, outputs)
+
+
+def _apply(layer: Any, arg: Any, entry: dict[str, Any], where: str, refs: list[str]) -> Any:
+    try:
+        return layer(arg)
+    except Exception as err:
+        shapes = [tuple(t.shape) for t in (arg if isinstance(arg, list) else [arg])]
+        names = refs or ["the previous layer"]
+        received = ", ".join(
+            f"{_fmt_shape(s)} from {n!r}" for s, n in zip(shapes, names * len(shapes), strict=False)
+        )
+        label = entry.get("type") or entry.get("reuse") or "model"
+        raise BuildError(
+            f"Keras could not apply {label} {_wiring.entry_name(entry)!r} to its input",
+            where=where,
+            expected=f"input shapes that {label} accepts",
+            received="inputs of shape " + received,
+            hint=f"Keras says: {_first_line(err)}. Check the layers that feed it; a Flatten "
+            "or Reshape may be missing, or a merge may need matching shapes",
+        ) from err
+
+
+def _fmt_shape(shape: tuple[Any, ...]) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
+        ",)" if len(shape) == 1 else ")"
+    )

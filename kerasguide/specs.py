@@ -1,25 +1,355 @@
-"""Placeholder: being written."""
+"""Specs: short declarative descriptions of Keras models, in YAML, JSON or a dict.
+
+A sequential spec::
+
+    name: seed_sequential
+    input_shape: [1]
+    layers:
+      - Dense: 2
+      - Dense: 1
+
+A functional spec names its inputs, and a layer names what it reads with
+``inputs:`` (by default the previous layer's output)::
+
+    inputs: {image: [32], meta: [4]}
+    layers:
+      - {Dense: 16, name: image_features, inputs: image}
+      - {Dense: 4, name: meta_features, inputs: meta}
+      - {type: Concatenate, name: merged, inputs: [image_features, meta_features]}
+      - {Dense: 1, activation: sigmoid, name: score}
+    outputs: score
+
+The MLP shorthand::
+
+    kind: mlp
+    inputs: 10
+    hidden: [10, 20, 10]
+    outputs: 1
+    activation: relu
+    output_activation: sigmoid
+
+Specs are untrusted input: YAML is loaded safely, and nothing named in a
+spec is imported or executed.
+"""
 
 from __future__ import annotations
 
+import copy
+import html
+import json
+import os
+from importlib import resources
+from pathlib import Path
 from typing import Any
+
+import yaml
+
+from kerasguide import _normalize
+from kerasguide._catalog import register_layer
+from kerasguide._suggest import did_you_mean
+from kerasguide.errors import FileError, KerasGuideError, OptionError, SpecSyntaxError
+
+__all__ = ["Spec", "list_examples", "load_example", "load_spec", "register_layer"]
+
+_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 class Spec:
-    """Placeholder."""
+    """A checked model spec in its normal form.
+
+    Create one with :func:`load_spec`, or ``Spec(mapping)``. Two specs are equal
+    when their normal forms are.
+
+    Args:
+        data: The spec as a mapping (already parsed from YAML or JSON).
+        source: Where it came from (a file name), used in error messages.
+
+    Raises:
+        SpecError: The spec is not valid; the message names the path of the mistake.
+
+    Example:
+        >>> spec = Spec({"input_shape": [1], "layers": [{"Dense": 2}, {"Dense": 1}]})
+        >>> [layer["name"] for layer in spec.to_dict()["layers"]]
+        ['dense_1', 'dense_2']
+    """
+
+    def __init__(self, data: Any, *, source: str | None = None) -> None:
+        self.source = source
+        try:
+            self._data = _normalize.normalize(_plain(data, "spec"))
+        except KerasGuideError as err:
+            if source is not None:
+                _prefix(err, source)
+            raise
+
+    @property
+    def kind(self) -> str:
+        """``"sequential"``, ``"functional"`` or ``"mlp"``."""
+        return str(self._data["kind"])
+
+    @property
+    def name(self) -> str:
+        """The model's name."""
+        return str(self._data["name"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normal form as plain data (a deep copy)."""
+        return copy.deepcopy(self._data)
+
+    def to_yaml(self) -> str:
+        """The normal form as YAML, keys in reading order."""
+        return yaml.safe_dump(self._data, sort_keys=False, default_flow_style=None, width=88)
+
+    def to_json(self, *, indent: int = 2) -> str:
+        """The normal form as JSON."""
+        return json.dumps(self._data, indent=indent)
+
+    def expanded(self) -> Spec:
+        """The same model without shorthands: an MLP spec becomes its functional spec."""
+        if self.kind == "mlp":
+            return Spec(_normalize.expand_mlp(self._data), source=self.source)
+        return self
+
+    def build(self, *, strategy: Any = None) -> Any:
+        """Build the Keras model; see :func:`kerasguide.build`."""
+        from kerasguide.build import build
+
+        return build(self, strategy=strategy)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Spec):
+            return self._data == other._data
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self._data, sort_keys=True))
+
+    def __repr__(self) -> str:
+        count = len(self._data.get("layers", self._data.get("hidden", [])))
+        noun = "hidden layers" if self.kind == "mlp" else "layers"
+        return f"Spec(kind={self.kind!r}, name={self.name!r}, {noun}={count})"
+
+    def __str__(self) -> str:
+        return self.to_yaml()
+
+    def _repr_html_(self) -> str:
+        title = html.escape(repr(self))
+        return f"<details open><summary><code>{title}</code></summary><pre>{html.escape(self.to_yaml())}</pre></details>"
 
 
-def load_spec(source: Any) -> Spec:
-    raise NotImplementedError
+def _prefix(err: KerasGuideError, source: str) -> None:
+    err.where = f"{source}: {err.where}" if err.where else source
+    err.args = (str(err),)
 
 
-def register_layer(cls: Any = None, *, name: str | None = None) -> Any:
-    raise NotImplementedError
+def _plain(value: Any, where: str) -> Any:
+    """Check that a spec holds only plain data; tuples become lists."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise _not_plain(key, f"{where} key")
+        return {k: _plain(v, f"{where}.{k}" if where != "spec" else k) for k, v in value.items()}
+    raise _not_plain(value, where)
 
 
-def load_example(name: str) -> Spec:
-    raise NotImplementedError
+def _not_plain(value: Any, where: str) -> KerasGuideError:
+    from kerasguide.errors import SpecTypeError
+
+    return SpecTypeError(
+        "a spec may hold only plain data",
+        where=where,
+        expected="strings, numbers, true/false, null, lists and mappings with string keys",
+        received=f"{value!r} ({type(value).__name__})",
+        hint="write the value as text or a number",
+    )
+
+
+def load_spec(source: Spec | dict[str, Any] | str | os.PathLike[str]) -> Spec:
+    """Load and check a spec from a file, YAML or JSON text, or a mapping.
+
+    Args:
+        source: A :class:`Spec` (returned as is), a dict, a path to a ``.yaml``,
+            ``.yml`` or ``.json`` file, or the text of a YAML/JSON document.
+
+    Returns:
+        The checked :class:`Spec`.
+
+    Raises:
+        FileError: The file does not exist or cannot be read.
+        SpecSyntaxError: The YAML or JSON is malformed (file, line and column).
+        SpecError: The spec is not valid (the path of the mistake).
+
+    Example:
+        >>> load_spec("input_shape: [1]\\nlayers: [{Dense: 2}, {Dense: 1}]").kind
+        'sequential'
+    """
+    if isinstance(source, Spec):
+        return source
+    if isinstance(source, dict):
+        return Spec(source)
+    if isinstance(source, os.PathLike) or _looks_like_path(source):
+        path = Path(source)
+        return Spec(_parse(_read(path), path.name, json_=path.suffix == ".json"), source=path.name)
+    if isinstance(source, str):
+        return Spec(_parse(source, "<text>", json_=source.lstrip().startswith("{")))
+    raise OptionError(
+        "load_spec cannot read this kind of object",
+        where="load_spec(source)",
+        expected="a Spec, a dict, a path to a .yaml/.json file, or YAML/JSON text",
+        received=f"{type(source).__name__}",
+    )
+
+
+def _looks_like_path(source: object) -> bool:
+    return (
+        isinstance(source, str)
+        and "\n" not in source
+        and (source.endswith(_SUFFIXES) or os.path.exists(source))
+    )
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileError(
+            "no such spec file",
+            where=str(path),
+            expected="an existing .yaml, .yml or .json file",
+            received=str(path.resolve()),
+            hint=_file_hint(path),
+        ) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise FileError(
+            "the spec file cannot be read", where=str(path),
+            expected="a readable UTF-8 text file", received=str(err),
+        ) from None  # fmt: skip
+
+
+def _file_hint(path: Path) -> str:
+    folder = path.parent if str(path.parent) else Path(".")
+    siblings = [p.name for p in folder.glob("*") if p.suffix in _SUFFIXES] if folder.is_dir() else []
+    return did_you_mean(path.name, siblings) or "check the path, relative to the current folder"
+
+
+class _SafeUniqueLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that also rejects a key given twice in one mapping."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        if key in seen:
+            mark = key_node.start_mark
+            raise SpecSyntaxError(
+                f"the key {key!r} appears twice in one mapping",
+                where=f"line {mark.line + 1}, column {mark.column + 1}",
+                expected="each key once",
+                received=f"a second {key!r}",
+                hint="remove or rename one of them",
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_SafeUniqueLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
+
+
+def _parse(text: str, name: str, *, json_: bool) -> Any:
+    try:
+        data = json.loads(text) if json_ else yaml.load(text, Loader=_SafeUniqueLoader)
+    except json.JSONDecodeError as err:
+        raise SpecSyntaxError(
+            "the JSON cannot be parsed",
+            where=f"{name}, line {err.lineno}, column {err.colno}",
+            expected="valid JSON",
+            received=err.msg,
+        ) from None
+    except SpecSyntaxError as err:
+        _prefix(err, name)
+        raise
+    except yaml.YAMLError as err:
+        raise _yaml_error(err, name) from None
+    if data is None:
+        raise SpecSyntaxError(
+            "the document is empty",
+            where=name,
+            expected="a spec: a mapping with `layers:` (or `hidden:` for an MLP)",
+            received="nothing",
+            hint="see kerasguide.list_examples() for complete specs",
+        )
+    return data
+
+
+def _yaml_error(err: yaml.YAMLError, name: str) -> SpecSyntaxError:
+    mark = getattr(err, "problem_mark", None)
+    where = f"{name}, line {mark.line + 1}, column {mark.column + 1}" if mark else name
+    problem = getattr(err, "problem", None) or str(err)
+    if "could not determine a constructor" in str(err):
+        return SpecSyntaxError(
+            "YAML tags that build Python objects are not allowed in a spec",
+            where=where,
+            expected="plain YAML: strings, numbers, lists and mappings",
+            received=problem.strip(),
+            hint="remove the !tag",
+        )
+    return SpecSyntaxError(
+        "the YAML cannot be parsed",
+        where=where,
+        expected="valid YAML",
+        received=problem.strip(),
+        hint="check the indentation and the `key: value` punctuation around that line",
+    )
 
 
 def list_examples() -> list[str]:
-    raise NotImplementedError
+    """The names of the example specs shipped with kerasguide.
+
+    Example:
+        >>> "mlp" in list_examples()
+        True
+    """
+    folder = resources.files("kerasguide") / "examples"
+    return sorted(p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def example_path(name: str) -> Path:
+    """The file of an example spec; raises OptionError with a did-you-mean."""
+    names = list_examples()
+    if name not in names:
+        raise OptionError(
+            f"there is no example named {name!r}",
+            where="load_example(name)",
+            expected="one of " + ", ".join(names),
+            received=repr(name),
+            hint=did_you_mean(name, names),
+        )
+    return Path(str(resources.files("kerasguide") / "examples" / f"{name}.yaml"))
+
+
+def load_example(name: str) -> Spec:
+    """Load one of the example specs shipped with kerasguide.
+
+    Args:
+        name: One of :func:`list_examples`, e.g. ``"mlp"``.
+
+    Returns:
+        The checked :class:`Spec`.
+
+    Raises:
+        OptionError: There is no such example (with a did-you-mean).
+
+    Example:
+        >>> load_example("mlp").kind
+        'mlp'
+    """
+    return load_spec(example_path(name))
