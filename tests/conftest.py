@@ -17,7 +17,7 @@ import kerasguide._keras as _k
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--overwrite",
+        "--update-golden",
         action="store_true",
         default=False,
         help="regenerate the golden files under tests/golden/ instead of comparing",
@@ -50,5 +50,5 @@ def _clean_keras_session() -> Iterator[None]:
 
 @pytest.fixture
 def overwrite(request: pytest.FixtureRequest) -> bool:
-    """True when golden files should be regenerated (``pytest --overwrite``)."""
-    return bool(request.config.getoption("--overwrite"))
+    """True when golden files should be regenerated (``pytest --update-golden``; nbmake owns --overwrite)."""
+    return bool(request.config.getoption("--update-golden"))
