@@ -15,6 +15,7 @@ that do not exist, duplicates, cycles, and unused inputs or layers.
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any
 
@@ -68,7 +69,7 @@ def _kind(data: dict[str, Any], path: str) -> str:
             return "mlp"
         if "inputs" in data or "outputs" in data:
             return "functional"
-        if "layers" in data:
+        if "layers" in data or "input_shape" in data:
             return "sequential"
         raise SpecError(
             "cannot tell what kind of model this spec describes",
@@ -169,7 +170,7 @@ def _sequential_input(data: dict[str, Any], entries: list[dict[str, Any]], path:
         found.append((_at(path, "input_shape"), shape_of(data["input_shape"], "input_shape")))
     for i, entry in enumerate(entries):
         for key in ("input_shape", "input_dim"):
-            if key in entry:
+            if key in entry and not _own_argument(entry, key):
                 where = _at(_at(_at(path, "layers"), i), key)
                 if i > 0:
                     raise SpecError(
@@ -198,6 +199,14 @@ def _sequential_input(data: dict[str, Any], entries: list[dict[str, Any]], path:
             "to input_dim)",
         )
     return found[0][1]
+
+
+def _own_argument(entry: dict[str, Any], key: str) -> bool:
+    """True when the layer itself takes ``key`` (Embedding's input_dim is a vocabulary size)."""
+    if "type" not in entry:
+        return False
+    cls = cat.layer_classes()[entry["type"]]
+    return key in inspect.signature(cls.__init__).parameters
 
 
 def _dtype(value: object, where: str) -> str:
@@ -343,7 +352,12 @@ def _public(accepted: dict[str, Any]) -> list[str]:
     return [k for k in accepted if k not in ("input_shape", "input_dim", "batch_size")]
 
 
+_COUNTS = {"units", "filters", "output_dim", "num_heads", "key_dim"}
+
+
 def _argument(type_: str, key: str, param: Any, value: Any, where: str) -> Any:
+    if key in _COUNTS:
+        return _positive_int(value, where, f"{type_}'s {key!r}")
     kind = cat.object_kind(key)
     if kind is not None and (param.default is None or isinstance(param.default, str)):
         return cat.check_object(kind, value, where)
@@ -442,7 +456,7 @@ def _functional(data: dict[str, Any], path: str) -> dict[str, Any]:
                for i, raw in enumerate(_layer_list(data, path))]  # fmt: skip
     for i, entry in enumerate(entries):
         for key in ("input_shape", "input_dim"):
-            if key in entry:
+            if key in entry and not _own_argument(entry, key):
                 raise SpecError(
                     f"`{key}` belongs in the model's `inputs:` in a functional spec",
                     where=_at(_at(_at(path, "layers"), i), key),

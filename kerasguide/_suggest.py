@@ -19,7 +19,9 @@ def closest(name: str, candidates: Iterable[str], *, n: int = 3) -> list[str]:
         by_lower.setdefault(candidate.lower(), candidate)
     if name.lower() in by_lower:
         return [by_lower[name.lower()]]
-    hits = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.6)
+    # Short names ('l3' for 'l2') differ by a larger share of their letters.
+    cutoff = 0.5 if len(name) <= 3 else 0.6
+    hits = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=cutoff)
     return [by_lower[hit] for hit in hits]
 
 

@@ -1,0 +1,35 @@
+"""`import kerasguide` stays free of TensorFlow; it is imported on first use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def _modules_after(code: str) -> set[str]:
+    script = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    return set(out.split())
+
+
+def test_import_does_not_load_tensorflow_or_keras() -> None:
+    loaded = _modules_after("import kerasguide")
+    assert "tensorflow" not in loaded
+    assert "keras" not in loaded
+    assert "matplotlib.pyplot" not in loaded
+
+
+def test_loading_a_spec_file_does_not_need_a_model_built() -> None:
+    loaded = _modules_after(
+        "import kerasguide as kg\nassert 'mlp' in kg.list_examples()\nkg.__version__"
+    )
+    assert "tensorflow" not in loaded
+
+
+def test_first_build_imports_tensorflow() -> None:
+    loaded = _modules_after(
+        "import kerasguide as kg\nkg.build(kg.load_example('seed_sequential'))"
+    )
+    assert "tensorflow" in loaded
