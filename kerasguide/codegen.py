@@ -1,9 +1,372 @@
-"""Specs as plain Keras code (issue 5). Placeholder until implemented."""
+"""Specs as plain Keras code: the same model, written the way a student writes it.
+
+``to_code(spec)`` walks the spectrum from a declarative spec to the Keras code
+it stands for: ``keras.Input`` first, one layer per line with its arguments,
+wiring with the call notation, shared layers assigned to a variable once and
+called twice, nested models built by their own function, and
+``model = keras.Model(inputs=..., outputs=..., name=...)`` at the end. The
+output is formatted as ``ruff format`` (line length 88) formats it.
+"""
 
 from __future__ import annotations
 
+import builtins
+import json
+import keyword
+import math
+import os
+import re
 from typing import Any
 
+from kerasguide import _catalog as cat
+from kerasguide import _normalize, _wiring
+from kerasguide._suggest import did_you_mean
+from kerasguide.errors import OptionError
+from kerasguide.specs import Spec, load_spec
 
-def to_code(spec: Any, **options: Any) -> str:
-    raise NotImplementedError
+__all__ = ["STYLES", "to_code"]
+
+STYLES = ("functional", "sequential")
+WIDTH = 88
+_TAB = "    "
+# Arguments that are shapes or sizes: written as tuples, as Keras code usually does.
+_TUPLES = {"kernel_size", "strides", "pool_size", "dilation_rate", "size", "target_shape",
+           "dims", "padding", "cropping", "noise_shape", "shape"}  # fmt: skip
+_RESERVED = {"keras", "layers", "model"}
+_OBJECT_MODULES = {"initializer": "initializers", "regularizer": "regularizers",
+                   "constraint": "constraints", "activation": "activations"}  # fmt: skip
+
+
+def to_code(
+    spec: Spec | dict[str, Any] | str | os.PathLike[str], *, style: str = "functional"
+) -> str:
+    """Python source that builds the spec's model with plain Keras.
+
+    Executing the code defines ``model``, with the same layers (types and
+    names), output shapes and parameter counts as ``build(spec)``. An MLP spec
+    is written as its functional spec.
+
+    Args:
+        spec: A :class:`Spec`, a dict, a path to a spec file, or YAML/JSON text.
+        style: ``"functional"`` (any model: ``keras.Input`` and the call
+            notation) or ``"sequential"`` (a ``keras.Sequential`` list, for
+            a plain chain of layers only).
+
+    Returns:
+        The source code, ending with a newline.
+
+    Raises:
+        OptionError: ``style`` is unknown, or ``"sequential"`` was asked for a
+            model that is not a plain chain (the message names the entry).
+        SpecError: The spec is not valid.
+
+    Example:
+        >>> print(to_code({"input_shape": [1], "layers": [{"Dense": 2}]}))  # doctest: +SKIP
+        # The model "sequential" in plain Keras, written by kerasguide.to_code.
+        import keras
+        from keras import layers
+        <BLANKLINE>
+        input_ = keras.Input(shape=(1,), name="input")
+        dense_1 = layers.Dense(2, name="dense_1")(input_)
+        model = keras.Model(inputs=input_, outputs=dense_1, name="sequential")
+    """
+    if style not in STYLES:
+        raise OptionError(
+            "unknown code style",
+            where="to_code(style=...)",
+            expected=" or ".join(map(repr, STYLES)),
+            received=repr(style),
+            hint=did_you_mean(str(style), STYLES),
+        )
+    data = load_spec(spec).expanded().to_dict()
+    if style == "sequential":
+        check_chain(data)
+    return _Module().render(data, sequential=style == "sequential")
+
+
+# --- names -------------------------------------------------------------------------
+
+
+def identifier(name: str) -> str:
+    """A valid Python variable name for a layer or input name (``encoder@2`` → ``encoder_2``).
+
+    Example:
+        >>> identifier("lambda"), identifier("input"), identifier("block-1.conv")
+        ('lambda_', 'input_', 'block_1_conv')
+    """
+    text = re.sub(r"\W", "_", name, flags=re.ASCII) or "_"
+    if text[0].isdigit():
+        text = "_" + text
+    if keyword.iskeyword(text) or text in _RESERVED or hasattr(builtins, text):
+        text += "_"
+    return text
+
+
+class _Names:
+    """Variable names in one scope, each given out once."""
+
+    def __init__(self, taken: set[str] | None = None) -> None:
+        self.taken = set(taken or ())
+
+    def take(self, base: str) -> str:
+        name, k = base, 1
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        return name
+
+
+# --- the sequential check ----------------------------------------------------------
+
+
+def check_chain(data: dict[str, Any]) -> None:
+    """Raise an OptionError naming the entry that keeps a spec from being a plain chain."""
+    if data["kind"] != "functional":
+        return
+    if len(data["inputs"]) > 1:
+        names = ", ".join(item["name"] for item in data["inputs"])
+        raise _not_chain("inputs", f"{len(data['inputs'])} inputs: {names}")
+    for i, entry in enumerate(data["layers"]):
+        name = _wiring.entry_name(entry)
+        if "reuse" in entry:
+            raise _not_chain(f"layers[{i}]", f"{name!r} calls the layer {entry['reuse']!r} again")
+        if "inputs" in entry:
+            previous = _wiring.entry_name(data["layers"][i - 1]) if i else data["inputs"][0]["name"]
+            raise _not_chain(
+                f"layers[{i}].inputs",
+                f"{name!r} takes {entry['inputs']!r}, not the previous output {previous!r}",
+            )
+    last = _wiring.entry_name(data["layers"][-1])
+    if data["outputs"] != last:
+        raise _not_chain("outputs", f"outputs {data['outputs']!r}, not the last layer {last!r}")
+
+
+def _not_chain(where: str, received: str) -> OptionError:
+    return OptionError(
+        "style='sequential' needs a plain chain of layers",
+        where=where,
+        expected="one input, one output, and each layer taking the previous layer's output, "
+        "with no layer called twice",
+        received=received,
+        hint="use style='functional' (the default), which writes any graph of layers",
+    )
+
+
+# --- values ------------------------------------------------------------------------
+
+
+def literal(value: Any, key: str = "") -> str:
+    """Python source for a spec value: objects become constructor calls.
+
+    Example:
+        >>> literal({"type": "L2", "l2": 0.01}, "kernel_regularizer")
+        'keras.regularizers.L2(l2=0.01)'
+    """
+    kind = cat.object_kind(key)
+    if kind is not None and isinstance(value, dict) and "type" in value:
+        args = ", ".join(f"{k}={literal(v, k)}" for k, v in value.items() if k != "type")
+        return f"keras.{_OBJECT_MODULES[kind]}.{value['type']}({args})"
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return f'float("{value}")'
+    if isinstance(value, (list, tuple)):
+        items = [literal(v, key if key in _TUPLES else "") for v in value]
+        if key in _TUPLES:
+            return f"({items[0]},)" if len(items) == 1 else "(" + ", ".join(items) + ")"
+        return _joined(items, "[]")
+    if isinstance(value, dict):
+        return _joined([f"{_string(str(k))}: {literal(v, k)}" for k, v in value.items()], "{}")
+    return repr(value)
+
+
+def _joined(items: list[str], brackets: str) -> str:
+    return brackets[0] + ", ".join(items) + brackets[1]
+
+
+def _string(text: str) -> str:
+    if '"' in text and "'" not in text:
+        return repr(text)
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _shape(shape: list[int | None]) -> str:
+    return literal(shape, "shape")
+
+
+# --- layout ------------------------------------------------------------------------
+
+
+def call_lines(indent: str, first: str, args: list[str], last: str) -> list[str]:
+    """``first + args + last`` on one line, or wrapped as ``ruff format`` wraps a call."""
+    joined = ", ".join(args)
+    one = f"{indent}{first}{joined}{last}"
+    if len(one) <= WIDTH or not args:
+        return [one]
+    inner = indent + _TAB
+    if len(inner + joined) <= WIDTH:
+        return [indent + first, inner + joined, indent + last]
+    return [indent + first, *(f"{inner}{arg}," for arg in args), indent + last]
+
+
+def _applied(indent: str, target: str, head: str, args: list[str], source: str) -> list[str]:
+    """``target = head(args)(source)``, wrapped at the call's inputs or its arguments."""
+    whole = f"{indent}{target} = {head}({', '.join(args)})({source})"
+    if len(whole) <= WIDTH:
+        return [whole]
+    opening = f"{indent}{target} = {head}({', '.join(args)})("
+    if len(opening) <= WIDTH:
+        items = source[1:-1].split(", ") if source.startswith("[") else []
+        if len(indent + _TAB + source) <= WIDTH or not items:
+            return [opening, indent + _TAB + source, indent + ")"]
+        return [opening, *call_lines(indent + _TAB, "[", items, "]"), indent + ")"]
+    return call_lines(indent, f"{target} = {head}(", args, f")({source})")
+
+
+# --- the module --------------------------------------------------------------------
+
+
+class _Module:
+    """Collects the functions of nested models, the imports, and the main code."""
+
+    def __init__(self) -> None:
+        self.functions: list[list[str]] = []
+        self.names = _Names(_RESERVED)
+        self.imports: dict[str, str] = {}
+        self.uses_layers = False
+
+    def render(self, data: dict[str, Any], *, sequential: bool) -> str:
+        body = self.model_lines(data, "", "model = ", self.names, sequential=sequential)
+        head = [f'# The model "{data["name"]}" in plain Keras, written by kerasguide.to_code.']
+        head += ["import keras", *(["from keras import layers"] if self.uses_layers else [])]
+        head += [f"from {module} import {name}" for name, module in sorted(self.imports.items())]
+        gap = "\n\n\n" if self.functions else "\n\n"  # two blank lines around a def
+        return gap.join("\n".join(part) for part in [head, *self.functions, body]) + "\n"
+
+    def model_lines(
+        self, data: dict[str, Any], indent: str, target: str, names: _Names, *, sequential: bool
+    ) -> list[str]:
+        if data["kind"] == "mlp":
+            data = _normalize.expand_mlp(data)
+        if data["kind"] == "sequential":
+            data = _as_functional(data)
+        if sequential:
+            return self.sequential_lines(data, indent, target)
+        return _Graph(self, data, indent, names).lines(target)
+
+    def sequential_lines(self, data: dict[str, Any], indent: str, target: str) -> list[str]:
+        inner = indent + _TAB * 2
+        lines = [f"{indent}{target}keras.Sequential(", f"{indent}{_TAB}["]
+        lines += call_lines(inner, "keras.Input(", _input_args(data["inputs"][0]), "),")
+        for entry in data["layers"]:
+            head, args = self.constructor(entry)
+            lines += call_lines(inner, f"{head}(", args, "),")
+        lines += [f"{indent}{_TAB}],", f"{indent}{_TAB}name={_string(data['name'])},"]
+        return [*lines, f"{indent})"]
+
+    def constructor(self, entry: dict[str, Any]) -> tuple[str, list[str]]:
+        """(the callable, its arguments) that create one layer entry."""
+        if "model" in entry:
+            return self.function(entry["model"]), []
+        cls = cat.layer_classes()[entry["type"]]
+        head = self.class_name(entry["type"], cls)
+        first = cat.first_parameter(cls)
+        args = [literal(entry[first], first)] if first in cat.parameters(cls)[1] else []
+        skip = {"type", "name", "inputs", first if args else ""}
+        args += [f"{k}={literal(v, k)}" for k, v in entry.items() if k not in skip]
+        return head, [*args, f"name={_string(entry['name'])}"]
+
+    def class_name(self, type_: str, cls: type) -> str:
+        from kerasguide._keras import keras
+
+        if getattr(keras().layers, type_, None) is cls:
+            self.uses_layers = True
+            return f"layers.{type_}"
+        if cls.__module__ != "__main__" and "<locals>" not in cls.__qualname__:
+            self.imports[cls.__qualname__.split(".")[0]] = cls.__module__
+        return cls.__qualname__
+
+    def function(self, data: dict[str, Any]) -> str:
+        """Write the function that builds a nested model; return its name."""
+        name = self.names.take("build_" + identifier(data["name"]).rstrip("_"))
+        local = _Names(self.names.taken)
+        sequential = data["kind"] == "sequential"
+        body = self.model_lines(data, _TAB, "return ", local, sequential=sequential)
+        doc = f'{_TAB}"""The model "{data["name"]}", used as a layer."""'
+        self.functions.append([f"def {name}():", doc, *body])
+        return name
+
+
+def _as_functional(data: dict[str, Any]) -> dict[str, Any]:
+    """A sequential spec's data in the functional layout (one input, a chain)."""
+    item: dict[str, Any] = {"name": data.get("input_name", "input"), "shape": data["input_shape"]}
+    if data.get("input_dtype"):
+        item["dtype"] = data["input_dtype"]
+    outputs = _wiring.entry_name(data["layers"][-1])
+    return {"kind": "functional", "name": data["name"], "inputs": [item],
+            "layers": data["layers"], "outputs": outputs}  # fmt: skip
+
+
+def _input_args(item: dict[str, Any]) -> list[str]:
+    args = [f"shape={_shape(item['shape'])}"]
+    if item.get("dtype"):
+        args.append(f"dtype={_string(item['dtype'])}")
+    return [*args, f"name={_string(item['name'])}"]
+
+
+class _Graph:
+    """The functional code of one model: inputs, layer calls in build order, keras.Model."""
+
+    def __init__(self, module: _Module, data: dict[str, Any], indent: str, names: _Names) -> None:
+        self.module, self.data, self.indent, self.names = module, data, indent, names
+        self.tensors: dict[str, str] = {}  # spec name → variable holding its output
+        self.objects: dict[str, str] = {}  # layer name → variable holding the layer
+        self.reused = {e["reuse"] for e in data["layers"] if "reuse" in e}
+
+    def lines(self, target: str) -> list[str]:
+        data, out = self.data, []
+        for item in data["inputs"]:
+            var = self.tensors[item["name"]] = self.names.take(identifier(item["name"]))
+            out += call_lines(self.indent, f"{var} = keras.Input(", _input_args(item), ")")
+        order = _wiring.check_graph(data["inputs"], data["layers"], data["outputs"], "")
+        sources = _wiring.wired(data["layers"], data["inputs"])
+        for i in order:
+            out += self.entry_lines(data["layers"][i], self.source(sources[i]))
+        args = [f"inputs={self.inputs()}", f"outputs={self.outputs(data['outputs'])}"]
+        args.append(f"name={_string(data['name'])}")
+        return out + call_lines(self.indent, f"{target}keras.Model(", args, ")")
+
+    def entry_lines(self, entry: dict[str, Any], source: str) -> list[str]:
+        name = _wiring.entry_name(entry)
+        if "reuse" in entry:
+            var = self.tensors[name] = self.names.take(identifier(name))
+            return [f"{self.indent}{var} = {self.objects[entry['reuse']]}({source})"]
+        head, args = self.module.constructor(entry)
+        if "model" not in entry and name not in self.reused:
+            var = self.tensors[name] = self.names.take(identifier(name))
+            return _applied(self.indent, var, head, args, source)
+        obj = self.objects[name] = self.names.take(identifier(name))
+        lines = call_lines(self.indent, f"{obj} = {head}(", args, ")")
+        suffix = "_1" if name in self.reused else "_out"
+        var = self.tensors[name] = self.names.take(obj.rstrip("_") + suffix)
+        return [*lines, f"{self.indent}{var} = {obj}({source})"]
+
+    def ref(self, ref: str) -> str:
+        name, index = _wiring.split_ref(ref)
+        return self.tensors[name] + (f"[{index}]" if index is not None else "")
+
+    def source(self, sources: str | list[str]) -> str:
+        refs = [self.ref(r) for r in _wiring.as_list(sources)]
+        return _joined(refs, "[]") if isinstance(sources, list) and len(refs) > 1 else refs[0]
+
+    def inputs(self) -> str:
+        names = [self.tensors[item["name"]] for item in self.data["inputs"]]
+        return names[0] if len(names) == 1 else _joined(names, "[]")
+
+    def outputs(self, outputs: str | list[str] | dict[str, str]) -> str:
+        if isinstance(outputs, dict):
+            return _joined([f"{_string(k)}: {self.ref(v)}" for k, v in outputs.items()], "{}")
+        if isinstance(outputs, list):
+            return _joined([self.ref(r) for r in outputs], "[]")
+        return self.ref(outputs)
