@@ -47,7 +47,7 @@ notebooks: install
 	@echo "notebooks: none yet"
 
 bench: install
-	$(BIN)/python -m pytest tests/benchmarks -p no:xdist -s -q -o addopts="" -o python_files="bench_*.py"
+	$(BIN)/python -m pytest tests/benchmarks -p no:xdist -p no:cacheprovider -s -q -o addopts="" -o python_files="bench_*.py"
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

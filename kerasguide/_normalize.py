@@ -359,7 +359,7 @@ def _argument(type_: str, key: str, param: Any, value: Any, where: str) -> Any:
     if key in _COUNTS:
         return _positive_int(value, where, f"{type_}'s {key!r}")
     kind = cat.object_kind(key)
-    if kind is not None and (param.default is None or isinstance(param.default, str)):
+    if kind is not None:
         return cat.check_object(kind, value, where)
     default = param.default
     if value is None or default is param.empty or default is None:

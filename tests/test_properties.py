@@ -1,0 +1,146 @@
+"""Property tests: random valid specs build and round-trip; malformed ones raise only
+KerasGuideError (never a raw Keras, TensorFlow or Python error)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import kerasguide as kg
+from kerasguide import _wiring
+
+ACTIVATIONS = ["relu", "tanh", "sigmoid", "softmax", "elu"]
+SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+
+
+@st.composite
+def layer_entry(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["Dense", "Dense", "Dropout", "BatchNormalization", "Activation"]))
+    if kind == "Dense":
+        entry: dict[str, Any] = {"type": "Dense", "units": draw(st.integers(1, 6))}
+        if draw(st.booleans()):
+            entry["activation"] = draw(st.sampled_from(ACTIVATIONS))
+        if draw(st.booleans()):
+            entry["use_bias"] = False
+        return entry
+    if kind == "Dropout":
+        return {"type": "Dropout", "rate": draw(st.sampled_from([0.1, 0.25, 0.5]))}
+    if kind == "Activation":
+        return {"type": "Activation", "activation": draw(st.sampled_from(ACTIVATIONS))}
+    return {"type": "BatchNormalization"}
+
+
+@st.composite
+def sequential_spec(draw: st.DrawFn) -> dict[str, Any]:
+    layers = draw(st.lists(layer_entry(), min_size=1, max_size=5))
+    for i, entry in enumerate(layers):
+        if draw(st.booleans()):
+            entry["name"] = f"layer{i}"
+    return {"kind": "sequential", "name": "random", "input_shape": [draw(st.integers(1, 5))],
+            "layers": layers}  # fmt: skip
+
+
+@st.composite
+def functional_spec(draw: st.DrawFn) -> dict[str, Any]:
+    n_inputs = draw(st.integers(1, 2))
+    inputs = [{"name": f"in{i}", "shape": [draw(st.integers(1, 4))]} for i in range(n_inputs)]
+    available = [item["name"] for item in inputs]
+    consumed: set[str] = set()
+    layers: list[dict[str, Any]] = []
+    for i in range(draw(st.integers(n_inputs, 5))):
+        name = f"node{i}"
+        if i < n_inputs:
+            sources: list[str] = [available[i]]
+        elif len(available) > 1 and draw(st.booleans()):
+            sources = draw(st.lists(st.sampled_from(available), min_size=2, max_size=2,
+                                    unique=True))  # fmt: skip
+        else:
+            sources = [draw(st.sampled_from(available))]
+        entry = {"type": "Concatenate"} if len(sources) > 1 else draw(layer_entry())
+        entry.update(name=name, inputs=sources if len(sources) > 1 else sources[0])
+        consumed.update(sources)
+        layers.append(entry)
+        available.append(name)
+    sinks = [e["name"] for e in layers if e["name"] not in consumed]
+    return {"kind": "functional", "name": "graph", "inputs": inputs, "layers": layers,
+            "outputs": sinks[0] if len(sinks) == 1 else sinks}  # fmt: skip
+
+
+@SETTINGS
+@given(st.one_of(sequential_spec(), functional_spec()))
+def test_valid_specs_build_and_round_trip(raw: dict[str, Any]) -> None:
+    spec = kg.load_spec(raw)
+    model = kg.build(spec)
+    back = kg.to_spec(model)
+    # Keras orders a graph's layers by depth, so compare the graphs, not the lists.
+    assert _graph(back) == _graph(spec)
+    assert kg.to_spec(kg.build(back)) == back
+    assert kg.build(back).count_params() == model.count_params()
+
+
+def _graph(spec: kg.Spec) -> dict[str, Any]:
+    data = spec.to_dict()
+    if data["kind"] == "sequential":
+        return data
+    wiring = _wiring.wired(data["layers"], data["inputs"])
+    layers = {e["name"]: ({k: v for k, v in e.items() if k != "inputs"}, w)
+              for e, w in zip(data["layers"], wiring, strict=True)}  # fmt: skip
+    return {**data, "layers": layers}
+
+
+JUNK = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=True),
+              st.text(max_size=6), st.sampled_from(["Dense", "relu", "node0", "in0", "@", "[0]"])),
+    lambda children: st.one_of(st.lists(children, max_size=3),
+                               st.dictionaries(st.text(max_size=5), children, max_size=3)),
+    max_leaves=6,
+)  # fmt: skip
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += _paths(item, (*prefix, i))
+    return found
+
+
+@st.composite
+def malformed_spec(draw: st.DrawFn) -> Any:
+    spec = copy.deepcopy(draw(st.one_of(sequential_spec(), functional_spec())))
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(_paths(spec)))
+        if not path:
+            return draw(JUNK)
+        parent = spec
+        for key in path[:-1]:
+            parent = parent[key]
+        action = draw(st.sampled_from(["replace", "delete", "add"]))
+        if action == "replace":
+            parent[path[-1]] = draw(JUNK)
+        elif action == "delete":
+            del parent[path[-1]]
+        elif isinstance(parent, dict):
+            parent[draw(st.text(max_size=8))] = draw(JUNK)
+        else:
+            parent.append(draw(JUNK))
+    return spec
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          derandomize=True)  # fmt: skip
+@given(malformed_spec())
+def test_malformed_specs_raise_only_kerasguide_errors(raw: Any) -> None:
+    try:
+        kg.build(raw)
+    except kg.KerasGuideError as err:
+        assert str(err)  # every error has a message
+        assert err.problem
