@@ -136,8 +136,7 @@ def resolve_layer(name: object, where: str) -> type:
         hint = "write a nested model as an entry `model: {...}` holding its own spec"
     else:
         hint = did_you_mean(name, known) or (
-            "see the classes in keras.layers, or register your own with "
-            "kerasguide.register_layer"
+            "see the classes in keras.layers, or register your own with kerasguide.register_layer"
         )
     raise SpecError(
         f"unknown layer type {name!r}",
@@ -157,7 +156,7 @@ def parameters(cls: type) -> tuple[dict[str, inspect.Parameter], tuple[str, ...]
     for klass in cls.__mro__:
         if "__init__" not in vars(klass):
             continue
-        for index, param in enumerate(inspect.signature(klass.__init__).parameters.values()):
+        for index, param in enumerate(inspect.signature(vars(klass)["__init__"]).parameters.values()):
             if index == 0 or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
             accepted.setdefault(param.name, param)
@@ -172,8 +171,7 @@ def parameters(cls: type) -> tuple[dict[str, inspect.Parameter], tuple[str, ...]
 
 def first_parameter(cls: type) -> str | None:
     """The constructor's first positional argument (``units`` for Dense)."""
-    params = inspect.signature(cls.__init__).parameters.values()
-    for param in list(params)[1:]:
+    for param in inspect.signature(cls).parameters.values():
         if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
             return param.name
     return None
@@ -260,13 +258,13 @@ def _check_object_mapping(
             received=_show(type_),
             hint=did_you_mean(str(type_), classes) if isinstance(type_, str) else None,
         )
-    accepted = inspect.signature(classes[type_].__init__).parameters
+    accepted = inspect.signature(classes[type_]).parameters
     for arg in args:
         if arg not in accepted:
             raise SpecError(
                 f"{type_} has no argument {arg!r}",
                 where=f"{where}.{arg}",
-                expected="one of " + ", ".join(p for p in accepted if p != "self"),
+                expected="one of " + ", ".join(accepted),
                 received=repr(arg),
                 hint=did_you_mean(arg, accepted),
             )
@@ -304,6 +302,6 @@ def _show(value: object) -> str:
 
 
 def snake_case(name: str) -> str:
-    """Keras's way of turning a class name into a layer name (``MaxPooling2D`` → ``max_pooling2d``)."""
+    """Keras's way of naming a layer after its class: ``MaxPooling2D`` → ``max_pooling2d``."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()

@@ -30,5 +30,7 @@ def run_demo(out: str) -> int:
         _files.write_text(folder / f"{name}.txt", f"{summary}\n\n{explain(model)}\n")
         _files.write_text(folder / f"{name}.py", to_code(spec))
         plot_model(model, folder / f"{name}.png", engine="matplotlib")
-    print(f"wrote specs, summaries, code and diagrams of {len(list_examples())} models to {folder}/")
+    print(
+        f"wrote specs, summaries, code and diagrams of {len(list_examples())} models to {folder}/"
+    )
     return 0

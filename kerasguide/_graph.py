@@ -64,9 +64,7 @@ def _connections(node: Any) -> list[Connection]:
     result: list[Connection] = []
     for tensor in node.arguments.keras_tensors:
         history = tensor._keras_history
-        result.append(
-            Connection(history.operation.name, history.node_index, history.tensor_index)
-        )
+        result.append(Connection(history.operation.name, history.node_index, history.tensor_index))
     return result
 
 

@@ -17,7 +17,8 @@ def keras() -> ModuleType:
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import keras as _keras
 
-    return _keras
+    module: ModuleType = _keras
+    return module
 
 
 def tf() -> ModuleType:
@@ -25,7 +26,8 @@ def tf() -> ModuleType:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as _tf
 
-    return _tf
+    module: ModuleType = _tf
+    return module
 
 
 def is_model(obj: Any) -> bool:

@@ -131,7 +131,7 @@ def shape_of(value: object, where: str) -> list[int | None]:
             "or [28, 28, 1] (null for a variable length)",
             received=cat._show(value),
         )
-    return list(value)  # type: ignore[arg-type]
+    return [d if d is None else int(d) for d in value]  # type: ignore[attr-defined]
 
 
 def _positive_int(value: object, where: str, what: str) -> int:
@@ -195,8 +195,7 @@ def _sequential_input(data: dict[str, Any], entries: list[dict[str, Any]], path:
             where=_at(path, "input_shape"),
             expected="`input_shape: [n, ...]` at the top of the spec",
             received="no input shape",
-            hint="add e.g. `input_shape: [10]` (Keras 3 prefers keras.Input(shape) "
-            "to input_dim)",
+            hint="add e.g. `input_shape: [10]` (Keras 3 prefers keras.Input(shape) to input_dim)",
         )
     return found[0][1]
 
@@ -206,7 +205,7 @@ def _own_argument(entry: dict[str, Any], key: str) -> bool:
     if "type" not in entry:
         return False
     cls = cat.layer_classes()[entry["type"]]
-    return key in inspect.signature(cls.__init__).parameters
+    return key in inspect.signature(cls).parameters
 
 
 def _dtype(value: object, where: str) -> str:
@@ -410,7 +409,7 @@ def _fill_names(
     """Give every entry its name: explicit, or derived from its type and rank."""
     counts: dict[str, int] = {}
     uses: dict[str, int] = {}
-    seen: dict[str, str] = {name: "the model inputs" for name in reserved}
+    seen: dict[str, str] = dict.fromkeys(reserved, "the model inputs")
     result = []
     for i, entry in enumerate(entries):
         where = _at(_at(path, "layers"), i)
@@ -504,8 +503,10 @@ def _mlp(data: dict[str, Any], path: str) -> dict[str, Any]:
         "kind": "mlp",
         "name": name_of(data.get("name", "mlp"), _at(path, "name")),
         "inputs": _mlp_inputs(data["inputs"], _at(path, "inputs")),
-        "hidden": [_positive_int(h, _at(_at(path, "hidden"), i), "a hidden layer's width")
-                   for i, h in enumerate(hidden)],  # fmt: skip
+        "hidden": [
+            _positive_int(h, _at(_at(path, "hidden"), i), "a hidden layer's width")
+            for i, h in enumerate(hidden)
+        ],
         "outputs": _positive_int(data["outputs"], _at(path, "outputs"), "`outputs`"),
         "activation": cat.check_object(
             "activation", data.get("activation", "relu"), _at(path, "activation")
@@ -552,7 +553,7 @@ def _dropout(value: object, count: int, where: str) -> list[float]:
                 expected="e.g. 0.2",
                 received=cat._show(rate),
             )
-    return [float(r) for r in rates]
+    return [float(r) for r in rates]  # type: ignore[arg-type]
 
 
 def expand_mlp(spec: dict[str, Any]) -> dict[str, Any]:

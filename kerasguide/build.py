@@ -274,6 +274,8 @@ def _apply(layer: Any, arg: Any, entry: dict[str, Any], where: str, refs: list[s
 
 
 def _fmt_shape(shape: tuple[Any, ...]) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
-        ",)" if len(shape) == 1 else ")"
+    return (
+        "("
+        + ", ".join("None" if d is None else str(d) for d in shape)
+        + (",)" if len(shape) == 1 else ")")
     )

@@ -176,9 +176,9 @@ def _arguments(cls: type, config: dict[str, Any]) -> dict[str, Any]:
         param = accepted[key]
         if _implied(key, mine, config, param.default):
             continue
-        if key not in required and param.default is not inspect.Parameter.empty:
-            if mine == _canon(key, param.default):
-                continue
+        has_default = key not in required and param.default is not inspect.Parameter.empty
+        if has_default and mine == _canon(key, param.default):
+            continue
         args[key] = mine
     dtype = config.get("dtype")
     policy = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype

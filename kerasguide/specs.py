@@ -134,7 +134,8 @@ class Spec:
 
     def _repr_html_(self) -> str:
         title = html.escape(repr(self))
-        return f"<details open><summary><code>{title}</code></summary><pre>{html.escape(self.to_yaml())}</pre></details>"
+        body = html.escape(self.to_yaml())
+        return f"<details open><summary><code>{title}</code></summary><pre>{body}</pre></details>"
 
 
 def _prefix(err: KerasGuideError, source: str) -> None:
@@ -234,7 +235,9 @@ def _read(path: Path) -> str:
 
 def _file_hint(path: Path) -> str:
     folder = path.parent if str(path.parent) else Path(".")
-    siblings = [p.name for p in folder.glob("*") if p.suffix in _SUFFIXES] if folder.is_dir() else []
+    siblings = (
+        [p.name for p in folder.glob("*") if p.suffix in _SUFFIXES] if folder.is_dir() else []
+    )
     return did_you_mean(path.name, siblings) or "check the path, relative to the current folder"
 
 
@@ -245,7 +248,7 @@ class _SafeUniqueLoader(yaml.SafeLoader):
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node)
         if key in seen:
             mark = key_node.start_mark
             raise SpecSyntaxError(

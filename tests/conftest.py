@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
-from collections.abc import Iterator
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -29,26 +29,26 @@ def pytest_configure(config: pytest.Config) -> None:
     # machine. This must happen before TensorFlow initialises its devices.
     tf = _k.tf()
     cpus = tf.config.list_physical_devices("CPU")
-    try:
+    with contextlib.suppress(RuntimeError):  # already initialised in this process
         tf.config.set_logical_device_configuration(
             cpus[0],
             [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()],
         )
-    except RuntimeError:  # already initialised in this process
-        pass
 
 
 @pytest.fixture(autouse=True)
-def _clean_keras_session() -> Iterator[None]:
+def _clean_keras_session() -> None:
     keras = _k.keras()
     keras.backend.clear_session()
     keras.utils.set_random_seed(1234)
     random.seed(1234)
     np.random.seed(1234)
-    yield
 
 
 @pytest.fixture
 def overwrite(request: pytest.FixtureRequest) -> bool:
-    """True when golden files should be regenerated (``pytest --update-golden``; nbmake owns --overwrite)."""
+    """True when golden files are to be rewritten: ``pytest --update-golden``.
+
+    (nbmake already owns ``--overwrite``.)
+    """
     return bool(request.config.getoption("--update-golden"))

@@ -17,8 +17,11 @@ def seed_sequential() -> Any:
     """The seed's ``Sequential([Dense(2, input_dim=1), Dense(1)])``: 7 params."""
     keras = _k.keras()
     return keras.Sequential(
-        [keras.Input((1,), name="input"), keras.layers.Dense(2, name="dense_1"),
-         keras.layers.Dense(1, name="dense_2")],
+        [
+            keras.Input((1,), name="input"),
+            keras.layers.Dense(2, name="dense_1"),
+            keras.layers.Dense(1, name="dense_2"),
+        ],
         name="seed_sequential",
     )
 

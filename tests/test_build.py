@@ -138,7 +138,11 @@ def test_derived_names_count_per_type_and_keep_explicit_names() -> None:
         {"Dense": 2}, {"type": "BatchNormalization"},
     ]})  # fmt: skip
     assert [layer.name for layer in model.layers] == [
-        "dense_1", "middle", "dropout_1", "dense_3", "batch_normalization_1"
+        "dense_1",
+        "middle",
+        "dropout_1",
+        "dense_3",
+        "batch_normalization_1",
     ]
 
 

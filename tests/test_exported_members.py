@@ -7,9 +7,7 @@ import kerasguide
 
 def test_all_is_exact_and_sorted() -> None:
     public = {name for name in dir(kerasguide) if not name.startswith("_")}
-    modules = {
-        name for name in public if type(getattr(kerasguide, name)).__name__ == "module"
-    }
+    modules = {name for name in public if type(getattr(kerasguide, name)).__name__ == "module"}
     assert set(kerasguide.__all__) == (public - modules) | {"__version__"}
     assert kerasguide.__all__ == sorted(kerasguide.__all__, key=str.casefold) or (
         kerasguide.__all__ == sorted(kerasguide.__all__)

@@ -29,7 +29,5 @@ def test_loading_a_spec_file_does_not_need_a_model_built() -> None:
 
 
 def test_first_build_imports_tensorflow() -> None:
-    loaded = _modules_after(
-        "import kerasguide as kg\nkg.build(kg.load_example('seed_sequential'))"
-    )
+    loaded = _modules_after("import kerasguide as kg\nkg.build(kg.load_example('seed_sequential'))")
     assert "tensorflow" in loaded

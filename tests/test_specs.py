@@ -148,8 +148,10 @@ def test_unknown_objects_suggest_the_right_name(arg: str, value: object, message
 
 
 def test_unknown_reference_suggests_a_name() -> None:
-    spec = {"inputs": {"image": [4]},
-            "layers": [{"Dense": 2, "name": "features"}, {"Dense": 1, "inputs": "featuers"}]}
+    spec = {
+        "inputs": {"image": [4]},
+        "layers": [{"Dense": 2, "name": "features"}, {"Dense": 1, "inputs": "featuers"}],
+    }
     with pytest.raises(kg.SpecError, match=r"layers\[1\]\.inputs: 'featuers' is not the name "
                        r"of an input or a layer[\s\S]*did you mean 'features'\?"):  # fmt: skip
         kg.load_spec(spec)
@@ -196,8 +198,16 @@ def test_inputs_never_used_and_layers_leading_nowhere() -> None:
                       "layers": [{"Dense": 1, "inputs": "image"}]})  # fmt: skip
     with pytest.raises(kg.SpecError, match=r"layers\[1\]: the layer 'aux' does not lead to "
                        r"any output"):  # fmt: skip
-        kg.load_spec({"inputs": {"x": [4]}, "outputs": "main", "layers": [
-            {"Dense": 1, "name": "main"}, {"Dense": 1, "name": "aux", "inputs": "x"}]})
+        kg.load_spec(
+            {
+                "inputs": {"x": [4]},
+                "outputs": "main",
+                "layers": [
+                    {"Dense": 1, "name": "main"},
+                    {"Dense": 1, "name": "aux", "inputs": "x"},
+                ],
+            }
+        )
 
 
 def test_first_layer_must_pick_an_input_when_there_are_several() -> None:
@@ -247,8 +257,10 @@ def test_bad_specs(spec: object, error: type[Exception], message: str) -> None:
 
 
 def test_shape_errors_from_keras_name_the_layer_and_the_shapes() -> None:
-    spec = {"inputs": {"a": [2], "b": [3, 4]},
-            "layers": [{"type": "Concatenate", "name": "merged", "inputs": ["a", "b"]}]}
+    spec = {
+        "inputs": {"a": [2], "b": [3, 4]},
+        "layers": [{"type": "Concatenate", "name": "merged", "inputs": ["a", "b"]}],
+    }
     with pytest.raises(kg.BuildError, match=r"layers\[0\]: Keras could not apply Concatenate "
                        r"'merged'[\s\S]*\(None, 2\) from 'a', \(None, 3, 4\) from 'b'"
                        r"[\s\S]*Keras says: A `Concatenate` layer requires"):  # fmt: skip
@@ -262,8 +274,12 @@ def test_shape_errors_from_keras_name_the_layer_and_the_shapes() -> None:
 def test_keras_argument_errors_name_the_argument() -> None:
     with pytest.raises(kg.SpecError, match=r"layers\[0\]\.padding: Keras refused the arguments "
                        r"of Conv2D[\s\S]*padding='middle'"):  # fmt: skip
-        kg.build({"input_shape": [8, 8, 1],
-                  "layers": [{"Conv2D": 2, "kernel_size": 3, "padding": "middle"}]})
+        kg.build(
+            {
+                "input_shape": [8, 8, 1],
+                "layers": [{"Conv2D": 2, "kernel_size": 3, "padding": "middle"}],
+            }
+        )
 
 
 # --- files and syntax --------------------------------------------------------------
