@@ -208,11 +208,10 @@ def load_spec(source: Spec | dict[str, Any] | str | os.PathLike[str]) -> Spec:
 
 
 def _looks_like_path(source: object) -> bool:
-    return (
-        isinstance(source, str)
-        and "\n" not in source
-        and (source.endswith(_SUFFIXES) or os.path.exists(source))
-    )
+    """A one-line string that is a file, or could not be a spec's text (no ``key:``)."""
+    if not isinstance(source, str) or "\n" in source:
+        return False
+    return source.endswith(_SUFFIXES) or os.path.exists(source) or ":" not in source
 
 
 def _read(path: Path) -> str:
@@ -234,6 +233,8 @@ def _read(path: Path) -> str:
 
 
 def _file_hint(path: Path) -> str:
+    if path.suffix == "" and path.name in list_examples():
+        return f"{path.name!r} is an example: use kerasguide.load_example({path.name!r})"
     folder = path.parent if str(path.parent) else Path(".")
     siblings = (
         [p.name for p in folder.glob("*") if p.suffix in _SUFFIXES] if folder.is_dir() else []

@@ -365,3 +365,9 @@ def test_errors_expose_their_parts() -> None:
     assert parts["received"] == "'Dence'"
     assert parts["hint"] == "did you mean 'Dense'?"
     assert isinstance(info.value, ValueError)
+
+
+def test_a_bare_word_is_taken_as_a_file_name_with_a_hint_for_examples() -> None:
+    with pytest.raises(kg.FileError, match=r"no such spec file[\s\S]*'mlp' is an example: use "
+                       r"kerasguide\.load_example\('mlp'\)"):  # fmt: skip
+        kg.load_spec("mlp")
