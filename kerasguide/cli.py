@@ -1,54 +1,308 @@
 """The ``kerasguide`` command line (also ``python -m kerasguide``).
 
-``kerasguide --help`` and ``--version`` never import TensorFlow.
+Exit codes: 0 success, 1 a check or a validation failed, 2 a usage or input
+error (one message on stderr; ``--debug`` adds the traceback).
+
+``kerasguide --help`` and ``--version`` never import TensorFlow: the commands
+live in :mod:`kerasguide._commands`, which imports Keras only when a command
+needs a model.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from kerasguide._version import __version__
 from kerasguide.errors import KerasGuideError
 
+if TYPE_CHECKING:
+    _Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+__all__ = ["main"]
+
+SOURCE_HELP = (
+    "a spec file (.yaml, .yml or .json), a saved model (.keras), or the name of an example "
+    "spec shipped with kerasguide (see `kerasguide examples`)"
+)
+_EXIT = (
+    "Exit status: 0 on success, 1 when a check or validation fails, 2 for a usage or input error."
+)
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options that every command accepts, after its name too."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the traceback of an error",
+    )
+    return common
+
+
+def _command(
+    commands: _Commands,
+    name: str,
+    summary: str,
+    examples: str,
+) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog="Examples:\n" + examples + "\n\n" + _EXIT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common()],
+    )
+
+
+def _source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="SPEC_OR_MODEL", help=SOURCE_HELP)
+
+
+def _json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _output(parser: argparse.ArgumentParser, what: str, *, required: bool = False) -> None:
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        required=required,
+        help=f"write {what} to FILE (written whole or not at all)"
+        + ("" if required else "; by default it is printed"),
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace FILE if it exists (refused otherwise)"
+    )
+
+
+def _add_summary(commands: _Commands) -> None:
+    parser = _command(
+        commands,
+        "summary",
+        "print a model's summary table",
+        "  kerasguide summary mlp\n  kerasguide summary model.keras --json",
+    )
+    _source(parser)
+    _json(parser)
+
+
+def _add_explain(commands: _Commands) -> None:
+    parser = _command(
+        commands,
+        "explain",
+        "explain a model's parameter counts, layer by layer",
+        "  kerasguide explain specs/mlp.yaml\n  kerasguide explain cnn --json",
+    )
+    _source(parser)
+    _json(parser)
+
+
+def _add_plot(commands: _Commands) -> None:
+    parser = _command(
+        commands,
+        "plot",
+        "draw a model's architecture diagram (PNG, SVG or PDF)",
+        "  kerasguide plot mlp -o mlp.png\n"
+        "  kerasguide plot specs/siamese.yaml -o siamese.svg --engine matplotlib --rankdir LR",
+    )
+    _source(parser)
+    _output(parser, "the diagram (.png, .svg or .pdf)", required=True)
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "graphviz", "matplotlib"),
+        default="auto",
+        help="Graphviz, matplotlib, or auto: Graphviz when it is installed (default: auto)",
+    )
+    parser.add_argument("--rankdir", help="direction of the diagram, e.g. TB (top to bottom) or LR")
+
+
+def _add_check(commands: _Commands) -> None:
+    parser = _command(
+        commands,
+        "check",
+        "check a model against an expected summary, spec or parameter count",
+        "  kerasguide check student.keras --expect reference.yaml\n"
+        "  kerasguide check student.keras --expect expected_summary.txt\n"
+        "  kerasguide check specs/mlp.yaml --params 551",
+    )
+    _source(parser)
+    expected = parser.add_mutually_exclusive_group(required=True)
+    expected.add_argument(
+        "--expect",
+        metavar="FILE",
+        help="the expected model: summary text printed by Keras (.txt or any other file), "
+        "a spec (.yaml, .yml, .json) or a saved model (.keras)",
+    )
+    expected.add_argument("--params", metavar="N", type=int, help="the expected parameter total")
+    _json(parser)
+
+
+def _add_validate(commands: _Commands) -> None:
+    parser = _command(
+        commands,
+        "validate",
+        "check spec files and build their models, reporting every file's problems",
+        "  kerasguide validate specs/\n"
+        "  kerasguide validate course/week1 course/week2/model.yaml --json\n\n"
+        "Folders are searched recursively for *.yaml, *.yml and *.json files (hidden folders\n"
+        "are skipped). A path that does not exist is reported and makes the exit status 2.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="SPEC", help="spec files or folders")
+    parser.add_argument(
+        "--no-build",
+        action="store_true",
+        help="only check the specs, without building the models (faster; misses shape errors)",
+    )
+    _json(parser)
+
+
+def _add_code(commands: _Commands) -> None:
+    parser = _command(
+        commands,
+        "code",
+        "write a spec as the plain Keras code that builds the same model",
+        "  kerasguide code mlp\n  kerasguide code specs/cnn.yaml --style sequential -o cnn.py",
+    )
+    _source(parser)
+    parser.add_argument(
+        "--style",
+        choices=("functional", "sequential"),
+        default="functional",
+        help="keras.Input and the call notation (default), or a keras.Sequential list "
+        "for a plain chain of layers",
+    )
+    _output(parser, "the code")
+
+
+def _add_convert(commands: _Commands) -> None:
+    parser = _command(
+        commands,
+        "convert",
+        "turn a saved .keras model into a spec",
+        "  kerasguide convert model.keras\n  kerasguide convert model.keras -o model.yaml\n\n"
+        "The model is loaded with safe_mode=True: code stored in a file is never run.",
+    )
+    parser.add_argument("model", metavar="MODEL.keras", help="a model saved with model.save()")
+    _output(parser, "the spec (JSON when FILE ends in .json, YAML otherwise)")
+
+
+def _add_examples(commands: _Commands) -> None:
+    parser = _command(
+        commands,
+        "examples",
+        "list the example specs shipped with kerasguide, print or copy one",
+        "  kerasguide examples\n  kerasguide examples mlp\n  kerasguide examples mlp --copy specs/",
+    )
+    parser.add_argument("name", nargs="?", help="the example to print")
+    parser.add_argument(
+        "--copy",
+        metavar="DEST",
+        help="copy the example to DEST (a file, or a folder to copy NAME.yaml into)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace DEST if it exists (refused otherwise)"
+    )
+    _json(parser)
+
+
+def _add_demo(commands: _Commands) -> None:
+    parser = _command(
+        commands,
+        "demo",
+        "build the seed tutorial's models from the shipped specs",
+        "  kerasguide demo --out build/demo\n\n"
+        "Builds every example spec, prints its summary and parameter arithmetic, and writes\n"
+        "specs, summaries, code and diagrams to a folder.",
+    )
+    parser.add_argument("--out", default="build/demo", help="folder to write into")
+
+
+_ADDERS: tuple[Callable[[_Commands], None], ...] = (
+    _add_summary,
+    _add_explain,
+    _add_plot,
+    _add_check,
+    _add_validate,
+    _add_code,
+    _add_convert,
+    _add_examples,
+    _add_demo,
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``kerasguide`` and its commands."""
+    main_parser = argparse.ArgumentParser(
         prog="kerasguide",
         description="Declarative tf.keras models for course notebooks: build, summarise, "
-        "explain, check and draw models from YAML or JSON specs.",
-        epilog="Example: kerasguide demo --out build/demo",
+        "explain, check, draw and convert models from YAML or JSON specs.",
+        epilog="Examples:\n  kerasguide examples\n  kerasguide summary mlp\n"
+        "  kerasguide validate specs/\n  kerasguide plot mlp -o mlp.png\n\n"
+        "Run `kerasguide COMMAND --help` for a command's options.\n" + _EXIT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"kerasguide {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = commands.add_parser(
-        "demo",
-        help="build the seed tutorial's models from the shipped specs",
-        description="Build every example spec, print its summary and parameter arithmetic, "
-        "and write specs, summaries, code and diagrams to a folder.",
-        epilog="Example: kerasguide demo --out build/demo",
-    )
-    demo.add_argument("--out", default="build/demo", help="folder to write into")
-    return parser
+    main_parser.add_argument("--version", action="version", version=f"kerasguide {__version__}")
+    main_parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    commands = main_parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in _ADDERS:
+        add(commands)
+    return main_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 failed check, 2 usage error)."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    try:
-        if args.command == "demo":
-            from kerasguide._demo import run_demo
+    """Run the command line and return its exit status.
 
-            return run_demo(args.out)
-    except KerasGuideError as err:
-        if args.debug:
-            raise
-        print(f"kerasguide: error: {err}", file=sys.stderr)
+    Args:
+        argv: The arguments without the program name; ``sys.argv[1:]`` by default.
+
+    Returns:
+        0 on success, 1 when a check or validation failed, 2 for a usage or input error.
+
+    Example:
+        >>> main(["examples"])  # doctest: +SKIP
+        cnn             A small convolutional network for 8x8 grey images ...
+        0
+    """
+    cli = parser()
+    try:
+        args = cli.parse_args(argv)
+    except SystemExit as stop:  # --help, --version and usage errors
+        return stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 2
+    if args.command is None:
+        cli.print_help(sys.stderr)
         return 2
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kerasguide import _commands
+
+    try:
+        return _commands.run(args)
+    except KerasGuideError as err:
+        return _fail(args, str(err))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:  # a bug: still one message, unless --debug
+        return _fail(
+            args,
+            f"unexpected {type(err).__name__}: {err}\n  hint: please report it "
+            "with the output of --debug",
+        )
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    if args.debug:
+        traceback.print_exc()
+    from kerasguide._commands import plain
+
+    print(f"kerasguide {args.command}: error: {plain(message)}", file=sys.stderr)
     return 2

@@ -1,0 +1,420 @@
+"""The commands of ``kerasguide``: each takes the parsed arguments and returns an exit status.
+
+Keras and the result modules are imported inside the commands, so that the
+command line starts fast and ``--help`` never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kerasguide import _files
+from kerasguide._suggest import did_you_mean
+from kerasguide.errors import FileError, KerasGuideError, OptionError
+from kerasguide.specs import Spec, example_path, list_examples, load_spec
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+# --- inputs ------------------------------------------------------------------------
+
+
+@dataclass
+class Source:
+    """What SPEC_OR_MODEL named: a spec, or a loaded model."""
+
+    spec: Spec | None = None
+    model: Any = None
+
+    def as_model(self) -> Any:
+        """The Keras model (built from the spec if need be)."""
+        from kerasguide.build import build
+
+        return self.model if self.model is not None else build(self.spec)  # type: ignore[arg-type]
+
+    def as_spec(self) -> Spec:
+        """The spec (converted from the model if need be)."""
+        from kerasguide.convert import to_spec
+
+        return self.spec if self.spec is not None else to_spec(self.model)
+
+
+def resolve(text: str) -> Source:
+    """Read SPEC_OR_MODEL: a spec file, a saved .keras model, or an example's name."""
+    path = Path(text)
+    suffix = path.suffix.lower()
+    if suffix == ".keras":
+        return Source(model=load_keras(path))
+    if suffix in SPEC_SUFFIXES:
+        return Source(spec=load_spec(path))
+    if suffix in (".h5", ".hdf5"):
+        raise _input_error(
+            text,
+            "the legacy HDF5 format is not read, only .keras files",
+            "re-save the model with model.save('model.keras')",
+        )
+    if not path.exists() and text in list_examples():
+        return Source(spec=load_spec(example_path(text)))
+    if path.exists():
+        raise _input_error(
+            text,
+            "this is not a spec file or a saved model",
+            "give a .yaml, .yml, .json or .keras file",
+        )
+    hint = did_you_mean(text, list_examples()) or "check the path, or run `kerasguide examples`"
+    raise _input_error(text, "no such file, and no example of that name", hint)
+
+
+def _input_error(text: str, problem: str, hint: str) -> FileError:
+    return FileError(
+        problem,
+        where=text,
+        expected="a spec file (.yaml, .yml, .json), a saved model (.keras) or an example name",
+        received=repr(text),
+        hint=hint,
+    )
+
+
+def load_keras(path: Path) -> Any:
+    """Load a saved .keras model safely: never run code stored in the file."""
+    if not path.is_file():
+        raise FileError(
+            "no such model file",
+            where=str(path),
+            expected="an existing .keras file saved with model.save(...)",
+            received=str(path.resolve()),
+            hint=did_you_mean(path.name, _siblings(path, ".keras")) or "check the path",
+        )
+    from kerasguide._keras import keras
+
+    try:
+        return keras().saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as err:
+        message = _first_line(err)
+        raise FileError(
+            "the saved model cannot be loaded",
+            where=str(path),
+            expected="a .keras file saved by Keras 3 with model.save(path)",
+            received=f"Keras says: {message}",
+            hint="kerasguide loads models with safe_mode=True and never runs code stored in a "
+            "file; replace Lambda layers with built-in layers"
+            if "safe_mode" in message or "lambda" in message.lower()
+            else "save the model again with model.save('model.keras')",
+        ) from err
+
+
+def plain(text: str | None) -> str | None:
+    """Text without the terminal colour codes that some Keras messages carry."""
+    return None if text is None else re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def _siblings(path: Path, suffix: str) -> list[str]:
+    folder = path.parent
+    return [p.name for p in folder.glob(f"*{suffix}")] if folder.is_dir() else []
+
+
+def _first_line(err: Exception) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return (lines[0] if lines else type(err).__name__)[:300]
+
+
+# --- outputs -----------------------------------------------------------------------
+
+
+def writable(target: str, *, force: bool) -> Path:
+    """The output path, refused when it exists (unless ``force``) or is a folder."""
+    path = Path(target)
+    if path.is_dir():
+        raise FileError(
+            "the output is a folder",
+            where=target,
+            expected="a file name",
+            received=f"the folder {target}",
+        )
+    if path.exists() and not force:
+        raise FileError(
+            "the output file already exists",
+            where=target,
+            expected="a new file, or --force to replace it",
+            received=f"an existing file of {path.stat().st_size} bytes",
+            hint="pass --force to replace it, or choose another name",
+        )
+    return path
+
+
+def _emit(result: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        print(str(result).rstrip("\n"))
+
+
+def _deliver(text: str, output: str | None, *, force: bool) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    _files.write_text(writable(output, force=force), text)
+    print(f"wrote {output}")
+
+
+# --- the commands ------------------------------------------------------------------
+
+
+def summary(args: argparse.Namespace) -> int:
+    from kerasguide.summary import summarize
+
+    _emit(summarize(resolve(args.source).as_model()), args.json)
+    return 0
+
+
+def explain(args: argparse.Namespace) -> int:
+    from kerasguide.explain import explain as explain_model
+
+    _emit(explain_model(resolve(args.source).as_model()), args.json)
+    return 0
+
+
+def plot(args: argparse.Namespace) -> int:
+    target = writable(args.output, force=args.force)
+    if target.suffix.lower() not in PLOT_SUFFIXES:
+        raise OptionError(
+            "unknown diagram format",
+            where=args.output,
+            expected="a file name ending in .png, .svg or .pdf",
+            received=repr(target.suffix or "no suffix"),
+        )
+    from kerasguide.plot import plot_model
+
+    model = resolve(args.source).as_model()
+    options: dict[str, Any] = {"engine": args.engine}
+    if args.rankdir is not None:
+        options["rankdir"] = args.rankdir
+    _files.write_with(target, lambda tmp: plot_model(model, tmp, **options))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    from kerasguide import checks
+
+    model = resolve(args.source).as_model()
+    if args.params is not None:
+        result = checks.check_params(model, total=args.params)
+    else:
+        result = checks.check_summary(model, _expected(args.expect))
+    _emit(result, args.json)
+    return 0 if result else 1
+
+
+def _expected(text: str) -> Any:
+    """What ``--expect`` names: a spec, a model, or summary text."""
+    path = Path(text)
+    if path.suffix.lower() in (*SPEC_SUFFIXES, ".keras") or not path.exists():
+        source = resolve(text)
+        return source.model if source.model is not None else source.spec
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise FileError(
+            "the expected summary cannot be read",
+            where=text,
+            expected="a UTF-8 text file",
+            received=str(err),
+        ) from None
+
+
+def code(args: argparse.Namespace) -> int:
+    from kerasguide.codegen import to_code
+
+    if args.output is not None:
+        writable(args.output, force=args.force)
+    _deliver(
+        to_code(resolve(args.source).as_spec(), style=args.style), args.output, force=args.force
+    )
+    return 0
+
+
+def convert(args: argparse.Namespace) -> int:
+    from kerasguide.convert import to_spec
+
+    path = Path(args.model)
+    if path.suffix.lower() != ".keras":
+        raise OptionError(
+            "convert reads saved .keras models",
+            where=args.model,
+            expected="a file name ending in .keras",
+            received=repr(path.suffix or "no suffix"),
+            hint="a spec is already a spec: `kerasguide validate` checks it",
+        )
+    if args.output is not None:
+        writable(args.output, force=args.force)
+    spec = to_spec(load_keras(path))
+    json_out = args.output is not None and args.output.lower().endswith(".json")
+    _deliver(spec.to_json() + "\n" if json_out else spec.to_yaml(), args.output, force=args.force)
+    return 0
+
+
+def examples(args: argparse.Namespace) -> int:
+    if args.name is None:
+        if args.copy is not None:
+            raise OptionError(
+                "--copy needs the name of an example",
+                where="examples --copy",
+                expected="kerasguide examples NAME --copy DEST",
+                received="no NAME",
+                hint="e.g. kerasguide examples mlp --copy .",
+            )
+        return _list_examples(args.json)
+    text = example_path(args.name).read_text(encoding="utf-8")
+    if args.copy is not None:
+        dest = Path(args.copy)
+        dest = dest / f"{args.name}.yaml" if dest.is_dir() else dest
+        _files.write_text(writable(str(dest), force=args.force), text)
+        print(f"wrote {dest}")
+    elif args.json:
+        info = {"name": args.name, "description": describe(text), "text": text}
+        print(json.dumps(info, indent=2))
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _list_examples(as_json: bool) -> int:
+    rows = [
+        (name, describe(example_path(name).read_text(encoding="utf-8"))) for name in list_examples()
+    ]
+    if as_json:
+        print(json.dumps([{"name": n, "description": d} for n, d in rows], indent=2))
+        return 0
+    width = max(len(name) for name, _ in rows) + 2
+    for name, description in rows:
+        print(f"{name:<{width}}{description}".rstrip())
+    return 0
+
+
+def describe(text: str) -> str:
+    """The first sentence of a spec's leading comment.
+
+    Example:
+        >>> describe("# A small model. Two layers.\\nname: tiny\\n")
+        'A small model.'
+    """
+    comment = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        comment.append(line.lstrip("#").strip())
+    joined = " ".join(part for part in comment if part)
+    match = re.match(r"(.*?\.)(\s|$)", joined)
+    return match.group(1) if match else joined
+
+
+def demo(args: argparse.Namespace) -> int:
+    from kerasguide._demo import run_demo
+
+    return run_demo(args.out)
+
+
+# --- validate ----------------------------------------------------------------------
+
+
+def validate(args: argparse.Namespace) -> int:
+    files, missing = spec_files(args.paths)
+    if not files and not missing:
+        raise FileError(
+            "no spec files found",
+            where=" ".join(args.paths),
+            expected="files ending in .yaml, .yml or .json, or folders holding some",
+            received="none",
+            hint="check the paths",
+        )
+    reports = [_failure(p, _missing(p)) for p in missing]
+    reports += [check_file(path, build=not args.no_build, debug=args.debug) for path in files]
+    failed = sum(not r["ok"] for r in reports)
+    if args.json:
+        counts = {"checked": len(reports), "ok": len(reports) - failed, "failed": failed}
+        print(json.dumps({"files": reports, **counts}, indent=2))
+    else:
+        for report in reports:
+            print(_report_line(report))
+        noun = "file" if len(reports) == 1 else "files"
+        print(f"{len(reports)} {noun} checked: {len(reports) - failed} OK, {failed} failed")
+    return 2 if missing else 1 if failed else 0
+
+
+def spec_files(paths: list[str]) -> tuple[list[str], list[str]]:
+    """(the spec files named or found in folders, the paths that do not exist)."""
+    found: dict[str, None] = {}
+    missing = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            for item in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in item.relative_to(path).parts)
+                if item.suffix.lower() in SPEC_SUFFIXES and item.is_file() and not hidden:
+                    found[str(item)] = None
+        elif path.exists():
+            found[text] = None
+        else:
+            missing.append(text)
+    return list(found), missing
+
+
+def _missing(text: str) -> FileError:
+    return FileError(
+        "no such file or folder",
+        where=text,
+        expected="an existing spec file or folder",
+        received=text,
+    )
+
+
+def check_file(path: str, *, build: bool, debug: bool) -> dict[str, Any]:
+    """One file's report: ``ok``, and the spec's kind, name and parameters, or the error."""
+    try:
+        spec = load_spec(Path(path))
+        report: dict[str, Any] = {"path": path, "ok": True, "kind": spec.kind, "name": spec.name}
+        if build:
+            from kerasguide.build import build as build_model
+
+            report["params"] = int(build_model(spec).count_params())
+        return report
+    except KerasGuideError as err:
+        return _failure(path, err)
+    except Exception as err:  # a bug in kerasguide: report it, and go on with the next file
+        if debug:
+            raise
+        problem = f"unexpected {type(err).__name__}: {_first_line(err)}"
+        return _failure(path, KerasGuideError(problem, where=path, hint="run with --debug"))
+
+
+def _failure(path: str, err: KerasGuideError) -> dict[str, Any]:
+    error = {key: plain(value) for key, value in err.to_dict().items()}
+    return {"path": path, "ok": False, "error": {**error, "message": plain(str(err))}}
+
+
+def _report_line(report: dict[str, Any]) -> str:
+    if report["ok"]:
+        params = f", {report['params']:,} parameters" if "params" in report else ""
+        return f"OK    {report['path']}: {report['kind']} model {report['name']!r}{params}"
+    lines = report["error"]["message"].splitlines()
+    return f"FAIL  {report['path']}\n" + "\n".join("      " + line for line in lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command named in ``args``; return its exit status."""
+    return COMMANDS[args.command](args)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "summary": summary, "explain": explain, "plot": plot, "check": check, "validate": validate,
+    "code": code, "convert": convert, "examples": examples, "demo": demo,
+}  # fmt: skip

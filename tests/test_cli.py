@@ -1,0 +1,533 @@
+"""The kerasguide command line, run in-process through main(argv)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import kerasguide as kg
+import kerasguide._keras as _k
+from kerasguide import _commands
+from kerasguide.cli import main
+from tests.models import ZOO
+
+COMMANDS = [
+    "summary",
+    "explain",
+    "plot",
+    "check",
+    "validate",
+    "code",
+    "convert",
+    "examples",
+    "demo",
+]
+DATA = Path(__file__).parent / "data"
+
+
+class Run:
+    """The outcome of one ``main(argv)`` call."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Any:
+    def run(*argv: str | Path) -> Run:
+        code = main([str(arg) for arg in argv])
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+def saved(model: Any, folder: Path, name: str = "model.keras") -> Path:
+    path = folder / name
+    model.save(path)
+    return path
+
+
+def mlp_model() -> Any:
+    return kg.build(kg.load_example("mlp"))
+
+
+# --- help, version, usage ------------------------------------------------------------
+
+
+def test_help_lists_every_command_with_examples(cli: Any) -> None:
+    run = cli("--help")
+    assert run.code == 0
+    for command in COMMANDS:
+        assert f"\n    {command} " in run.out
+    assert "Examples:\n  kerasguide examples" in run.out
+    assert "2 for a usage or input error" in run.out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(cli: Any, command: str) -> None:
+    run = cli(command, "--help")
+    assert run.code == 0
+    assert f"usage: kerasguide {command}" in run.out
+    assert f"Examples:\n  kerasguide {command}" in run.out
+
+
+def test_version(cli: Any) -> None:
+    run = cli("--version")
+    assert (run.code, run.out) == (0, f"kerasguide {kg.__version__}\n")
+
+
+def test_no_command_prints_the_usage_and_exits_2(cli: Any) -> None:
+    run = cli()
+    assert run.code == 2
+    assert "usage: kerasguide" in run.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["summary"], "the following arguments are required: SPEC_OR_MODEL"),
+        (["check", "mlp"], "one of the arguments --expect --params is required"),
+        (["check", "mlp", "--params", "many"], "argument --params: invalid int value: 'many'"),
+        (["plot", "mlp"], "the following arguments are required: -o/--output"),
+        (["code", "mlp", "--style", "graph"], "argument --style: invalid choice: 'graph'"),
+        (["sumary", "mlp"], "invalid choice: 'sumary'"),
+    ],
+)
+def test_usage_errors_exit_2(cli: Any, argv: list[str], message: str) -> None:
+    run = cli(*argv)
+    assert run.code == 2
+    assert message in run.err
+
+
+def test_help_version_and_examples_do_not_import_tensorflow() -> None:
+    script = (
+        "import contextlib, io, sys\n"
+        "from kerasguide.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    codes = [main(['--help']), main(['--version']), main(['summary', '--help']),\n"
+        "             main(['examples']), main(['examples', 'mlp'])]\n"
+        "heavy = sorted(m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules)\n"
+        "print(codes, heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True, timeout=60)  # fmt: skip
+    assert result.stdout.strip() == "[0, 0, 0, 0, 0] []"
+
+
+def test_console_script_reports_an_error_without_traceback(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "kerasguide"
+    command = [script] if script.exists() else [sys.executable, "-m", "kerasguide"]
+    result = subprocess.run([*command, "summary", tmp_path / "missing.yaml"],
+                            capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "kerasguide summary: error: " in result.stderr
+    assert "no such spec file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# --- errors ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("mpl", r"no such file, and no example of that name(?s:.*)did you mean 'mlp'\?"),
+        ("model.h5", "the legacy HDF5 format is not read"),
+        ("notes.txt", "this is not a spec file or a saved model"),
+        ("missing.yaml", "no such spec file"),
+        ("missing.keras", "no such model file"),
+    ],
+)
+def test_bad_sources_are_input_errors(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("notes.txt").write_text("hello\n", encoding="utf-8")
+    run = cli("summary", source)
+    assert run.code == 2
+    assert run.err.startswith(f"kerasguide summary: error: {source}")
+    assert "Traceback" not in run.err
+    with pytest.raises(kg.FileError, match=message):
+        _commands.resolve(source)
+
+
+def test_debug_shows_the_traceback_before_or_after_the_command(cli: Any) -> None:
+    for argv in (["--debug", "summary", "missing.yaml"], ["summary", "missing.yaml", "--debug"]):
+        run = cli(*argv)
+        assert run.code == 2
+        assert "Traceback (most recent call last)" in run.err
+        assert "FileError" in run.err
+    assert "Traceback" not in cli("summary", "missing.yaml").err
+
+
+def test_unexpected_errors_are_one_message_too(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(args: Any) -> int:
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setitem(_commands.COMMANDS, "examples", broken)
+    run = cli("examples")
+    assert run.code == 2
+    assert "unexpected RuntimeError: something inside broke" in run.err
+    assert "Traceback" not in run.err
+    assert "Traceback" in cli("--debug", "examples").err
+
+
+# --- summary, explain ------------------------------------------------------------------
+
+
+def test_summary_of_an_example_a_spec_file_and_a_saved_model(cli: Any, tmp_path: Path) -> None:
+    expected = str(kg.summarize(mlp_model())).rstrip("\n") + "\n"
+    spec_file = tmp_path / "mlp.yaml"
+    spec_file.write_text(kg.load_example("mlp").to_yaml(), encoding="utf-8")
+    for source in ("mlp", spec_file, saved(ZOO["seed_mlp"](), tmp_path)):
+        run = cli("summary", source)
+        assert (run.code, run.out) == (0, expected)
+
+
+def test_summary_json(cli: Any) -> None:
+    run = cli("summary", "mlp", "--json")
+    assert run.code == 0
+    assert json.loads(run.out) == json.loads(json.dumps(kg.summarize(mlp_model()).to_dict()))
+
+
+def test_explain_text_and_json(cli: Any, tmp_path: Path) -> None:
+    model = ZOO["cnn"]()
+    path = saved(model, tmp_path)
+    run = cli("explain", path)
+    assert (run.code, run.out) == (0, str(kg.explain(model)).rstrip("\n") + "\n")
+    as_json = cli("explain", path, "--json")
+    assert json.loads(as_json.out) == json.loads(json.dumps(kg.explain(model).to_dict()))
+
+
+def test_a_spec_error_names_the_file_and_the_entry(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "typo.yaml"
+    path.write_text("input_shape: [2]\nlayers:\n  - Dence: 2\n", encoding="utf-8")
+    run = cli("explain", path)
+    assert run.code == 2
+    assert "typo.yaml: layers[0].Dence: unknown layer type 'Dence'" in run.err
+    assert "did you mean 'Dense'?" in run.err
+
+
+# --- plot ------------------------------------------------------------------------------
+
+
+def test_plot_writes_a_png_and_an_svg(cli: Any, tmp_path: Path) -> None:
+    png, svg = tmp_path / "mlp.png", tmp_path / "siamese.svg"
+    run = cli("plot", "mlp", "-o", png, "--engine", "matplotlib")
+    assert (run.code, run.out) == (0, f"wrote {png}\n")
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert cli("plot", "shared_layers", "-o", svg, "--engine", "matplotlib",
+               "--rankdir", "LR").code == 0  # fmt: skip
+    assert b"<svg" in svg.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mlp.png", "siamese.svg"]
+
+
+def test_plot_refuses_to_overwrite_and_keeps_the_file_when_it_fails(
+    cli: Any, tmp_path: Path
+) -> None:
+    target = tmp_path / "diagram.png"
+    target.write_bytes(b"old")
+    run = cli("plot", "mlp", "-o", target)
+    assert run.code == 2
+    assert "the output file already exists" in run.err
+    assert "--force" in run.err
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("input_shape: [2]\nlayers: [{Dence: 2}]\n", encoding="utf-8")
+    assert cli("plot", broken, "-o", target, "--force").code == 2
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml", "diagram.png"]
+    assert cli("plot", "mlp", "-o", target, "--force", "--engine", "matplotlib").code == 0
+    assert target.read_bytes().startswith(b"\x89PNG")
+
+
+def test_plot_needs_a_known_format(cli: Any, tmp_path: Path) -> None:
+    run = cli("plot", "mlp", "-o", tmp_path / "mlp.gif")
+    assert run.code == 2
+    assert "unknown diagram format" in run.err
+    assert "'.gif'" in run.err
+
+
+# --- check -----------------------------------------------------------------------------
+
+
+def test_check_params(cli: Any) -> None:
+    passed = cli("check", "mlp", "--params", "551")
+    assert passed.code == 0
+    assert passed.out == str(kg.check_params(mlp_model(), total=551)).rstrip("\n") + "\n"
+    failed = cli("check", "mlp", "--params", "550")
+    assert failed.code == 1
+    assert failed.out == str(kg.check_params(mlp_model(), total=550)).rstrip("\n") + "\n"
+    as_json = cli("check", "mlp", "--params", "550", "--json")
+    assert as_json.code == 1
+    expected = kg.check_params(mlp_model(), total=550).to_dict()
+    assert json.loads(as_json.out) == json.loads(json.dumps(expected, default=str))
+
+
+def test_check_against_a_spec_and_a_saved_model(cli: Any, tmp_path: Path) -> None:
+    student = saved(ZOO["seed_mlp"](), tmp_path, "student.keras")
+    reference = tmp_path / "reference.yaml"
+    reference.write_text(kg.load_example("mlp").to_yaml(), encoding="utf-8")
+    assert cli("check", student, "--expect", reference).code == 0
+    assert cli("check", "mlp", "--expect", student).code == 0
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("kind: mlp\ninputs: 10\nhidden: [10, 20]\noutputs: 1\n", encoding="utf-8")
+    run = cli("check", student, "--expect", wrong)
+    assert run.code == 1
+    loaded = _commands.load_keras(student)
+    assert run.out == str(kg.check_summary(loaded, kg.load_spec(wrong))).rstrip("\n") + "\n"
+
+
+def test_check_against_summary_text(cli: Any) -> None:
+    text = (DATA / "seed_summary.txt").read_text(encoding="utf-8")
+    result = kg.check_summary(mlp_model(), text)
+    run = cli("check", "mlp", "--expect", DATA / "seed_summary.txt")
+    assert run.code == (0 if result else 1)
+    assert run.out == str(result).rstrip("\n") + "\n"
+
+
+def test_check_with_a_missing_expectation_is_an_input_error(cli: Any, tmp_path: Path) -> None:
+    run = cli("check", "mlp", "--expect", tmp_path / "nothing.txt")
+    assert run.code == 2
+    assert "no such file, and no example of that name" in run.err
+
+
+# --- validate --------------------------------------------------------------------------
+
+GOOD = "name: tiny\ninput_shape: [3]\nlayers:\n  - Dense: 2\n"
+BROKEN = {
+    "unknown.yaml": ("input_shape: [2]\nlayers:\n  - Dence: 2\n",
+                     "unknown layer type 'Dence'", "did you mean 'Dense'?"),
+    "nested/bad_yaml.yml": ("input_shape: [2]\nlayers:\n  - {Dense: 2\n  - Dense: 1\n",
+                            "bad_yaml.yml, line 4, column 10: the YAML cannot be parsed", ""),
+    "wiring.json": ('{"inputs": {"a": [2]}, "layers": [{"Dense": 2, "inputs": "b"}]}',
+                    "layers[0].inputs: 'b' is not the name of an input or a layer", ""),
+    "shapes.yaml": ("input_shape: [4]\nlayers:\n  - {Reshape: {target_shape: [3, 3]}}\n",
+                    "Keras could not apply Reshape 'reshape_1'", "total size of the tensor"),
+}  # fmt: skip
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    """A course folder with good and broken specs, plus files validate must skip."""
+    (tmp_path / "nested").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "nested" / "mlp.yaml").write_text(kg.load_example("mlp").to_yaml())
+    for name, (text, _, _) in BROKEN.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / ".hidden" / "ignored.yaml").write_text("junk: [", encoding="utf-8")
+    (tmp_path / "README.md").write_text("# not a spec\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_validate_reports_every_broken_file(cli: Any, course: Path) -> None:
+    run = cli("validate", course)
+    assert run.code == 1
+    assert f"OK    {course / 'good.yaml'}: sequential model 'tiny', 8 parameters" in run.out
+    assert f"OK    {course / 'nested' / 'mlp.yaml'}: mlp model 'mlp', 551 parameters" in run.out
+    for name, (_, problem, hint) in BROKEN.items():
+        assert f"FAIL  {course / name}\n      " in run.out
+        assert problem in run.out
+        assert hint in run.out
+    assert "\x1b[" not in run.out
+    assert "ignored" not in run.out
+    assert "README" not in run.out
+    assert run.out.endswith("6 files checked: 2 OK, 4 failed\n")
+
+
+def test_validate_json(cli: Any, course: Path) -> None:
+    run = cli("validate", course, "--json")
+    assert run.code == 1
+    report = json.loads(run.out)
+    assert (report["checked"], report["ok"], report["failed"]) == (6, 2, 4)
+    by_name = {Path(item["path"]).name: item for item in report["files"]}
+    assert by_name["good.yaml"] == {"path": str(course / "good.yaml"), "ok": True,
+                                    "kind": "sequential", "name": "tiny", "params": 8}  # fmt: skip
+    unknown = by_name["unknown.yaml"]["error"]
+    assert (unknown["error"], unknown["hint"]) == ("SpecError", "did you mean 'Dense'?")
+    assert by_name["bad_yaml.yml"]["error"]["error"] == "SpecSyntaxError"
+    assert by_name["shapes.yaml"]["error"]["error"] == "BuildError"
+
+
+def test_validate_without_building_misses_shape_errors(cli: Any, course: Path) -> None:
+    run = cli("validate", course / "shapes.yaml", course / "good.yaml", "--no-build")
+    assert run.code == 0
+    assert run.out.endswith("2 files checked: 2 OK, 0 failed\n")
+    assert "parameters" not in run.out
+
+
+def test_validate_all_good_files_and_missing_paths(cli: Any, course: Path) -> None:
+    good = cli("validate", course / "good.yaml", course / "nested" / "mlp.yaml")
+    assert good.code == 0
+    assert good.out.endswith("2 files checked: 2 OK, 0 failed\n")
+    missing = cli("validate", course / "nope", course / "good.yaml")
+    assert missing.code == 2
+    assert (
+        f"FAIL  {course / 'nope'}\n      {course / 'nope'}: no such file or folder" in missing.out
+    )
+    assert missing.out.endswith("2 files checked: 1 OK, 1 failed\n")
+
+
+def test_validate_an_empty_folder_is_an_input_error(cli: Any, tmp_path: Path) -> None:
+    run = cli("validate", tmp_path)
+    assert run.code == 2
+    assert "no spec files found" in run.err
+
+
+def test_validate_goes_on_after_an_unexpected_error(
+    cli: Any, course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(spec: Any) -> Any:
+        raise ZeroDivisionError("oops")
+
+    monkeypatch.setattr(sys.modules["kerasguide.build"], "build", broken)
+    run = cli("validate", course / "good.yaml", course / "unknown.yaml")
+    assert run.code == 1
+    assert "unexpected ZeroDivisionError: oops" in run.out
+    assert "unknown layer type 'Dence'" in run.out
+
+
+# --- code, convert ---------------------------------------------------------------------
+
+
+def test_code_prints_to_code(cli: Any, tmp_path: Path) -> None:
+    run = cli("code", "mlp")
+    assert (run.code, run.out) == (0, kg.to_code(kg.load_example("mlp")))
+    sequential = cli("code", "cnn", "--style", "sequential")
+    assert sequential.out == kg.to_code(kg.load_example("cnn"), style="sequential")
+    model = ZOO["shared_layer"]()
+    from_model = cli("code", saved(model, tmp_path))
+    assert from_model.out == kg.to_code(kg.to_spec(model))
+
+
+def test_code_to_a_file_refuses_to_overwrite(cli: Any, tmp_path: Path) -> None:
+    target = tmp_path / "model.py"
+    assert cli("code", "rnn", "-o", target).out == f"wrote {target}\n"
+    assert target.read_text(encoding="utf-8") == kg.to_code(kg.load_example("rnn"))
+    run = cli("code", "mlp", "-o", target)
+    assert run.code == 2
+    assert "the output file already exists" in run.err
+    assert target.read_text(encoding="utf-8") == kg.to_code(kg.load_example("rnn"))
+    assert cli("code", "mlp", "-o", target, "--force").code == 0
+    assert target.read_text(encoding="utf-8") == kg.to_code(kg.load_example("mlp"))
+
+
+def test_code_sequential_style_of_a_graph_says_why(cli: Any) -> None:
+    run = cli("code", "multi_output", "--style", "sequential")
+    assert run.code == 2
+    assert "style='sequential' needs a plain chain of layers" in run.err
+    assert "'value' takes 'trunk'" in run.err
+    assert "use style='functional'" in run.err
+
+
+def test_convert_prints_the_spec_of_a_saved_model(cli: Any, tmp_path: Path) -> None:
+    model = ZOO["multi_output"]()
+    run = cli("convert", saved(model, tmp_path))
+    assert run.code == 0
+    assert kg.load_spec(yaml.safe_load(run.out)) == kg.to_spec(model)
+
+
+def test_convert_to_a_json_file(cli: Any, tmp_path: Path) -> None:
+    model = ZOO["nested"]()
+    target = tmp_path / "nested.json"
+    assert cli("convert", saved(model, tmp_path), "-o", target).code == 0
+    assert kg.load_spec(target) == kg.to_spec(model)
+    run = cli("convert", tmp_path / "model.keras", "-o", target)
+    assert run.code == 2
+    assert "the output file already exists" in run.err
+
+
+def test_convert_never_runs_code_from_the_file(cli: Any, tmp_path: Path) -> None:
+    keras = _k.keras()
+    inputs = keras.Input((3,))
+    outputs = keras.layers.Lambda(lambda x: x * 2)(inputs)
+    path = saved(keras.Model(inputs, outputs), tmp_path, "lambda.keras")
+    target = tmp_path / "out.yaml"
+    target.write_text("old\n", encoding="utf-8")
+    run = cli("convert", path, "-o", target, "--force")
+    assert run.code == 2
+    assert "the saved model cannot be loaded" in run.err
+    assert "safe_mode=True" in run.err
+    assert target.read_text(encoding="utf-8") == "old\n"
+
+
+def test_convert_needs_a_keras_file(cli: Any, tmp_path: Path) -> None:
+    run = cli("convert", "mlp.yaml")
+    assert run.code == 2
+    assert "convert reads saved .keras models" in run.err
+    corrupt = tmp_path / "corrupt.keras"
+    corrupt.write_bytes(b"not a zip file")
+    assert "the saved model cannot be loaded" in cli("convert", corrupt).err
+
+
+# --- examples, demo --------------------------------------------------------------------
+
+
+def test_examples_lists_every_example_with_its_description(cli: Any) -> None:
+    run = cli("examples")
+    assert run.code == 0
+    lines = run.out.splitlines()
+    assert [line.split()[0] for line in lines] == kg.list_examples()
+    assert "cnn              A small convolutional network for 8x8 grey images" in run.out
+    listed = json.loads(cli("examples", "--json").out)
+    assert [item["name"] for item in listed] == kg.list_examples()
+    assert listed[-1]["description"].startswith("A siamese pair")
+
+
+def test_examples_prints_one(cli: Any) -> None:
+    run = cli("examples", "rnn")
+    text = kg.specs.example_path("rnn").read_text(encoding="utf-8")
+    assert (run.code, run.out) == (0, text)
+    as_json = json.loads(cli("examples", "rnn", "--json").out)
+    assert as_json["text"] == text
+    assert as_json["description"].startswith("A recurrent network")
+
+
+def test_examples_copies_one_without_overwriting(cli: Any, tmp_path: Path) -> None:
+    text = kg.specs.example_path("mlp").read_text(encoding="utf-8")
+    assert cli("examples", "mlp", "--copy", tmp_path).out == f"wrote {tmp_path / 'mlp.yaml'}\n"
+    assert (tmp_path / "mlp.yaml").read_text(encoding="utf-8") == text
+    (tmp_path / "mine.yaml").write_text("keep me\n", encoding="utf-8")
+    run = cli("examples", "mlp", "--copy", tmp_path / "mine.yaml")
+    assert run.code == 2
+    assert "the output file already exists" in run.err
+    assert (tmp_path / "mine.yaml").read_text(encoding="utf-8") == "keep me\n"
+    assert cli("examples", "mlp", "--copy", tmp_path / "mine.yaml", "--force").code == 0
+    assert (tmp_path / "mine.yaml").read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["examples", "mpl"], r"there is no example named 'mpl'(?s:.*)did you mean 'mlp'"),
+        (["examples", "--copy", "x.yaml"], "--copy needs the name of an example"),
+    ],
+)
+def test_examples_errors(cli: Any, argv: list[str], message: str) -> None:
+    run = cli(*argv)
+    assert run.code == 2
+    assert run.err.startswith("kerasguide examples: error: ")
+    assert re.search(message, run.err)
+
+
+def test_describe_takes_the_first_sentence_of_the_leading_comment() -> None:
+    text = "# The seed model: Dense(2). 7 parameters.\n# More.\nname: x\n"
+    assert _commands.describe(text) == "The seed model: Dense(2)."
+    assert _commands.describe("name: x\n") == ""
+
+
+def test_demo_writes_every_example(cli: Any, tmp_path: Path) -> None:
+    run = cli("demo", "--out", tmp_path)
+    assert run.code == 0
+    for name in kg.list_examples():
+        assert (tmp_path / f"{name}.py").read_text() == kg.to_code(kg.load_example(name))
+        assert (tmp_path / f"{name}.png").exists()
