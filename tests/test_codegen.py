@@ -93,6 +93,8 @@ def test_code_is_formatted_as_ruff_formats_it(tmp_path: Path) -> None:
     sources |= {f"{n}_sequential": kg.to_code(kg.load_example(n), style="sequential")
                 for n in CHAINS}  # fmt: skip
     sources["wide"] = kg.to_code(WIDE)
+    sources |= {f"more_{name}": kg.to_code(spec) for name, spec in MORE.items()}
+    sources |= {"clash": kg.to_code(CLASHING), "regularised": kg.to_code(REGULARISED)}
     for name, code in sources.items():
         assert max(len(line) for line in code.splitlines()) <= WIDTH, name
         (tmp_path / f"{name}.py").write_text(code, encoding="utf-8")
@@ -304,3 +306,25 @@ def test_registered_layers_are_imported_from_their_module() -> None:
     assert f"from {Scale.__module__} import Scale\n" in code
     assert 'Scale(factor=3.0, name="codegen_scale_1")' in code
     same_model(code, kg.build(spec))
+
+
+MORE = {
+    "tokens": {"name": "tokens", "input_shape": [5], "input_dtype": "int32", "layers": [
+        {"Embedding": {"input_dim": 50, "output_dim": 4}}, "Flatten", {"Dense": 1}]},
+    "conv": {"input_shape": [12, 12, 3], "layers": [
+        {"Conv2D": 4, "kernel_size": [3, 2], "strides": 2, "padding": "same"},
+        "BatchNormalization", {"type": "GlobalAveragePooling2D"}, {"Dense": 2}]},
+    "sequence": {"input_shape": [None, 3], "layers": [
+        {"LSTM": 4, "return_sequences": True}, {"GRU": 2}, {"Dense": 1}]},
+    "deep_nesting": {"inputs": {"x": [4]}, "layers": [{"model": {
+        "name": "outer_block", "inputs": {"inner_x": [4]}, "layers": [
+            {"model": {"name": "core", "input_shape": [4], "layers": [{"Dense": 3}]}},
+            {"Dense": 2, "name": "outer_dense"}]}}]},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_more_layers_and_arguments_in_both_styles(name: str) -> None:
+    spec = MORE[name]
+    same_model(kg.to_code(spec), kg.build(spec))
+    same_model(kg.to_code(spec, style="sequential"), kg.build(spec))
