@@ -7,10 +7,13 @@ command line starts fast and ``--help`` never imports TensorFlow.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import re
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,11 @@ from kerasguide.specs import Spec, example_path, list_examples, load_spec
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+# TensorFlow's C++ log lines (oneDNN, CUDA probing), written straight to file descriptor 2.
+_NATIVE_LOG = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|[IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\] )"
+)
 
 
 # --- inputs ------------------------------------------------------------------------
@@ -411,7 +419,33 @@ def _report_line(report: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command named in ``args``; return its exit status."""
-    return COMMANDS[args.command](args)
+    if args.debug:
+        return COMMANDS[args.command](args)
+    with quiet_native_log():
+        return COMMANDS[args.command](args)
+
+
+@contextlib.contextmanager
+def quiet_native_log() -> Iterator[None]:
+    """Drop TensorFlow's C++ start-up log from stderr; keep everything else written there."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no file descriptor 2 to clean up
+        yield
+        return
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            log.seek(0)
+            lines = log.read().decode("utf-8", "replace").splitlines(keepends=True)
+            sys.stderr.write("".join(line for line in lines if not _NATIVE_LOG.match(line)))
+            sys.stderr.flush()
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -122,16 +123,27 @@ def test_help_version_and_examples_do_not_import_tensorflow() -> None:
     assert result.stdout.strip() == "[0, 0, 0, 0, 0] []"
 
 
-def test_console_script_reports_an_error_without_traceback(tmp_path: Path) -> None:
+def test_console_script_prints_one_message_and_nothing_else_on_stderr() -> None:
     script = Path(sys.executable).parent / "kerasguide"
     command = [script] if script.exists() else [sys.executable, "-m", "kerasguide"]
-    result = subprocess.run([*command, "summary", tmp_path / "missing.yaml"],
-                            capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
+    result = subprocess.run([*command, "code", "multi_input", "--style", "sequential"],
+                            capture_output=True, text=True, check=False, timeout=300)  # fmt: skip
     assert result.returncode == 2
     assert result.stdout == ""
-    assert "kerasguide summary: error: " in result.stderr
-    assert "no such spec file" in result.stderr
+    # TensorFlow was imported, yet its C++ start-up log does not drown the message.
+    assert result.stderr.startswith("kerasguide code: error: inputs: style='sequential' needs")
+    assert result.stderr.endswith("use style='functional' (the default), which writes any "
+                                  "graph of layers\n")  # fmt: skip
     assert "Traceback" not in result.stderr
+
+
+def test_native_log_lines_are_dropped_and_the_rest_kept(capfd: pytest.CaptureFixture[str]) -> None:
+    with _commands.quiet_native_log():
+        os.write(2, b"I0000 00:00:1795895754.066982    9078 port.cc:153] oneDNN noise\n")
+        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called ...\n")
+        os.write(2, b"a real warning\n")
+        print("python-level warning", file=sys.stderr)
+    assert sorted(capfd.readouterr().err.splitlines()) == ["a real warning", "python-level warning"]
 
 
 # --- errors ----------------------------------------------------------------------------
