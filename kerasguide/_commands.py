@@ -20,7 +20,7 @@ from typing import Any
 
 from kerasguide import _files
 from kerasguide._suggest import did_you_mean
-from kerasguide.errors import FileError, KerasGuideError, OptionError
+from kerasguide.errors import FileError, OptionError
 from kerasguide.specs import Spec, example_path, list_examples, load_spec
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
@@ -106,7 +106,7 @@ def load_keras(path: Path) -> Any:
     try:
         return keras().saving.load_model(path, compile=False, safe_mode=True)
     except Exception as err:
-        message = _first_line(err)
+        message = first_line(err)
         raise FileError(
             "the saved model cannot be loaded",
             where=str(path),
@@ -129,7 +129,7 @@ def _siblings(path: Path, suffix: str) -> list[str]:
     return [p.name for p in folder.glob(f"*{suffix}")] if folder.is_dir() else []
 
 
-def _first_line(err: Exception) -> str:
+def first_line(err: Exception) -> str:
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     return (lines[0] if lines else type(err).__name__)[:300]
 
@@ -325,96 +325,17 @@ def describe(text: str) -> str:
     return match.group(1) if match else joined
 
 
+def validate(args: argparse.Namespace) -> int:
+    from kerasguide._validate import validate_paths
+
+    return validate_paths(args.paths, build=not args.no_build, as_json=args.json,
+                          debug=args.debug)  # fmt: skip
+
+
 def demo(args: argparse.Namespace) -> int:
     from kerasguide._demo import run_demo
 
     return run_demo(args.out)
-
-
-# --- validate ----------------------------------------------------------------------
-
-
-def validate(args: argparse.Namespace) -> int:
-    files, missing = spec_files(args.paths)
-    if not files and not missing:
-        raise FileError(
-            "no spec files found",
-            where=" ".join(args.paths),
-            expected="files ending in .yaml, .yml or .json, or folders holding some",
-            received="none",
-            hint="check the paths",
-        )
-    reports = [_failure(p, _missing(p)) for p in missing]
-    reports += [check_file(path, build=not args.no_build, debug=args.debug) for path in files]
-    failed = sum(not r["ok"] for r in reports)
-    if args.json:
-        counts = {"checked": len(reports), "ok": len(reports) - failed, "failed": failed}
-        print(json.dumps({"files": reports, **counts}, indent=2))
-    else:
-        for report in reports:
-            print(_report_line(report))
-        noun = "file" if len(reports) == 1 else "files"
-        print(f"{len(reports)} {noun} checked: {len(reports) - failed} OK, {failed} failed")
-    return 2 if missing else 1 if failed else 0
-
-
-def spec_files(paths: list[str]) -> tuple[list[str], list[str]]:
-    """(the spec files named or found in folders, the paths that do not exist)."""
-    found: dict[str, None] = {}
-    missing = []
-    for text in paths:
-        path = Path(text)
-        if path.is_dir():
-            for item in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in item.relative_to(path).parts)
-                if item.suffix.lower() in SPEC_SUFFIXES and item.is_file() and not hidden:
-                    found[str(item)] = None
-        elif path.exists():
-            found[text] = None
-        else:
-            missing.append(text)
-    return list(found), missing
-
-
-def _missing(text: str) -> FileError:
-    return FileError(
-        "no such file or folder",
-        where=text,
-        expected="an existing spec file or folder",
-        received=text,
-    )
-
-
-def check_file(path: str, *, build: bool, debug: bool) -> dict[str, Any]:
-    """One file's report: ``ok``, and the spec's kind, name and parameters, or the error."""
-    try:
-        spec = load_spec(Path(path))
-        report: dict[str, Any] = {"path": path, "ok": True, "kind": spec.kind, "name": spec.name}
-        if build:
-            from kerasguide.build import build as build_model
-
-            report["params"] = int(build_model(spec).count_params())
-        return report
-    except KerasGuideError as err:
-        return _failure(path, err)
-    except Exception as err:  # a bug in kerasguide: report it, and go on with the next file
-        if debug:
-            raise
-        problem = f"unexpected {type(err).__name__}: {_first_line(err)}"
-        return _failure(path, KerasGuideError(problem, where=path, hint="run with --debug"))
-
-
-def _failure(path: str, err: KerasGuideError) -> dict[str, Any]:
-    error = {key: plain(value) for key, value in err.to_dict().items()}
-    return {"path": path, "ok": False, "error": {**error, "message": plain(str(err))}}
-
-
-def _report_line(report: dict[str, Any]) -> str:
-    if report["ok"]:
-        params = f", {report['params']:,} parameters" if "params" in report else ""
-        return f"OK    {report['path']}: {report['kind']} model {report['name']!r}{params}"
-    lines = report["error"]["message"].splitlines()
-    return f"FAIL  {report['path']}\n" + "\n".join("      " + line for line in lines)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,111 @@
+"""``kerasguide validate``: check many spec files at once, and report every file's problems.
+
+Made for a pre-commit hook or a CI step: each file gets an OK or FAIL line
+(or a JSON record), and one broken file never hides the next one's problems.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from kerasguide._commands import SPEC_SUFFIXES, first_line, plain
+from kerasguide.errors import FileError, KerasGuideError
+from kerasguide.specs import load_spec
+
+__all__ = ["check_file", "spec_files", "validate_paths"]
+
+
+def validate_paths(paths: list[str], *, build: bool, as_json: bool, debug: bool) -> int:
+    """Check every spec file named or found in ``paths``; print a report; return the exit status.
+
+    Returns:
+        0 when every file is valid, 1 when some are not, 2 when a path does not exist.
+
+    Example:
+        >>> validate_paths(["specs/"], build=True, as_json=False, debug=False)  # doctest: +SKIP
+        OK    specs/mlp.yaml: mlp model 'mlp', 551 parameters
+        1 file checked: 1 OK, 0 failed
+        0
+    """
+    files, missing = spec_files(paths)
+    if not files and not missing:
+        raise FileError(
+            "no spec files found",
+            where=" ".join(paths),
+            expected="files ending in .yaml, .yml or .json, or folders holding some",
+            received="none",
+            hint="check the paths",
+        )
+    reports = [_failure(p, _missing(p)) for p in missing]
+    reports += [check_file(path, build=build, debug=debug) for path in files]
+    failed = sum(not r["ok"] for r in reports)
+    if as_json:
+        counts = {"checked": len(reports), "ok": len(reports) - failed, "failed": failed}
+        print(json.dumps({"files": reports, **counts}, indent=2))
+    else:
+        for report in reports:
+            print(_report_line(report))
+        noun = "file" if len(reports) == 1 else "files"
+        print(f"{len(reports)} {noun} checked: {len(reports) - failed} OK, {failed} failed")
+    return 2 if missing else 1 if failed else 0
+
+
+def spec_files(paths: list[str]) -> tuple[list[str], list[str]]:
+    """(the spec files named or found in folders, the paths that do not exist)."""
+    found: dict[str, None] = {}
+    missing = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            for item in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in item.relative_to(path).parts)
+                if item.suffix.lower() in SPEC_SUFFIXES and item.is_file() and not hidden:
+                    found[str(item)] = None
+        elif path.exists():
+            found[text] = None
+        else:
+            missing.append(text)
+    return list(found), missing
+
+
+def _missing(text: str) -> FileError:
+    return FileError(
+        "no such file or folder",
+        where=text,
+        expected="an existing spec file or folder",
+        received=text,
+    )
+
+
+def check_file(path: str, *, build: bool, debug: bool) -> dict[str, Any]:
+    """One file's report: ``ok``, and the spec's kind, name and parameters, or the error."""
+    try:
+        spec = load_spec(Path(path))
+        report: dict[str, Any] = {"path": path, "ok": True, "kind": spec.kind, "name": spec.name}
+        if build:
+            from kerasguide.build import build as build_model
+
+            report["params"] = int(build_model(spec).count_params())
+        return report
+    except KerasGuideError as err:
+        return _failure(path, err)
+    except Exception as err:  # a bug in kerasguide: report it, and go on with the next file
+        if debug:
+            raise
+        problem = f"unexpected {type(err).__name__}: {first_line(err)}"
+        return _failure(path, KerasGuideError(problem, where=path, hint="run with --debug"))
+
+
+def _failure(path: str, err: KerasGuideError) -> dict[str, Any]:
+    error = {key: plain(value) for key, value in err.to_dict().items()}
+    return {"path": path, "ok": False, "error": {**error, "message": plain(str(err))}}
+
+
+def _report_line(report: dict[str, Any]) -> str:
+    if report["ok"]:
+        params = f", {report['params']:,} parameters" if "params" in report else ""
+        return f"OK    {report['path']}: {report['kind']} model {report['name']!r}{params}"
+    lines = report["error"]["message"].splitlines()
+    return f"FAIL  {report['path']}\n" + "\n".join("      " + line for line in lines)
