@@ -284,7 +284,8 @@ def examples(args: argparse.Namespace) -> int:
     text = example_path(args.name).read_text(encoding="utf-8")
     if args.copy is not None:
         dest = Path(args.copy)
-        dest = dest / f"{args.name}.yaml" if dest.is_dir() else dest
+        folder = dest.is_dir() or args.copy.endswith(("/", os.sep))
+        dest = dest / f"{args.name}.yaml" if folder else dest
         _files.write_text(writable(str(dest), force=args.force), text)
         print(f"wrote {dest}")
     elif args.json:

@@ -515,6 +515,9 @@ def test_examples_copies_one_without_overwriting(cli: Any, tmp_path: Path) -> No
     assert (tmp_path / "mine.yaml").read_text(encoding="utf-8") == "keep me\n"
     assert cli("examples", "mlp", "--copy", tmp_path / "mine.yaml", "--force").code == 0
     assert (tmp_path / "mine.yaml").read_text(encoding="utf-8") == text
+    missing_folder = cli("examples", "mlp", "--copy", f"{tmp_path / 'new'}/")
+    assert missing_folder.code == 2
+    assert "the folder to write into does not exist" in missing_folder.err
 
 
 @pytest.mark.parametrize(
