@@ -1,0 +1,160 @@
+"""The course notebooks are clean material: no outputs, the python3 kernel, public imports.
+
+These tests read the notebooks as JSON and never execute them; ``make notebooks``
+runs them (pytest --nbmake). After that run, ``make notebooks`` calls this file
+again with ``KERASGUIDE_EXECUTED_NOTEBOOKS=build/notebooks`` to check that every
+cell tagged ``raises-exception`` really raised a kerasguide error.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+import kerasguide as kg
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+EXPECTED = [
+    "01_sequential",
+    "02_functional",
+    "03_mlp",
+    "04_cnn_rnn",
+    "05_graphs",
+    "06_training",
+    "07_exercises",
+    "08_specs",
+]
+# Notebooks that show an error on purpose, in a cell tagged raises-exception.
+SHOW_ERRORS = ["02_functional", "04_cnn_rnn", "05_graphs", "07_exercises", "08_specs"]
+FAST_MODE = "KERASGUIDE_FAST"
+# Besides kerasguide and keras: the standard library and these, for data and pictures.
+THIRD_PARTY = {"numpy", "sklearn", "matplotlib"}
+ERROR_NAMES = {name for name in kg.__all__ if name.endswith(("Error", "Failed", "Unavailable"))}
+
+
+def _read(name: str) -> Any:
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+def _code_cells(name: str) -> list[Any]:
+    return [cell for cell in _read(name).cells if cell.cell_type == "code"]
+
+
+def _python(source: str) -> str:
+    """The cell's source with IPython's magics and shell escapes blanked out."""
+    lines = source.splitlines()
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+
+
+def _tagged(cell: Any) -> bool:
+    return "raises-exception" in cell.metadata.get("tags", [])
+
+
+def test_the_eight_notebooks_exist() -> None:
+    assert sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb")) == EXPECTED
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_valid_and_committed_without_outputs(name: str) -> None:
+    notebook = _read(name)
+    nbformat.validate(notebook)
+    assert notebook.metadata.get("kernelspec", {}).get("name") == "python3"
+    dirty = [
+        i
+        for i, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    ]
+    assert not dirty, f"{name}: cells {dirty} have outputs or execution counts; clear them"
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_imports_only_the_public_api(name: str) -> None:
+    problems = []
+    for i, cell in enumerate(_code_cells(name)):
+        for node in ast.walk(ast.parse(_python(cell.source))):
+            problems += [f"code cell {i}: {p}" for p in _import_problems(node)]
+    assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+def _import_problems(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [p for alias in node.names for p in _module_problems(alias.name)]
+    if isinstance(node, ast.ImportFrom):
+        module = node.module or ""
+        if module == "kerasguide" and not node.level:
+            return [f"kg.{a.name} is private" for a in node.names if a.name not in kg.__all__]
+        if node.level or module.startswith("kerasguide"):
+            return [f"`from {'.' * node.level}{module} import ...`: use `import kerasguide as kg`"]
+        return _module_problems(module)
+    is_kg = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+    if is_kg and node.value.id in ("kg", "kerasguide") and node.attr not in kg.__all__:
+        return [f"kg.{node.attr} is not in kerasguide.__all__"]
+    return []
+
+
+def _module_problems(module: str) -> list[str]:
+    top, *rest = module.split(".")
+    if top == "kerasguide":
+        return [] if not rest else [f"`import {module}`: only `import kerasguide as kg`"]
+    if top == "keras":
+        private = any(part == "src" or part.startswith("_") for part in rest)
+        return [f"`{module}` is private to Keras"] if private else []
+    if top in THIRD_PARTY or top in sys.stdlib_module_names:
+        return []
+    return [f"`{module}`: notebooks import kerasguide, keras, {sorted(THIRD_PARTY)} and stdlib"]
+
+
+@pytest.mark.parametrize("name", SHOW_ERRORS)
+def test_errors_are_shown_in_tagged_cells(name: str) -> None:
+    tagged = [cell for cell in _code_cells(name) if _tagged(cell)]
+    assert tagged, f"{name} shows an error on purpose, in a cell tagged raises-exception"
+    for cell in tagged:
+        assert "kg." in cell.source, f"{name}: a tagged cell must show a kerasguide error"
+
+
+def test_only_code_cells_are_tagged() -> None:
+    for name in EXPECTED:
+        for cell in _read(name).cells:
+            assert cell.cell_type == "code" or not _tagged(cell), name
+
+
+def test_training_has_a_documented_fast_mode() -> None:
+    notebook = _read("06_training")
+    code = "".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    prose = "".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    assert f'os.environ.get("{FAST_MODE}"' in code
+    assert FAST_MODE in prose
+    makefile = (NOTEBOOKS.parent / "Makefile").read_text(encoding="utf-8")
+    assert re.search(rf"^{FAST_MODE} \?= 1$", makefile, flags=re.MULTILINE)
+
+
+# --- after `make notebooks`: the executed copies under build/notebooks/ --------------
+
+EXECUTED = os.environ.get("KERASGUIDE_EXECUTED_NOTEBOOKS")
+needs_execution = pytest.mark.skipif(
+    not EXECUTED, reason="checks executed notebooks; run by `make notebooks`"
+)
+
+
+@needs_execution
+def test_executed_error_cells_raised_kerasguide_errors() -> None:
+    problems = []
+    for name in EXPECTED:
+        notebook = nbformat.read(Path(str(EXECUTED)) / f"{name}.ipynb", as_version=4)
+        cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        if not all(cell.execution_count for cell in cells):
+            problems.append(f"{name} was not executed to the end")
+        for i, cell in enumerate(cells):
+            errors = [out.ename for out in cell.outputs if out.output_type == "error"]
+            if _tagged(cell) and not (errors and set(errors) <= ERROR_NAMES):
+                problems.append(f"{name}, code cell {i}: tagged raises-exception, raised {errors}")
+            if errors and not _tagged(cell):
+                problems.append(f"{name}, code cell {i}: raised {errors} but is not tagged")
+    assert not problems, "\n".join(problems)
