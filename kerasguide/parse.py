@@ -1,9 +1,412 @@
-"""Parse printed summaries (issue 3). Placeholder until implemented."""
+"""Read printed model summaries back into :class:`~kerasguide.summary.Summary` data.
+
+Course material keeps summaries as text. Two families are read:
+
+* Keras 2 (``tf.keras`` up to TF 2.15): rules of underscores and ``=``, columns
+  at fixed positions, cells cut at the column width and continued on the next
+  lines, ``[(None, 10)]`` input shapes, ``Total params: 551``;
+* Keras 3 and kerasguide's own tables: box-drawing (or ``+--+`` ASCII) grids,
+  cells wrapped over several lines, ``1,234`` thousands separators,
+  ``Total params: 551 (2.15 KB)`` and an ``Optimizer params`` line after training.
+
+Anything else raises :class:`~kerasguide.errors.SummaryParseError` naming the line.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import itertools
+import re
+from dataclasses import dataclass
+
+from kerasguide.errors import OptionError, SummaryParseError
+from kerasguide.summary import Row, Shape, Summary
+
+__all__ = ["parse_summary"]
+
+_MODEL = re.compile(r'^\s*Model:\s*"(.*)"\s*$')
+_TOTAL = re.compile(
+    r"^\s*(Total|Trainable|Non-trainable|Optimizer) (params|variables)\s*:\s*([\d,]+)"
+    r"\s*(?:\(([\d.]+) (B|Bytes?|KB|MB|GB|TB|PB)\))?.*$"
+)
+_NAME = re.compile(r"^(?P<name>.+?)\s*\((?P<type>[^()\s]+)\)?$")
+_LINK = re.compile(r"([^\s'\",\[\]]+)\[(\d+)\]\[(\d+)\]")
+_PARAMS = re.compile(r"([\d,]+)(?:\s*\((unbuilt|unused)\))?")
+_UNITS = {"KB": 1, "MB": 2, "GB": 3, "TB": 4, "PB": 5}
+_JUNCTIONS = "┏┳┓┡╇┩├┼┤└┴┘+"
+_BARS = "┃│|"
+_COLUMNS = {
+    "Layer(type)": "name",
+    "OutputShape": "shape",
+    "Param#": "params",
+    "Connectedto": "connected",
+    "Trainable": "trainable",
+    "Non-trainable": "non_trainable",
+}
+_TABLE_START = 'a "Model: ..." line, or the first rule of a summary table'
 
 
-def parse_summary(text: str) -> Any:
-    raise NotImplementedError
+@dataclass
+class _Text:
+    """The lines of the text and a cursor; makes errors that name the line."""
+
+    lines: list[str]
+    at: int = 0
+
+    def line(self, index: int | None = None) -> str:
+        index = self.at if index is None else index
+        return self.lines[index] if index < len(self.lines) else ""
+
+    def skip_blank(self) -> None:
+        while self.at < len(self.lines) and not self.lines[self.at].strip():
+            self.at += 1
+
+    def error(
+        self, problem: str, index: int, *, expected: str, hint: str | None = None
+    ) -> Exception:
+        index = min(index, max(len(self.lines) - 1, 0))
+        return SummaryParseError(
+            problem,
+            where=f"line {index + 1}",
+            expected=expected,
+            received=repr(self.line(index)),
+            hint=hint,
+        )
+
+
+def parse_summary(text: str) -> Summary:
+    """Parse a printed Keras summary (Keras 2 or Keras 3 format) into a Summary.
+
+    The totals of the result leave out optimizer variables, like
+    :func:`~kerasguide.summary.summarize`; a parsed summary and the summary of the
+    same live model compare equal.
+
+    Args:
+        text: The summary as printed, e.g. copied from a notebook.
+
+    Returns:
+        A :class:`~kerasguide.summary.Summary` (its ``memory`` is approximate: printed
+        summaries round it).
+
+    Raises:
+        SummaryParseError: A line cannot be read; the message names it.
+        OptionError: ``text`` is not a string.
+
+    Example:
+        >>> summary = parse_summary(open("tests/data/seed_summary.txt").read())
+        >>> summary.total, [row.params for row in summary.rows]
+        (551, [0, 110, 220, 210, 11])
+    """
+    if not isinstance(text, str):
+        raise OptionError(
+            "summary text must be a string",
+            where="parse_summary(text)",
+            expected="str",
+            received=type(text).__name__,
+        )
+    lines = _Text(text.splitlines())
+    lines.skip_blank()
+    if lines.at >= len(lines.lines):
+        raise SummaryParseError(
+            "the summary text is empty", where="line 1", expected=_TABLE_START, received=repr(text)
+        )
+    name = _model_name(lines)
+    rows = _grid(lines) if lines.line().lstrip()[:1] in ("┏", "+") else _keras2(lines)
+    return _totals(lines, name, rows)
+
+
+def _model_name(text: _Text) -> str:
+    found = _MODEL.match(text.line())
+    if found is None:
+        return ""
+    text.at += 1
+    text.skip_blank()
+    return found.group(1)
+
+
+# --- cells -----------------------------------------------------------------------------
+
+
+def _name_type(cell: str) -> tuple[str, str, int]:
+    """``(name, type, depth)`` from ``"   └ dense (Dense)"``."""
+    stripped = cell.strip()
+    depth = 0
+    for mark in ("└ ", "`- "):
+        if stripped.startswith(mark):
+            depth = (len(cell) - len(cell.lstrip())) // 3
+            stripped = stripped[len(mark) :].strip()
+    found = _NAME.match(stripped)
+    if found is None:
+        raise ValueError("cannot read the layer's name and type, like 'dense (Dense)'")
+    return found.group("name"), found.group("type"), depth
+
+
+def _shapes(cell: str) -> tuple[Shape, ...] | None:
+    text = cell.replace(" ", "")
+    if text in ("?", "multiple"):
+        return None
+    if "…" in text:
+        raise ValueError("the output shape is cut short with '…'")
+    groups = re.findall(r"\(([^()]*)\)", text)
+    if not groups or re.sub(r"\([^()]*\)", "", text).strip("[]{},:'\"\\w") not in ("",):
+        raise ValueError("cannot read the output shape, like (None, 10)")
+    return tuple(_shape(group) for group in groups)
+
+
+def _shape(group: str) -> Shape:
+    dims: list[int | None] = []
+    for item in filter(None, group.split(",")):
+        if item != "None" and not item.isdigit():
+            raise ValueError(f"cannot read the dimension {item!r} of an output shape")
+        dims.append(None if item == "None" else int(item))
+    return tuple(dims)
+
+
+def _params(cell: str) -> tuple[int, bool]:
+    found = _PARAMS.fullmatch(cell.strip())
+    if found is None:
+        hint = "cut short with '…'" if "…" in cell else "not a number"
+        raise ValueError(f"the parameter count is {hint}")
+    return int(found.group(1).replace(",", "")), found.group(2) is None
+
+
+def _make_row(cells: dict[str, str]) -> Row:
+    name, kind, depth = _name_type(cells["name"])
+    params, built = _params(cells["params"])
+    non_trainable: int | None = None
+    if "non_trainable" in cells:
+        non_trainable = _params(cells["non_trainable"])[0]
+    elif cells.get("trainable", "").strip() == "N":
+        non_trainable = params
+    trainable = None if non_trainable is None else params - non_trainable
+    links = tuple(f"{n}[{a}][{b}]" for n, a, b in _LINK.findall(cells.get("connected", "")))
+    return Row(
+        name, kind, _shapes(cells["shape"]), params, trainable, non_trainable, links, depth, built
+    )
+
+
+def _row_at(text: _Text, index: int, cells: dict[str, str]) -> Row:
+    try:
+        return _make_row(cells)
+    except ValueError as err:
+        raise text.error(
+            f"this table row cannot be read: {err}",
+            index,
+            expected="a row 'name (Type)  output shape  parameters'",
+            hint="summaries cut at a narrow width lose text: print the model's "
+            "summary again with a wider line_length",
+        ) from None
+
+
+def _column_names(text: _Text, index: int, titles: list[str]) -> list[str]:
+    names = []
+    for title in titles:
+        key = title.replace(" ", "")
+        if "…" in key:
+            prefix = key.split("…")[0]
+            key = next((k for k in _COLUMNS if k.startswith(prefix) and prefix), key)
+        names.append(_COLUMNS.get(key, ""))
+    if not {"name", "shape", "params"} <= set(names) or "" in names:
+        raise text.error(
+            "the table's header is not a Keras summary header",
+            index,
+            expected="columns 'Layer (type)', 'Output Shape', 'Param #' "
+            "(and optionally 'Connected to', 'Trainable')",
+        )
+    return names
+
+
+# --- Keras 3 and kerasguide grids ------------------------------------------------------
+
+
+def _grid(text: _Text) -> list[Row]:
+    top = text.line().rstrip()
+    bounds = [i for i, char in enumerate(top) if char in _JUNCTIONS]
+    if top[-1:] not in ("┓", "+") or len(bounds) < 4:
+        raise text.error(
+            "the table's right edge is missing",
+            text.at,
+            expected="a complete table border, like ┏━━━┳━━━┓",
+            hint="Keras cuts summaries at the terminal's width: print it "
+            "again in a wider terminal or with a smaller line_length",
+        )
+    text.at += 1
+    header_at = text.at
+    header = _grid_header(text, bounds)
+    names = _column_names(
+        text, header_at, [" ".join(filter(None, c)) for c in zip(*header, strict=True)]
+    )
+    text.at += 1
+    rows: list[Row] = []
+    for index, block in _grid_rows(text, bounds, names.index("params")):
+        joined = [_join(col, first=i == 0) for i, col in enumerate(zip(*block, strict=True))]
+        rows.append(_row_at(text, index, dict(zip(names, joined, strict=True))))
+    return rows
+
+
+def _join(fragments: tuple[str, ...], *, first: bool) -> str:
+    parts = [part for part in fragments if part.strip()]
+    if not parts:
+        return ""
+    head = parts[0].rstrip() if first else parts[0].strip()
+    return " ".join([head, *(part.strip() for part in parts[1:])])
+
+
+def _cells(text: _Text, bounds: list[int]) -> list[str]:
+    line = text.line()
+    if len(line.rstrip()) != bounds[-1] + 1 or any(line[b] not in _BARS for b in bounds):
+        raise text.error(
+            "this line does not line up with the table's columns",
+            text.at,
+            expected=f"a row with '│' at columns {[b + 1 for b in bounds]}",
+        )
+    cells = [line[a + 1 : b] for a, b in itertools.pairwise(bounds)]
+    return [cell[1:] if cell.startswith(" ") else cell for cell in cells]
+
+
+def _grid_header(text: _Text, bounds: list[int]) -> list[list[str]]:
+    block = []
+    while text.line()[:1] in _BARS:
+        block.append(_cells(text, bounds))
+        text.at += 1
+    if not text.line().startswith(("┡", "+=")):
+        raise text.error(
+            "the table's header does not end with a rule",
+            text.at,
+            expected="a rule like ┡━━━╇━━━┩ or +===+===+",
+        )
+    return block
+
+
+def _grid_rows(text: _Text, bounds: list[int], params: int) -> list[tuple[int, list[list[str]]]]:
+    """The row blocks of a grid body, each with the index of its first line."""
+    rows: list[tuple[int, list[list[str]]]] = []
+    current: list[list[str]] | None = None
+    while True:
+        line = text.line()
+        if line[:1] in _BARS:
+            cells = _cells(text, bounds)
+            starts = bool(cells[0].strip()) and cells[params].strip()[:1].isdigit()
+            if current is None or (starts and any(c[params].strip() for c in current)):
+                current = []
+                rows.append((text.at, current))
+            current.append(cells)
+        elif line[:1] in ("├", "+") and text.line(text.at + 1)[:1] in _BARS:
+            current = None
+        elif line[:1] in ("└", "+"):
+            text.at += 1
+            return rows
+        else:
+            raise text.error(
+                "the table ends without its bottom border",
+                text.at,
+                expected="a table row, or a border like └───┴───┘",
+            )
+        text.at += 1
+
+
+# --- Keras 2 ---------------------------------------------------------------------------
+
+
+def _is_rule(line: str, chars: str) -> bool:
+    core = line.strip().strip("|")
+    return bool(core) and set(core) <= set(chars)
+
+
+def _keras2(text: _Text) -> list[Row]:
+    if _is_rule(text.line(), "_"):
+        text.at += 1
+    header_at = text.at
+    if "Layer (type)" not in text.line():
+        raise text.error(
+            "this line is not the start of a summary table", text.at, expected=_TABLE_START
+        )
+    starts = [0, *[m.start() for m in re.finditer(r"\S+(?: \S+)*", text.line())][1:]]
+    size = _header_size(text)
+    header = [_slice(line, starts) for line in text.lines[text.at : text.at + size]]
+    names = _column_names(text, header_at, ["".join(col) for col in zip(*header, strict=True)])
+    text.at += size
+    if _is_rule(text.line(), "="):
+        text.at += 1
+    return [_row_at(text, i, dict(zip(names, c, strict=True))) for i, c in _k2_rows(text, starts)]
+
+
+def _header_size(text: _Text) -> int:
+    """Lines of the header: up to the ``=`` rule, or one line when copied without it."""
+    for size, line in enumerate(text.lines[text.at :]):
+        if _is_rule(line, "="):
+            return size
+        if not line.strip() or _is_rule(line, "_"):
+            break
+    return 1
+
+
+def _slice(line: str, starts: list[int]) -> list[str]:
+    ends = [*starts[1:], max(len(line), starts[-1]) + 1]
+    return [line[a:b].strip() for a, b in zip(starts, ends, strict=True)]
+
+
+def _k2_rows(text: _Text, starts: list[int]) -> list[tuple[int, list[str]]]:
+    rows: list[tuple[int, list[str]]] = []
+    block: list[list[str]] = []
+    first, depth = 0, 0
+    while text.at < len(text.lines) and not _TOTAL.match(text.line()):
+        line = text.line()
+        if not line.replace("|", "").strip() or _is_rule(line, "_¯="):
+            if block:
+                rows.append((first, _k2_cells(block, depth)))
+            block = []
+            if _is_rule(line, "=") and not line.startswith("|"):
+                text.at += 1
+                break
+        else:
+            if not block:
+                first, depth = text.at, len(line) - len(line.lstrip("|"))
+            plain = line.replace("|", " ", depth) if depth else line
+            block.append(_slice(plain[: len(plain) - depth] if depth else plain, starts))
+        text.at += 1
+    if block:
+        rows.append((first, _k2_cells(block, depth)))
+    return rows
+
+
+def _k2_cells(block: list[list[str]], depth: int) -> list[str]:
+    cells = ["".join(col) for col in zip(*block, strict=True)]
+    cells[0] = "   " * depth + "└ " + cells[0] if depth else cells[0]
+    return cells
+
+
+# --- totals ----------------------------------------------------------------------------
+
+
+def _totals(text: _Text, name: str, rows: list[Row]) -> Summary:
+    found: dict[str, int] = {}
+    memory: dict[str, int] = {}
+    optimizer_apart = False
+    last = text.at
+    for index in range(text.at, len(text.lines)):
+        line = text.lines[index]
+        match = _TOTAL.match(line)
+        if match is not None:
+            kind, noun, count, size, unit = match.groups()
+            found[kind] = int(count.replace(",", ""))
+            optimizer_apart |= kind == "Optimizer" and noun == "variables"
+            if size:
+                memory[kind] = round(float(size) * 1024 ** _UNITS.get(unit, 0))
+            last = index
+        elif line.strip() and not _is_rule(line, "_=") and line.strip() != "None":
+            raise text.error(
+                "this line is not part of a summary's totals",
+                index,
+                expected="'Total params: N', 'Trainable params: N' or 'Non-trainable params: N'",
+            )
+    if "Total" not in found:
+        raise text.error(
+            "the summary has no 'Total params:' line",
+            last,
+            expected="'Total params: N' after the table",
+        )
+    optimizer = found.get("Optimizer", 0)
+    total = found["Total"] - (0 if optimizer_apart else optimizer)
+    size = memory.get("Trainable", 0) + memory.get("Non-trainable", 0) or memory.get("Total")
+    trainable, non_trainable = found.get("Trainable"), found.get("Non-trainable")
+    return Summary(name, tuple(rows), total, trainable, non_trainable, optimizer, size)

@@ -1,13 +1,402 @@
-"""Summaries as data (issue 3). Placeholder until implemented."""
+"""Summaries as data: every layer's name, type, output shape, parameters and inputs.
+
+Everything is read from the built Keras model (its layers, nodes and weights);
+nothing is parsed from Keras's printed summary. The totals leave out the
+optimizer's variables, which ``model.summary()`` adds in once a model has been
+trained; they are shown apart.
+"""
 
 from __future__ import annotations
 
+import itertools
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+import kerasguide._keras as _k
+from kerasguide import _table
+from kerasguide._graph import all_layers, inbound_layers, layer_calls
+from kerasguide._suggest import did_you_mean
+from kerasguide.errors import OptionError
 
+__all__ = ["Row", "Shape", "Summary", "format_shapes", "same_text", "summarize"]
+
+Shape = tuple[int | None, ...]
+NESTED_MARK = {"box": "└ ", "ascii": "`- "}
+
+
+def format_shapes(shapes: tuple[Shape, ...] | None, *, sep: str = " ") -> str:
+    """``(None, 10)`` for one output, ``[(None, 3), (None, 1)]`` for several, ``?`` if unknown.
+
+    Example:
+        >>> format_shapes(((None, 10),))
+        '(None, 10)'
+    """
+    if shapes is None:
+        return "?"
+    texts = [_format_shape(shape) for shape in shapes]
+    return texts[0] if len(texts) == 1 else "[" + f",{sep}".join(texts) + "]"
+
+
+def _format_shape(shape: Shape) -> str:
+    dims = ", ".join(str(dim) for dim in shape)
+    return f"({dims},)" if len(shape) == 1 else f"({dims})"
+
+
+def same_text(expected: str, found: str) -> bool:
+    """Equal, or ``expected`` is a prefix of ``found`` when it was cut short with ``…``."""
+    if expected.endswith("…"):
+        return found.startswith(expected[:-1])
+    if found.endswith("…"):
+        return expected.startswith(found[:-1])
+    return expected == found
+
+
+@dataclass(frozen=True, eq=False)
+class Row:
+    """One row of a summary: a layer (or a layer inside a nested model when expanded).
+
+    Two rows are equal when their name, type, output shapes, parameter count and
+    nesting depth are; names or types that a printed summary cut short with ``…``
+    match as prefixes. The trainable split and the connections are not compared,
+    because printed summaries do not always show them.
+
+    Attributes:
+        name: The layer's name.
+        type: The layer's class name, e.g. ``"Dense"``.
+        output_shapes: One shape per output tensor; None when unknown (an unbuilt layer).
+        params: Number of parameters (``layer.count_params()``).
+        trainable: Trainable parameters of the layer; None when unknown.
+        non_trainable: Non-trainable parameters of the layer; None when unknown.
+        connected_to: The tensors feeding the layer, as ``"name[node][tensor]"``.
+        depth: 0 for the model's own layers, 1 for layers of a nested model, …
+        built: False for a layer that has no weights yet.
+    """
+
+    name: str
+    type: str
+    output_shapes: tuple[Shape, ...] | None
+    params: int
+    trainable: int | None = None
+    non_trainable: int | None = None
+    connected_to: tuple[str, ...] = ()
+    depth: int = 0
+    built: bool = True
+
+    @property
+    def output_shape(self) -> str:
+        """The output shape(s) as text, e.g. ``"(None, 10)"``."""
+        return format_shapes(self.output_shapes)
+
+    @property
+    def is_input(self) -> bool:
+        """True for an ``InputLayer`` row."""
+        return same_text(self.type, "InputLayer")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Row):
+            return NotImplemented
+        return (
+            same_text(self.name, other.name)
+            and same_text(self.type, other.type)
+            and (self.output_shapes, self.params, self.depth)
+            == (other.output_shapes, other.params, other.depth)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.output_shapes, self.params, self.depth))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as plain data."""
+        return {
+            "name": self.name,
+            "type": self.type,
+            "output_shape": self.output_shape,
+            "output_shapes": None
+            if self.output_shapes is None
+            else [list(shape) for shape in self.output_shapes],
+            "params": self.params,
+            "trainable": self.trainable,
+            "non_trainable": self.non_trainable,
+            "connected_to": list(self.connected_to),
+            "depth": self.depth,
+            "built": self.built,
+        }
+
+
+@dataclass(frozen=True, eq=False)
 class Summary:
-    """Placeholder."""
+    """A model's summary as data; ``str()`` is a stable text table.
+
+    Two summaries are equal when their layer rows (``InputLayer`` rows left
+    out, since Keras prints them for functional models only) and their
+    parameter totals are equal. The model's name and the memory are not
+    compared: Keras names models by a process-wide counter, and printed
+    summaries round the memory.
+
+    Attributes:
+        name: The model's name.
+        rows: One row per layer, in the model's order.
+        total: Trainable plus non-trainable parameters (optimizer variables excluded).
+        trainable: Trainable parameters; None when a printed summary did not say.
+        non_trainable: Non-trainable parameters; None when a printed summary did not say.
+        optimizer: The optimizer's variables (0 before training), kept apart from the total.
+        memory: Bytes taken by the model's weights; None when unknown.
+        style: ``"box"`` or ``"ascii"``: the characters ``str()`` draws the table with.
+    """
+
+    name: str
+    rows: tuple[Row, ...]
+    total: int | None
+    trainable: int | None
+    non_trainable: int | None
+    optimizer: int = 0
+    memory: int | None = None
+    style: str = "box"
+
+    @property
+    def layers(self) -> tuple[Row, ...]:
+        """The rows without ``InputLayer`` rows."""
+        return tuple(row for row in self.rows if not row.is_input)
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.total, self.trainable, self.non_trainable, self.optimizer)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Summary):
+            return NotImplemented
+        return self.layers == other.layers and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((len(self.layers), self._key()))
+
+    def __str__(self) -> str:
+        header, rows, align = self._table()
+        lines = [f'Model: "{self.name}"']
+        lines += _table.render_text(header, rows, align=align, style=self.style)
+        lines += [f" {line}" for line in self._footer()]
+        return "\n".join(lines) + "\n"
+
+    def _repr_html_(self) -> str:
+        header, rows, align = self._table()
+        return _table.render_html(
+            header, rows, align=align, caption=f'Model: "{self.name}"', footer=self._footer()
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as plain data (JSON-ready)."""
+        return {
+            "name": self.name,
+            "layers": [row.to_dict() for row in self.rows],
+            "total": self.total,
+            "trainable": self.trainable,
+            "non_trainable": self.non_trainable,
+            "optimizer": self.optimizer,
+            "memory_bytes": self.memory,
+            "memory": None if self.memory is None else _table.human_bytes(self.memory),
+        }
+
+    def _columns(self) -> tuple[bool, bool]:
+        connected = any(row.connected_to for row in self.rows) and not _is_chain(self.rows)
+        frozen = any(row.non_trainable for row in self.rows)
+        return connected, frozen
+
+    def _table(self) -> tuple[list[str], list[list[str]], list[str]]:
+        connected, frozen = self._columns()
+        header = ["Layer (type)", "Output Shape", "Param #"]
+        align = ["left", "left", "right"]
+        header += ["Non-trainable"] * frozen + ["Connected to"] * connected
+        align += ["right"] * frozen + ["left"] * connected
+        rows = []
+        for row in self.rows:
+            cells = [
+                self._name_cell(row),
+                format_shapes(row.output_shapes, sep="\n "),
+                _params_cell(row),
+            ]
+            cells += [_count(row.non_trainable)] * frozen
+            cells += ["\n".join(row.connected_to) or "-"] * connected
+            rows.append(cells)
+        return header, rows, align
+
+    def _name_cell(self, row: Row) -> str:
+        prefix = "   " * row.depth + NESTED_MARK[self.style] if row.depth else ""
+        return f"{prefix}{row.name} ({row.type})"
+
+    def _footer(self) -> list[str]:
+        memory = "" if self.memory is None else f" ({_table.human_bytes(self.memory)})"
+        lines = [
+            f"Total params: {_count(self.total)}{memory}",
+            f"Trainable params: {_count(self.trainable)}",
+            f"Non-trainable params: {_count(self.non_trainable)}",
+        ]
+        if self.optimizer:
+            lines.append(f"Optimizer variables: {self.optimizer:,} (not part of the total)")
+        return lines
 
 
-def summarize(model: Any) -> Summary:
-    raise NotImplementedError
+def _count(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def _params_cell(row: Row) -> str:
+    return f"{row.params:,}" if row.built else f"{row.params:,} (unbuilt)"
+
+
+def _is_chain(rows: tuple[Row, ...]) -> bool:
+    """True when each top-level layer is fed by the one before it, once."""
+    top = [row for row in rows if row.depth == 0]
+    return all(
+        row.connected_to == (f"{previous.name}[0][0]",) for previous, row in itertools.pairwise(top)
+    ) and all(not row.connected_to for row in top[:1])
+
+
+# --- reading a model -------------------------------------------------------------------
+
+
+def summarize(model: Any, *, expand_nested: bool = False, style: str = "box") -> Summary:
+    """Summarise a Keras model: one row per layer, totals and the weights' memory.
+
+    Args:
+        model: A Keras model (any Sequential, functional or subclassed model), or a
+            spec that :func:`kerasguide.build` accepts.
+        expand_nested: Show the layers of nested models as indented rows under them.
+            The totals never count a weight twice.
+        style: ``"box"`` (box-drawing characters, like Keras 3) or ``"ascii"``.
+
+    Returns:
+        A :class:`Summary`: ``print()`` it, look at it in Jupyter, or read its rows.
+
+    Raises:
+        OptionError: ``style`` is unknown, or ``model`` is not a model or a spec.
+
+    Example:
+        >>> summary = summarize(model)  # doctest: +SKIP
+        >>> summary.total, [row.params for row in summary.rows]  # doctest: +SKIP
+        (551, [0, 110, 220, 210, 11])
+    """
+    check_choice("summarize", "style", style, _table.STYLES)
+    if not isinstance(expand_nested, bool):
+        raise OptionError(
+            "expand_nested must be True or False",
+            where="summarize(expand_nested=...)",
+            expected="a bool",
+            received=repr(expand_nested),
+        )
+    model = model_of(model)
+    rows = tuple(_rows(model, expand=expand_nested, depth=0))
+    trainable = count_weights(model.trainable_weights)
+    non_trainable = count_weights(model.non_trainable_weights)
+    return Summary(
+        model.name,
+        rows,
+        trainable + non_trainable,
+        trainable,
+        non_trainable,
+        _optimizer_count(model),
+        _memory(model.weights),
+        style,
+    )
+
+
+def check_choice(function: str, option: str, value: object, allowed: Iterable[str]) -> None:
+    """Raise OptionError unless ``value`` is one of ``allowed`` (a plain-string option)."""
+    choices = tuple(allowed)
+    if isinstance(value, str) and value in choices:
+        return
+    raise OptionError(
+        f"unknown {option}",
+        where=f"{function}({option}=...)",
+        expected=" or ".join(repr(choice) for choice in choices),
+        received=repr(value),
+        hint=did_you_mean(value, choices) if isinstance(value, str) else None,
+    )
+
+
+def model_of(obj: Any) -> Any:
+    """``obj`` itself when it is a Keras model, else the model built from a spec."""
+    if _k.is_model(obj):
+        return obj
+    from kerasguide.build import as_model
+
+    return as_model(obj)
+
+
+def count_weights(weights: Iterable[Any]) -> int:
+    """Number of scalars in ``weights``, each variable counted once."""
+    unique = {id(weight): weight for weight in weights}
+    return sum(int(math.prod(weight.shape)) for weight in unique.values())
+
+
+def _optimizer_count(model: Any) -> int:
+    optimizer = getattr(model, "optimizer", None)
+    if not getattr(model, "compiled", False) or optimizer is None or not optimizer.built:
+        return 0
+    return count_weights(optimizer.variables)
+
+
+def _memory(weights: Iterable[Any]) -> int:
+    unique = {id(weight): weight for weight in weights}
+    bits = sum(int(math.prod(w.shape)) * _dtype_bits(str(w.dtype)) for w in unique.values())
+    return math.ceil(bits / 8)
+
+
+def _dtype_bits(dtype: str) -> int:
+    if dtype == "bool":
+        return 8
+    found = re.search(r"\d+", dtype)
+    return int(found.group()) if found else 32
+
+
+def _rows(model: Any, *, expand: bool, depth: int) -> list[Row]:
+    keras = _k.keras()
+    connections = inbound_layers(model)
+    outputs = {id(call.layer): call for call in layer_calls(model)}
+    rows: list[Row] = []
+    for layer in all_layers(model):
+        call = outputs.get(id(layer))
+        node = layer._inbound_nodes[call.node_index] if call is not None else None
+        links = tuple(str(link) for link in connections.get(layer.name, []))
+        rows.append(_row(layer, node, links, depth))
+        if expand and isinstance(layer, keras.Model):
+            rows.extend(_rows(layer, expand=True, depth=depth + 1))
+    return rows
+
+
+def _row(layer: Any, node: Any, links: tuple[str, ...], depth: int) -> Row:
+    built = bool(getattr(layer, "built", True))
+    trainable = count_weights(layer.trainable_weights) if built else 0
+    non_trainable = count_weights(layer.non_trainable_weights) if built else 0
+    params = layer.count_params() if built and layer.weights else trainable + non_trainable
+    return Row(
+        layer.name,
+        type(layer).__name__,
+        _output_shapes(layer, node),
+        params,
+        trainable,
+        non_trainable,
+        links,
+        depth,
+        built,
+    )
+
+
+def _output_shapes(layer: Any, node: Any) -> tuple[Shape, ...] | None:
+    tree = _k.keras().tree
+    if node is None and layer._inbound_nodes:
+        node = layer._inbound_nodes[-1]
+    if node is not None:
+        return tuple(_plain_shape(t.shape) for t in tree.flatten(node.output_tensors))
+    try:  # a layer built by hand, outside any graph (as Keras itself does)
+        shape = layer.compute_output_shape(**layer._build_shapes_dict)
+    except Exception:  # any failure means "unknown", shown as "?"
+        return None
+    if isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape):
+        return (_plain_shape(shape),)
+    return None
+
+
+def _plain_shape(shape: Iterable[Any]) -> Shape:
+    return tuple(None if dim is None else int(dim) for dim in shape)

@@ -145,3 +145,65 @@ ZOO: dict[str, Callable[[], Any]] = {
     "rnn": rnn,
     "batchnorm": batchnorm,
 }
+
+
+# --- more models for summaries, explanations and checks (issue 3) ----------------------
+# Kept out of ZOO on purpose: ZOO also drives the to_spec and to_code round trips,
+# whose tests list the zoo's chains by name.
+
+
+def wide() -> Any:
+    """Long names, a three-way merge, a layer with three outputs, millions of parameters."""
+    keras = _k.keras()
+    first = keras.Input((1024,), name="first_input_with_a_long_name")
+    second = keras.Input((6, 4), name="second_input")
+    third = keras.Input((3,), name="third_input")
+    big = keras.layers.Dense(2048, activation="relu", name="a_big_dense_layer_with_a_long_name")
+    seq, state_h, state_c = keras.layers.LSTM(8, return_state=True, name="lstm_with_states")(second)
+    merged = keras.layers.Concatenate(name="merge_everything")([big(first), seq, state_h, third])
+    out = keras.layers.Dense(10, activation="softmax", name="classes")(merged)
+    aux = keras.layers.Dense(1, name="auxiliary")(state_c)
+    return keras.Model([first, second, third], [out, aux], name="wide")
+
+
+def gallery() -> Any:
+    """Embedding, SimpleRNN, GRU, Conv1D, Conv3D, LayerNormalization and a frozen Dense."""
+    keras = _k.keras()
+    tokens = keras.Input((12,), dtype="int32", name="tokens")
+    x = keras.layers.Embedding(100, 8, name="embedding")(tokens)
+    x = keras.layers.SimpleRNN(6, return_sequences=True, name="simple_rnn")(x)
+    x = keras.layers.GRU(5, name="gru")(x)
+    signal = keras.Input((16, 3), name="signal")
+    y = keras.layers.Conv1D(4, 3, activation="relu", name="conv1d")(signal)
+    y = keras.layers.LayerNormalization(name="layer_norm")(y)
+    y = keras.layers.GlobalAveragePooling1D(name="pool1d")(y)
+    volume = keras.Input((4, 4, 4, 1), name="volume")
+    z = keras.layers.Conv3D(2, 2, name="conv3d")(volume)
+    z = keras.layers.Flatten(name="flatten")(z)
+    frozen = keras.layers.Dense(3, name="frozen_dense", trainable=False)
+    merged = keras.layers.Concatenate(name="merged")([x, y, frozen(z)])
+    out = keras.layers.Dense(2, activation="softmax", name="out")(merged)
+    return keras.Model([tokens, signal, volume], out, name="gallery")
+
+
+def nested_deep() -> Any:
+    """A Sequential inside a functional model inside another model: two levels deep."""
+    keras = _k.keras()
+    core = keras.Sequential(
+        [keras.Input((4,), name="core_input"), keras.layers.Dense(4, name="core_dense")],
+        name="core",
+    )
+    middle_in = keras.Input((4,), name="middle_input")
+    middle = keras.Model(
+        middle_in, keras.layers.Dense(2, name="middle_dense")(core(middle_in)), name="middle"
+    )
+    outer_in = keras.Input((4,), name="outer_input")
+    x = keras.layers.BatchNormalization(name="outer_norm")(middle(outer_in))
+    return keras.Model(outer_in, keras.layers.Dense(1, name="outer_dense")(x), name="deep")
+
+
+MORE: dict[str, Callable[[], Any]] = {
+    "wide": wide,
+    "gallery": gallery,
+    "nested_deep": nested_deep,
+}
