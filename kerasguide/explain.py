@@ -1,13 +1,350 @@
-"""Parameter arithmetic (issue 3). Placeholder until implemented."""
+"""The arithmetic behind every parameter count, from the weights Keras created.
+
+Each layer's count is written out from the shapes of its actual weights, e.g.
+``dense_1 (Dense): kernel 10×20 = 200 + bias 20 = 220``, with one plain sentence
+of *why* for the common layers. The layers' figures always add up to
+``model.count_params()``: a weight shared by two layers is counted once.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import kerasguide._keras as _k
+from kerasguide import _table
+from kerasguide._graph import all_layers
+from kerasguide.errors import OptionError
+from kerasguide.summary import model_of
 
+__all__ = ["Explanation", "LayerArithmetic", "Term", "explain"]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One weight of a layer: its name, shape and number of scalars."""
+
+    weight: str
+    shape: tuple[int, ...]
+    trainable: bool
+    shared_with: str | None = None
+
+    @property
+    def count(self) -> int:
+        """The number of scalars (0 when the weight was already counted in another layer)."""
+        return 0 if self.shared_with else math.prod(self.shape)
+
+    def __str__(self) -> str:
+        dims = "×".join(str(d) for d in self.shape) or "1"
+        text = f"{self.weight} {dims}"
+        if len(self.shape) > 1:
+            text += f" = {math.prod(self.shape):,}"
+        if self.shared_with:
+            return f"{text} (shared with {self.shared_with}, counted there)"
+        return text if self.trainable else f"{text} (non-trainable)"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The term as plain data."""
+        return {
+            "weight": self.weight,
+            "shape": list(self.shape),
+            "count": self.count,
+            "trainable": self.trainable,
+            "shared_with": self.shared_with,
+        }
+
+
+@dataclass(frozen=True)
+class LayerArithmetic:
+    """How one layer's parameter count comes about."""
+
+    name: str
+    type: str
+    terms: tuple[Term, ...]
+    why: str | None = None
+    depth: int = 0
+
+    @property
+    def params(self) -> int:
+        """The layer's parameters: the sum of its terms."""
+        return sum(term.count for term in self.terms)
+
+    @property
+    def arithmetic(self) -> str:
+        """``"kernel 10×20 = 200 + bias 20 = 220"``, or ``"no weights = 0"``."""
+        if not self.terms:
+            return "no weights = 0"
+        if len(self.terms) == 1 and len(self.terms[0].shape) > 1:
+            return str(self.terms[0])
+        return " + ".join(str(term) for term in self.terms) + f" = {self.params:,}"
+
+    def __str__(self) -> str:
+        return f"{'  ' * self.depth}{self.name} ({self.type}): {self.arithmetic}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The layer's arithmetic as plain data."""
+        return {
+            "name": self.name,
+            "type": self.type,
+            "depth": self.depth,
+            "params": self.params,
+            "arithmetic": self.arithmetic,
+            "why": self.why,
+            "terms": [term.to_dict() for term in self.terms],
+        }
+
+
+@dataclass(frozen=True)
 class Explanation:
-    """Placeholder."""
+    """The parameter arithmetic of a whole model, layer by layer.
+
+    Attributes:
+        name: The model's name.
+        layers: One entry per layer; layers of nested models follow their model,
+            indented (``depth`` > 0), and are already included in its count.
+        total: ``model.count_params()``.
+        trainable: Trainable parameters.
+        non_trainable: Non-trainable parameters.
+    """
+
+    name: str
+    layers: tuple[LayerArithmetic, ...]
+    total: int
+    trainable: int
+    non_trainable: int
+
+    def __str__(self) -> str:
+        lines = [f'Parameters of "{self.name}", layer by layer:']
+        for layer in self.layers:
+            lines.append(str(layer))
+            if layer.why:
+                lines.append(f"{'  ' * layer.depth}    why: {layer.why}")
+        lines.append(self._total_line())
+        return "\n".join(lines) + "\n"
+
+    def _total_line(self) -> str:
+        counts = [layer.params for layer in self.layers if not layer.depth and layer.params]
+        shown = " + ".join(f"{count:,}" for count in counts) if 1 < len(counts) <= 12 else ""
+        total = f"{shown} = {self.total:,}" if shown else f"{self.total:,}"
+        return (
+            f"Total: {total} parameters ({self.trainable:,} trainable, "
+            f"{self.non_trainable:,} non-trainable) = model.count_params()"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = [
+            [
+                f"{'   ' * layer.depth}{layer.name} ({layer.type})",
+                layer.arithmetic,
+                f"{layer.params:,}",
+                layer.why or "",
+            ]
+            for layer in self.layers
+        ]
+        return _table.render_html(
+            ["Layer (type)", "Arithmetic", "Param #", "Why"],
+            rows,
+            align=["left", "left", "right", "left"],
+            caption=f'Parameters of "{self.name}"',
+            footer=[self._total_line()],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The explanation as plain data (JSON-ready)."""
+        return {
+            "name": self.name,
+            "layers": [layer.to_dict() for layer in self.layers],
+            "total": self.total,
+            "trainable": self.trainable,
+            "non_trainable": self.non_trainable,
+        }
 
 
 def explain(model: Any) -> Explanation:
-    raise NotImplementedError
+    """Explain every parameter count of a model from the shapes of its weights.
+
+    Args:
+        model: A built Keras model, or a spec that :func:`kerasguide.build` accepts.
+
+    Returns:
+        An :class:`Explanation`; its layers' counts add up to ``model.count_params()``.
+
+    Raises:
+        OptionError: The model is not built yet (it has no weights to explain), or
+            ``model`` is not a model or a spec.
+
+    Example:
+        >>> print(explain(model).layers[1])  # doctest: +SKIP
+        hidden_1 (Dense): kernel 10×10 = 100 + bias 10 = 110
+    """
+    model = model_of(model)
+    if not model.built:
+        raise OptionError(
+            "the model is not built yet, so it has no weights to explain",
+            where=f"explain({model.name})",
+            expected="a model whose input shape is known",
+            received="a model without weights",
+            hint="start the model with keras.Input(shape=...), or call model.build(input_shape)",
+        )
+    layers = tuple(_layers(model, depth=0, seen={}))
+    trainable = sum(_size(w) for w in {id(w): w for w in model.trainable_weights}.values())
+    total = model.count_params()
+    return Explanation(model.name, layers, total, trainable, total - trainable)
+
+
+def _size(weight: Any) -> int:
+    return int(math.prod(weight.shape))
+
+
+def _layers(model: Any, *, depth: int, seen: dict[int, str]) -> list[LayerArithmetic]:
+    keras = _k.keras()
+    result: list[LayerArithmetic] = []
+    for layer in all_layers(model):
+        if isinstance(layer, keras.Model):
+            result.append(_model_arithmetic(layer, depth, seen))
+            result.extend(_layers(layer, depth=depth + 1, seen={}))
+        else:
+            result.append(_arithmetic(layer, depth, seen))
+    return result
+
+
+def _arithmetic(layer: Any, depth: int, seen: dict[int, str]) -> LayerArithmetic:
+    trainable = {id(w) for w in layer.trainable_weights}
+    names = [weight.name for weight in layer.weights]
+    terms = []
+    for weight in {id(w): w for w in layer.weights}.values():
+        name = weight.name if names.count(weight.name) == 1 else _relative(weight, layer)
+        shape = tuple(int(d) for d in weight.shape)
+        terms.append(Term(name, shape, id(weight) in trainable, seen.get(id(weight))))
+        seen.setdefault(id(weight), layer.name)
+    return LayerArithmetic(layer.name, type(layer).__name__, tuple(terms), _why(layer), depth)
+
+
+def _model_arithmetic(model: Any, depth: int, seen: dict[int, str]) -> LayerArithmetic:
+    """A nested model's count: one term per layer of it that has weights."""
+    terms = []
+    for layer in all_layers(model):
+        weights = [w for w in {id(w): w for w in layer.weights}.values() if id(w) not in seen]
+        if weights:
+            frozen = any(not w.trainable or not layer.trainable for w in weights)
+            terms.append(Term(layer.name, (sum(_size(w) for w in weights),), not frozen))
+        seen.update((id(w), model.name) for w in weights)
+    why = "a model used as a layer: its parameters are those of its layers, below."
+    return LayerArithmetic(model.name, type(model).__name__, tuple(terms), why, depth)
+
+
+def _relative(weight: Any, layer: Any) -> str:
+    path = str(getattr(weight, "path", weight.name))
+    marker = f"{layer.name}/"
+    return path.split(marker, 1)[1] if marker in path else path
+
+
+# --- why: one plain sentence for the common layers ------------------------------------
+
+
+def _shape_of(layer: Any, name: str) -> tuple[int, ...]:
+    for weight in layer.weights:
+        if weight.name == name:
+            return tuple(int(d) for d in weight.shape)
+    return ()
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _dense(layer: Any) -> str:
+    inputs, units = _shape_of(layer, "kernel")
+    bias = ", plus one bias per unit" if layer.use_bias else " (no bias: use_bias=False)"
+    size = f"{_plural(inputs, 'input')} × {_plural(units, 'unit')}"
+    return f"one weight per input per unit ({size}){bias}."
+
+
+def _conv(layer: Any) -> str:
+    kernel = _shape_of(layer, "kernel")
+    window = "×".join(str(d) for d in kernel[:-2])
+    window = f"{window}-wide" if len(kernel) == 3 else window
+    bias = ", plus one bias per filter" if layer.use_bias else ""
+    return (
+        f"each of the {_plural(layer.filters, 'filter')} has one weight per position of its "
+        f"{window} window and per input channel ({_plural(kernel[-2], 'channel')}){bias}."
+    )
+
+
+def _embedding(layer: Any) -> str:
+    return (
+        f"one vector of {layer.output_dim} numbers for each of the {layer.input_dim} "
+        "token ids in the vocabulary."
+    )
+
+
+def _simple_rnn(layer: Any) -> str:
+    return (
+        f"each of the {layer.units} units has one weight per input feature, one per "
+        "unit for the previous step's output (the recurrent weights), plus a bias."
+    )
+
+
+def _lstm(layer: Any) -> str:
+    units = layer.units
+    return (
+        f"four gates (input, forget, cell and output) of {units} units each, so every "
+        f"matrix has 4 × {units} = {4 * units} columns: weights for the input features, "
+        f"recurrent weights for the previous {units}-unit state, and a bias."
+    )
+
+
+def _gru(layer: Any) -> str:
+    units = layer.units
+    bias = (
+        ("two biases per column (reset_after=True: one for the input, one for the recurrent part)")
+        if getattr(layer, "reset_after", False)
+        else "one bias"
+    )
+    return (
+        f"three gates (update, reset and candidate) of {units} units each, so every "
+        f"matrix has 3 × {units} = {3 * units} columns: input weights, recurrent "
+        f"weights, and {bias}."
+    )
+
+
+def _batch_norm(layer: Any) -> str:
+    features = (_shape_of(layer, "moving_mean") or (0,))[0]
+    return (
+        f"for each of the {features} features it learns a scale (gamma) and an offset "
+        "(beta); the moving mean and variance are tracked during training, not "
+        "learned, so they are non-trainable."
+    )
+
+
+def _layer_norm(layer: Any) -> str:
+    return (
+        "for each feature it learns a scale (gamma) and an offset (beta); the mean and "
+        "variance come from each sample itself, so nothing else is stored."
+    )
+
+
+_WHY: dict[str, Callable[[Any], str]] = {
+    "Dense": _dense,
+    "Conv1D": _conv,
+    "Conv2D": _conv,
+    "Conv3D": _conv,
+    "Embedding": _embedding,
+    "SimpleRNN": _simple_rnn,
+    "LSTM": _lstm,
+    "GRU": _gru,
+    "BatchNormalization": _batch_norm,
+    "LayerNormalization": _layer_norm,
+}
+
+
+def _why(layer: Any) -> str | None:
+    explain_type = _WHY.get(type(layer).__name__)
+    if explain_type is None or not layer.weights:
+        return None
+    try:
+        return explain_type(layer)
+    except (AttributeError, IndexError, ValueError):  # a subclass that stores things differently
+        return None
