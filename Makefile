@@ -56,10 +56,10 @@ notebooks: install
 	rm -rf $(NOTEBOOK_OUT) && mkdir -p $(NOTEBOOK_OUT) && cp notebooks/*.ipynb $(NOTEBOOK_OUT)/
 	env -u MPLBACKEND KERASGUIDE_FAST=$(KERASGUIDE_FAST) $(BIN)/python -m pytest --nbmake \
 	  --overwrite -n $(PYTEST_WORKERS) --nbmake-timeout=$(NOTEBOOK_TIMEOUT) -p no:cacheprovider \
-	  $(NOTEBOOK_OUT)
-	$(BIN)/jupyter nbconvert --to html --log-level=WARN $(NOTEBOOK_OUT)/*.ipynb
+	  $(NOTEBOOK_OUT); status=$$?; \
+	$(BIN)/jupyter nbconvert --to html --log-level=ERROR $(NOTEBOOK_OUT)/*.ipynb && \
 	KERASGUIDE_EXECUTED_NOTEBOOKS=$(NOTEBOOK_OUT) $(BIN)/python -m pytest -q -p no:xdist \
-	  -p no:cacheprovider tests/test_notebooks.py -k executed
+	  -p no:cacheprovider tests/test_notebooks.py -k executed && exit $$status
 
 bench: install
 	$(BIN)/python -m pytest tests/benchmarks -p no:xdist -p no:cacheprovider -s -q -o addopts="" -o python_files="bench_*.py"
