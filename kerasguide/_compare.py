@@ -1,0 +1,403 @@
+"""How a model differs from what was expected: aligned layers, findings in words.
+
+Private to :mod:`kerasguide.checks`. Layers are aligned with
+:class:`difflib.SequenceMatcher` over (depth, type, output shape), then over
+types inside a block that differs, so that one missing or extra layer does not
+make every later layer look wrong. Each difference becomes a :class:`Finding`
+that says what was expected, what was found, what follows from it, and how to
+fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any
+
+import kerasguide._keras as _k
+from kerasguide._graph import all_layers
+from kerasguide.summary import Row, Summary, format_shapes, same_text
+
+__all__ = ["Finding", "layer_objects", "summaries", "totals", "where"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One difference between the model and what was expected.
+
+    Attributes:
+        where: Where it is, in the student's model: ``"layer 3 (Dense)"``, ``"model"``.
+        message: What differs, e.g. ``"expected 20 units, found 10"``.
+        hint: How to fix it.
+        kind: ``"type"``, ``"config"``, ``"shape"``, ``"params"``, ``"input"``,
+            ``"missing"``, ``"extra"``, ``"name"`` or ``"totals"``.
+        layer: The name of the student's layer, when there is one.
+    """
+
+    where: str
+    message: str
+    hint: str | None = None
+    kind: str = "layer"
+    layer: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as plain data."""
+        return {
+            "where": self.where,
+            "message": self.message,
+            "hint": self.hint,
+            "kind": self.kind,
+            "layer": self.layer,
+        }
+
+
+# --- the comparison --------------------------------------------------------------------
+
+# Configuration that changes what a layer computes, compared by check_model.
+_CONFIG = (
+    "units", "filters", "kernel_size", "strides", "padding", "dilation_rate", "activation",
+    "use_bias", "return_sequences", "return_state", "rate", "pool_size", "input_dim",
+    "output_dim", "target_shape", "dims", "n", "size", "axis", "merge_mode", "trainable",
+)  # fmt: skip
+_MODELS = ("Functional", "Sequential", "Model")
+_NO_SHAPE = ("activation", "trainable", "rate")
+_ONES = ("strides", "dilation_rate")
+_DEFAULTS = {
+    "use_bias": True, "padding": "valid", "return_sequences": False, "return_state": False,
+    "activation": "linear", "trainable": True, "axis": -1,
+}  # fmt: skip
+_SIZE_KEYS = dict.fromkeys(("Dense", "SimpleRNN", "LSTM", "GRU"), "units") | dict.fromkeys(
+    ("Conv1D", "Conv2D", "Conv3D"), "filters"
+)
+_Pair = tuple[int | None, int | None]
+
+
+def layer_objects(model: Any) -> list[Any]:
+    """The layers in the order of ``summarize(model, expand_nested=True)``'s rows."""
+    keras = _k.keras()
+    layers: list[Any] = []
+    for layer in all_layers(model):
+        layers.append(layer)
+        if isinstance(layer, keras.Model):
+            layers.extend(layer_objects(layer))
+    return layers
+
+
+def summaries(
+    found: Summary,
+    expected: Summary,
+    *,
+    compare_names: bool,
+    layers: tuple[list[Any], list[Any]] | None = None,
+) -> list[Finding]:
+    keep_inputs = any(row.is_input for row in expected.rows)
+    f_at = [i for i, row in enumerate(found.rows) if keep_inputs or not row.is_input]
+    e_at = [i for i, row in enumerate(expected.rows) if keep_inputs or not row.is_input]
+    pairs = _align([expected.rows[i] for i in e_at], [found.rows[j] for j in f_at])
+    findings: list[Finding] = []
+    after: int | None = None
+    for e, f in pairs:
+        if f is not None:
+            after = f_at[f]
+        if e is None and f is not None:
+            findings.append(_extra(found.rows[f_at[f]], f_at[f]))
+        elif e is not None and f is None:
+            findings.append(
+                _missing(expected.rows[e_at[e]], found, after, _obj(layers, 1, e_at[e]))
+            )
+        elif e is not None and f is not None:
+            objects = (_obj(layers, 0, f_at[f]), _obj(layers, 1, e_at[e]))
+            findings += _pair(found, expected, f_at[f], e_at[e], objects, compare_names)
+    return findings + totals(found, expected, layers_differ=bool(findings))
+
+
+def _obj(layers: tuple[list[Any], list[Any]] | None, side: int, index: int) -> Any:
+    return None if layers is None else layers[side][index]
+
+
+def _align(expected: list[Row], found: list[Row]) -> list[_Pair]:
+    """Pairs of (expected, found) indexes; None on one side for a missing or extra layer."""
+    types = {row.type for row in found}
+    keys = [
+        [(r.depth, _type(r.type, types), r.output_shapes) for r in rows]
+        for rows in (expected, found)
+    ]
+    pairs: list[_Pair] = []
+    matcher = SequenceMatcher(None, keys[0], keys[1], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            pairs += zip(range(i1, i2), range(j1, j2), strict=True)
+        else:
+            inner = [[k[:2] for k in keys[0][i1:i2]], [k[:2] for k in keys[1][j1:j2]]]
+            for pair in _pair_block(*inner):
+                pairs.append(
+                    (
+                        None if pair[0] is None else i1 + pair[0],
+                        None if pair[1] is None else j1 + pair[1],
+                    )
+                )
+    return pairs
+
+
+def _pair_block(expected: list[Any], found: list[Any]) -> list[_Pair]:
+    """Inside a block that differs, pair layers of the same type, then by position."""
+    pairs: list[_Pair] = []
+    matcher = SequenceMatcher(None, expected, found, autojunk=False)
+    for _, i1, i2, j1, j2 in matcher.get_opcodes():
+        common = min(i2 - i1, j2 - j1)
+        pairs += zip(range(i1, i1 + common), range(j1, j1 + common), strict=True)
+        pairs += [(i, None) for i in range(i1 + common, i2)]
+        pairs += [(None, j) for j in range(j1 + common, j2)]
+    return pairs
+
+
+def _type(name: str, known: set[str]) -> str:
+    """A type cut short with ``…`` in a printed summary, completed from the model's types."""
+    if name.endswith("…"):
+        return next((t for t in sorted(known) if same_text(name, t)), name)
+    return name
+
+
+def where(row: Row, index: int) -> str:
+    """``layer 3 (Dense)``: the 1-based position in the summary's rows, and the type."""
+    return f"layer {index + 1} ({row.type})"
+
+
+def _extra(row: Row, index: int) -> Finding:
+    return Finding(
+        where(row, index),
+        f"this {row.type} layer is not in the expected model",
+        f"remove it (it is the layer named '{row.name}')",
+        "extra",
+        row.name,
+    )
+
+
+def _missing(row: Row, found: Summary, after: int | None, layer: Any) -> Finding:
+    place = "at the start" if after is None else f"after {where(found.rows[after], after)}"
+    what = f"a {row.type} layer with output {row.output_shape} and {row.params:,} parameters"
+    if layer is not None:
+        how = f"add {_constructor(layer)}"
+    else:
+        size = _implied(row)
+        how = f"add a {row.type} layer with {size[1]} {size[0]}" if size else f"add {what}"
+    message = f"expected {what} {place}, but there is none"
+    return Finding("missing layer", message, f"{how} {place}", "missing")
+
+
+def _constructor(layer: Any) -> str:
+    args = []
+    for key, value in _config(layer).items():
+        if _DEFAULTS.get(key, object()) == value or (key in _ONES and set(value) == {1}):
+            continue
+        args.append(
+            _show(value) if key in ("units", "filters", "rate") else f"{key}={_show(value)}"
+        )
+    return f"keras.layers.{type(layer).__name__}({', '.join(args)})"
+
+
+def _config(layer: Any) -> dict[str, Any]:
+    try:
+        config = layer.get_config()
+    except (NotImplementedError, TypeError):
+        return {}
+    return {key: _plain(config[key]) for key in _CONFIG if key in config}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return value.get("config", {}).get("name", value.get("class_name", str(value)))
+    return value
+
+
+def _show(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _config_changes(expected: Any, found: Any) -> list[tuple[str, Any, Any]]:
+    if expected is None or found is None:
+        return []
+    wanted, got = _config(expected), _config(found)
+    return [
+        (key, wanted[key], got[key]) for key in wanted if key in got and wanted[key] != got[key]
+    ]
+
+
+def _describe(key: str, expected: Any, found: Any) -> str:
+    if key in ("units", "filters"):
+        return f"expected {expected} {key}, found {found}"
+    if key == "activation":
+        return f"expected activation {expected!r}, found {found!r}"
+    return f"expected {key}={_show(expected)}, found {key}={_show(found)}"
+
+
+def _pair(
+    found: Summary, expected: Summary, f: int, e: int, objects: tuple[Any, Any], names: bool
+) -> list[Finding]:
+    got, want = found.rows[f], expected.rows[e]
+    place = where(got, f)
+    if not same_text(want.type, got.type):
+        layer = objects[1]
+        new = _constructor(layer) if layer is not None else f"a {want.type} layer"
+        message = f"expected a {want.type} layer, found a {got.type} layer"
+        return [Finding(place, message, f"replace it with {new}", "type", got.name)]
+    findings = []
+    if names and not same_text(want.name, got.name):
+        findings.append(
+            Finding(
+                place,
+                f"expected the name '{want.name}', found '{got.name}'",
+                f"add name='{want.name}' to this layer",
+                "name",
+                got.name,
+            )
+        )
+    if got.is_input:
+        if want.output_shapes != got.output_shapes:
+            findings.append(
+                Finding(
+                    place,
+                    f"expected input shape {want.output_shape}, found {got.output_shape}",
+                    f"use keras.Input(shape={_feature_shape(want)})",
+                    "input",
+                    got.name,
+                )
+            )
+        return findings
+    change = _change(found, expected, f, e, objects)
+    return findings + ([change] if change is not None else [])
+
+
+def _feature_shape(row: Row) -> str:
+    shape = row.output_shapes[0][1:] if row.output_shapes else ()
+    return str(tuple(shape))
+
+
+def _change(
+    found: Summary, expected: Summary, f: int, e: int, objects: tuple[Any, Any]
+) -> Finding | None:
+    got, want = found.rows[f], expected.rows[e]
+    if objects[1] is not None:
+        changes = _config_changes(objects[1], objects[0])
+    else:
+        changes = _implied_changes(want, got)
+    effects = []
+    nested = want.type in _MODELS and any(row.depth > want.depth for row in expected.rows)
+    if want.output_shapes != got.output_shapes and not nested:
+        effects.append(f"its output is {got.output_shape} instead of {want.output_shape}")
+    if want.params != got.params and not nested:
+        effects.append(f"it has {got.params:,} parameters instead of {want.params:,}")
+    if not changes:
+        return _effects(found, expected, f, e, effects) if effects else _frozen(got, want, f)
+    causes = "; ".join(_describe(*change) for change in changes)
+    if effects and any(key not in _NO_SHAPE for key, _, _ in changes):
+        message = f"{causes} — {', so '.join(effects)}"
+    elif effects:
+        message = f"{causes}; also {', and '.join(effects)}{_input_note(found, expected, f, e)}"
+    else:
+        message = causes
+    setting = ", ".join(f"{key}={_show(value)}" for key, value, _ in changes)
+    hint = f"set {setting} on this layer (it is the layer named '{got.name}')"
+    return Finding(where(got, f), message, hint, "config", got.name)
+
+
+def _implied(row: Row) -> tuple[str, int] | None:
+    """Units or filters read from the output shape, for summaries without configuration."""
+    key = _SIZE_KEYS.get(row.type)
+    shapes = row.output_shapes
+    if key is None or not shapes or len(shapes) != 1 or not shapes[0]:
+        return None
+    size = shapes[0][-1]
+    return None if size is None else (key, size)
+
+
+def _implied_changes(want: Row, got: Row) -> list[tuple[str, Any, Any]]:
+    wanted, found = _implied(want), _implied(got)
+    if wanted is None or found is None or wanted == found:
+        return []
+    return [(wanted[0], wanted[1], found[1])]
+
+
+def _input_note(found: Summary, expected: Summary, f: int, e: int) -> str:
+    got_in, want_in = _inputs(found.rows, f), _inputs(expected.rows, e)
+    if got_in is None or want_in is None or got_in == want_in:
+        return ""
+    return f", because its input is {format_shapes(got_in)} instead of {format_shapes(want_in)}"
+
+
+def _effects(found: Summary, expected: Summary, f: int, e: int, effects: list[str]) -> Finding:
+    got = found.rows[f]
+    note = _input_note(found, expected, f, e)
+    if note:
+        hint = "this follows from a difference before it: fix the earlier layers first"
+    else:
+        hint = f"check the settings of this layer (it is the layer named '{got.name}')"
+    kind = "shape" if effects[0].startswith("its output") else "params"
+    return Finding(where(got, f), ", and ".join(effects) + note, hint, kind, got.name)
+
+
+def _frozen(got: Row, want: Row, f: int) -> Finding | None:
+    if want.non_trainable is None or got.non_trainable is None:
+        return None
+    if want.non_trainable == got.non_trainable:
+        return None
+    return Finding(
+        where(got, f),
+        f"expected {want.non_trainable:,} non-trainable parameters, found {got.non_trainable:,}",
+        "is the layer frozen (trainable=False) when it should not be, or the other way round?",
+        "params",
+        got.name,
+    )
+
+
+def _inputs(rows: tuple[Row, ...], index: int) -> tuple[Any, ...] | None:
+    """The shapes feeding row ``index``: from its connections, else the row before it."""
+    row = rows[index]
+    if row.connected_to:
+        by_name = {r.name: r for r in rows if r.depth == row.depth}
+        shapes = []
+        for link in row.connected_to:
+            name, _, tensor = re.fullmatch(r"(.*)\[(\d+)\]\[(\d+)\]", link).groups()  # type: ignore[union-attr]
+            source = by_name.get(name)
+            if source is None or not source.output_shapes:
+                return None
+            shapes.append(source.output_shapes[min(int(tensor), len(source.output_shapes) - 1)])
+        return tuple(shapes)
+    before = [r for r in rows[:index] if r.depth == row.depth]
+    return before[-1].output_shapes if before else None
+
+
+def totals(
+    found: Summary, expected: Summary, *, layers_differ: bool, check_params: bool = False
+) -> list[Finding]:
+    keys = ("total", "trainable", "non_trainable")
+    pairs = {key: (getattr(expected, key), getattr(found, key)) for key in keys}
+    if all(want is None or want == got for want, got in pairs.values()):
+        return []
+    want = _describe_totals({k: v[0] for k, v in pairs.items()}, first=True)
+    got = _describe_totals({k: v[1] for k, v in pairs.items() if v[0] is not None}, first=False)
+    if layers_differ:
+        hint = "the totals follow from the layer differences above"
+    elif check_params:
+        hint = "kerasguide.explain(model) shows where each parameter comes from"
+    else:
+        hint = "every layer matches, so check the expected totals themselves"
+    return [Finding("model", f"expected {want}, found {got}", hint, "totals")]
+
+
+def _describe_totals(counts: dict[str, int | None], *, first: bool) -> str:
+    total = counts.get("total")
+    parts = [
+        f"{counts[key]:,} {key.replace('_', '-')}"
+        for key in ("trainable", "non_trainable")
+        if counts.get(key) is not None
+    ]
+    head = "?" if total is None else f"{total:,}"
+    head += " parameters in total" if first else ""
+    return f"{head} ({', '.join(parts)})" if parts else head
