@@ -178,9 +178,11 @@ def test_something_that_is_not_a_model_is_refused() -> None:
         kg.summarize(42)
 
 
-GOLDEN = [("seed_mlp", {}), ("multi_input", {}), ("shared_layer", {}), ("batchnorm", {}),
-          ("wide", {}), ("nested_deep", {"expand_nested": True}),
-          ("multi_output", {"style": "ascii"}), ("nested", {"expand_nested": True, "style": "ascii"})]  # fmt: skip
+GOLDEN = [
+    ("seed_mlp", {}), ("multi_input", {}), ("shared_layer", {}), ("batchnorm", {}), ("wide", {}),
+    ("nested_deep", {"expand_nested": True}), ("multi_output", {"style": "ascii"}),
+    ("nested", {"expand_nested": True, "style": "ascii"}),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("name", "options"), GOLDEN, ids=[f"{n}-{len(o)}" for n, o in GOLDEN])
