@@ -179,8 +179,21 @@ def _deliver(text: str, output: str | None, *, force: bool) -> None:
 def summary(args: argparse.Namespace) -> int:
     from kerasguide.summary import summarize
 
-    _emit(summarize(resolve(args.source).as_model()), args.json)
+    model = resolve(args.source).as_model()
+    _emit(summarize(model, expand_nested=args.expand_nested, style=_table_style(args.style)),
+          args.json)  # fmt: skip
     return 0
+
+
+def _table_style(style: str | None) -> str:
+    """The requested style, else box drawing where stdout can print it, else ASCII."""
+    if style is not None:
+        return style
+    try:
+        "┃━".encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return "ascii"
+    return "box"
 
 
 def explain(args: argparse.Namespace) -> int:

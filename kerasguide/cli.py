@@ -88,9 +88,19 @@ def _add_summary(commands: _Commands) -> None:
         commands,
         "summary",
         "print a model's summary table",
-        "  kerasguide summary mlp\n  kerasguide summary model.keras --json",
+        "  kerasguide summary mlp\n  kerasguide summary model.keras --style ascii\n"
+        "  kerasguide summary nested --expand-nested --json",
     )
     _source(parser)
+    parser.add_argument(
+        "--style",
+        choices=("box", "ascii"),
+        help="draw the table with box-drawing characters, as Keras does, or in plain ASCII "
+        "(default: box, or ascii where the output cannot show box drawing)",
+    )
+    parser.add_argument(
+        "--expand-nested", action="store_true", help="show the layers inside nested models"
+    )
     _json(parser)
 
 

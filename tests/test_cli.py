@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -209,6 +210,17 @@ def test_summary_json(cli: Any) -> None:
     run = cli("summary", "mlp", "--json")
     assert run.code == 0
     assert json.loads(run.out) == json.loads(json.dumps(kg.summarize(mlp_model()).to_dict()))
+
+
+def test_summary_options(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = kg.build(kg.load_example("nested"))
+    run = cli("summary", "nested", "--style", "ascii", "--expand-nested")
+    expected = kg.summarize(model, expand_nested=True, style="ascii")
+    assert (run.code, run.out) == (0, str(expected).rstrip("\n") + "\n")
+    assert "`- inner_dense (Dense)" in run.out
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="ascii"))
+    assert _commands._table_style(None) == "ascii"
+    assert _commands._table_style("box") == "box"
 
 
 def test_explain_text_and_json(cli: Any, tmp_path: Path) -> None:
