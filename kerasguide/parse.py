@@ -400,6 +400,7 @@ def _totals(text: _Text, name: str, rows: list[Row]) -> Summary:
                 expected="'Total params: N', 'Trainable params: N' or 'Non-trainable params: N'",
             )
     if "Total" not in found:
+        last = max((i for i, line in enumerate(text.lines) if line.strip()), default=0)
         raise text.error(
             "the summary has no 'Total params:' line",
             last,
