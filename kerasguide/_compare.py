@@ -59,17 +59,40 @@ class Finding:
 
 # Configuration that changes what a layer computes, compared by check_model.
 _CONFIG = (
-    "units", "filters", "kernel_size", "strides", "padding", "dilation_rate", "activation",
-    "use_bias", "return_sequences", "return_state", "rate", "pool_size", "input_dim",
-    "output_dim", "target_shape", "dims", "n", "size", "axis", "merge_mode", "trainable",
-)  # fmt: skip
+    "units",
+    "filters",
+    "kernel_size",
+    "strides",
+    "padding",
+    "dilation_rate",
+    "activation",
+    "use_bias",
+    "return_sequences",
+    "return_state",
+    "rate",
+    "pool_size",
+    "input_dim",
+    "output_dim",
+    "target_shape",
+    "dims",
+    "n",
+    "size",
+    "axis",
+    "merge_mode",
+    "trainable",
+)
 _MODELS = ("Functional", "Sequential", "Model")
 _NO_SHAPE = ("activation", "trainable", "rate")
 _ONES = ("strides", "dilation_rate")
 _DEFAULTS = {
-    "use_bias": True, "padding": "valid", "return_sequences": False, "return_state": False,
-    "activation": "linear", "trainable": True, "axis": -1,
-}  # fmt: skip
+    "use_bias": True,
+    "padding": "valid",
+    "return_sequences": False,
+    "return_state": False,
+    "activation": "linear",
+    "trainable": True,
+    "axis": -1,
+}
 _SIZE_KEYS = dict.fromkeys(("Dense", "SimpleRNN", "LSTM", "GRU"), "units") | dict.fromkeys(
     ("Conv1D", "Conv2D", "Conv3D"), "filters"
 )
@@ -104,7 +127,8 @@ def summaries(
         if f is not None:
             after = f_at[f]
         if e is None and f is not None:
-            findings.append(_extra(found.rows[f_at[f]], f_at[f]))
+            if not _own_input(found.rows, f_at[f]):
+                findings.append(_extra(found.rows[f_at[f]], f_at[f]))
         elif e is not None and f is None:
             findings.append(
                 _missing(expected.rows[e_at[e]], found, after, _obj(layers, 1, e_at[e]))
@@ -115,36 +139,75 @@ def summaries(
     return findings + totals(found, expected, layers_differ=bool(findings))
 
 
+def _own_input(rows: tuple[Row, ...], index: int) -> bool:
+    """A nested Sequential's InputLayer, which Keras's summaries do not show."""
+    row = rows[index]
+    parent = rows[index - 1] if index else None
+    return row.is_input and parent is not None and parent.type == "Sequential"
+
+
 def _obj(layers: tuple[list[Any], list[Any]] | None, side: int, index: int) -> Any:
     return None if layers is None else layers[side][index]
 
 
 def _align(expected: list[Row], found: list[Row]) -> list[_Pair]:
-    """Pairs of (expected, found) indexes; None on one side for a missing or extra layer."""
+    """Pairs of (expected, found) indexes; None on one side for a missing or extra layer.
+
+    Identical rows at both ends are paired as they are; the rows between them are
+    aligned at the least cost (a changed layer costs less than a missing plus an
+    extra one), or by :class:`difflib.SequenceMatcher` when there are very many.
+    """
     types = {row.type for row in found}
     keys = [
         [(r.depth, _type(r.type, types), r.output_shapes) for r in rows]
         for rows in (expected, found)
     ]
+    n, m = len(keys[0]), len(keys[1])
+    head = next((k for k in range(min(n, m)) if keys[0][k] != keys[1][k]), min(n, m))
+    tail = 0
+    while tail < min(n, m) - head and keys[0][n - 1 - tail] == keys[1][m - 1 - tail]:
+        tail += 1
+    middle = (keys[0][head : n - tail], keys[1][head : m - tail])
+    inner = _cheapest(*middle) if len(middle[0]) * len(middle[1]) <= 250_000 else _blocks(*middle)
+    shifted = [(None if a is None else a + head, None if b is None else b + head) for a, b in inner]
+    ends = [(n - tail + k, m - tail + k) for k in range(tail)]
+    return [(k, k) for k in range(head)] + shifted + ends
+
+
+def _cost(want: Any, got: Any) -> float:
+    if want == got:
+        return 0.0
+    return 1.0 if want[:2] == got[:2] else 2.5 if want[0] == got[0] else 9.0
+
+
+def _cheapest(expected: list[Any], found: list[Any]) -> list[_Pair]:
+    """The alignment of least cost: a pair costs by how much it differs, a gap 1.5."""
+    n, m, gap = len(expected), len(found), 1.5
+    cost = [[gap * (i + j) if not i or not j else 0.0 for j in range(m + 1)] for i in range(n + 1)]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost[i][j] = min(
+                cost[i - 1][j - 1] + _cost(expected[i - 1], found[j - 1]),
+                cost[i - 1][j] + gap,
+                cost[i][j - 1] + gap,
+            )
     pairs: list[_Pair] = []
-    matcher = SequenceMatcher(None, keys[0], keys[1], autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            pairs += zip(range(i1, i2), range(j1, j2), strict=True)
+    i, j = n, m
+    while i or j:
+        if i and j and cost[i][j] == cost[i - 1][j - 1] + _cost(expected[i - 1], found[j - 1]):
+            i, j = i - 1, j - 1
+            pairs.append((i, j))
+        elif i and cost[i][j] == cost[i - 1][j] + gap:
+            i -= 1
+            pairs.append((i, None))
         else:
-            inner = [[k[:2] for k in keys[0][i1:i2]], [k[:2] for k in keys[1][j1:j2]]]
-            for pair in _pair_block(*inner):
-                pairs.append(
-                    (
-                        None if pair[0] is None else i1 + pair[0],
-                        None if pair[1] is None else j1 + pair[1],
-                    )
-                )
-    return pairs
+            j -= 1
+            pairs.append((None, j))
+    return pairs[::-1]
 
 
-def _pair_block(expected: list[Any], found: list[Any]) -> list[_Pair]:
-    """Inside a block that differs, pair layers of the same type, then by position."""
+def _blocks(expected: list[Any], found: list[Any]) -> list[_Pair]:
+    """For very long stretches: equal runs, and layers paired by position in between."""
     pairs: list[_Pair] = []
     matcher = SequenceMatcher(None, expected, found, autojunk=False)
     for _, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -168,13 +231,12 @@ def where(row: Row, index: int) -> str:
 
 
 def _extra(row: Row, index: int) -> Finding:
-    return Finding(
-        where(row, index),
-        f"this {row.type} layer is not in the expected model",
-        f"remove it (it is the layer named '{row.name}')",
-        "extra",
-        row.name,
-    )
+    message, hint = f"this {row.type} layer is not in the expected model", f"remove it{_named(row)}"
+    return Finding(where(row, index), message, hint, "extra", row.name)
+
+
+def _named(row: Row) -> str:
+    return f" (it is the layer named '{row.name}')"
 
 
 def _missing(row: Row, found: Summary, after: int | None, layer: Any) -> Finding:
@@ -249,26 +311,13 @@ def _pair(
         return [Finding(place, message, f"replace it with {new}", "type", got.name)]
     findings = []
     if names and not same_text(want.name, got.name):
-        findings.append(
-            Finding(
-                place,
-                f"expected the name '{want.name}', found '{got.name}'",
-                f"add name='{want.name}' to this layer",
-                "name",
-                got.name,
-            )
-        )
+        message = f"expected the name '{want.name}', found '{got.name}'"
+        findings.append(Finding(place, message, f"add name='{want.name}'", "name", got.name))
     if got.is_input:
         if want.output_shapes != got.output_shapes:
-            findings.append(
-                Finding(
-                    place,
-                    f"expected input shape {want.output_shape}, found {got.output_shape}",
-                    f"use keras.Input(shape={_feature_shape(want)})",
-                    "input",
-                    got.name,
-                )
-            )
+            message = f"expected input shape {want.output_shape}, found {got.output_shape}"
+            hint = f"use keras.Input(shape={_feature_shape(want)})"
+            findings.append(Finding(place, message, hint, "input", got.name))
         return findings
     change = _change(found, expected, f, e, objects)
     return findings + ([change] if change is not None else [])
@@ -303,7 +352,7 @@ def _change(
     else:
         message = causes
     setting = ", ".join(f"{key}={_show(value)}" for key, value, _ in changes)
-    hint = f"set {setting} on this layer (it is the layer named '{got.name}')"
+    hint = f"set {setting} on this layer{_named(got)}"
     return Finding(where(got, f), message, hint, "config", got.name)
 
 
@@ -337,23 +386,19 @@ def _effects(found: Summary, expected: Summary, f: int, e: int, effects: list[st
     if note:
         hint = "this follows from a difference before it: fix the earlier layers first"
     else:
-        hint = f"check the settings of this layer (it is the layer named '{got.name}')"
+        hint = f"check the settings of this layer{_named(got)}"
     kind = "shape" if effects[0].startswith("its output") else "params"
     return Finding(where(got, f), ", and ".join(effects) + note, hint, kind, got.name)
 
 
 def _frozen(got: Row, want: Row, f: int) -> Finding | None:
-    if want.non_trainable is None or got.non_trainable is None:
+    if None in (want.non_trainable, got.non_trainable) or want.non_trainable == got.non_trainable:
         return None
-    if want.non_trainable == got.non_trainable:
-        return None
-    return Finding(
-        where(got, f),
-        f"expected {want.non_trainable:,} non-trainable parameters, found {got.non_trainable:,}",
-        "is the layer frozen (trainable=False) when it should not be, or the other way round?",
-        "params",
-        got.name,
+    message = (
+        f"expected {want.non_trainable:,} non-trainable parameters, found {got.non_trainable:,}"
     )
+    hint = "is the layer frozen (trainable=False) when it should not be, or the other way round?"
+    return Finding(where(got, f), message, hint, "params", got.name)
 
 
 def _inputs(rows: tuple[Row, ...], index: int) -> tuple[Any, ...] | None:
