@@ -191,3 +191,25 @@ def test_text_rendering(name: str, options: dict[str, Any], overwrite: bool) -> 
                      for value in options.values())  # fmt: skip
     text = str(kg.summarize(ALL[name](), **options))
     assert_golden(f"summary_{name}{suffix}.txt", text, overwrite=overwrite)
+
+
+def test_a_subclassed_model_summarises_like_keras() -> None:
+    class Custom(keras.Model):
+        def __init__(self) -> None:
+            super().__init__(name="custom")
+            self.hidden = keras.layers.Dense(4, name="hidden")
+            self.out = keras.layers.Dense(1, name="out")
+
+        def call(self, x: Any) -> Any:
+            return self.out(self.hidden(x))
+
+    model = Custom()
+    model(np.zeros((2, 3), "float32"))
+    summary = kg.summarize(model)
+    assert [(row.name, row.output_shape, row.params) for row in summary.rows] == [
+        ("hidden", "(2, 4)", 16), ("out", "(2, 1)", 5),
+    ]  # fmt: skip
+    lines: list[str] = []
+    model.summary(print_fn=lines.append)
+    assert kg.parse_summary(lines[0]) == summary
+    assert sum(layer.params for layer in kg.explain(model).layers) == model.count_params()
