@@ -159,6 +159,8 @@ def _executed_problem(index: int, cell: Any) -> str | None:
     if cell.execution_count is None:
         return f"{where}: not executed (an earlier cell failed or timed out)"
     errors = [f"{out.ename}: {out.evalue}" for out in cell.outputs if out.output_type == "error"]
+    if errors and errors[0].startswith("KeyboardInterrupt"):
+        return f"{where}: timed out (nbmake interrupted it; see --nbmake-timeout)"
     if _tagged(cell) and not errors:
         return f"{where}: tagged raises-exception but raised nothing"
     if _tagged(cell) and errors[0].split(":")[0] not in ERROR_NAMES:
