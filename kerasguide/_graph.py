@@ -79,3 +79,102 @@ def inbound_layers(model: Any) -> dict[str, list[Connection]]:
 def all_layers(model: Any) -> list[Any]:
     """The model's layers including a Sequential model's InputLayer, in graph order."""
     return list(_graph_owner(model).layers)
+
+
+# --- diagrams (issue 4): the drawn graph, with nested models collapsed or expanded ----
+
+
+class DiagramNode(NamedTuple):
+    """One box of a diagram: a layer (or a Keras operation such as ``ops.add``).
+
+    ``key`` is unique in the diagram: the layer's name, prefixed by the names of
+    the expanded nested models that hold it (``"encoder/inner_dense"``).
+    ``groups`` are the keys of those nested models, outermost first.
+    ``calls`` are the layer's calls (Keras nodes) inside the model that holds it.
+    """
+
+    key: str
+    layer: Any
+    groups: tuple[str, ...]
+    calls: tuple[Any, ...]
+
+
+class Diagram(NamedTuple):
+    """Boxes, edges between box keys (in order, without repeats) and the expanded models."""
+
+    nodes: list[DiagramNode]
+    edges: list[tuple[str, str]]
+    groups: dict[str, Any]
+
+
+def is_graph_model(layer: Any) -> bool:
+    """True for a Functional or Sequential model (one with a layer graph to draw)."""
+    by_depth = getattr(_graph_owner(layer), "_nodes_by_depth", None)
+    return bool(by_depth) and hasattr(layer, "layers")
+
+
+def diagram_graph(model: Any, *, expand_nested: bool = False) -> Diagram:
+    """The graph that a diagram of ``model`` draws, as ``keras.utils.model_to_dot`` does.
+
+    Every operation is one box; a shared layer is one box with all its edges.
+    Expanded nested models are replaced by their own boxes; an edge into one
+    goes to its input layer, an edge out of one leaves the layer making that output.
+
+    Example:
+        >>> diagram = diagram_graph(model)  # doctest: +SKIP
+        >>> diagram.edges  # doctest: +SKIP
+        [('input', 'dense_1'), ('dense_1', 'dense_2')]
+    """
+    diagram = Diagram([], [], {})
+    if not is_graph_model(model):
+        diagram.nodes.append(DiagramNode(model.name, model, (), ()))
+        return diagram
+    _add_model(diagram, model, "", (), expand_nested)
+    return diagram
+
+
+def _operations(model: Any) -> list[Any]:
+    owner = _graph_owner(model)
+    return list(getattr(owner, "_operations", None) or owner.layers)
+
+
+def _own_calls(model: Any, operation: Any) -> tuple[Any, ...]:
+    own = model_nodes(model)
+    return tuple(node for node in operation._inbound_nodes if not own or id(node) in own)
+
+
+def _add_model(
+    diagram: Diagram, model: Any, prefix: str, groups: tuple[str, ...], expand: bool
+) -> None:
+    by_name = {op.name: op for op in _operations(model)}
+    for op in by_name.values():
+        if expand and is_graph_model(op):
+            key = prefix + op.name
+            diagram.groups[key] = op
+            _add_model(diagram, op, key + "/", (*groups, key), expand)
+        else:
+            diagram.nodes.append(DiagramNode(prefix + op.name, op, groups, _own_calls(model, op)))
+    for op in by_name.values():
+        for node in _own_calls(model, op):
+            for index, link in enumerate(_connections(node)):
+                source = _source_key(by_name[link.layer], link.tensor_index, prefix, expand)
+                target = _target_key(op, index, prefix, expand)
+                if (source, target) not in diagram.edges:
+                    diagram.edges.append((source, target))
+
+
+def _source_key(op: Any, tensor_index: int, prefix: str, expand: bool) -> str:
+    """The box making output ``tensor_index`` of ``op``, looking inside expanded models."""
+    while expand and is_graph_model(op):
+        prefix += op.name + "/"
+        history = _graph_owner(op).outputs[tensor_index]._keras_history
+        op, tensor_index = history.operation, history.tensor_index
+    return prefix + str(op.name)
+
+
+def _target_key(op: Any, input_index: int, prefix: str, expand: bool) -> str:
+    """The box receiving input ``input_index`` of ``op``: an expanded model's input layer."""
+    while expand and is_graph_model(op):
+        prefix += op.name + "/"
+        op = _graph_owner(op).inputs[input_index]._keras_history.operation
+    return prefix + str(op.name)

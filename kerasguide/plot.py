@@ -1,9 +1,293 @@
-"""Architecture diagrams (issue 4). Placeholder until implemented."""
+"""Architecture diagrams: Keras's own drawing when Graphviz is there, matplotlib everywhere.
+
+``keras.utils.plot_model`` needs pydot and Graphviz's ``dot`` program; without
+them it refuses to draw. :func:`plot_model` lets Keras draw when it can and
+otherwise draws the same graph (see ``_graph.diagram_graph``) with matplotlib,
+laid out in layers by ``_layout``. matplotlib is imported on first use and
+never through ``pyplot``: no backend, current figure or rcParams of the user's
+is touched.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import io
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import kerasguide._keras as _k
+from kerasguide import _files
+from kerasguide._graph import DiagramNode, diagram_graph, is_graph_model
+from kerasguide.errors import FileError, GraphvizUnavailable, OptionError
+from kerasguide.summary import check_choice, format_shapes
 
-def plot_model(model_or_spec: Any, to_file: Any = None, **options: Any) -> Any:
-    raise NotImplementedError
+__all__ = ["graphviz_missing", "plot_model"]
+
+ENGINES = ("auto", "graphviz", "matplotlib")
+RANKDIRS = ("TB", "LR")
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+INSTALL_HINT = (
+    "install Graphviz (`sudo apt-get install graphviz` on Debian/Ubuntu, "
+    "`brew install graphviz` on macOS, or `conda install graphviz`) and `pip install pydot`; "
+    "meanwhile engine='matplotlib' (or 'auto') draws the same diagram now, without Graphviz"
+)
+
+
+@dataclass(frozen=True)
+class DiagramOptions:
+    """What a diagram shows, checked once on entry."""
+
+    show_shapes: bool = True
+    show_layer_names: bool = True
+    show_layer_activations: bool = False
+    show_params: bool = True
+    rankdir: str = "TB"
+    expand_nested: bool = False
+    dpi: float = 100.0
+
+
+def plot_model(
+    model_or_spec: Any,
+    to_file: str | os.PathLike[str] | None = None,
+    *,
+    show_shapes: bool = True,
+    show_layer_names: bool = True,
+    show_layer_activations: bool = False,
+    show_params: bool = True,
+    rankdir: str = "TB",
+    expand_nested: bool = False,
+    dpi: float = 100,
+    engine: str = "auto",
+) -> Any:
+    """Draw a model's layers and how they connect, with or without Graphviz.
+
+    Args:
+        model_or_spec: A built Keras model, a :class:`Spec`, a dict spec or a spec file.
+        to_file: Where to write the picture; ``.png``, ``.svg`` or ``.pdf``. The file
+            appears whole or not at all.
+        show_shapes: Show each layer's output shape.
+        show_layer_names: Show each layer's name (its type is always shown).
+        show_layer_activations: Show the activation of layers that have one.
+        show_params: Show each layer's number of parameters.
+        rankdir: ``"TB"`` (inputs at the top) or ``"LR"`` (inputs on the left).
+        expand_nested: Draw the layers of nested models inside a labelled frame
+            instead of one box per nested model.
+        dpi: Resolution of PNG output and of the picture shown in a notebook.
+        engine: ``"auto"`` (Keras's Graphviz drawing when pydot and ``dot`` are
+            installed, else matplotlib), ``"graphviz"`` or ``"matplotlib"``.
+
+    Returns:
+        A matplotlib ``Figure`` (matplotlib engine) or an ``IPython.display.Image``
+        (Graphviz engine; the PNG bytes when IPython is missing). Both show
+        inline when they are the last value of a notebook cell.
+
+    Raises:
+        OptionError: An unknown option value or file extension (before any work).
+        FileError: The folder of ``to_file`` does not exist.
+        GraphvizUnavailable: ``engine="graphviz"`` without pydot or ``dot``.
+
+    Example:
+        >>> figure = plot_model(model, "model.png", rankdir="LR")  # doctest: +SKIP
+    """
+    options = DiagramOptions(
+        **_checked_flags(
+            show_shapes=show_shapes,
+            show_layer_names=show_layer_names,
+            show_layer_activations=show_layer_activations,
+            show_params=show_params,
+            expand_nested=expand_nested,
+        ),
+        rankdir=_checked_choice("rankdir", rankdir, RANKDIRS),
+        dpi=_checked_dpi(dpi),
+    )
+    engine = _checked_choice("engine", engine, ENGINES)
+    fmt = _checked_file(to_file)
+    from kerasguide.build import as_model
+
+    model = _built(as_model(model_or_spec))
+    if _use_graphviz(engine):
+        return _graphviz(model, to_file, fmt, options)
+    figure = draw_model(model, options)
+    if to_file is not None:
+        save_figure(figure, to_file, fmt=fmt, dpi=options.dpi)
+    return figure
+
+
+# --- options ----------------------------------------------------------------------
+
+
+def _checked_choice(option: str, value: object, allowed: tuple[str, ...]) -> str:
+    check_choice("plot_model", option, value, allowed)
+    return str(value)
+
+
+def _checked_flags(**flags: object) -> dict[str, bool]:
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise OptionError(
+                f"{name} must be True or False",
+                where=f"plot_model({name}=...)",
+                expected="True or False",
+                received=repr(value),
+            )
+    return {name: bool(value) for name, value in flags.items()}
+
+
+def _checked_dpi(dpi: object) -> float:
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 1000:
+        raise OptionError(
+            "dpi must be a number of dots per inch",
+            where="plot_model(dpi=...)",
+            expected="a number from 10 to 1000, e.g. 100",
+            received=repr(dpi),
+        )
+    return float(dpi)
+
+
+def _checked_file(to_file: object) -> str:
+    """The file format by the extension of ``to_file`` ("png" when there is no file)."""
+    if to_file is None:
+        return "png"
+    if not isinstance(to_file, (str, os.PathLike)):
+        raise OptionError(
+            "to_file must be a file name",
+            where="plot_model(to_file=...)",
+            expected="a str or pathlib.Path ending in .png, .svg or .pdf",
+            received=type(to_file).__name__,
+        )
+    path = Path(to_file)
+    if path.suffix.lower() not in FORMATS:
+        raise OptionError(
+            "unknown picture format",
+            where=f"plot_model(to_file={str(path)!r})",
+            expected="a file name ending in " + ", ".join(FORMATS),
+            received=repr(path.suffix or "no extension"),
+            hint=f"e.g. {path.with_suffix('.png').name!r}",
+        )
+    _check_folder(path)
+    return FORMATS[path.suffix.lower()]
+
+
+def _check_folder(path: Path) -> None:
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise FileError(
+            "the folder to write into does not exist",
+            where=str(path),
+            expected="an existing folder",
+            received=str(parent),
+            hint=f"create it first, e.g. mkdir -p {parent}",
+        )
+
+
+def _built(model: Any) -> Any:
+    if not getattr(model, "built", False):
+        raise OptionError(
+            "the model has not been built yet, so its layers have no shapes to draw",
+            where=f"plot_model({getattr(model, 'name', 'model')})",
+            expected="a built model",
+            received="a model without an input shape",
+            hint="start a Sequential model with keras.Input(shape), or call model.build(...)",
+        )
+    return model
+
+
+# --- the Graphviz engine: Keras draws ---------------------------------------------
+
+
+def graphviz_missing() -> str | None:
+    """Why Keras's Graphviz drawing cannot run here, or None when it can.
+
+    Example:
+        >>> graphviz_missing() is None or "dot" in graphviz_missing()  # doctest: +SKIP
+        True
+    """
+    if importlib.util.find_spec("pydot") is None:
+        return "the Python package pydot is not installed"
+    if shutil.which("dot") is None:
+        return "Graphviz's `dot` program is not on the PATH"
+    return None
+
+
+def _use_graphviz(engine: str) -> bool:
+    if engine == "matplotlib":
+        return False
+    missing = graphviz_missing()
+    if missing is not None and engine == "graphviz":
+        raise GraphvizUnavailable(
+            "engine='graphviz' needs pydot and Graphviz's `dot` program",
+            where="plot_model(engine='graphviz')",
+            expected="pydot importable and `dot` on the PATH",
+            received=missing,
+            hint=INSTALL_HINT,
+        )
+    return missing is None
+
+
+def _graphviz(model: Any, to_file: Any, fmt: str, options: DiagramOptions) -> Any:
+    """Keras's ``model_to_dot`` drawn by ``dot``; temporary files stay in the system's."""
+    dot = _k.keras().utils.model_to_dot(
+        model,
+        show_shapes=options.show_shapes,
+        show_layer_names=options.show_layer_names,
+        show_layer_activations=options.show_layer_activations,
+        rankdir=options.rankdir,
+        expand_nested=options.expand_nested,
+        dpi=int(options.dpi),
+    )
+    if options.show_params:
+        _add_params(dot, _layers_by_id(model))
+    png: bytes = dot.create(format="png")
+    if to_file is not None:
+        data: bytes = png if fmt == "png" else dot.create(format=fmt)
+        _files.write_with(to_file, lambda tmp: tmp.write_bytes(data))
+    try:
+        from IPython.display import Image
+    except ImportError:
+        return png
+    return Image(data=png, format="png")
+
+
+def _layers_by_id(model: Any) -> dict[str, Any]:
+    found = {str(id(model)): model}
+    for layer in getattr(model, "layers", []):
+        found.update(_layers_by_id(layer) if is_graph_model(layer) else {str(id(layer)): layer})
+    return found
+
+
+def _add_params(graph: Any, layers: dict[str, Any]) -> None:
+    """A "Params" row in each of Keras's node tables (Keras shows no counts)."""
+    for node in graph.get_nodes():
+        layer = layers.get(node.get_name().strip('"'))
+        label = node.get("label")
+        if layer is None or not isinstance(label, str) or not label.endswith("</table>>"):
+            continue
+        row = (
+            '<tr><td bgcolor="white" colspan="2"><font point-size="14">'
+            f"Params: <b>{_count(layer):,}</b></font></td></tr>"
+        )
+        node.set("label", label[: -len("</table>>")] + row + "</table>>")
+    for sub in graph.get_subgraphs():
+        _add_params(sub, layers)
+
+
+def _count(layer: Any) -> int:
+    return int(layer.count_params()) if getattr(layer, "weights", None) else 0
+
+
+# --- the matplotlib engine -------------------------------------------------------
+
+
+def draw_model(model: Any, options: DiagramOptions | None = None) -> Any:
+    """The matplotlib drawing of a built model, as a ``Figure``; used by :func:`plot_model`."""
+    from kerasguide import _draw
+
+    options = options or DiagramOptions()
+    diagram = diagram_graph(model, expand_nested=options.expand_nested)
+    lines = {node.key: _label(node, options) for node in diagram.nodes}
+    titles = {key: f"{m.name} ({type(m).__name__})" for key, m in diagram.groups.items()}
+    colors = {node.key: _color(node.layer) for node in diagram.nodes}
+    return _draw.figure(diagram.edges, lines, colors, titles, groups=diagram.nodes, options=options)
