@@ -22,7 +22,7 @@ import kerasguide._keras as _k
 from kerasguide import _files
 from kerasguide._graph import DiagramNode, diagram_graph, is_graph_model
 from kerasguide.errors import FileError, GraphvizUnavailable, OptionError
-from kerasguide.summary import check_choice, format_shapes
+from kerasguide.summary import check_choice, format_shapes, output_shapes
 
 __all__ = ["graphviz_missing", "plot_model"]
 
@@ -112,6 +112,8 @@ def plot_model(
         return _graphviz(model, to_file, fmt, options)
     figure = draw_model(model, options)
     if to_file is not None:
+        from kerasguide._draw import save_figure
+
         save_figure(figure, to_file, fmt=fmt, dpi=options.dpi)
     return figure
 
@@ -286,8 +288,58 @@ def draw_model(model: Any, options: DiagramOptions | None = None) -> Any:
     from kerasguide import _draw
 
     options = options or DiagramOptions()
-    diagram = diagram_graph(model, expand_nested=options.expand_nested)
-    lines = {node.key: _label(node, options) for node in diagram.nodes}
-    titles = {key: f"{m.name} ({type(m).__name__})" for key, m in diagram.groups.items()}
-    colors = {node.key: _color(node.layer) for node in diagram.nodes}
-    return _draw.figure(diagram.edges, lines, colors, titles, groups=diagram.nodes, options=options)
+    graph = diagram_graph(model, expand_nested=options.expand_nested)
+    nodes = [
+        _draw.Node(node.key, _label(node, options), _color(node.layer), node.groups)
+        for node in graph.nodes
+    ]
+    titles = {key: f"{m.name} ({type(m).__name__})" for key, m in graph.groups.items()}
+    return _draw.diagram(nodes, graph.edges, titles, rankdir=options.rankdir, dpi=options.dpi)
+
+
+def _label(node: DiagramNode, options: DiagramOptions) -> tuple[str, ...]:
+    """The lines of a box: name and type, output shape, activation, parameters."""
+    layer = node.layer
+    kind = type(layer).__name__
+    lines = [f"{layer.name} ({kind})" if options.show_layer_names else kind]
+    if options.show_shapes:
+        lines.append(_shapes(layer, node.calls))
+    activation = getattr(layer, "activation", None)
+    if options.show_layer_activations and activation is not None:
+        lines.append("activation: " + getattr(activation, "__name__", str(activation)))
+    if options.show_params and kind != "InputLayer":
+        count = _count(layer)
+        lines.append(f"{count:,} param" + ("" if count == 1 else "s"))
+    return tuple(lines)
+
+
+def _shapes(layer: Any, calls: tuple[Any, ...]) -> str:
+    """Output shape(s); a shared layer called with different shapes lists each call's."""
+    texts: list[str] = []
+    for call in calls or (None,):
+        text = format_shapes(output_shapes(layer, call))
+        if text not in texts:
+            texts.append(text)
+    return " | ".join(texts)
+
+
+# Box colours by the Keras module that defines the layer (a palette for colour-blind eyes).
+COLORS = {
+    "input_layer": "#d4edda",
+    "convolutional": "#fde3c8",
+    "pooling": "#fff1b8",
+    "rnn": "#e5dbf5",
+    "normalization": "#e3e3e3",
+    "regularization": "#ececec",
+    "merging": "#fbe3ee",
+    "reshaping": "#e0f2f1",
+}
+DEFAULT_COLOR = "#dbe8f6"
+MODEL_COLOR = "#f3d9c9"
+
+
+def _color(layer: Any) -> str:
+    if is_graph_model(layer) or hasattr(layer, "layers"):
+        return MODEL_COLOR
+    module = type(layer).__module__.split(".")
+    return next((COLORS[part] for part in module if part in COLORS), DEFAULT_COLOR)

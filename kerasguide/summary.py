@@ -373,7 +373,7 @@ def _row(layer: Any, node: Any, links: tuple[str, ...], depth: int) -> Row:
     return Row(
         layer.name,
         type(layer).__name__,
-        _output_shapes(layer, node),
+        output_shapes(layer, node),
         params,
         trainable,
         non_trainable,
@@ -383,7 +383,8 @@ def _row(layer: Any, node: Any, links: tuple[str, ...], depth: int) -> Row:
     )
 
 
-def _output_shapes(layer: Any, node: Any) -> tuple[Shape, ...] | None:
+def output_shapes(layer: Any, node: Any = None) -> tuple[Shape, ...] | None:
+    """The shapes of the tensors ``layer`` makes in its call ``node`` (its last call if None)."""
     tree = _k.keras().tree
     if node is None and layer._inbound_nodes:
         node = layer._inbound_nodes[-1]

@@ -1,0 +1,224 @@
+"""matplotlib drawing shared by diagrams and training curves, without ``pyplot``.
+
+Figures are made with ``matplotlib.figure.Figure`` directly, so no backend,
+current figure or rcParams of the user's is touched, and scripts and CI stay
+headless. :class:`Picture` adds ``_repr_png_`` so a figure shows inline in
+Jupyter even where ``pyplot`` was never imported.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kerasguide import _files
+from kerasguide._layout import Box, Layout, Rect, Route, layered_layout
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+TITLE_SIZE = 10.0  # points: a box's first line (bold)
+TEXT_SIZE = 9.0  # points: the other lines of a box, frame titles
+LINE_GAP = 3.0  # between two lines of a box
+PAD_X, PAD_Y = 9.0, 6.0  # inside a box, around its text
+MARGIN = 12.0  # around the whole drawing
+FRAME_LABEL = TEXT_SIZE + 7.0  # room for a nested model's title above its boxes
+MAX_PIXELS = 32_000  # a side of a PNG; larger drawings get a lower resolution
+EDGE_COLOR = "#4a4a4a"
+TEXT_COLOR = "#1a1a1a"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One box to draw: its lines of text (the first in bold), colour and nested models."""
+
+    key: str
+    lines: tuple[str, ...]
+    color: str
+    groups: tuple[str, ...] = ()
+
+
+def new_figure(width: float, height: float, *, dpi: float = 100.0) -> Figure:
+    """A headless :class:`Picture` of ``width`` × ``height`` inches."""
+    picture_class = _picture_class()
+    figure: Figure = picture_class(figsize=(width, height), dpi=dpi)
+    return figure
+
+
+@functools.cache
+def _picture_class() -> type[Figure]:
+    from matplotlib.figure import Figure
+
+    class Picture(Figure):
+        """A matplotlib ``Figure`` that also shows itself as a PNG in Jupyter."""
+
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=self.dpi)
+            return buffer.getvalue()
+
+    Picture.__module__ = "kerasguide"
+    Picture.__qualname__ = Picture.__name__ = "Picture"
+    return Picture
+
+
+def save_figure(figure: Figure, to_file: str | os.PathLike[str], *, fmt: str, dpi: float) -> None:
+    """Write ``figure`` as ``fmt`` (png, svg or pdf): the file appears whole or not at all."""
+    _files.write_with(to_file, lambda tmp: figure.savefig(tmp, format=fmt, dpi=dpi))
+
+
+# --- diagrams --------------------------------------------------------------------
+
+
+def text_size(text: str, *, bold: bool = False, size: float = TEXT_SIZE) -> tuple[float, float]:
+    """Width and height of ``text`` in points, as matplotlib will draw it."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(size=size, weight="bold" if bold else "normal")
+    width, height, descent = TextToPath().get_text_width_height_descent(text, font, ismath=False)
+    return float(width), float(max(height, size * 1.2))
+
+
+def _box(node: Node) -> Box:
+    sizes = [text_size(line, bold=i == 0, size=_font(i)) for i, line in enumerate(node.lines)]
+    width = max(w for w, _ in sizes) + 2 * PAD_X
+    height = sum(h for _, h in sizes) + LINE_GAP * (len(sizes) - 1) + 2 * PAD_Y
+    return Box(node.key, max(width, 60.0), height, node.groups)
+
+
+def _font(index: int) -> float:
+    return TITLE_SIZE if index == 0 else TEXT_SIZE
+
+
+def diagram(
+    nodes: Sequence[Node],
+    edges: Sequence[tuple[str, str]],
+    titles: Mapping[str, str],
+    *,
+    rankdir: str,
+    dpi: float,
+) -> Figure:
+    """Lay out and draw boxes, edges and frames (one per nested model, titled)."""
+    layout = layered_layout(
+        [_box(node) for node in nodes], list(edges), rankdir=rankdir, label=FRAME_LABEL
+    )
+    width, height = layout.width + 2 * MARGIN, layout.height + 2 * MARGIN
+    dpi = min(dpi, MAX_PIXELS * 72 / max(width, height))
+    figure = new_figure(width / 72, height / 72, dpi=dpi)
+    axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    axes.set_xlim(-MARGIN, layout.width + MARGIN)
+    axes.set_ylim(layout.height + MARGIN, -MARGIN)
+    axes.set_axis_off()
+    for key, frame in layout.frames.items():
+        _draw_frame(axes, key, frame, titles.get(key, key))
+    for route in layout.routes:
+        _draw_route(axes, route, layout)
+    for node in nodes:
+        _draw_box(axes, node, layout.boxes[node.key])
+    return figure
+
+
+def _draw_frame(axes: Any, key: str, frame: Rect, title: str) -> None:
+    from matplotlib.patches import FancyBboxPatch
+
+    patch = FancyBboxPatch(
+        (frame.x, frame.y),
+        frame.width,
+        frame.height,
+        boxstyle="round,pad=0,rounding_size=6",
+        facecolor="#f7f7fb",
+        edgecolor="#8a8aa0",
+        linestyle=(0, (4, 3)),
+        linewidth=1.0,
+        zorder=0,
+        gid=f"frame:{key}",
+    )
+    axes.add_patch(patch)
+    axes.text(
+        frame.x + 7,
+        frame.y + 4,
+        title,
+        fontsize=TEXT_SIZE,
+        fontstyle="italic",
+        color="#4a4a68",
+        va="top",
+        ha="left",
+        zorder=0.5,
+    )
+
+
+def _draw_route(axes: Any, route: Route, layout: Layout) -> None:
+    """Straight through a layer, an S-curve across each gap, an arrow head at the end."""
+    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.path import Path
+
+    points = route.points
+    vertices: list[tuple[float, float]] = [points[0]]
+    codes = [Path.MOVETO]
+
+    def line_to(point: tuple[float, float]) -> None:
+        if point != vertices[-1]:  # a zero-length end would hide the arrow head
+            vertices.append(point)
+            codes.append(Path.LINETO)
+
+    line_to(points[1])
+    for i in range(1, len(points) - 1, 2):
+        (x1, y1), (x2, y2) = points[i], points[i + 1]
+        if layout.rankdir == "LR":
+            middle = (x1 + x2) / 2
+            vertices += [(middle, y1), (middle, y2), (x2, y2)]
+        else:
+            middle = (y1 + y2) / 2
+            vertices += [(x1, middle), (x2, middle), (x2, y2)]
+        codes += [Path.CURVE4] * 3
+        line_to(points[i + 2])
+    arrow = FancyArrowPatch(
+        path=Path(vertices, codes),
+        arrowstyle="-|>,head_length=6,head_width=3",
+        mutation_scale=1.0,
+        color=EDGE_COLOR,
+        linewidth=1.1,
+        shrinkA=0,
+        shrinkB=0,
+        zorder=1,
+        gid=f"edge:{route.source}->{route.target}",
+    )
+    axes.add_patch(arrow)
+
+
+def _draw_box(axes: Any, node: Node, rect: Rect) -> None:
+    from matplotlib.patches import FancyBboxPatch
+
+    patch = FancyBboxPatch(
+        (rect.x, rect.y),
+        rect.width,
+        rect.height,
+        boxstyle="round,pad=0,rounding_size=4",
+        facecolor=node.color,
+        edgecolor="#555555",
+        linewidth=1.0,
+        zorder=2,
+        gid=f"node:{node.key}",
+    )
+    axes.add_patch(patch)
+    heights = [text_size(line, bold=i == 0, size=_font(i))[1] for i, line in enumerate(node.lines)]
+    used = sum(heights) + LINE_GAP * (len(heights) - 1)
+    y = rect.y + (rect.height - used) / 2
+    for i, (line, height) in enumerate(zip(node.lines, heights, strict=True)):
+        axes.text(
+            rect.x + rect.width / 2,
+            y + height / 2,
+            line,
+            fontsize=_font(i),
+            fontweight="bold" if i == 0 else "normal",
+            color=TEXT_COLOR,
+            ha="center",
+            va="center",
+            zorder=3,
+        )
+        y += height + LINE_GAP
