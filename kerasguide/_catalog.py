@@ -156,7 +156,9 @@ def parameters(cls: type) -> tuple[dict[str, inspect.Parameter], tuple[str, ...]
     for klass in cls.__mro__:
         if "__init__" not in vars(klass):
             continue
-        for index, param in enumerate(inspect.signature(vars(klass)["__init__"]).parameters.values()):
+        for index, param in enumerate(
+            inspect.signature(vars(klass)["__init__"]).parameters.values()
+        ):
             if index == 0 or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
             accepted.setdefault(param.name, param)

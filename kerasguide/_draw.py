@@ -80,7 +80,7 @@ def text_size(text: str, *, bold: bool = False, size: float = TEXT_SIZE) -> tupl
     from matplotlib.textpath import TextToPath
 
     font = FontProperties(size=size, weight="bold" if bold else "normal")
-    width, height, descent = TextToPath().get_text_width_height_descent(text, font, ismath=False)
+    width, height, _descent = TextToPath().get_text_width_height_descent(text, font, ismath=False)
     return float(width), float(max(height, size * 1.2))
 
 

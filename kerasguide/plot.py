@@ -11,7 +11,6 @@ is touched.
 from __future__ import annotations
 
 import importlib.util
-import io
 import os
 import shutil
 from dataclasses import dataclass
@@ -250,7 +249,7 @@ def _graphviz(model: Any, to_file: Any, fmt: str, options: DiagramOptions) -> An
         from IPython.display import Image
     except ImportError:
         return png
-    return Image(data=png, format="png")
+    return Image(data=png, format="png")  # type: ignore[no-untyped-call]
 
 
 def _layers_by_id(model: Any) -> dict[str, Any]:

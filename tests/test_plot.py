@@ -13,8 +13,8 @@ import matplotlib
 import pytest
 
 import kerasguide as kg
-import kerasguide.specs
 import kerasguide._keras as _k
+import kerasguide.specs
 from kerasguide import _draw, plot
 from kerasguide._graph import diagram_graph
 from kerasguide._layout import Rect, layered_layout
@@ -135,14 +135,15 @@ def test_inputs_side_by_side_at_the_top_and_outputs_at_the_bottom(no_graphviz: N
 def test_left_to_right_puts_inputs_on_the_left(no_graphviz: None) -> None:
     boxes, _, _ = drawn(kg.plot_model(models.multi_input(), rankdir="LR"))
     centre = {key: rect.x + rect.width / 2 for key, rect in boxes.items()}
-    assert centre["image"] == centre["meta"] and min(boxes["image"].x, boxes["meta"].x) == 0
+    assert centre["image"] == centre["meta"]
+    assert min(boxes["image"].x, boxes["meta"].x) == 0
     assert boxes["merged"].x > boxes["image_features"].right
     assert boxes["score"].x > boxes["merged"].right
 
 
 def test_nested_model_collapsed_is_one_box(no_graphviz: None) -> None:
     figure = kg.plot_model(models.nested())
-    boxes, edges, frames = drawn(figure)
+    boxes, edges, _frames = drawn(figure)
     assert set(boxes) == {"outer_input", "encoder", "head"}
     assert edges == [("outer_input", "encoder"), ("encoder", "head")]
     assert "encoder (Functional)" in box_texts(figure)
@@ -171,7 +172,9 @@ def test_two_levels_of_nesting_expanded(no_graphviz: None) -> None:
     boxes, edges, frames = drawn(kg.plot_model(models.nested_deep(), expand_nested=True))
     assert set(frames) == {"middle", "middle/core"}
     core, middle = frames["middle/core"], frames["middle"]
-    assert middle.x < core.x and core.right < middle.right and middle.y < core.y
+    assert middle.x < core.x
+    assert core.right < middle.right
+    assert middle.y < core.y
     assert ("outer_input", "middle/middle_input") in edges
     assert ("middle/middle_input", "middle/core/core_input") in edges
     assert ("middle/core/core_dense", "middle/middle_dense") in edges
@@ -185,7 +188,7 @@ def test_box_text_follows_the_options(no_graphviz: None) -> None:
     model = models.seed_mlp()
     texts = box_texts(kg.plot_model(model))
     assert texts[:2] == ["input (InputLayer)", "(None, 10)"]
-    assert ["hidden_2 (Dense)", "(None, 20)", "220 params"] == texts[5:8]
+    assert texts[5:8] == ["hidden_2 (Dense)", "(None, 20)", "220 params"]
     texts = box_texts(
         kg.plot_model(
             model,
@@ -245,8 +248,10 @@ def test_routes_start_and_end_on_their_boxes() -> None:
     for route in layout.routes:
         source, target = layout.boxes[route.source], layout.boxes[route.target]
         (x0, y0), (x1, y1) = route.points[0], route.points[-1]
-        assert y0 == source.bottom and source.x < x0 < source.right
-        assert y1 == target.y and target.x < x1 < target.right
+        assert y0 == source.bottom
+        assert source.x < x0 < source.right
+        assert y1 == target.y
+        assert target.x < x1 < target.right
 
 
 # --- files -----------------------------------------------------------------------
@@ -269,10 +274,13 @@ def test_files_are_written_whole_in_each_format(
         assert (pixels[..., :3] < 0.5).mean() > 0.01  # dark text and lines, not a blank page
     elif suffix == ".svg":
         text = data.decode()
-        assert text.startswith("<?xml") and text.rstrip().endswith("</svg>")
-        assert 'id="node:hidden_2"' in text and 'id="edge:hidden_2-&gt;hidden_3"' in text
+        assert text.startswith("<?xml")
+        assert text.rstrip().endswith("</svg>")
+        assert 'id="node:hidden_2"' in text
+        assert 'id="edge:hidden_2-&gt;hidden_3"' in text
     else:
-        assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+        assert data.startswith(b"%PDF")
+        assert data.rstrip().endswith(b"%%EOF")
 
 
 def test_a_failed_drawing_leaves_the_old_file(
@@ -332,7 +340,8 @@ def test_auto_with_dot_lets_keras_draw(tmp_path: Path) -> None:
     target = tmp_path / "mlp.png"
     image = kg.plot_model(models.seed_mlp(), target, engine="auto")
     assert isinstance(image, Image)
-    assert image.data.startswith(b"\x89PNG") and target.read_bytes() == image.data
+    assert image.data.startswith(b"\x89PNG")
+    assert target.read_bytes() == image.data
 
 
 @NEEDS_DOT
@@ -343,7 +352,8 @@ def test_graphviz_writes_other_formats(suffix: str, tmp_path: Path) -> None:
     data = target.read_bytes()
     assert data.startswith(b"%PDF" if suffix == ".pdf" else b"<?xml")
     if suffix == ".svg":
-        assert "hidden_2" in data.decode() and "Params: " in data.decode()
+        assert "hidden_2" in data.decode()
+        assert "Params: " in data.decode()
 
 
 @NEEDS_DOT
