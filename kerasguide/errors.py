@@ -88,6 +88,10 @@ class KerasGuideError(Exception):
     def __str__(self) -> str:
         return self._message()
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: a student sees the message only.
+        return [f"{type(self).__name__}: {self}"]
+
     def __reduce__(self) -> tuple[object, ...]:
         # Keep the keyword-only fields when pickled (pytest-xdist, multiprocessing).
         return (_rebuild, (type(self), self.problem, self.to_dict()))
