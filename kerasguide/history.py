@@ -1,13 +1,535 @@
-"""Training curves (issue 4). Placeholder until implemented."""
+"""Training curves: :func:`plot_history` after ``fit``, :class:`LivePlot` during it.
+
+Both draw one panel per metric with the training and the validation curve,
+epochs counted from 1 and the best epoch marked. Figures are made without
+``pyplot`` (see :mod:`kerasguide._draw`): the user's current figure and
+rcParams are never touched, and a figure shows inline in Jupyter by itself.
+
+Which epoch is *best* is decided by the metric's name, on the validation curve
+when there is one:
+
+* names ending in ``loss`` are lowest-best;
+* names containing ``acc``, ``auc``, ``precision``, ``recall``, ``f1``,
+  ``fbeta``, ``iou``, ``r2``, ``sensitivity``, ``specificity``,
+  ``true_positives``, ``true_negatives`` or ``cosine`` are highest-best;
+* ``lr`` and ``learning_rate`` have no best epoch;
+* every other name (errors such as ``mae``, ``mse``, ``crossentropy``) is
+  lowest-best.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+import os
+import re
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from kerasguide._suggest import did_you_mean
+from kerasguide.errors import OptionError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["LivePlot", "plot_history"]
+
+FORMATS = ("png", "svg", "pdf")
+TRAIN_COLOR = "#1f77b4"
+VAL_COLOR = "#ff7f0e"
+PANEL_SIZE = (5.0, 3.6)  # inches; two panels side by side fit a notebook's width
+BUDGET = 25  # LivePlot waits at least BUDGET × the cost of a drawing before the next
+_HIGHER = re.compile(
+    r"acc|auc|precision|recall|f1|fbeta|iou|io_u|r2|sensitivity|specificity"
+    r"|true_pos|true_neg|cosine"
+)
+_NO_BEST = re.compile(r"(^|_)(lr|learning_rate)$")
+_EXPECTED = "a keras History (what model.fit returns) or a dict {name: list of numbers}"
+
+Direction = Literal["min", "max"] | None
+
+
+@dataclass(frozen=True)
+class _Curves:
+    """Checked series of equal length, and the epoch number (from 1) of each value."""
+
+    series: dict[str, list[float]]
+    epochs: list[int]
+
+
+def plot_history(
+    history: object,
+    *,
+    metrics: str | Sequence[str] | None = None,
+    to_file: str | os.PathLike[str] | None = None,
+) -> Figure:
+    """Draw the training and validation curve of each metric, one panel per metric.
+
+    ``loss`` comes first, then the other metrics in the order of the history;
+    ``val_x`` is drawn in the panel of ``x``. Epochs are counted from 1 (from
+    ``initial_epoch + 1`` after ``fit(initial_epoch=...)``). The best epoch is
+    marked with a dot and ``best: epoch 7, 0.123`` in the legend, on the
+    validation curve when there is one; lowest or highest is best depending on
+    the metric's name (see the module's documentation). NaN and infinite values
+    leave a gap in the curve and never count as best.
+
+    Args:
+        history: What ``model.fit`` returns, a :class:`LivePlot`, or a dict
+            ``{name: list of numbers}`` with one number per epoch.
+        metrics: The panels to draw, by name (``"loss"``, ``"accuracy"``; a
+            ``val_`` name selects its panel), in this order. None draws all.
+        to_file: Also write the figure to this ``.png``, ``.svg`` or ``.pdf``
+            file, whole or not at all.
+
+    Returns:
+        A matplotlib ``Figure``; it shows itself inline in Jupyter.
+
+    Raises:
+        OptionError: The history is empty or not numbers, its lists differ in
+            length, a name in ``metrics`` is unknown, or the file type is not
+            png, svg or pdf.
+
+    Example:
+        >>> fig = plot_history({"loss": [0.9, 0.5, 0.4], "val_loss": [1.0, 0.7, 0.8]})
+        >>> [axes.get_title() for axes in fig.axes]
+        ['loss (lower is better)']
+    """
+    fmt = _file_format(to_file, where="plot_history(to_file=...)")
+    curves = _curves_of(history)
+    panels = _choose(curves.series, metrics, where="plot_history(metrics=...)")
+    figure = _draw(curves, panels)
+    if to_file is not None:
+        from kerasguide._draw import save_figure
+
+        save_figure(figure, to_file, fmt=fmt, dpi=figure.dpi)
+    return figure
+
+
+# --- checking the input ------------------------------------------------------------
+
+
+def _curves_of(history: object) -> _Curves:
+    if isinstance(history, LivePlot):
+        return history._curves()
+    data = history if isinstance(history, Mapping) else getattr(history, "history", None)
+    if not isinstance(data, Mapping):
+        raise OptionError(
+            "cannot read a training history from this object",
+            where="plot_history(history=...)",
+            expected=_EXPECTED,
+            received=type(history).__name__,
+            hint="pass what fit returns: history = model.fit(...); plot_history(history)",
+        )
+    series = {_key(name): _numbers(name, values) for name, values in data.items()}
+    epochs = _epoch_numbers(getattr(history, "epoch", None), series)
+    return _Curves(series, epochs)
+
+
+def _key(name: object) -> str:
+    if isinstance(name, str) and name:
+        return name
+    raise OptionError(
+        "a metric name is not a string",
+        where="plot_history(history=...)",
+        expected="names such as 'loss' or 'val_accuracy'",
+        received=repr(name),
+    )
+
+
+def _numbers(name: str, values: object) -> list[float]:
+    if isinstance(values, str | bytes | Mapping) or not hasattr(values, "__iter__"):
+        raise OptionError(
+            "the values of a metric are not a list",
+            where=f"history[{name!r}]",
+            expected="a list of numbers, one per epoch",
+            received=f"{type(values).__name__} {_short(values)}",
+        )
+    return [_number(name, index, value) for index, value in enumerate(values)]
+
+
+def _number(name: str, index: int, value: object) -> float:
+    if not isinstance(value, bool | str | bytes) and hasattr(value, "__float__"):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    raise OptionError(
+        "a value is not a number",
+        where=f"history[{name!r}][{index}]",
+        expected="a number (NaN is allowed)",
+        received=f"{type(value).__name__} {_short(value)}",
+        hint="each list holds one number per epoch, e.g. [0.9, 0.5, 0.4]",
+    )
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _epoch_numbers(epoch: object, series: Mapping[str, list[float]]) -> list[int]:
+    if not series:
+        raise _empty("plot_history(history=...)", "it has no metrics")
+    lengths = {name: len(values) for name, values in series.items()}
+    first = next(iter(series))
+    for name, length in lengths.items():
+        if length != lengths[first]:
+            raise OptionError(
+                "the metrics have different numbers of epochs",
+                where=f"history[{name!r}]",
+                expected=f"{lengths[first]} values, one per epoch, like history[{first!r}]",
+                received=f"{length} values",
+                hint="give every metric one value per epoch; use float('nan') for an "
+                "epoch without a value (e.g. fit(validation_freq=2) skips validation)",
+            )
+    if lengths[first] == 0:
+        raise _empty("plot_history(history=...)", "it has no epochs")
+    if (
+        isinstance(epoch, list)
+        and len(epoch) == lengths[first]
+        and all(isinstance(e, int) for e in epoch)
+    ):
+        return [e + 1 for e in epoch]
+    return list(range(1, lengths[first] + 1))
+
+
+def _empty(where: str, why: str) -> OptionError:
+    return OptionError(
+        f"the training history is empty: {why}",
+        where=where,
+        expected="at least one epoch of at least one metric, e.g. {'loss': [0.9, 0.5]}",
+        received="no values",
+        hint="train first: history = model.fit(x, y, epochs=5); then plot_history(history)",
+    )
+
+
+def _names(metrics: str | Sequence[str] | None, *, where: str) -> list[str] | None:
+    """``metrics`` as a list of names (types only; the names are checked by ``_choose``)."""
+    if metrics is None:
+        return None
+    names = [metrics] if isinstance(metrics, str) else metrics
+    if isinstance(names, Sequence) and names and all(isinstance(name, str) for name in names):
+        return list(names)
+    raise OptionError(
+        "metrics must name at least one metric",
+        where=where,
+        expected="None, a name such as 'loss', or a list of names",
+        received=repr(metrics),
+    )
+
+
+def _choose(
+    series: Mapping[str, list[float]], metrics: str | Sequence[str] | None, *, where: str
+) -> list[str]:
+    """The panels to draw: one per base name (``val_x`` belongs to ``x``), loss first."""
+    panels = list(dict.fromkeys(_base(name) for name in series))
+    panels.sort(key=lambda panel: panel != "loss")
+    names = _names(metrics, where=where)
+    if names is None:
+        return panels
+    chosen: list[str] = []
+    for name in names:
+        panel = name if name in panels else _base(name)
+        if panel not in panels or name not in {*panels, *series}:
+            raise OptionError(
+                f"no metric {name!r} in the history",
+                where=where,
+                expected=" or ".join(repr(p) for p in panels),
+                received=repr(name),
+                hint=did_you_mean(name, [*panels, *series])
+                or "the names are the keys of history.history",
+            )
+        if panel not in chosen:
+            chosen.append(panel)
+    return chosen
+
+
+def _base(name: str) -> str:
+    return name.removeprefix("val_") or name
+
+
+def _file_format(to_file: str | os.PathLike[str] | None, *, where: str) -> str:
+    if to_file is None:
+        return "png"
+    suffix = os.path.splitext(os.fspath(to_file))[1].lower().lstrip(".")
+    if suffix in FORMATS:
+        return suffix
+    raise OptionError(
+        "unknown file type",
+        where=where,
+        expected="a file name ending in " + ", ".join(f".{f}" for f in FORMATS),
+        received=repr(os.fspath(to_file)),
+        hint="e.g. to_file='history.png'",
+    )
+
+
+# --- drawing -----------------------------------------------------------------------
+
+
+def direction(name: str) -> Direction:
+    """``"min"`` or ``"max"``: which end of a metric is best, by its name; None for none.
+
+    Example:
+        >>> direction("val_loss"), direction("sparse_categorical_accuracy"), direction("lr")
+        ('min', 'max', None)
+    """
+    name = name.lower().removeprefix("val_")
+    if name.endswith("loss"):
+        return "min"
+    if _NO_BEST.search(name):
+        return None
+    return "max" if _HIGHER.search(name) else "min"
+
+
+def best_epoch(values: Sequence[float], way: Direction) -> int | None:
+    """The index of the best finite value (the first of equals), or None."""
+    finite = [(value, i) for i, value in enumerate(values) if math.isfinite(value)]
+    if way is None or not finite:
+        return None
+    if way == "max":
+        return min(finite, key=lambda pair: (-pair[0], pair[1]))[1]
+    return min(finite)[1]
+
+
+def epoch_ticks(first: int, last: int) -> list[int]:
+    """At most about 8 whole epochs for the x axis, the first one included.
+
+    Example:
+        >>> epoch_ticks(1, 20)
+        [1, 5, 10, 15, 20]
+    """
+    step = 1
+    while (last - first) / step > 8:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2
+    if step <= 2:
+        return list(range(first, last + 1, step))
+    return [first, *(tick for tick in range(step, last + 1, step) if tick - first >= step / 2)]
+
+
+def _format(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1e3 else f"{value:.3g}"
+
+
+def _draw(curves: _Curves, panels: Sequence[str]) -> Figure:
+    from kerasguide._draw import new_figure
+
+    columns = min(len(panels), 2)
+    rows = math.ceil(len(panels) / columns)
+    width, height = PANEL_SIZE
+    figure = new_figure(width * columns + (0.6 if columns == 1 else 0), height * rows)
+    figure.set_layout_engine("constrained")
+    for index, panel in enumerate(panels):
+        _draw_panel(figure.add_subplot(rows, columns, index + 1), curves, panel)
+    return figure
+
+
+def _draw_panel(axes: Axes, curves: _Curves, panel: str) -> None:
+    way = direction(panel)
+    marker = "o" if len(curves.epochs) <= 30 else None
+    lines = [(panel, "training", TRAIN_COLOR), (f"val_{panel}", "validation", VAL_COLOR)]
+    best_on: tuple[str, str] | None = None
+    for name, label, color in lines:
+        if name in curves.series:
+            values = [v if math.isfinite(v) else math.nan for v in curves.series[name]]
+            axes.plot(curves.epochs, values, label=label, color=color, linewidth=1.8,
+                      marker=marker, markersize=3.5, gid=f"{label}:{name}")  # fmt: skip
+            if best_epoch(values, way) is not None:
+                best_on = (name, color)
+    if best_on is not None:
+        _mark_best(axes, curves, *best_on, way)
+    tail = {"min": " (lower is better)", "max": " (higher is better)", None: ""}[way]
+    axes.set_title(panel + tail, fontsize=12)
+    axes.set_xlabel("epoch", fontsize=10.5)
+    axes.set_ylabel(panel, fontsize=10.5)
+    first, last = curves.epochs[0], curves.epochs[-1]
+    axes.set_xticks(epoch_ticks(first, last))
+    pad = max(0.5, (last - first) * 0.04)
+    axes.set_xlim(first - pad, last + pad)
+    axes.grid(True, color="#e0e0e0", linewidth=0.8)
+    axes.set_axisbelow(True)
+    axes.legend(loc="best", fontsize=9.5, framealpha=0.9)
+
+
+def _mark_best(axes: Axes, curves: _Curves, name: str, color: str, way: Direction) -> None:
+    index = best_epoch(curves.series[name], way)
+    if index is None:
+        return
+    epoch, value = curves.epochs[index], curves.series[name][index]
+    axes.axvline(epoch, color="#9a9a9a", linewidth=1.0, linestyle=":", zorder=1, gid="best:line")
+    label = f"best: epoch {epoch}, {_format(value)}"
+    axes.plot([epoch], [value], linestyle="none", marker="o", markersize=8,
+              markerfacecolor=color, markeredgecolor="black", markeredgewidth=1.2,
+              zorder=5, label=label, gid=f"best:{name}")  # fmt: skip
+
+
+# --- live plotting -------------------------------------------------------------------
+
+
+def _now() -> float:
+    return time.perf_counter()
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel; never imports IPython (scripts do not have it loaded)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return False
+    if "IPKernelApp" in getattr(shell, "config", {}):
+        return True
+    return any(cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__)
+
+
+def _display(figure: Figure, handle: Any) -> Any:
+    """Show ``figure`` in the notebook; later calls replace it in the same output."""
+    if handle is None:
+        from IPython.display import display
+
+        return display(figure, display_id=True)  # type: ignore[no-untyped-call]
+    handle.update(figure)
+    return handle
 
 
 class LivePlot:
-    """Placeholder."""
+    """A Keras callback that redraws the training curves in a notebook while ``fit`` runs.
+
+    In a Jupyter notebook the figure of :func:`plot_history` appears below the
+    cell after the first epoch and is redrawn in place, at most every
+    ``min_interval`` seconds and always when training ends. A redraw also waits
+    25 times as long as the last one took, so drawing costs under 5% of the
+    training time. Outside a notebook (scripts, CI) it records without drawing.
+
+    Each ``fit`` starts a new record. ``history`` holds it like
+    ``History.history``; ``plot()`` and ``figure`` draw it.
+
+    Args:
+        metrics: The panels to draw, as for :func:`plot_history`. None draws all.
+        min_interval: The shortest time between two redraws, in seconds.
+
+    Raises:
+        OptionError: ``min_interval`` is not a number >= 0, or ``metrics`` is not
+            a name or a list of names; when the first epoch ends, a name in
+            ``metrics`` that is not a metric of the model.
+
+    Example:
+        >>> live = LivePlot(metrics=["loss", "accuracy"])
+        >>> model.fit(x, y, epochs=20, validation_split=0.2, callbacks=[live])  # doctest: +SKIP
+        >>> live.history["loss"]  # doctest: +SKIP
+        [0.69, 0.52, ...]
+    """
+
+    history: dict[str, list[float]]
+    epoch: list[int]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> LivePlot:
+        # The class that also subclasses keras.callbacks.Callback is made on first
+        # use, so that `import kerasguide` does not import Keras.
+        return super().__new__(_callback_class() if cls is LivePlot else cls)
+
+    def __init__(
+        self, *, metrics: str | Sequence[str] | None = None, min_interval: float = 1.0
+    ) -> None:
+        super().__init__()
+        if (
+            isinstance(min_interval, bool)
+            or not isinstance(min_interval, int | float)
+            or not (min_interval >= 0)
+        ):
+            raise OptionError(
+                "min_interval must be a number of seconds",
+                where="LivePlot(min_interval=...)",
+                expected="a number >= 0, e.g. 1.0",
+                received=repr(min_interval),
+            )
+        self.metrics = _names(metrics, where="LivePlot(metrics=...)")
+        self.min_interval = float(min_interval)
+        self.history, self.epoch = {}, []
+        self._rows: list[dict[str, float]] = []
+        self._start(live=False)
+
+    def _start(self, *, live: bool) -> None:
+        self.drawing = live
+        self._handle: Any = None
+        self._last_draw: float | None = None
+        self._interval = self.min_interval
+        self._figure: Figure | None = None
+        self._figure_epochs = -1
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        """Start a new record; draw only inside a notebook."""
+        self.history, self.epoch, self._rows = {}, [], []
+        self._start(live=_in_notebook())
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        """Record the epoch's logs, and redraw when the last drawing is old enough."""
+        row = {name: float(value) for name, value in (logs or {}).items()}
+        self.epoch.append(int(epoch))
+        self._rows.append(row)
+        for name, value in row.items():
+            self.history.setdefault(name, []).append(value)
+        if len(self._rows) == 1 and self.metrics is not None:
+            _choose(self._curves().series, self.metrics, where="LivePlot(metrics=...)")
+        last = self._last_draw
+        if self.drawing and (last is None or _now() - last >= self._interval):
+            self._redraw()
+
+    def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
+        """Draw the last epochs, if the latest drawing does not show them."""
+        if self.drawing and self._rows and self._figure_epochs != len(self._rows):
+            self._redraw()
+
+    def _redraw(self) -> None:
+        start = _now()
+        self._handle = _display(self.figure, self._handle)
+        end = _now()
+        self._last_draw = end
+        self._interval = max(self.min_interval, BUDGET * (end - start))
+
+    def _curves(self) -> _Curves:
+        names = list(dict.fromkeys(name for row in self._rows for name in row))
+        if not names:
+            raise _empty("LivePlot", "no epoch has ended yet")
+        series = {name: [row.get(name, math.nan) for row in self._rows] for name in names}
+        return _Curves(series, [e + 1 for e in self.epoch])
+
+    def plot(self) -> Figure:
+        """A new figure of :func:`plot_history` of the epochs recorded so far."""
+        return plot_history(self, metrics=self.metrics)
+
+    @property
+    def figure(self) -> Figure:
+        """The figure of the epochs recorded so far (the same object until an epoch ends)."""
+        if self._figure is None or self._figure_epochs != len(self._rows):
+            self._figure, self._figure_epochs = self.plot(), len(self._rows)
+        return self._figure
+
+    def __repr__(self) -> str:
+        how = (
+            f"drawing in the notebook at most every {self.min_interval:g} s"
+            if self.drawing
+            else "recording without drawing (not in a notebook)"
+        )
+        if not self._rows:
+            return "<LivePlot: nothing recorded yet; pass it to model.fit(..., callbacks=[...])>"
+        names = ", ".join(self.history)
+        return f"<LivePlot: {len(self._rows)} epochs of {names}; {how}>"
 
 
-def plot_history(history: Any, **options: Any) -> Any:
-    raise NotImplementedError
+def _callback_class() -> type[LivePlot]:
+    """``LivePlot`` with ``keras.callbacks.Callback`` as a base, made once on first use."""
+    global _CALLBACK_CLASS
+    if _CALLBACK_CLASS is None:
+        from kerasguide._keras import keras
+
+        _CALLBACK_CLASS = type(
+            "LivePlot",
+            (LivePlot, keras().callbacks.Callback),
+            {"__module__": __name__, "__doc__": LivePlot.__doc__, "__qualname__": "LivePlot"},
+        )
+    return _CALLBACK_CLASS
+
+
+_CALLBACK_CLASS: type[LivePlot] | None = None
