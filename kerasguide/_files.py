@@ -23,15 +23,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         ...     tmp.write_text("done")
     """
     target = Path(target)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise FileError(
-            "the folder to write into does not exist",
-            where=str(target),
-            expected="an existing folder",
-            received=str(parent),
-            hint=f"create it first, e.g. mkdir -p {parent}",
-        )
+    parent = check_folder(target)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=parent)
     os.close(fd)
     tmp = Path(name)
@@ -41,6 +33,20 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def check_folder(target: Path) -> Path:
+    """The folder ``target`` goes into; FileError when it does not exist."""
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise FileError(
+            "the folder to write into does not exist",
+            where=str(target),
+            expected="an existing folder",
+            received=str(parent),
+            hint=f"create it first, e.g. mkdir -p {parent}",
+        )
+    return parent
 
 
 def write_text(target: str | os.PathLike[str], text: str) -> Path:

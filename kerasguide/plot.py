@@ -20,7 +20,7 @@ from typing import Any
 import kerasguide._keras as _k
 from kerasguide import _files
 from kerasguide._graph import DiagramNode, diagram_graph, is_graph_model
-from kerasguide.errors import FileError, GraphvizUnavailable, OptionError
+from kerasguide.errors import GraphvizUnavailable, OptionError
 from kerasguide.summary import check_choice, format_shapes, output_shapes
 
 __all__ = ["graphviz_missing", "plot_model"]
@@ -168,20 +168,8 @@ def _checked_file(to_file: object) -> str:
             received=repr(path.suffix or "no extension"),
             hint=f"e.g. {path.with_suffix('.png').name!r}",
         )
-    _check_folder(path)
+    _files.check_folder(path)
     return FORMATS[path.suffix.lower()]
-
-
-def _check_folder(path: Path) -> None:
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise FileError(
-            "the folder to write into does not exist",
-            where=str(path),
-            expected="an existing folder",
-            received=str(parent),
-            hint=f"create it first, e.g. mkdir -p {parent}",
-        )
 
 
 def _built(model: Any) -> Any:

@@ -6,6 +6,7 @@ from typing import Any
 
 import kerasguide as kg
 import kerasguide._keras as _k
+from tests import models
 from tests.benchmarks._timing import median_times, python_process, report
 
 
@@ -38,16 +39,6 @@ def _deep_keras(depth: int) -> Any:
     return keras.Sequential(layers, name="deep")
 
 
-def _seed_keras() -> Any:
-    keras = _k.keras()
-    visible = keras.Input((10,), name="input")
-    x = keras.layers.Dense(10, activation="relu", name="hidden_1")(visible)
-    x = keras.layers.Dense(20, activation="relu", name="hidden_2")(x)
-    x = keras.layers.Dense(10, activation="relu", name="hidden_3")(x)
-    out = keras.layers.Dense(1, activation="sigmoid", name="output")(x)
-    return keras.Model(visible, out, name="mlp")
-
-
 def test_build_overhead_vs_plain_keras() -> None:
     mlp = kg.load_example("mlp").to_dict()
     deep = _deep_spec(60)
@@ -55,7 +46,7 @@ def test_build_overhead_vs_plain_keras() -> None:
     assert kg.build(deep).count_params() == _deep_keras(60).count_params()
     times = median_times(
         {
-            "seed MLP: plain Keras": _seed_keras,
+            "seed MLP: plain Keras": models.seed_mlp,
             "seed MLP: kg.build(dict)": lambda: kg.build(mlp),
             "60 layers: plain Keras": lambda: _deep_keras(60),
             "60 layers: kg.build(dict), validation included": lambda: kg.build(deep),
