@@ -200,7 +200,7 @@ def _check_known(name: str, known: set[str], where: str, entry: dict[str, Any]) 
         raise SpecError(
             f"{name!r} is not the name of an input or a layer",
             where=where,
-            expected="one of " + ", ".join(sorted(known)),
+            expected="one of " + ", ".join(sorted(known - {entry_name(entry)})),
             received=repr(name),
             hint=did_you_mean(name, known) or "check the spelling, or name the layer you mean",
         )

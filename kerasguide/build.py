@@ -257,10 +257,14 @@ def _apply(layer: Any, arg: Any, entry: dict[str, Any], where: str, refs: list[s
     try:
         return layer(arg)
     except Exception as err:
-        shapes = [tuple(t.shape) for t in (arg if isinstance(arg, list) else [arg])]
-        names = refs or ["the previous layer"]
+        tensors = arg if isinstance(arg, list) else [arg]
+        if refs:
+            names = [repr(ref) for ref in refs]
+        else:
+            names = [f"{t._keras_history.operation.name!r} (the previous layer)" for t in tensors]
         received = ", ".join(
-            f"{_fmt_shape(s)} from {n!r}" for s, n in zip(shapes, names * len(shapes), strict=False)
+            f"{_fmt_shape(tuple(t.shape))} from {n}"
+            for t, n in zip(tensors, names * len(tensors), strict=False)
         )
         label = entry.get("type") or entry.get("reuse") or "model"
         raise BuildError(
@@ -268,9 +272,30 @@ def _apply(layer: Any, arg: Any, entry: dict[str, Any], where: str, refs: list[s
             where=where,
             expected=f"input shapes that {label} accepts",
             received="inputs of shape " + received,
-            hint=f"Keras says: {_first_line(err)}. Check the layers that feed it; a Flatten "
-            "or Reshape may be missing, or a merge may need matching shapes",
+            hint=f"Keras says: {_first_line(err).rstrip('.')}. " + _shape_hint(err, tensors, label),
         ) from err
+
+
+def _shape_hint(err: Exception, tensors: list[Any], label: str) -> str:
+    """The likely fix; a recurrent layer fed by one that returns only its last step first."""
+    if "expected ndim=3, found ndim=2" in str(err):
+        for tensor in tensors:
+            source = tensor._keras_history.operation
+            if getattr(source, "return_sequences", True) is False:
+                return (
+                    f"{label} needs a sequence (batch, steps, features), but {source.name!r} "
+                    "returns only its last step: give it return_sequences: true"
+                )
+        return f"{label} needs a sequence (batch, steps, features); a Reshape may be missing"
+    if "would be zero or negative" in str(err):
+        return (
+            "The input is smaller than the kernel or pool: use a smaller kernel_size or "
+            "pool_size, padding: same, or fewer poolings before it"
+        )
+    return (
+        "Check the layers that feed it; a Flatten or Reshape may be missing, "
+        "or a merge may need matching shapes"
+    )
 
 
 def _fmt_shape(shape: tuple[Any, ...]) -> str:

@@ -271,6 +271,42 @@ def test_shape_errors_from_keras_name_the_layer_and_the_shapes() -> None:
         kg.build(seq)
 
 
+def test_shape_errors_suggest_the_likely_fix() -> None:
+    stacked = {"input_shape": [5, 1], "layers": [{"LSTM": 4}, {"LSTM": 3}]}
+    with pytest.raises(kg.BuildError) as caught:
+        kg.build(stacked)
+    message = str(caught.value)
+    assert "received: inputs of shape (None, 4) from 'lstm_1' (the previous layer)" in message
+    assert message.endswith(
+        "Full shape received: (None, 4). LSTM needs a sequence (batch, steps, features), "
+        "but 'lstm_1' returns only its last step: give it return_sequences: true"
+    )
+    flat = {"input_shape": [5], "layers": [{"GRU": 3}]}
+    with pytest.raises(kg.BuildError, match=r"GRU needs a sequence \(batch, steps, features\); "
+                       "a Reshape may be missing$"):  # fmt: skip
+        kg.build(flat)
+    small = {"input_shape": [6, 6, 1], "layers": [{"Conv2D": 1, "kernel_size": 9}]}
+    with pytest.raises(kg.BuildError, match=r"`padding=valid`\. The input is smaller than the "
+                       "kernel or pool: use a smaller kernel_size"):  # fmt: skip
+        kg.build(small)
+
+
+def test_unknown_reference_lists_the_other_names() -> None:
+    spec = {
+        "inputs": {"a": [3]},
+        "layers": [{"Dense": 2, "name": "d"}, {"Dense": 1, "name": "e", "inputs": "dd"}],
+        "outputs": "e",
+    }
+    with pytest.raises(kg.SpecError) as caught:
+        kg.build(spec)
+    assert str(caught.value) == (
+        "layers[1].inputs: 'dd' is not the name of an input or a layer\n"
+        "  expected: one of a, d\n"
+        "  received: 'dd'\n"
+        "  hint: did you mean 'd'?"
+    )
+
+
 def test_keras_argument_errors_name_the_argument() -> None:
     with pytest.raises(kg.SpecError, match=r"layers\[0\]\.padding: Keras refused the arguments "
                        r"of Conv2D[\s\S]*padding='middle'"):  # fmt: skip
