@@ -232,18 +232,17 @@ def _choose(
         return panels
     chosen: list[str] = []
     for name in names:
-        panel = name if name in panels else _base(name)
-        if panel not in panels or name not in {*panels, *series}:
+        if name not in {*panels, *series}:
             raise OptionError(
                 f"no metric {name!r} in the history",
                 where=where,
                 expected=" or ".join(repr(p) for p in panels),
                 received=repr(name),
-                hint=did_you_mean(name, [*panels, *series])
+                hint=did_you_mean(name, [*series] if name.startswith("val_") else panels)
                 or "the names are the keys of history.history",
             )
-        if panel not in chosen:
-            chosen.append(panel)
+        if _base(name) not in chosen:
+            chosen.append(_base(name))
     return chosen
 
 
@@ -427,7 +426,7 @@ class LivePlot:
     def __new__(cls, *args: Any, **kwargs: Any) -> LivePlot:
         # The class that also subclasses keras.callbacks.Callback is made on first
         # use, so that `import kerasguide` does not import Keras.
-        return super().__new__(_callback_class() if cls is LivePlot else cls)
+        return super().__new__(_callback_class(cls))
 
     def __init__(
         self, *, metrics: str | Sequence[str] | None = None, min_interval: float = 1.0
@@ -465,7 +464,7 @@ class LivePlot:
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         """Record the epoch's logs, and redraw when the last drawing is old enough."""
-        row = {name: float(value) for name, value in (logs or {}).items()}
+        row = {name: _as_float(value) for name, value in (logs or {}).items()}
         self.epoch.append(int(epoch))
         self._rows.append(row)
         for name, value in row.items():
@@ -518,18 +517,26 @@ class LivePlot:
         return f"<LivePlot: {len(self._rows)} epochs of {names}; {how}>"
 
 
-def _callback_class() -> type[LivePlot]:
-    """``LivePlot`` with ``keras.callbacks.Callback`` as a base, made once on first use."""
-    global _CALLBACK_CLASS
-    if _CALLBACK_CLASS is None:
-        from kerasguide._keras import keras
-
-        _CALLBACK_CLASS = type(
-            "LivePlot",
-            (LivePlot, keras().callbacks.Callback),
-            {"__module__": __name__, "__doc__": LivePlot.__doc__, "__qualname__": "LivePlot"},
-        )
-    return _CALLBACK_CLASS
+def _as_float(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
 
 
-_CALLBACK_CLASS: type[LivePlot] | None = None
+_CALLBACK_CLASSES: dict[type[LivePlot], type[LivePlot]] = {}
+
+
+def _callback_class(cls: type[LivePlot]) -> type[LivePlot]:
+    """``cls`` with ``keras.callbacks.Callback`` as a further base, made once on first use."""
+    from kerasguide._keras import keras
+
+    callback = keras().callbacks.Callback
+    if issubclass(cls, callback):
+        return cls
+    if cls not in _CALLBACK_CLASSES:
+        namespace = {"__module__": cls.__module__, "__doc__": cls.__doc__}
+        keras_class = type(cls.__name__, (cls, callback), namespace)
+        keras_class.__qualname__ = cls.__qualname__
+        _CALLBACK_CLASSES[cls] = keras_class
+    return _CALLBACK_CLASSES[cls]
