@@ -90,6 +90,7 @@ def notebook(monkeypatch: pytest.MonkeyPatch) -> tuple[Clock, list[int]]:
         return "handle"
 
     monkeypatch.setattr(kh, "_now", clock)
+    monkeypatch.setattr(kh, "_draw_cost", 0.0)
     monkeypatch.setattr(kh, "_in_notebook", lambda: True)
     monkeypatch.setattr(kh, "_display", display)
     return clock, shown
@@ -433,7 +434,7 @@ def _epoch(live: kg.LivePlot, epoch: int) -> None:
     live.on_epoch_end(epoch, {"loss": 1.0 / (epoch + 1), "val_loss": 1.2 / (epoch + 1)})
 
 
-def test_liveplot_draws_the_first_epoch_then_at_most_every_min_interval(
+def test_liveplot_draws_at_most_every_min_interval_from_the_start(
     notebook: tuple[Clock, list[int]],
 ) -> None:
     clock, shown = notebook
@@ -443,12 +444,12 @@ def test_liveplot_draws_the_first_epoch_then_at_most_every_min_interval(
     for epoch, step in enumerate([0.5, 0.5, 0.5, 0.5, 0.5, 3.0, 0.0]):
         _epoch(live, epoch)
         clock.t += step
-    assert shown == [1, 5, 7]  # epoch 1 at once; epoch 5 after 2 s; epoch 7 after 3.5 s more
+    assert shown == [5, 7]  # epoch 5 after 2 s; epoch 7 after 3.5 s more
     live.on_train_end()
-    assert shown == [1, 5, 7]  # already up to date
+    assert shown == [5, 7]  # already up to date
     _epoch(live, 7)
     live.on_train_end()
-    assert shown == [1, 5, 7, 8]  # always the last epoch at the end
+    assert shown == [5, 7, 8]  # always the last epoch at the end
     assert "drawing in the notebook at most every 2 s" in repr(live)
 
 
@@ -465,11 +466,17 @@ def test_liveplot_waits_longer_when_drawing_is_slow(
     monkeypatch.setattr(kh, "_display", display)
     live = kg.LivePlot(min_interval=1.0)
     live.on_train_begin()
-    for epoch in range(16):
+    for epoch in range(24):
         _epoch(live, epoch)
         clock.t += 0.5
-    # 25 × 0.25 s = 6.25 s between drawings, not 1 s: drawing stays under 5% of the time.
-    assert shown == [1, 14]
+    # The first drawing after 1 s; then 40 × 0.25 s = 10 s until the next, not 1 s.
+    assert shown == [3, 23]
+    assert kh._draw_cost == 0.25
+    live.on_train_begin()  # the next fit waits as long at once
+    for epoch in range(21):
+        _epoch(live, epoch)
+        clock.t += 0.5
+    assert shown == [3, 23, 21]  # after 10 s, not after 1 s (which would show 3)
 
 
 def test_liveplot_draws_during_a_real_fit_in_a_notebook(notebook: tuple[Clock, list[int]]) -> None:
@@ -477,7 +484,7 @@ def test_liveplot_draws_during_a_real_fit_in_a_notebook(notebook: tuple[Clock, l
     x, y = _data()
     live = kg.LivePlot()
     _tiny_model().fit(x, y, epochs=3, validation_split=0.25, verbose=0, callbacks=[live])
-    assert shown == [1, 3]  # the clock stands still: first epoch, then the end
+    assert shown == [3]  # the clock stands still: only the drawing at the end
 
 
 def test_notebook_detection(monkeypatch: pytest.MonkeyPatch) -> None:
