@@ -33,7 +33,8 @@ from kerasguide.errors import (
     SummaryParseError,
 )
 from kerasguide.explain import Explanation, explain
-from kerasguide.history import LivePlot, plot_history
+from kerasguide.history import plot_history
+from kerasguide.live import LivePlot
 from kerasguide.parse import parse_summary
 from kerasguide.plot import plot_model
 from kerasguide.specs import Spec, list_examples, load_example, load_spec, register_layer

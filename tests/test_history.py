@@ -15,6 +15,7 @@ import pytest
 import kerasguide as kg
 import kerasguide._keras as _k
 from kerasguide import history as kh
+from kerasguide import live as kl
 from kerasguide.errors import FileError, KerasGuideError, OptionError
 
 HISTORY = {
@@ -89,10 +90,10 @@ def notebook(monkeypatch: pytest.MonkeyPatch) -> tuple[Clock, list[int]]:
         shown.append(len(_line(figure.axes[0], "training:loss").get_xdata()))
         return "handle"
 
-    monkeypatch.setattr(kh, "_now", clock)
-    monkeypatch.setattr(kh, "_draw_cost", 0.0)
-    monkeypatch.setattr(kh, "_in_notebook", lambda: True)
-    monkeypatch.setattr(kh, "_display", display)
+    monkeypatch.setattr(kl, "_now", clock)
+    monkeypatch.setattr(kl, "_draw_cost", 0.0)
+    monkeypatch.setattr(kl, "_in_notebook", lambda: True)
+    monkeypatch.setattr(kl, "_display", display)
     return clock, shown
 
 
@@ -351,7 +352,7 @@ def test_liveplot_is_a_keras_callback_and_records_like_history(
 
 def test_liveplot_does_not_draw_outside_a_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
     shown: list[Any] = []
-    monkeypatch.setattr(kh, "_display", lambda figure, handle: shown.append(figure))
+    monkeypatch.setattr(kl, "_display", lambda figure, handle: shown.append(figure))
     x, y = _data()
     live = kg.LivePlot(min_interval=0)
     _tiny_model().fit(x, y, epochs=2, validation_split=0.25, verbose=0, callbacks=[live])
@@ -457,13 +458,13 @@ def test_liveplot_waits_longer_when_drawing_is_slow(
     notebook: tuple[Clock, list[int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock, shown = notebook
-    slow = kh._display
+    slow = kl._display
 
     def display(figure: Any, handle: Any) -> Any:
         clock.t += 0.25  # a drawing that takes 0.25 s
         return slow(figure, handle)
 
-    monkeypatch.setattr(kh, "_display", display)
+    monkeypatch.setattr(kl, "_display", display)
     live = kg.LivePlot(min_interval=1.0)
     live.on_train_begin()
     for epoch in range(24):
@@ -471,7 +472,7 @@ def test_liveplot_waits_longer_when_drawing_is_slow(
         clock.t += 0.5
     # The first drawing after 1 s; then 40 × 0.25 s = 10 s until the next, not 1 s.
     assert shown == [3, 23]
-    assert kh._draw_cost == 0.25
+    assert kl._draw_cost == 0.25
     live.on_train_begin()  # the next fit waits as long at once
     for epoch in range(21):
         _epoch(live, epoch)
@@ -506,9 +507,9 @@ def test_notebook_detection(monkeypatch: pytest.MonkeyPatch) -> None:
         fake = types.ModuleType("IPython")
         fake.get_ipython = lambda shell=shell: shell  # type: ignore[attr-defined]
         monkeypatch.setitem(sys.modules, "IPython", fake)
-        assert kh._in_notebook() is expected
+        assert kl._in_notebook() is expected
     monkeypatch.delitem(sys.modules, "IPython")
-    assert kh._in_notebook() is False
+    assert kl._in_notebook() is False
 
 
 def test_display_updates_the_same_output() -> None:
@@ -520,5 +521,5 @@ def test_display_updates_the_same_output() -> None:
             self.updated.append(obj)
 
     figure, handle = kg.plot_history(HISTORY), Handle()
-    assert kh._display(figure, handle) is handle
+    assert kl._display(figure, handle) is handle
     assert handle.updated == [figure]

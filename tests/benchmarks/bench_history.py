@@ -24,7 +24,7 @@ import pytest
 
 import kerasguide as kg
 import kerasguide._keras as _k
-from kerasguide import history as kh
+from kerasguide import live as kl
 from tests.benchmarks._timing import median_times, report
 
 REPEAT = 7
@@ -94,8 +94,8 @@ def test_liveplot_overhead_on_fit(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def notebook_fit() -> None:
         with monkeypatch.context() as patch:
-            patch.setattr(kh, "_in_notebook", lambda: True)
-            patch.setattr(kh, "_display", render)
+            patch.setattr(kl, "_in_notebook", lambda: True)
+            patch.setattr(kl, "_display", render)
             live = TimedLivePlot()
             fit([live], "notebook")
         assert len(live.epoch) == EPOCHS
