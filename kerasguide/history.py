@@ -308,7 +308,7 @@ def epoch_ticks(first: int, last: int) -> list[int]:
 
 
 def _format(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 1e3 else f"{value:.3g}"
+    return f"{value:,.0f}" if abs(value) >= 1e3 else f"{value:#.3g}"
 
 
 def _draw(curves: _Curves, panels: Sequence[str]) -> Figure:

@@ -128,8 +128,14 @@ def test_best_epoch_is_the_lowest_validation_loss_and_highest_validation_accurac
     loss, accuracy = _panel(figure, "loss"), _panel(figure, "accuracy")
     assert _xy(loss, "best:val_loss") == ([3], [0.55])
     assert _xy(accuracy, "best:val_accuracy") == ([3], [0.75])
-    assert "best: epoch 3, 0.55" in _legend(loss)
-    assert "best: epoch 3, 0.75" in _legend(accuracy)
+    assert "best: epoch 3, 0.550" in _legend(loss)
+    assert "best: epoch 3, 0.750" in _legend(accuracy)
+
+
+def test_best_value_keeps_three_significant_digits() -> None:
+    figure = kg.plot_history({"loss": [2.3, 2.004, 2.1], "mae": [1500.2, 1234.5, 1300.0]})
+    assert "best: epoch 2, 2.00" in _legend(_panel(figure, "loss"))
+    assert "best: epoch 2, 1,234" in _legend(_panel(figure, "mae"))
 
 
 def test_without_validation_the_best_epoch_is_on_the_training_curve() -> None:
