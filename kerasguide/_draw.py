@@ -13,14 +13,17 @@ import io
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kerasguide import _files
 from kerasguide._layout import Box, Layout, Rect, Route, layered_layout
+from kerasguide.errors import OptionError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 TITLE_SIZE = 10.0  # points: a box's first line (bold)
 TEXT_SIZE = 9.0  # points: the other lines of a box, frame titles
 LINE_GAP = 3.0  # between two lines of a box
@@ -64,6 +67,34 @@ def _picture_class() -> type[Figure]:
     Picture.__module__ = "kerasguide"
     Picture.__qualname__ = Picture.__name__ = "Picture"
     return Picture
+
+
+def picture_format(to_file: object, *, function: str) -> str:
+    """The format of ``to_file`` by its extension ("png" without a file); checked up front.
+
+    Raises OptionError for anything but a .png, .svg or .pdf file name, and
+    FileError when its folder does not exist, before any drawing is done.
+    """
+    if to_file is None:
+        return "png"
+    if not isinstance(to_file, (str, os.PathLike)):
+        raise OptionError(
+            "to_file must be a file name",
+            where=f"{function}(to_file=...)",
+            expected="a str or pathlib.Path ending in .png, .svg or .pdf",
+            received=type(to_file).__name__,
+        )
+    path = Path(to_file)
+    if path.suffix.lower() not in FORMATS:
+        raise OptionError(
+            "unknown picture format",
+            where=f"{function}(to_file={str(path)!r})",
+            expected="a file name ending in " + ", ".join(FORMATS),
+            received=repr(path.suffix or "no extension"),
+            hint=f"e.g. {path.with_suffix('.png').name!r}",
+        )
+    _files.check_folder(path)
+    return FORMATS[path.suffix.lower()]
 
 
 def save_figure(figure: Figure, to_file: str | os.PathLike[str], *, fmt: str, dpi: float) -> None:

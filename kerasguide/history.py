@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from kerasguide._draw import new_figure, picture_format, save_figure
 from kerasguide._suggest import did_you_mean
 from kerasguide.errors import OptionError
 
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["plot_history"]
 
-FORMATS = ("png", "svg", "pdf")
 TRAIN_COLOR = "#1f77b4"
 VAL_COLOR = "#ff7f0e"
 PANEL_SIZE = (5.0, 3.6)  # inches; two panels side by side fit a notebook's width
@@ -94,13 +94,11 @@ def plot_history(
         >>> [axes.get_title() for axes in fig.axes]
         ['loss (lower is better)']
     """
-    fmt = _file_format(to_file, where="plot_history(to_file=...)")
+    fmt = picture_format(to_file, function="plot_history")
     curves = _curves_of(history)
     panels = _choose(curves.series, metrics, where="plot_history(metrics=...)")
     figure = _draw(curves, panels)
     if to_file is not None:
-        from kerasguide._draw import save_figure
-
         save_figure(figure, to_file, fmt=fmt, dpi=figure.dpi)
     return figure
 
@@ -249,21 +247,6 @@ def _base(name: str) -> str:
     return name.removeprefix("val_") or name
 
 
-def _file_format(to_file: str | os.PathLike[str] | None, *, where: str) -> str:
-    if to_file is None:
-        return "png"
-    suffix = os.path.splitext(os.fspath(to_file))[1].lower().lstrip(".")
-    if suffix in FORMATS:
-        return suffix
-    raise OptionError(
-        "unknown file type",
-        where=where,
-        expected="a file name ending in " + ", ".join(f".{f}" for f in FORMATS),
-        received=repr(os.fspath(to_file)),
-        hint="e.g. to_file='history.png'",
-    )
-
-
 # --- drawing -----------------------------------------------------------------------
 
 
@@ -312,8 +295,6 @@ def _format(value: float) -> str:
 
 
 def _draw(curves: _Curves, panels: Sequence[str]) -> Figure:
-    from kerasguide._draw import new_figure
-
     columns = min(len(panels), 2)
     rows = math.ceil(len(panels) / columns)
     width, height = PANEL_SIZE

@@ -14,11 +14,10 @@ import importlib.util
 import os
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import kerasguide._keras as _k
-from kerasguide import _files
+from kerasguide import _draw, _files
 from kerasguide._graph import DiagramNode, diagram_graph, is_graph_model
 from kerasguide.errors import GraphvizUnavailable, OptionError
 from kerasguide.summary import check_choice, format_shapes, output_shapes
@@ -27,7 +26,6 @@ __all__ = ["graphviz_missing", "plot_model"]
 
 ENGINES = ("auto", "graphviz", "matplotlib")
 RANKDIRS = ("TB", "LR")
-FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 INSTALL_HINT = (
     "install Graphviz (`sudo apt-get install graphviz` on Debian/Ubuntu, "
     "`brew install graphviz` on macOS, or `conda install graphviz`) and `pip install pydot`; "
@@ -103,7 +101,7 @@ def plot_model(
         dpi=_checked_dpi(dpi),
     )
     engine = _checked_choice("engine", engine, ENGINES)
-    fmt = _checked_file(to_file)
+    fmt = _draw.picture_format(to_file, function="plot_model")
     from kerasguide.build import as_model
 
     model = _built(as_model(model_or_spec))
@@ -111,9 +109,7 @@ def plot_model(
         return _graphviz(model, to_file, fmt, options)
     figure = draw_model(model, options)
     if to_file is not None:
-        from kerasguide._draw import save_figure
-
-        save_figure(figure, to_file, fmt=fmt, dpi=options.dpi)
+        _draw.save_figure(figure, to_file, fmt=fmt, dpi=options.dpi)
     return figure
 
 
@@ -146,30 +142,6 @@ def _checked_dpi(dpi: object) -> float:
             received=repr(dpi),
         )
     return float(dpi)
-
-
-def _checked_file(to_file: object) -> str:
-    """The file format by the extension of ``to_file`` ("png" when there is no file)."""
-    if to_file is None:
-        return "png"
-    if not isinstance(to_file, (str, os.PathLike)):
-        raise OptionError(
-            "to_file must be a file name",
-            where="plot_model(to_file=...)",
-            expected="a str or pathlib.Path ending in .png, .svg or .pdf",
-            received=type(to_file).__name__,
-        )
-    path = Path(to_file)
-    if path.suffix.lower() not in FORMATS:
-        raise OptionError(
-            "unknown picture format",
-            where=f"plot_model(to_file={str(path)!r})",
-            expected="a file name ending in " + ", ".join(FORMATS),
-            received=repr(path.suffix or "no extension"),
-            hint=f"e.g. {path.with_suffix('.png').name!r}",
-        )
-    _files.check_folder(path)
-    return FORMATS[path.suffix.lower()]
 
 
 def _built(model: Any) -> Any:
@@ -272,8 +244,6 @@ def _count(layer: Any) -> int:
 
 def draw_model(model: Any, options: DiagramOptions | None = None) -> Any:
     """The matplotlib drawing of a built model, as a ``Figure``; used by :func:`plot_model`."""
-    from kerasguide import _draw
-
     options = options or DiagramOptions()
     graph = diagram_graph(model, expand_nested=options.expand_nested)
     nodes = [

@@ -304,8 +304,8 @@ def test_to_file_writes_a_non_blank_file(tmp_path: Path, suffix: str, magic: byt
 def test_to_file_refuses_other_formats_before_drawing(tmp_path: Path) -> None:
     with pytest.raises(
         OptionError,
-        match=r"(?s)plot_history\(to_file=\.\.\.\): unknown file type"
-        r".*\.png, \.svg, \.pdf.*'h\.jpg'",
+        match=r"(?s)plot_history\(to_file='h\.jpg'\): unknown picture format"
+        r".*\.png, \.svg, \.pdf.*'\.jpg'",
     ):
         kg.plot_history(HISTORY, to_file="h.jpg")
     with pytest.raises(FileError, match="folder to write into does not exist"):
