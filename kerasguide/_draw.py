@@ -32,6 +32,7 @@ MARGIN = 12.0  # around the whole drawing
 FRAME_LABEL = TEXT_SIZE + 7.0  # room for a nested model's title above its boxes
 MAX_PIXELS = 32_000  # a side of a PNG; larger drawings get a lower resolution
 EDGE_COLOR = "#4a4a4a"
+FRAME_COLOR = "#f7f7fb"
 TEXT_COLOR = "#1a1a1a"
 
 
@@ -145,8 +146,8 @@ def diagram(
     axes.set_xlim(-MARGIN, layout.width + MARGIN)
     axes.set_ylim(layout.height + MARGIN, -MARGIN)
     axes.set_axis_off()
-    for key, frame in layout.frames.items():
-        _draw_frame(axes, key, frame, titles.get(key, key))
+    for key in sorted(layout.frames, key=lambda key: key.count("/")):  # outermost first
+        _draw_frame(axes, key, layout.frames[key], titles.get(key, key))
     for route in layout.routes:
         _draw_route(axes, route, layout)
     for node in nodes:
@@ -162,11 +163,11 @@ def _draw_frame(axes: Any, key: str, frame: Rect, title: str) -> None:
         frame.width,
         frame.height,
         boxstyle="round,pad=0,rounding_size=6",
-        facecolor="#f7f7fb",
+        facecolor=FRAME_COLOR,
         edgecolor="#8a8aa0",
         linestyle=(0, (4, 3)),
         linewidth=1.0,
-        zorder=0,
+        zorder=0.01 * key.count("/"),
         gid=f"frame:{key}",
     )
     axes.add_patch(patch)
@@ -179,7 +180,8 @@ def _draw_frame(axes: Any, key: str, frame: Rect, title: str) -> None:
         color="#4a4a68",
         va="top",
         ha="left",
-        zorder=0.5,
+        zorder=1.5,  # above the edges that enter the frame, on a patch of its colour
+        bbox={"boxstyle": "square,pad=0.15", "facecolor": FRAME_COLOR, "edgecolor": "none"},
     )
 
 

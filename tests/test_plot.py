@@ -169,8 +169,14 @@ def test_nested_model_expanded_draws_its_layers_in_a_titled_frame(no_graphviz: N
 
 
 def test_two_levels_of_nesting_expanded(no_graphviz: None) -> None:
-    boxes, edges, frames = drawn(kg.plot_model(models.nested_deep(), expand_nested=True))
+    figure = kg.plot_model(models.nested_deep(), expand_nested=True)
+    boxes, edges, frames = drawn(figure)
     assert set(frames) == {"middle", "middle/core"}
+    # The inner frame is drawn over the outer one, and titles over the edges entering them.
+    zorder = {patch.get_gid(): patch.get_zorder() for patch in figure.axes[0].patches}
+    assert zorder["frame:middle"] < zorder["frame:middle/core"] < zorder["node:outer_norm"]
+    titles = {text.get_text(): text.get_zorder() for text in figure.axes[0].texts}
+    assert titles["core (Sequential)"] > zorder["edge:outer_input->middle/middle_input"]
     core, middle = frames["middle/core"], frames["middle"]
     assert middle.x < core.x
     assert core.right < middle.right
