@@ -106,6 +106,7 @@ def save_figure(figure: Figure, to_file: str | os.PathLike[str], *, fmt: str, dp
 # --- diagrams --------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)  # each line is measured to size its box, then to place it
 def text_size(text: str, *, bold: bool = False, size: float = TEXT_SIZE) -> tuple[float, float]:
     """Width and height of ``text`` in points, as matplotlib will draw it."""
     from matplotlib.font_manager import FontProperties

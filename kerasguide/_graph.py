@@ -138,8 +138,8 @@ def _operations(model: Any) -> list[Any]:
     return list(getattr(owner, "_operations", None) or owner.layers)
 
 
-def _own_calls(model: Any, operation: Any) -> tuple[Any, ...]:
-    own = model_nodes(model)
+def _own_calls(own: set[int], operation: Any) -> tuple[Any, ...]:
+    """The calls of ``operation`` among ``own``, the ids of a model's nodes (all if empty)."""
     return tuple(node for node in operation._inbound_nodes if not own or id(node) in own)
 
 
@@ -147,15 +147,16 @@ def _add_model(
     diagram: Diagram, model: Any, prefix: str, groups: tuple[str, ...], expand: bool
 ) -> None:
     by_name = {op.name: op for op in _operations(model)}
+    own = model_nodes(model)
     for op in by_name.values():
         if expand and is_graph_model(op):
             key = prefix + op.name
             diagram.groups[key] = op
             _add_model(diagram, op, key + "/", (*groups, key), expand)
         else:
-            diagram.nodes.append(DiagramNode(prefix + op.name, op, groups, _own_calls(model, op)))
+            diagram.nodes.append(DiagramNode(prefix + op.name, op, groups, _own_calls(own, op)))
     for op in by_name.values():
-        for node in _own_calls(model, op):
+        for node in _own_calls(own, op):
             for index, link in enumerate(_connections(node)):
                 source = _source_key(by_name[link.layer], link.tensor_index, prefix, expand)
                 target = _target_key(op, index, prefix, expand)
