@@ -24,6 +24,7 @@ T = TypeVar("T", bound=type)
 BLOCKED: dict[str, str] = {
     "Lambda": "it runs Python code, and specs never carry code",
     "TFSMLayer": "it loads a SavedModel from disk",
+    "TorchModuleWrapper": "it wraps PyTorch code, and specs never carry code",
     "Input": "model inputs are declared with `inputs:` (functional) or `input_shape:` (sequential)",
     "InputLayer": "model inputs are declared with `inputs:` (functional) or "
     "`input_shape:` (sequential)",

@@ -14,15 +14,13 @@ import re
 from typing import Any
 
 from kerasguide._suggest import did_you_mean
+from kerasguide._values import at as _at
+from kerasguide._values import dtype as _dtype
+from kerasguide._values import name_of, positive_int, shape_of
+from kerasguide._values import show as _show
 from kerasguide.errors import SpecError, SpecTypeError
 
 _REF = re.compile(r"^([A-Za-z_][A-Za-z0-9_.\-@]*)(?:\[(\d+)\])?$")
-
-
-def _show(value: object) -> str:
-    from kerasguide._catalog import _show as show
-
-    return show(value)
 
 
 def refs(value: object, where: str) -> str | list[str]:
@@ -59,8 +57,6 @@ def as_list(value: str | list[str]) -> list[str]:
 
 def model_inputs(data: dict[str, Any], path: str) -> list[dict[str, Any]]:
     """The normal form of a functional spec's ``inputs`` (or its ``input_shape``)."""
-    from kerasguide._normalize import _at, _dtype, name_of, shape_of
-
     where = _at(path, "inputs")
     if "input_shape" in data:
         if "inputs" in data:
@@ -88,18 +84,20 @@ def model_inputs(data: dict[str, Any], path: str) -> list[dict[str, Any]]:
                 "an input needs a name and a shape", where=at,
                 expected="e.g. {name: image, shape: [32]}", received=_show(item),
             )  # fmt: skip
-        unknown = set(item) - {"name", "shape", "dtype"}
+        unknown = set(item) - {"name", "shape", "dtype", "batch_size"}
         if unknown:
             key = sorted(unknown)[0]
             raise SpecError(
                 f"unknown key {key!r} in an input", where=f"{at}.{key}",
-                expected="name, shape or dtype", received=repr(key),
-                hint=did_you_mean(key, ("name", "shape", "dtype")),
+                expected="name, shape, dtype or batch_size", received=repr(key),
+                hint=did_you_mean(key, ("name", "shape", "dtype", "batch_size")),
             )  # fmt: skip
         entry = {"name": name_of(item.get("name"), f"{at}.name"),
                  "shape": shape_of(item["shape"], f"{at}.shape")}  # fmt: skip
         if item.get("dtype") is not None:
             entry["dtype"] = _dtype(item["dtype"], f"{at}.dtype")
+        if item.get("batch_size") is not None:
+            entry["batch_size"] = positive_int(item["batch_size"], f"{at}.batch_size", "batch_size")
         result.append(entry)
     return result
 

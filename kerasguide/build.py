@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from kerasguide import _catalog as cat
-from kerasguide import _normalize, _wiring
+from kerasguide import _entries, _normalize, _ops, _wiring
 from kerasguide._keras import is_model, keras
 from kerasguide.errors import BuildError, OptionError, SpecError
 from kerasguide.specs import Spec, load_spec
@@ -158,18 +158,37 @@ def _at(path: str, key: str) -> str:
 
 def _make_layer(entry: dict[str, Any], where: str) -> Any:
     if "model" in entry:
-        return _build(entry["model"], _at(where, "model"))
+        model = _build(entry["model"], _at(where, "model"))
+        if entry.get("trainable") is False:
+            model.trainable = False
+        return model
     cls = cat.layer_classes()[entry["type"]]
     kwargs = {}
     for key, value in entry.items():
         if key in ("type", "inputs"):
             continue
         kind = cat.object_kind(key)
-        kwargs[key] = cat.make_object(kind, value) if kind else value
+        if _entries.layer_valued(cls, key):
+            kwargs[key] = _inner_layers(value, _at(where, key))
+        else:
+            kwargs[key] = cat.make_object(kind, value) if kind else _tuples(key, value)
     try:
         return cls(**kwargs)
     except Exception as err:  # Keras validates its own arguments
         raise _argument_error(entry, where, err) from err
+
+
+def _inner_layers(value: Any, where: str) -> Any:
+    if isinstance(value, list):
+        return [_make_layer(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    return _make_layer(value, where)
+
+
+def _tuples(key: str, value: Any) -> Any:
+    """Nested lists as tuples where Keras wants pairs, e.g. padding ((0, 1), (0, 1))."""
+    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+        return tuple(tuple(v) for v in value)
+    return value
 
 
 def _argument_error(entry: dict[str, Any], where: str, err: Exception) -> SpecError:
@@ -200,6 +219,7 @@ def _build_sequential(data: dict[str, Any], path: str) -> Any:
         tuple(data["input_shape"]),
         name=data.get("input_name", "input"),
         dtype=data.get("input_dtype"),
+        batch_size=data.get("batch_size"),
     )
     try:
         return k.Sequential([head, *layers], name=data["name"])
@@ -217,7 +237,12 @@ def _build_functional(data: dict[str, Any], path: str) -> Any:
     tensors: dict[str, Any] = {}
     inputs = []
     for item in data["inputs"]:
-        tensor = k.Input(tuple(item["shape"]), name=item["name"], dtype=item.get("dtype"))
+        tensor = k.Input(
+            tuple(item["shape"]),
+            name=item["name"],
+            dtype=item.get("dtype"),
+            batch_size=item.get("batch_size"),
+        )
         tensors[item["name"]] = tensor
         inputs.append(tensor)
     order = _wiring.check_graph(data["inputs"], entries, data["outputs"], path)
@@ -227,16 +252,43 @@ def _build_functional(data: dict[str, Any], path: str) -> Any:
     for i in order:
         entry, where = entries[i], f"{layers_at}[{i}]"
         name = _wiring.entry_name(entry)
+        refs = _wiring.as_list(sources[i])
+        if "op" in entry:
+            tensors[name] = _apply_op(entry, [_lookup(tensors, r) for r in refs], where, refs)
+            continue
         if "reuse" in entry:
             layer = layers[entry["reuse"]]
         else:
             layer = layers[name] = _make_layer(entry, where)
-        refs = _wiring.as_list(sources[i])
         args = [_lookup(tensors, ref) for ref in refs]
         arg = args if isinstance(sources[i], list) and len(args) > 1 else args[0]
         tensors[name] = _apply(layer, arg, entry, where, refs)
     outputs = _structure(data["outputs"], tensors)
     return k.Model(inputs[0] if len(inputs) == 1 else inputs, outputs, name=data["name"])
+
+
+def _apply_op(entry: dict[str, Any], args: list[Any], where: str, refs: list[str]) -> Any:
+    """Call an allowed keras.ops function and give its operation the entry's name."""
+    op = entry["op"]
+    given = {k: v for k, v in entry.items() if k not in ("op", "name", "inputs")}
+    slots = _ops.tensor_slots(op, set(given), len(args), where)
+    values = {slots[0]: args} if op in _ops.LIST_FIRST else dict(zip(slots, args, strict=True))
+    values.update({k: _tuples(k, v) for k, v in given.items()})
+    try:
+        out = _ops.call(op, values)
+    except Exception as err:
+        shapes = ", ".join(
+            f"{_fmt_shape(tuple(t.shape))} from {r!r}" for t, r in zip(args, refs, strict=False)
+        )
+        raise BuildError(
+            f"Keras could not apply keras.ops.{op} {entry['name']!r}",
+            where=where,
+            expected=f"inputs and arguments that keras.ops.{op} accepts",
+            received="inputs of shape " + shapes,
+            hint=f"Keras says: {_first_line(err).rstrip('.')}",
+        ) from err
+    out._keras_history.operation.name = entry["name"]
+    return out
 
 
 def _lookup(tensors: dict[str, Any], ref: str) -> Any:

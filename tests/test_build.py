@@ -171,10 +171,10 @@ def test_registered_custom_layer() -> None:
         def call(self, x: Any) -> Any:
             return x * self.factor
 
-    model = kg.build({"input_shape": [2], "layers": [{"Scale": {"factor": 3.0}}]})
+    model = kg.build({"input_shape": [2], "layers": [{"Scale": 3.0}]})
     assert float(model(keras.ops.ones((1, 2)))[0, 0]) == 3.0
     with pytest.raises(kg.SpecError, match=r"Scale has no argument 'facter'[\s\S]*'factor'"):
-        kg.build({"input_shape": [2], "layers": [{"Scale": {"facter": 3.0}}]})
+        kg.build({"input_shape": [2], "layers": [{"type": "Scale", "facter": 3.0}]})
 
 
 def test_register_layer_rejects_non_layers_and_builtin_names() -> None:

@@ -54,7 +54,7 @@ def test_normal_form_round_trips_through_yaml_and_json(name: str) -> None:
 
 def test_shorthand_forms() -> None:
     spec = kg.load_spec({"input_shape": [4], "layers": [
-        "Flatten", {"Dense": 3, "activation": "relu"}, {"Dropout": {"rate": 0.5}},
+        "Flatten", {"Dense": 3, "activation": "relu"}, {"Dropout": 0.5},
         {"type": "Dense", "units": 1},
     ]})  # fmt: skip
     assert spec.to_dict()["layers"] == [

@@ -1,0 +1,154 @@
+"""The Keras operations a functional spec may use between tensors.
+
+An operation entry names a function of ``keras.ops`` from a fixed allow-list:
+``{op: add, inputs: [a, b]}``, ``{op: mean, inputs: x, axis: 1}``. Nothing is
+looked up outside this list and no code runs: the function is called with
+tensors from ``inputs`` and constants (numbers, strings, lists) from the entry.
+
+The tensors fill the function's parameters that the entry does not name, in
+the order of its signature. Functions whose first parameter takes a list of
+tensors (``concatenate``, ``stack``) take the whole ``inputs`` list there.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any
+
+from kerasguide._keras import keras
+from kerasguide._suggest import did_you_mean
+from kerasguide._values import at, show
+from kerasguide.errors import SpecError, SpecTypeError
+
+ALLOWED = (
+    # arithmetic, as `+ - * /` and friends write them
+    "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "power", "mod",
+    "negative", "abs", "absolute", "square", "sqrt", "exp", "log", "log1p", "sign",
+    "maximum", "minimum", "clip", "floor", "ceil", "round", "reciprocal", "rsqrt",
+    # activations as functions
+    "relu", "relu6", "sigmoid", "hard_sigmoid", "hard_silu", "hard_swish", "silu", "swish",
+    "gelu", "elu", "selu", "softplus", "softsign", "leaky_relu", "tanh", "softmax",
+    "log_softmax", "normalize",
+    # reductions
+    "mean", "sum", "max", "min", "prod", "std", "var", "argmax", "argmin", "logsumexp",
+    "amax", "amin",
+    # shapes and joins
+    "reshape", "transpose", "expand_dims", "squeeze", "concatenate", "stack", "flip", "tile",
+    "repeat", "moveaxis", "swapaxes", "cast", "matmul", "dot", "outer",
+    # comparisons and logic
+    "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
+    "logical_and", "logical_or", "logical_not", "where",
+)  # fmt: skip
+
+# Operations whose first parameter is a list of tensors.
+LIST_FIRST = frozenset({"concatenate", "stack", "hstack", "vstack"})
+
+
+@functools.cache
+def available() -> tuple[str, ...]:
+    """The allowed operations that the installed Keras has."""
+    ops = keras().ops
+    return tuple(name for name in ALLOWED if callable(getattr(ops, name, None)))
+
+
+def resolve(name: object, where: str) -> Any:
+    """The ``keras.ops`` function an entry names, from the allow-list only."""
+    if not isinstance(name, str):
+        raise SpecTypeError(
+            "an operation must be named by a string",
+            where=where,
+            expected="the name of a function in keras.ops, e.g. 'add' or 'mean'",
+            received=show(name),
+        )
+    if name not in available():
+        raise SpecError(
+            f"unknown or unsupported operation {name!r}",
+            where=where,
+            expected=f"one of the {len(available())} keras.ops functions a spec may use "
+            "(the README lists them)",
+            received=repr(name),
+            hint=did_you_mean(name, available())
+            or "use a layer instead (e.g. `Add`, `Concatenate`); the allowed operations are "
+            + ", ".join(available()),
+        )
+    return getattr(keras().ops, name)
+
+
+@functools.cache
+def parameters(name: str) -> tuple[inspect.Parameter, ...]:
+    """The parameters of an allowed operation, in signature order."""
+    function = getattr(keras().ops, name)
+    return tuple(
+        p
+        for p in inspect.signature(function).parameters.values()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    )
+
+
+def tensor_slots(name: str, given: set[str], count: int, where: str) -> list[str]:
+    """The parameters that ``count`` tensors fill, given the names set as constants."""
+    params = parameters(name)
+    if name in LIST_FIRST:
+        if params[0].name in given:
+            raise SpecError(
+                f"{name} takes its tensors from `inputs`",
+                where=at(where, params[0].name),
+                expected=f"the tensors as `inputs: [a, b]`, not as `{params[0].name}:`",
+                received=f"{params[0].name}: ...",
+                hint=f"remove `{params[0].name}:` and list the tensors under `inputs:`",
+            )
+        return [params[0].name]
+    free = [p for p in params if p.name not in given]
+    if count > len(free):
+        raise SpecError(
+            f"too many inputs for {name}",
+            where=at(where, "inputs"),
+            expected=f"at most {len(free)} tensor(s) for the parameters "
+            + ", ".join(p.name for p in free),
+            received=f"{count} inputs",
+            hint=f"see help(keras.ops.{name}) for its parameters",
+        )
+    slots = [p.name for p in free[:count]]
+    missing = [p.name for p in free[count:] if p.default is p.empty]
+    if missing:
+        raise SpecError(
+            f"{name} needs a value for {missing[0]!r}",
+            where=where,
+            expected=f"a tensor in `inputs:` or a constant `{missing[0]}: ...`",
+            received=f"{count} input(s) and no {missing[0]!r}",
+            hint=f"add another name to `inputs:`, or `{missing[0]}: <number>`",
+        )
+    return slots
+
+
+def check_constant(value: object, where: str) -> object:
+    """A constant argument: plain data only (numbers, strings, true/false, null, lists)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, list):
+        return [check_constant(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    raise SpecTypeError(
+        "an operation's argument must be a constant",
+        where=where,
+        expected="a number, a string, true/false, null or a list of them",
+        received=show(value),
+        hint="tensors go under `inputs:`",
+    )
+
+
+def call(name: str, values: dict[str, Any]) -> Any:
+    """Call an allowed operation with tensors and constants by parameter name."""
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    positional = True
+    for param in parameters(name):
+        if param.name not in values:
+            positional = False
+            continue
+        value = values[param.name]
+        if positional and param.kind is not param.KEYWORD_ONLY:
+            args.append(value)
+        else:
+            kwargs[param.name] = value
+    return getattr(keras().ops, name)(*args, **kwargs)

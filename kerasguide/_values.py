@@ -1,0 +1,111 @@
+"""Small checks on the values of a spec, shared by every module that reads one.
+
+This module sits below ``_normalize``, ``_entries`` and ``_wiring``: it imports
+none of them, so spec checking has one downward road.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kerasguide._suggest import did_you_mean
+from kerasguide.errors import SpecError, SpecTypeError
+
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-@]*$")
+
+
+def at(path: str, key: str | int) -> str:
+    """The spec path of ``key`` inside ``path``: ``layers[0].units``."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def show(value: object) -> str:
+    """A value and its type, as error messages print it."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def check_keys(data: dict[str, Any], allowed: tuple[str, ...], path: str, what: str) -> None:
+    """Refuse any key of ``data`` not in ``allowed``, with a did-you-mean."""
+    for key in data:
+        if key not in allowed:
+            raise SpecError(
+                f"unknown key {key!r} in {what}",
+                where=at(path, str(key)),
+                expected="one of " + ", ".join(allowed),
+                received=repr(key),
+                hint=did_you_mean(str(key), allowed),
+            )
+
+
+def name_of(value: object, where: str, *, alias: bool = False) -> str:
+    """A checked layer or tensor name (``alias`` allows the ``encoder@2`` form)."""
+    pattern = _ALIAS if alias else NAME
+    if not isinstance(value, str) or not pattern.match(value):
+        raise (SpecError if isinstance(value, str) else SpecTypeError)(
+            "not a valid name",
+            where=where,
+            expected="letters, digits and _ . - , starting with a letter or _",
+            received=show(value),
+            hint="e.g. `name: hidden_1`",
+        )
+    return value
+
+
+def is_int(value: object) -> bool:
+    """True for a whole number that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def shape_of(value: object, where: str) -> list[int | None]:
+    """A checked input shape; a bare number means a vector of that length."""
+    if is_int(value):
+        value = [value]
+    ok = isinstance(value, list) and all(d is None or (is_int(d) and d > 0) for d in value)
+    if not ok or not value:
+        raise SpecTypeError(
+            "not a valid input shape",
+            where=where,
+            expected="a list of positive whole numbers without the batch size, e.g. [10] "
+            "or [28, 28, 1] (null for a variable length)",
+            received=show(value),
+        )
+    return [d if d is None else int(d) for d in value]  # type: ignore[attr-defined]
+
+
+def positive_int(value: object, where: str, what: str) -> int:
+    """A checked whole number of at least 1."""
+    if not is_int(value) or value < 1:  # type: ignore[operator]
+        raise SpecTypeError(
+            f"{what} must be a positive whole number",
+            where=where,
+            expected="an integer of at least 1",
+            received=show(value),
+        )
+    return int(value)  # type: ignore[call-overload]
+
+
+def dtype(value: object, where: str) -> str:
+    """A checked dtype name."""
+    if not isinstance(value, str):
+        raise SpecTypeError(
+            "a dtype must be a name", where=where, expected="e.g. 'float32' or 'int32'",
+            received=show(value),
+        )  # fmt: skip
+    return value
+
+
+def flag(value: object, where: str, what: str) -> bool:
+    """A checked true/false."""
+    if not isinstance(value, bool):
+        raise SpecTypeError(
+            f"{what} must be true or false", where=where, expected="true or false",
+            received=show(value),
+        )  # fmt: skip
+    return value
