@@ -19,7 +19,9 @@ import re
 from typing import Any
 
 from kerasguide import _catalog as cat
+from kerasguide import _codegen_ops as _ops
 from kerasguide import _normalize, _wiring
+from kerasguide._codegen_layout import _TAB, WIDTH, Arg, Group, applied, call_lines
 from kerasguide._suggest import did_you_mean
 from kerasguide.errors import OptionError
 from kerasguide.specs import Spec, load_spec
@@ -27,8 +29,6 @@ from kerasguide.specs import Spec, load_spec
 __all__ = ["STYLES", "to_code"]
 
 STYLES = ("functional", "sequential")
-WIDTH = 88
-_TAB = "    "
 # Arguments that are shapes or sizes: written as tuples, as Keras code usually does.
 _TUPLES = {"kernel_size", "strides", "pool_size", "dilation_rate", "size", "target_shape",
            "dims", "padding", "cropping", "noise_shape", "shape"}  # fmt: skip
@@ -131,6 +131,10 @@ def check_chain(data: dict[str, Any]) -> None:
         name = _wiring.entry_name(entry)
         if "reuse" in entry:
             raise _not_chain(f"layers[{i}]", f"{name!r} calls the layer {entry['reuse']!r} again")
+        if "op" in entry:
+            raise _not_chain(
+                f"layers[{i}].op", f"{name!r} is the operation keras.ops.{entry['op']}"
+            )
         if "inputs" in entry:
             previous = _wiring.entry_name(data["layers"][i - 1]) if i else data["inputs"][0]["name"]
             raise _not_chain(
@@ -195,35 +199,6 @@ def _shape(shape: list[int | None]) -> str:
     return literal(shape, "shape")
 
 
-# --- layout ------------------------------------------------------------------------
-
-
-def call_lines(indent: str, first: str, args: list[str], last: str) -> list[str]:
-    """``first + args + last`` on one line, or wrapped as ``ruff format`` wraps a call."""
-    joined = ", ".join(args)
-    one = f"{indent}{first}{joined}{last}"
-    if len(one) <= WIDTH or not args:
-        return [one]
-    inner = indent + _TAB
-    if len(inner + joined) <= WIDTH:
-        return [indent + first, inner + joined, indent + last]
-    return [indent + first, *(f"{inner}{arg}," for arg in args), indent + last]
-
-
-def _applied(indent: str, target: str, head: str, args: list[str], source: str) -> list[str]:
-    """``target = head(args)(source)``, wrapped at the call's inputs or its arguments."""
-    whole = f"{indent}{target} = {head}({', '.join(args)})({source})"
-    if len(whole) <= WIDTH:
-        return [whole]
-    opening = f"{indent}{target} = {head}({', '.join(args)})("
-    if len(opening) <= WIDTH:
-        items = source[1:-1].split(", ") if source.startswith("[") else []
-        if len(indent + _TAB + source) <= WIDTH or not items:
-            return [opening, indent + _TAB + source, indent + ")"]
-        return [opening, *call_lines(indent + _TAB, "[", items, "]"), indent + ")"]
-    return call_lines(indent, f"{target} = {head}(", args, f")({source})")
-
-
 # --- the module --------------------------------------------------------------------
 
 
@@ -265,17 +240,29 @@ class _Module:
         lines += [f"{indent}{_TAB}],", f"{indent}{_TAB}name={_string(data['name'])},"]
         return [*lines, f"{indent})"]
 
-    def constructor(self, entry: dict[str, Any]) -> tuple[str, list[str]]:
+    def constructor(self, entry: dict[str, Any]) -> tuple[str, list[Arg]]:
         """(the callable, its arguments) that create one layer entry."""
         if "model" in entry:
-            return self.function(entry["model"]), []
+            return self.function(entry), []
         cls = cat.layer_classes()[entry["type"]]
         head = self.class_name(entry["type"], cls)
         first = cat.first_parameter(cls)
-        args = [literal(entry[first], first)] if first in cat.parameters(cls)[1] else []
-        skip = {"type", "name", "inputs", first if args else ""}
-        args += [f"{k}={literal(v, k)}" for k, v in entry.items() if k not in skip]
+        given = first if first in cat.parameters(cls)[1] and first in entry else None
+        args = [self.argument(given, entry[given], keyword=False)] if given else []
+        skip = {"type", "name", "inputs", given}
+        args += [self.argument(k, v) for k, v in entry.items() if k not in skip]
         return head, [*args, f"name={_string(entry['name'])}"]
+
+    def argument(self, key: str, value: Any, *, keyword: bool = True) -> Arg:
+        """One constructor argument; a layer-valued one is the inner layer's constructor."""
+        prefix = f"{key}=" if keyword else ""
+        if _is_layer(key, value):
+            head, args = self.constructor(value)
+            return Group(f"{prefix}{head}(", args, ")")
+        if isinstance(value, list) and value and all(_is_layer(key, v) for v in value):
+            items = [self.argument(key, v, keyword=False) for v in value]
+            return Group(f"{prefix}[", items, "]", explode=True)
+        return prefix + literal(value, key)
 
     def class_name(self, type_: str, cls: type) -> str:
         from kerasguide._keras import keras
@@ -287,20 +274,34 @@ class _Module:
             self.imports[cls.__qualname__.split(".")[0]] = cls.__module__
         return cls.__qualname__
 
-    def function(self, data: dict[str, Any]) -> str:
-        """Write the function that builds a nested model; return its name."""
+    def function(self, entry: dict[str, Any]) -> str:
+        """Write the function that builds a nested model; return the call that builds it."""
+        data = entry["model"]
         name = self.names.take("build_" + identifier(data["name"]).rstrip("_"))
         local = _Names(self.names.taken)
         sequential = data["kind"] == "sequential"
-        body = self.model_lines(data, _TAB, "return ", local, sequential=sequential)
         doc = f'{_TAB}"""The model "{data["name"]}", used as a layer."""'
+        if False in (entry.get("trainable"), data.get("trainable")):
+            body = self.model_lines(data, _TAB, "model = ", local, sequential=sequential)
+            body += [f"{_TAB}model.trainable = False", f"{_TAB}return model"]
+        else:
+            body = self.model_lines(data, _TAB, "return ", local, sequential=sequential)
         self.functions.append([f"def {name}():", doc, *body])
         return name
+
+
+def _is_layer(key: str, value: Any) -> bool:
+    """True for a nested layer entry given as an argument (``TimeDistributed.layer``)."""
+    if cat.object_kind(key) is not None or not isinstance(value, dict):
+        return False
+    return "model" in value or value.get("type") in cat.layer_classes()
 
 
 def _as_functional(data: dict[str, Any]) -> dict[str, Any]:
     """A sequential spec's data in the functional layout (one input, a chain)."""
     item: dict[str, Any] = {"name": data.get("input_name", "input"), "shape": data["input_shape"]}
+    if data.get("batch_size") is not None:
+        item["batch_size"] = data["batch_size"]
     if data.get("input_dtype"):
         item["dtype"] = data["input_dtype"]
     outputs = _wiring.entry_name(data["layers"][-1])
@@ -308,8 +309,25 @@ def _as_functional(data: dict[str, Any]) -> dict[str, Any]:
             "layers": data["layers"], "outputs": outputs}  # fmt: skip
 
 
+def _op_argument(keyword: str | None, value: Any) -> Arg:
+    prefix = f"{keyword}=" if keyword else ""
+    if isinstance(value, _ops.Tensors):
+        return Group(prefix + "[", list(value.codes), "]", explode=True)
+    if isinstance(value, _ops.Tensor):
+        return prefix + value.code
+    return prefix + literal(value, "shape")  # lists as tuples: reshape(x, (-1, 4))
+
+
+def _operand(keyword: str | None, value: Any) -> bool:
+    """True for what ``a + b`` can stand for: positional tensors and plain numbers."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return keyword is None and (isinstance(value, _ops.Tensor) or number)
+
+
 def _input_args(item: dict[str, Any]) -> list[str]:
     args = [f"shape={_shape(item['shape'])}"]
+    if item.get("batch_size") is not None:
+        args.append(f"batch_size={item['batch_size']!r}")
     if item.get("dtype"):
         args.append(f"dtype={_string(item['dtype'])}")
     return [*args, f"name={_string(item['name'])}"]
@@ -332,7 +350,11 @@ class _Graph:
         order = _wiring.check_graph(data["inputs"], data["layers"], data["outputs"], "")
         sources = _wiring.wired(data["layers"], data["inputs"])
         for i in order:
-            out += self.entry_lines(data["layers"][i], self.source(sources[i]))
+            entry = data["layers"][i]
+            if "op" in entry:
+                out += self.op_lines(entry, [self.ref(r) for r in _wiring.as_list(sources[i])])
+            else:
+                out += self.entry_lines(entry, self.source(sources[i]))
         args = [f"inputs={self.inputs()}", f"outputs={self.outputs(data['outputs'])}"]
         args.append(f"name={_string(data['name'])}")
         return out + call_lines(self.indent, f"{target}keras.Model(", args, ")")
@@ -345,12 +367,24 @@ class _Graph:
         head, args = self.module.constructor(entry)
         if "model" not in entry and name not in self.reused:
             var = self.tensors[name] = self.names.take(identifier(name))
-            return _applied(self.indent, var, head, args, source)
+            return applied(self.indent, var, head, args, source)
         obj = self.objects[name] = self.names.take(identifier(name))
         lines = call_lines(self.indent, f"{obj} = {head}(", args, ")")
         suffix = "_1" if name in self.reused else "_out"
         var = self.tensors[name] = self.names.take(obj.rstrip("_") + suffix)
         return [*lines, f"{self.indent}{var} = {obj}({source})"]
+
+    def op_lines(self, entry: dict[str, Any], tensors: list[str]) -> list[str]:
+        """``var = keras.ops.<op>(...)``, or ``var = a + b`` for the operators."""
+        var = self.tensors[entry["name"]] = self.names.take(identifier(entry["name"]))
+        pairs = _ops.arguments(entry, tensors)
+        args = [_op_argument(keyword, value) for keyword, value in pairs]
+        infix = _ops.INFIX.get(entry["op"])
+        if infix and len(args) == 2 and all(_operand(k, v) for k, v in pairs):
+            line = f"{self.indent}{var} = {args[0]} {infix} {args[1]}"
+            if len(line) <= WIDTH:
+                return [line]
+        return call_lines(self.indent, f"{var} = keras.ops.{entry['op']}(", args, ")")
 
     def ref(self, ref: str) -> str:
         name, index = _wiring.split_ref(ref)

@@ -147,7 +147,7 @@ REGULARISED = {
     "layers": [
         {"Dense": 4, "kernel_regularizer": {"type": "L2", "l2": 0.01},
          "kernel_initializer": "he_normal", "use_bias": False},
-        {"Reshape": {"target_shape": [2, 2]}},
+        {"type": "Reshape", "target_shape": [2, 2]},
         {"type": "Dropout", "rate": 0.25},
     ],
 }  # fmt: skip
@@ -310,7 +310,7 @@ def test_registered_layers_are_imported_from_their_module() -> None:
 
 MORE = {
     "tokens": {"name": "tokens", "input_shape": [5], "input_dtype": "int32", "layers": [
-        {"Embedding": {"input_dim": 50, "output_dim": 4}}, "Flatten", {"Dense": 1}]},
+        {"type": "Embedding", "input_dim": 50, "output_dim": 4}, "Flatten", {"Dense": 1}]},
     "conv": {"input_shape": [12, 12, 3], "layers": [
         {"Conv2D": 4, "kernel_size": [3, 2], "strides": 2, "padding": "same"},
         "BatchNormalization", {"type": "GlobalAveragePooling2D"}, {"Dense": 2}]},

@@ -1,0 +1,84 @@
+"""The layout of generated code: calls on one line, or wrapped as ``ruff format`` wraps them.
+
+Arguments are strings or :class:`Group` values (a nested call, a list), so a
+layer inside a wrapper, or a list of cells, wraps the way ruff wraps it:
+first on one line, then the arguments on a line of their own, then one
+argument per line, each of them wrapped in turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["WIDTH", "Arg", "Group", "applied", "call_lines", "group_lines"]
+
+WIDTH = 88
+_TAB = "    "
+
+
+# --- groups ------------------------------------------------------------------------
+
+
+class Group:
+    """A bracketed part of a line: ``head`` + items joined by commas + ``close``.
+
+    A list literal (``explode``) that does not fit goes one item per line, as
+    ``ruff format`` splits collections; call arguments first try one line of
+    their own.
+    """
+
+    def __init__(
+        self, head: str, items: Sequence[Arg], close: str, *, explode: bool = False
+    ) -> None:
+        self.head, self.items, self.close, self.explode = head, list(items), close, explode
+
+    def __str__(self) -> str:
+        return self.head + ", ".join(map(str, self.items)) + self.close
+
+
+Arg = str | Group
+
+
+def _joined_args(args: Sequence[Arg]) -> str:
+    return ", ".join(map(str, args))
+
+
+def group_lines(indent: str, group: Group, suffix: str = "") -> list[str]:
+    """``group`` on one line, or wrapped as ``ruff format`` wraps it."""
+    one = f"{indent}{group}{suffix}"
+    if len(one) <= WIDTH or not group.items:
+        return [one]
+    inner = indent + _TAB
+    if len(group.items) == 1:  # one item has no comma to split at: it splits inside
+        body = _arg_lines(inner, group.items[0], "")
+    elif not group.explode and len(inner + _joined_args(group.items)) <= WIDTH:
+        body = [inner + _joined_args(group.items)]
+    else:
+        body = [line for arg in group.items for line in _arg_lines(inner, arg, ",")]
+    return [indent + group.head, *body, indent + group.close + suffix]
+
+
+def _arg_lines(indent: str, arg: Arg, suffix: str) -> list[str]:
+    if isinstance(arg, Group):
+        return group_lines(indent, arg, suffix)
+    return [f"{indent}{arg}{suffix}"]
+
+
+def call_lines(indent: str, first: str, args: Sequence[Arg], last: str) -> list[str]:
+    """``first + args + last`` on one line, or wrapped as ``ruff format`` wraps a call."""
+    return group_lines(indent, Group(first, args, last))
+
+
+def applied(indent: str, target: str, head: str, args: Sequence[Arg], source: str) -> list[str]:
+    """``target = head(args)(source)``, wrapped at the call's inputs or its arguments."""
+    whole = f"{indent}{target} = {head}({_joined_args(args)})({source})"
+    if len(whole) <= WIDTH:
+        return [whole]
+    opening = f"{indent}{target} = {head}({_joined_args(args)})("
+    if len(opening) <= WIDTH:
+        items: Sequence[Arg] = list(source[1:-1].split(", ")) if source.startswith("[") else []
+        if len(indent + _TAB + source) <= WIDTH or not items:
+            return [opening, indent + _TAB + source, indent + ")"]
+        listed = Group("[", items, "]", explode=True)
+        return [opening, *group_lines(indent + _TAB, listed), indent + ")"]
+    return call_lines(indent, f"{target} = {head}(", args, f")({source})")

@@ -1,0 +1,122 @@
+"""Keras operations as code: the arguments of one ``keras.ops`` call, in order.
+
+An operation entry of a functional spec is ``{op, name, inputs, **constants}``.
+Its tensors fill the function's parameters that the entry does not name, in
+signature order; functions whose first parameter takes a list of tensors
+(``concatenate``, ``stack``) take the whole ``inputs`` list there. The call is
+written the way a person writes it: tensors and required values positionally,
+optional values by keyword (``keras.ops.mean(x, axis=1)``,
+``keras.ops.subtract(1.0, d)``), and the four arithmetic operations that Keras
+tensors overload as operators (``a + b``, ``x * 0.5``).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+from kerasguide._suggest import did_you_mean
+from kerasguide.errors import SpecError
+
+__all__ = ["INFIX", "LIST_FIRST", "Tensor", "Tensors", "arguments"]
+
+# Operations whose first parameter is a list of tensors.
+LIST_FIRST = frozenset({"concatenate", "stack", "hstack", "vstack", "dstack", "column_stack"})
+# Operations that a Keras tensor's operators call (`x / y` is true_divide, not divide).
+INFIX = {"add": "+", "subtract": "-", "multiply": "*", "true_divide": "/"}
+ENTRY_KEYS = ("op", "name", "inputs")
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A tensor argument: the code of the variable that holds it."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Tensors:
+    """A list of tensors passed as one argument (``concatenate([a, b])``)."""
+
+    codes: tuple[str, ...]
+
+
+@functools.cache
+def parameters(name: str) -> tuple[inspect.Parameter, ...]:
+    """The parameters of ``keras.ops.<name>`` that a spec can fill, in order."""
+    from kerasguide._keras import keras
+
+    function = getattr(keras().ops, name, None)
+    if not callable(function) or name.startswith("_"):
+        raise SpecError(
+            f"unknown operation {name!r}",
+            where=f"op: {name}",
+            expected="the name of a function in keras.ops, e.g. 'add' or 'mean'",
+            received=repr(name),
+            hint=did_you_mean(name, [n for n in dir(keras().ops) if not n.startswith("_")]),
+        )
+    skip = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return tuple(p for p in inspect.signature(function).parameters.values() if p.kind not in skip)
+
+
+def arguments(entry: dict[str, Any], tensors: list[str]) -> list[tuple[str | None, Any]]:
+    """The call's arguments in signature order: (keyword, or None when positional; value).
+
+    Tensors are :class:`Tensor` or :class:`Tensors` values, constants are plain data.
+
+    Example:
+        >>> arguments({"op": "subtract", "name": "s", "x1": 1.0}, ["d"])  # doctest: +SKIP
+        [(None, 1.0), (None, Tensor(code='d'))]
+    """
+    name = entry["op"]
+    params = parameters(name)
+    values = _values(entry, params, tensors)
+    needed = [i for i, p in enumerate(params) if p.name in values and _positional(p, values)]
+    end = needed[-1] + 1 if needed else 0
+    result: list[tuple[str | None, Any]] = []
+    gap = False
+    for i, param in enumerate(params):
+        if param.name not in values:
+            gap = gap or i < end
+            continue
+        keyword = gap or i >= end or param.kind is param.KEYWORD_ONLY
+        result.append((param.name if keyword else None, values[param.name]))
+    return result
+
+
+def _positional(param: inspect.Parameter, values: dict[str, Any]) -> bool:
+    """True for what a person writes positionally: a tensor, or a required value."""
+    return isinstance(values[param.name], (Tensor, Tensors)) or param.default is param.empty
+
+
+def _values(
+    entry: dict[str, Any], params: tuple[inspect.Parameter, ...], tensors: list[str]
+) -> dict[str, Any]:
+    """Each filled parameter's value: the entry's constants, then the tensors."""
+    name, where = entry["op"], entry["name"]
+    known = [p.name for p in params]
+    values = {k: v for k, v in entry.items() if k not in ENTRY_KEYS}
+    for key in values:
+        if key not in known:
+            raise SpecError(
+                f"keras.ops.{name} has no argument {key!r}",
+                where=f"{where}.{key}",
+                expected="one of " + ", ".join(known),
+                received=repr(key),
+                hint=did_you_mean(key, known),
+            )
+    if name in LIST_FIRST:
+        return {known[0]: Tensors(tuple(tensors)), **values}
+    free = [p for p in params if p.name not in values]
+    if len(tensors) > len(free):
+        raise SpecError(
+            f"too many inputs for keras.ops.{name}",
+            where=f"{where}.inputs",
+            expected=f"at most {len(free)} tensor(s), for " + ", ".join(p.name for p in free),
+            received=f"{len(tensors)} inputs",
+            hint=f"see help(keras.ops.{name}) for its parameters",
+        )
+    values.update({p.name: Tensor(code) for p, code in zip(free, tensors, strict=False)})
+    return values
