@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-import kerasguide._keras as _k
-from kerasguide._graph import all_layers
+from kerasguide._rows import row_objects
 from kerasguide.summary import Row, Summary, format_shapes, same_text
 
 __all__ = ["Finding", "layer_objects", "summaries", "totals", "where"]
@@ -100,14 +99,8 @@ _Pair = tuple[int | None, int | None]
 
 
 def layer_objects(model: Any) -> list[Any]:
-    """The layers in the order of ``summarize(model, expand_nested=True)``'s rows."""
-    keras = _k.keras()
-    layers: list[Any] = []
-    for layer in all_layers(model):
-        layers.append(layer)
-        if isinstance(layer, keras.Model):
-            layers.extend(layer_objects(layer))
-    return layers
+    """The layers and operations behind ``summarize(model, expand_nested=True)``'s rows."""
+    return [op for op, _ in row_objects(model, expand=True)]
 
 
 def summaries(

@@ -6,7 +6,10 @@ Keras stays the source of truth: everything comes from the model's own nodes.
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
+
+import kerasguide._keras as _k
 
 
 class Connection(NamedTuple):
@@ -179,3 +182,80 @@ def _target_key(op: Any, input_index: int, prefix: str, expand: bool) -> str:
         prefix += op.name + "/"
         op = _graph_owner(op).inputs[input_index]._keras_history.operation
     return prefix + str(op.name)
+
+
+# --- summaries (issue 9): the rows of Keras's own summary, operations included ---------
+
+
+def summary_operations(model: Any) -> list[Any]:
+    """The top-level rows of Keras's own summary of ``model``, in its order.
+
+    A functional model lists ``model._operations``: its layers *and* the Keras
+    operations between them (``x + y`` is an ``Add`` operation, ``ops.mean`` a
+    ``Mean``), in graph order. A Sequential model lists its layers, with its
+    ``InputLayer`` (which kerasguide shows; Keras does not). A subclassed model
+    lists its layers. The layers of a nested model, when expanded, are
+    :func:`all_layers` of it: Keras's summary shows no operations there.
+
+    Example:
+        >>> [op.name for op in summary_operations(model)]  # doctest: +SKIP
+        ['input', 'dense', 'add', 'mean']
+    """
+    return _operations(model)
+
+
+def is_operation(op: Any) -> bool:
+    """True for a Keras operation node (``x + 3.0``, ``keras.ops.mean``), not a layer."""
+    return not isinstance(op, _k.keras().layers.Layer)
+
+
+def summary_calls(model: Any) -> list[Call]:
+    """Every call of every row of :func:`summary_operations`, operations included."""
+    own = model_nodes(model)
+    calls: list[Call] = []
+    for op in summary_operations(model):
+        for index, node in enumerate(op._inbound_nodes):
+            if not own or id(node) in own:
+                calls.append(Call(op, index, _connections(node)))
+    return calls
+
+
+def operation_function(op: Any) -> str | None:
+    """``"keras.ops.add"`` for an ``Add`` operation: the public function that makes it.
+
+    None when no function of that name exists in ``keras.ops``.
+    """
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", type(op).__name__).lower()
+    return f"keras.ops.{name}" if callable(getattr(_k.keras().ops, name, None)) else None
+
+
+def wrapped_layers(layer: Any) -> list[Any]:
+    """The layers (or RNN cells) that a wrapper layer holds, outermost first.
+
+    ``Bidirectional``: the forward and the backward layer; ``TimeDistributed``
+    (any ``keras.layers.Wrapper``): its ``layer``; ``RNN``: its cell, or the cells
+    of a stacked cell. Empty for a layer that wraps nothing.
+    """
+    layers = _k.keras().layers
+    if isinstance(layer, layers.Bidirectional):
+        return [layer.forward_layer, layer.backward_layer]
+    if isinstance(layer, layers.Wrapper):
+        return [layer.layer]
+    if isinstance(layer, layers.RNN) and type(layer).__name__ == "RNN":
+        cell = layer.cell
+        return list(getattr(cell, "cells", None) or [cell])
+    return []
+
+
+def wrapper_type(layer: Any) -> str:
+    """The type of ``layer`` with the types it wraps: ``"Bidirectional(LSTM)"``.
+
+    ``"Bidirectional(LSTM, GRU)"`` when the backward layer is of another type,
+    ``"RNN(LSTMCell, LSTMCell)"`` for stacked cells, the plain class name for a
+    layer that wraps nothing. A label, not a class: ``keras.layers`` has no such name.
+    """
+    inner = [type(item).__name__ for item in wrapped_layers(layer)]
+    if len(inner) == 2 and inner[0] == inner[1] and type(layer).__name__ == "Bidirectional":
+        inner = inner[:1]
+    kind = type(layer).__name__
+    return f"{kind}({', '.join(inner)})" if inner else kind

@@ -371,7 +371,8 @@ def _per_layer(found: Summary, expected: dict[str, int] | list[int], model: Any)
 def _count_finding(index: int, row: Row, count: int, model: Any) -> Finding:
     from kerasguide.explain import explain
 
-    arithmetic = explain(model).layers[index].arithmetic if model.built else ""
+    top = [layer for layer in explain(model).layers if not layer.depth] if model.built else []
+    arithmetic = next((layer.arithmetic for layer in top if layer.name == row.name), "")
     hint = f"Keras counts {arithmetic} for this layer (named '{row.name}')" if arithmetic else None
     return Finding(
         _compare.where(row, index),

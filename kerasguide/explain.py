@@ -4,6 +4,11 @@ Each layer's count is written out from the shapes of its actual weights, e.g.
 ``dense_1 (Dense): kernel 10×20 = 200 + bias 20 = 220``, with one plain sentence
 of *why* for the common layers. The layers' figures always add up to
 ``model.count_params()``: a weight shared by two layers is counted once.
+
+The entries follow the rows of Keras's summary: a Keras operation between
+layers (``x + y``, ``keras.ops.mean``) is listed with 0 parameters, and a
+wrapper (``Bidirectional``, ``TimeDistributed``, ``RNN`` of cells) says how its
+count comes from the layers it wraps.
 """
 
 from __future__ import annotations
@@ -15,7 +20,13 @@ from typing import Any
 
 import kerasguide._keras as _k
 from kerasguide import _table
-from kerasguide._graph import all_layers
+from kerasguide._graph import (
+    all_layers,
+    is_operation,
+    operation_function,
+    summary_operations,
+    wrapped_layers,
+)
 from kerasguide.errors import OptionError
 from kerasguide.summary import model_of
 
@@ -201,13 +212,22 @@ def _size(weight: Any) -> int:
 def _layers(model: Any, *, depth: int, seen: dict[int, str]) -> list[LayerArithmetic]:
     keras = _k.keras()
     result: list[LayerArithmetic] = []
-    for layer in all_layers(model):
-        if isinstance(layer, keras.Model):
+    for layer in summary_operations(model) if depth == 0 else all_layers(model):
+        if is_operation(layer):
+            result.append(_operation(layer, depth))
+        elif isinstance(layer, keras.Model):
             result.append(_model_arithmetic(layer, depth, seen))
             result.extend(_layers(layer, depth=depth + 1, seen={}))
         else:
             result.append(_arithmetic(layer, depth, seen))
     return result
+
+
+def _operation(op: Any, depth: int) -> LayerArithmetic:
+    function = operation_function(op)
+    what = f"an operation ({function})" if function else f"a Keras operation ({type(op).__name__})"
+    why = f"{what} has no weights: it computes its output from its inputs alone."
+    return LayerArithmetic(op.name, type(op).__name__, (), why, depth)
 
 
 def _arithmetic(layer: Any, depth: int, seen: dict[int, str]) -> LayerArithmetic:
@@ -326,6 +346,54 @@ def _layer_norm(layer: Any) -> str:
     )
 
 
+def _count(layer: Any) -> int:
+    return sum(_size(w) for w in {id(w): w for w in layer.weights}.values())
+
+
+def _inner_why(inner: Any, lead: str) -> str:
+    why = _why(inner)
+    return f" {lead} {type(inner).__name__}: {why}" if why else ""
+
+
+def _bidirectional(layer: Any) -> str:
+    forward, backward = wrapped_layers(layer)
+    kinds = [type(forward).__name__, type(backward).__name__]
+    same = kinds[0] == kinds[1]
+    copies = (
+        f"two copies of the {kinds[0]}"
+        if same
+        else f"a forward {kinds[0]} and a backward {kinds[1]}"
+    )
+    a, b = _count(forward), _count(backward)
+    return (
+        f"{copies}, each with its own weights: one reads the sequence forwards "
+        f"({forward.name}: {a:,}) and one backwards ({backward.name}: {b:,}), "
+        f"so {a:,} + {b:,} = {a + b:,}.{_inner_why(forward, 'Each') if same else ''}"
+    )
+
+
+def _time_distributed(layer: Any) -> str:
+    (inner,) = wrapped_layers(layer)
+    kind = type(inner).__name__
+    return (
+        f"the same {kind} weights are applied at every time step, so it has exactly the "
+        f"parameters of one {kind} ({_count(inner):,}), however long the sequence."
+        f"{_inner_why(inner, 'The')}"
+    )
+
+
+def _rnn(layer: Any) -> str:
+    cells = wrapped_layers(layer)
+    counts = " + ".join(f"{cell.name} {_count(cell):,}" for cell in cells)
+    stack = "its cell" if len(cells) == 1 else f"its {len(cells)} stacked cells"
+    total = f" = {_count(layer):,}" if len(cells) > 1 else ""
+    return (
+        f"the RNN runs {stack} at every time step with the same weights, so it has "
+        f"the parameters of {stack}: {counts}{total}."
+        f"{_inner_why(cells[0], 'The' if len(cells) == 1 else 'The first')}"
+    )
+
+
 _WHY: dict[str, Callable[[Any], str]] = {
     "Dense": _dense,
     "Conv1D": _conv,
@@ -333,10 +401,16 @@ _WHY: dict[str, Callable[[Any], str]] = {
     "Conv3D": _conv,
     "Embedding": _embedding,
     "SimpleRNN": _simple_rnn,
+    "SimpleRNNCell": _simple_rnn,
     "LSTM": _lstm,
+    "LSTMCell": _lstm,
     "GRU": _gru,
+    "GRUCell": _gru,
     "BatchNormalization": _batch_norm,
     "LayerNormalization": _layer_norm,
+    "Bidirectional": _bidirectional,
+    "TimeDistributed": _time_distributed,
+    "RNN": _rnn,
 }
 
 

@@ -9,7 +9,11 @@ Course material keeps summaries as text. Two families are read:
   cells wrapped over several lines, ``1,234`` thousands separators,
   ``Total params: 551 (2.15 KB)`` and an ``Optimizer params`` line after training.
 
-Anything else raises :class:`~kerasguide.errors.SummaryParseError` naming the line.
+Rows of Keras operations (``add (Add)``, ``mean (Mean)``) are read like any
+row; their ``operation`` is None, since the text does not say whether ``(Add)``
+is ``keras.ops.add`` or ``keras.layers.Add``. A dict output
+``{a: (None, 3), b: (None)}`` keeps its keys. Anything else raises
+:class:`~kerasguide.errors.SummaryParseError` naming the line.
 """
 
 from __future__ import annotations
@@ -140,16 +144,21 @@ def _name_type(cell: str) -> tuple[str, str, int]:
     return found.group("name"), found.group("type"), depth
 
 
-def _shapes(cell: str) -> tuple[Shape, ...] | None:
+def _shapes(cell: str) -> tuple[tuple[Shape, ...] | None, tuple[str, ...] | None]:
+    """The shapes of a cell, and the keys of a dict output ``{a: (None, 3), b: (None)}``."""
     text = cell.replace(" ", "")
     if text in ("?", "multiple"):
-        return None
+        return None, None
     if "…" in text:
         raise ValueError("the output shape is cut short with '…'")
     groups = re.findall(r"\(([^()]*)\)", text)
-    if not groups or re.sub(r"\([^()]*\)", "", text).strip("[]{},:'\"\\w") not in ("",):
+    rest = re.sub(r"\([^()]*\)", "", text)
+    keys = tuple(re.findall(r"[{,]([^{},:]+):", rest)) if text.startswith("{") else None
+    if keys is not None and rest != "{" + ",".join(f"{key}:" for key in keys) + "}":
+        raise ValueError("cannot read the dict of output shapes, like {a: (None, 10)}")
+    if not groups or (keys is None and rest.strip("[](){},:'\"\\w") not in ("",)):
         raise ValueError("cannot read the output shape, like (None, 10)")
-    return tuple(_shape(group) for group in groups)
+    return tuple(_shape(group) for group in groups), keys
 
 
 def _shape(group: str) -> Shape:
@@ -179,8 +188,9 @@ def _make_row(cells: dict[str, str]) -> Row:
         non_trainable = params
     trainable = None if non_trainable is None else params - non_trainable
     links = tuple(f"{n}[{a}][{b}]" for n, a, b in _LINK.findall(cells.get("connected", "")))
+    shapes, keys = _shapes(cells["shape"])
     return Row(
-        name, kind, _shapes(cells["shape"]), params, trainable, non_trainable, links, depth, built
+        name, kind, shapes, params, trainable, non_trainable, links, depth, built, None, keys
     )
 
 

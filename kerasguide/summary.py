@@ -17,7 +17,6 @@ from typing import Any
 
 import kerasguide._keras as _k
 from kerasguide import _table
-from kerasguide._graph import all_layers, inbound_layers, layer_calls
 from kerasguide._suggest import did_you_mean
 from kerasguide.errors import OptionError
 
@@ -27,16 +26,25 @@ Shape = tuple[int | None, ...]
 NESTED_MARK = {"box": "└ ", "ascii": "`- "}
 
 
-def format_shapes(shapes: tuple[Shape, ...] | None, *, sep: str = " ") -> str:
+def format_shapes(
+    shapes: tuple[Shape, ...] | None, *, sep: str = " ", keys: tuple[str, ...] | None = None
+) -> str:
     """``(None, 10)`` for one output, ``[(None, 3), (None, 1)]`` for several, ``?`` if unknown.
+
+    With ``keys`` (a layer returning a dict), ``{a: (None, 3), b: (None,)}``, as
+    Keras's summary shows it.
 
     Example:
         >>> format_shapes(((None, 10),))
         '(None, 10)'
+        >>> format_shapes(((None, 3), (None,)), keys=("b", "a"))
+        '{b: (None, 3), a: (None,)}'
     """
     if shapes is None:
         return "?"
     texts = [_format_shape(shape) for shape in shapes]
+    if keys is not None and len(keys) == len(texts):
+        return "{" + f",{sep}".join(f"{k}: {t}" for k, t in zip(keys, texts, strict=True)) + "}"
     return texts[0] if len(texts) == 1 else "[" + f",{sep}".join(texts) + "]"
 
 
@@ -56,12 +64,18 @@ def same_text(expected: str, found: str) -> bool:
 
 @dataclass(frozen=True, eq=False)
 class Row:
-    """One row of a summary: a layer (or a layer inside a nested model when expanded).
+    """One row of a summary: a layer, a Keras operation, or a layer of a nested model.
 
     Two rows are equal when their name, type, output shapes, parameter count and
     nesting depth are; names or types that a printed summary cut short with ``…``
     match as prefixes. The trainable split and the connections are not compared,
     because printed summaries do not always show them.
+
+    Neither is ``operation``: Keras's summary prints the operation ``x + y``
+    (``keras.ops.add``) and the layer ``keras.layers.Add()`` alike, as ``(Add)``,
+    with 0 parameters, and they compute the same thing. A row read from text
+    cannot tell them apart, so a summary check cannot either; findings say
+    "layer or operation" where the text leaves it open.
 
     Attributes:
         name: The layer's name.
@@ -73,6 +87,9 @@ class Row:
         connected_to: The tensors feeding the layer, as ``"name[node][tensor]"``.
         depth: 0 for the model's own layers, 1 for layers of a nested model, …
         built: False for a layer that has no weights yet.
+        operation: True for a Keras operation (``x + y``, ``keras.ops.mean``), False
+            for a layer, None when unknown (a row read from text).
+        output_keys: The keys of a dict output, in the order shown; None otherwise.
     """
 
     name: str
@@ -84,11 +101,13 @@ class Row:
     connected_to: tuple[str, ...] = ()
     depth: int = 0
     built: bool = True
+    operation: bool | None = False
+    output_keys: tuple[str, ...] | None = None
 
     @property
     def output_shape(self) -> str:
         """The output shape(s) as text, e.g. ``"(None, 10)"``."""
-        return format_shapes(self.output_shapes)
+        return format_shapes(self.output_shapes, keys=self.output_keys)
 
     @property
     def is_input(self) -> bool:
@@ -109,8 +128,12 @@ class Row:
         return hash((self.output_shapes, self.params, self.depth))
 
     def to_dict(self) -> dict[str, Any]:
-        """The row as plain data."""
-        return {
+        """The row as plain data.
+
+        A Keras operation's row adds ``"operation": True``, a dict output adds
+        ``"output_keys"``; other rows keep the keys they always had.
+        """
+        data: dict[str, Any] = {
             "name": self.name,
             "type": self.type,
             "output_shape": self.output_shape,
@@ -124,6 +147,11 @@ class Row:
             "depth": self.depth,
             "built": self.built,
         }
+        if self.operation:
+            data["operation"] = True
+        if self.output_keys is not None:
+            data["output_keys"] = list(self.output_keys)
+        return data
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,7 +241,7 @@ class Summary:
         for row in self.rows:
             cells = [
                 self._name_cell(row),
-                format_shapes(row.output_shapes, sep="\n "),
+                format_shapes(row.output_shapes, sep="\n ", keys=row.output_keys),
                 _params_cell(row),
             ]
             cells += [_count(row.non_trainable)] * frozen
@@ -257,7 +285,14 @@ def _is_chain(rows: tuple[Row, ...]) -> bool:
 
 
 def summarize(model: Any, *, expand_nested: bool = False, style: str = "box") -> Summary:
-    """Summarise a Keras model: one row per layer, totals and the weights' memory.
+    """Summarise a Keras model: one row per layer or operation, totals and the weights' memory.
+
+    The rows are those of Keras's own ``model.summary()``, in its order: a
+    functional model's Keras operations (``x + y`` as ``add (Add)``,
+    ``keras.ops.mean`` as ``mean (Mean)``) are rows with 0 parameters, and a
+    wrapper such as ``Bidirectional(LSTM(8))`` is one row of type ``Bidirectional``
+    holding all its weights. Like Keras, an expanded nested model shows its
+    layers, not its operations.
 
     Args:
         model: A Keras model (any Sequential, functional or subclassed model), or a
@@ -285,8 +320,10 @@ def summarize(model: Any, *, expand_nested: bool = False, style: str = "box") ->
             expected="a bool",
             received=repr(expand_nested),
         )
+    from kerasguide._rows import summary_rows
+
     model = model_of(model)
-    rows = tuple(_rows(model, expand=expand_nested, depth=0))
+    rows = tuple(summary_rows(model, expand=expand_nested))
     trainable = count_weights(model.trainable_weights)
     non_trainable = count_weights(model.non_trainable_weights)
     return Summary(
@@ -350,54 +387,8 @@ def _dtype_bits(dtype: str) -> int:
     return int(found.group()) if found else 32
 
 
-def _rows(model: Any, *, expand: bool, depth: int) -> list[Row]:
-    keras = _k.keras()
-    connections = inbound_layers(model)
-    outputs = {id(call.layer): call for call in layer_calls(model)}
-    rows: list[Row] = []
-    for layer in all_layers(model):
-        call = outputs.get(id(layer))
-        node = layer._inbound_nodes[call.node_index] if call is not None else None
-        links = tuple(str(link) for link in connections.get(layer.name, []))
-        rows.append(_row(layer, node, links, depth))
-        if expand and isinstance(layer, keras.Model):
-            rows.extend(_rows(layer, expand=True, depth=depth + 1))
-    return rows
-
-
-def _row(layer: Any, node: Any, links: tuple[str, ...], depth: int) -> Row:
-    built = bool(getattr(layer, "built", True))
-    trainable = count_weights(layer.trainable_weights) if built else 0
-    non_trainable = count_weights(layer.non_trainable_weights) if built else 0
-    params = layer.count_params() if built and layer.weights else trainable + non_trainable
-    return Row(
-        layer.name,
-        type(layer).__name__,
-        output_shapes(layer, node),
-        params,
-        trainable,
-        non_trainable,
-        links,
-        depth,
-        built,
-    )
-
-
 def output_shapes(layer: Any, node: Any = None) -> tuple[Shape, ...] | None:
     """The shapes of the tensors ``layer`` makes in its call ``node`` (its last call if None)."""
-    tree = _k.keras().tree
-    if node is None and layer._inbound_nodes:
-        node = layer._inbound_nodes[-1]
-    if node is not None:
-        return tuple(_plain_shape(t.shape) for t in tree.flatten(node.output_tensors))
-    try:  # a layer built by hand, outside any graph (as Keras itself does)
-        shape = layer.compute_output_shape(**layer._build_shapes_dict)
-    except Exception:  # any failure means "unknown", shown as "?"
-        return None
-    if isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape):
-        return (_plain_shape(shape),)
-    return None
+    from kerasguide._rows import outputs
 
-
-def _plain_shape(shape: Iterable[Any]) -> Shape:
-    return tuple(None if dim is None else int(dim) for dim in shape)
+    return outputs(layer, node)[0]
