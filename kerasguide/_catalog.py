@@ -9,6 +9,7 @@ ever imported or executed.
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import re
 from collections.abc import Callable
@@ -34,6 +35,15 @@ BLOCKED: dict[str, str] = {
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size")
 
 _REGISTERED: dict[str, type] = {}
+
+# Layers that Keras itself ships inside keras.applications (not in keras.layers),
+# so that the application models can be described. Fixed module paths: a spec
+# only names the class, and nothing else is ever imported.
+_APPLICATION_LAYERS = {
+    "LayerScale": "keras.src.applications.convnext",
+    "StochasticDepth": "keras.src.applications.convnext",
+    "CustomScaleLayer": "keras.src.applications.inception_resnet_v2",
+}
 
 # The kinds of object a layer argument can name, keyed by the suffix of the argument.
 OBJECT_KINDS = ("activation", "initializer", "regularizer", "constraint")
@@ -94,6 +104,10 @@ def _keras_layers() -> dict[str, type]:
     for attr in dir(layers):
         value = getattr(layers, attr)
         if inspect.isclass(value) and issubclass(value, base) and attr[0].isupper():
+            found[attr] = value
+    for attr, module in _APPLICATION_LAYERS.items():
+        value = getattr(importlib.import_module(module), attr, None)
+        if inspect.isclass(value) and issubclass(value, base) and attr not in found:
             found[attr] = value
     return found
 
@@ -224,8 +238,22 @@ def check_object(kind: str, value: object, where: str) -> object:
         return None
     names, classes = object_names(kind)
     if isinstance(value, str):
-        if value in names or (kind != "activation" and value in classes):
+        if (value in names or (kind != "activation" and value in classes)) and buildable(
+            kind, value
+        ):
             return value
+        if value in names or value in classes:
+            cls = classes.get(value) or next(
+                (c for n, c in classes.items() if snake_case(n) == value), None
+            )
+            cls_name = cls.__name__ if cls is not None else value
+            raise SpecError(
+                f"the {kind} {value!r} needs arguments",
+                where=where,
+                expected=f"a mapping with its arguments, e.g. {{type: {cls_name}, ...}}",
+                received=repr(value),
+                hint=f"see help(keras.{kind}s.{cls_name}) for its arguments",
+            )
         raise SpecError(
             f"unknown {kind} {value!r}",
             where=where,
@@ -272,6 +300,16 @@ def _check_object_mapping(
                 hint=did_you_mean(arg, accepted),
             )
     return {"type": type_, **args}
+
+
+@functools.cache
+def buildable(kind: str, name: str) -> bool:
+    """True when Keras can make the object from its name alone (``'constant'`` cannot)."""
+    try:
+        _MODULES[kind]().get(name)
+    except Exception:
+        return False
+    return True
 
 
 def make_object(kind: str, value: object) -> object:

@@ -22,6 +22,7 @@ from typing import Any
 
 from kerasguide import _catalog as cat
 from kerasguide import _ops
+from kerasguide._keras import keras
 from kerasguide._suggest import did_you_mean
 from kerasguide._values import at, check_keys, flag, name_of, positive_int, show
 from kerasguide.errors import SpecError, SpecTypeError
@@ -36,7 +37,7 @@ def layer_valued(cls: type, key: str) -> bool:
     """True when ``key`` of the layer class ``cls`` takes a layer (or a list of them)."""
     if key not in LAYER_ARGS:
         return False
-    layers = cat.keras().layers
+    layers = keras().layers
     bases = (layers.Wrapper, layers.Bidirectional, layers.RNN, layers.StackedRNNCells)
     return issubclass(cls, bases) and key in cat.parameters(cls)[0]
 

@@ -81,14 +81,14 @@ def shape_of(value: object, where: str) -> list[int | None]:
 
 def positive_int(value: object, where: str, what: str) -> int:
     """A checked whole number of at least 1."""
-    if not is_int(value) or value < 1:  # type: ignore[operator]
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise SpecTypeError(
             f"{what} must be a positive whole number",
             where=where,
             expected="an integer of at least 1",
             received=show(value),
         )
-    return int(value)  # type: ignore[call-overload]
+    return value
 
 
 def dtype(value: object, where: str) -> str:

@@ -92,7 +92,7 @@ def model_inputs(data: dict[str, Any], path: str) -> list[dict[str, Any]]:
                 expected="name, shape, dtype or batch_size", received=repr(key),
                 hint=did_you_mean(key, ("name", "shape", "dtype", "batch_size")),
             )  # fmt: skip
-        entry = {"name": name_of(item.get("name"), f"{at}.name"),
+        entry: dict[str, Any] = {"name": name_of(item.get("name"), f"{at}.name"),
                  "shape": shape_of(item["shape"], f"{at}.shape")}  # fmt: skip
         if item.get("dtype") is not None:
             entry["dtype"] = _dtype(item["dtype"], f"{at}.dtype")

@@ -13,23 +13,33 @@ import inspect
 from typing import Any
 
 from kerasguide import _catalog as cat
-from kerasguide import _graph, _wiring
+from kerasguide import _entries, _graph, _ops, _roundtrip, _wiring
 from kerasguide._keras import is_model, keras
-from kerasguide.errors import OptionError, SpecError
+from kerasguide.errors import KerasGuideError, OptionError, SpecError
 from kerasguide.specs import Spec
 
 __all__ = ["to_spec"]
 
 # Arguments that Keras stores as tuples but a person writes as one number.
 _UNIFORM = {"kernel_size", "strides", "pool_size", "dilation_rate", "size", "padding"}
-_SKIP = {"name", "trainable", "dtype", "input_shape", "input_dim", "batch_size"}
+_SKIP = {"name", "trainable", "dtype"}
+_BASE_ONLY = {"input_shape", "input_dim", "batch_size"}
 
 
-def to_spec(model: Any) -> Spec:
+def to_spec(model: Any, *, verify: bool = True) -> Spec:
     """A spec that describes an existing Sequential or functional Keras model.
+
+    The spec is exact or refused: ``to_spec`` builds the spec it wrote and
+    compares the result with ``model`` (every layer's class and
+    ``get_config()``, weight shapes, trainable flags, dtypes, input shapes and
+    batch sizes, and the wiring). Anything a spec cannot express raises a
+    :class:`SpecError` naming the layer and the argument.
 
     Args:
         model: A built ``keras.Sequential`` or functional ``keras.Model``.
+        verify: Build the spec and compare it with ``model`` (the default).
+            Turn it off only to save the time of one build on a model you know
+            round-trips.
 
     Returns:
         A :class:`Spec` in normal form.
@@ -37,7 +47,8 @@ def to_spec(model: Any) -> Spec:
     Raises:
         OptionError: ``model`` is not a Keras model, or is a subclassed model
             (whose structure lives in Python code, not in a graph).
-        SpecError: The model uses a layer a spec cannot describe (e.g. Lambda).
+        SpecError: The model uses a layer, an operation or an argument that a
+            spec cannot describe exactly (e.g. Lambda, a slice ``x[:, 0]``).
 
     Example:
         >>> spec = to_spec(keras.Sequential([keras.Input((1,)), keras.layers.Dense(2)]))
@@ -51,7 +62,22 @@ def to_spec(model: Any) -> Spec:
             expected="a keras.Sequential or functional keras.Model",
             received=type(model).__name__,
         )
-    return Spec(_model_spec(model))
+    spec = Spec(_model_spec(model))
+    if verify:
+        from kerasguide.build import build
+
+        try:
+            rebuilt = build(spec)
+        except KerasGuideError as err:
+            raise SpecError(
+                f"the spec written for {model.name!r} does not build",
+                where=err.where,
+                expected="a spec that rebuilds the model",
+                received=str(err).splitlines()[0],
+                hint="a spec cannot describe this model exactly; keep it as a .keras file",
+            ) from err
+        _roundtrip.verify(model, rebuilt)
+    return spec
 
 
 def _model_spec(model: Any) -> dict[str, Any]:
@@ -79,13 +105,16 @@ def _sequential(model: Any) -> dict[str, Any]:
             hint="add keras.Input(shape=...) as its first layer, or call model.build(shape)",
         )
     head = _graph.all_layers(model)[0]
+    tensor = model.inputs[0]
     spec: dict[str, Any] = {"kind": "sequential", "name": model.name}
-    spec["input_shape"] = list(model.inputs[0].shape[1:])
+    spec["input_shape"] = list(tensor.shape[1:])
     if head.name != "input":
         spec["input_name"] = head.name
-    if model.inputs[0].dtype != keras().config.floatx():
-        spec["input_dtype"] = str(model.inputs[0].dtype)
-    spec["layers"] = [_layer_entry(layer) for layer in model.layers]
+    if tensor.dtype != keras().config.floatx():
+        spec["input_dtype"] = str(tensor.dtype)
+    if tensor.shape[0] is not None:
+        spec["batch_size"] = int(tensor.shape[0])
+    spec["layers"] = [_layer_entry(layer, model.trainable) for layer in model.layers]
     return spec
 
 
@@ -99,25 +128,29 @@ def _functional(model: Any) -> dict[str, Any]:
         item: dict[str, Any] = {"name": layer.name, "shape": list(tensor.shape[1:])}
         if tensor.dtype != keras().config.floatx():
             item["dtype"] = str(tensor.dtype)
+        if tensor.shape[0] is not None:
+            item["batch_size"] = int(tensor.shape[0])
         inputs.append(item)
     entries: list[dict[str, Any]] = []
     uses: dict[str, int] = {}
-    for call in _graph.layer_calls(model):
+    for call in _graph.summary_calls(model):
         if isinstance(call.layer, keras().layers.InputLayer):
             continue
         uses[call.layer.name] = uses.get(call.layer.name, 0) + 1
-        if uses[call.layer.name] == 1:
-            entry = _layer_entry(call.layer)
-            name = _wiring.entry_name(entry)
+        node = call.layer._inbound_nodes[call.node_index]
+        refs = [_ref(c, produced, multi) for c in call.inputs]
+        if _graph.is_operation(call.layer):
+            entry = _op_entry(call.layer, node, refs)
+        elif uses[call.layer.name] == 1:
+            entry = _layer_entry(call.layer, model.trainable)
         else:
-            name = f"{call.layer.name}@{uses[call.layer.name]}"
-            entry = {"reuse": call.layer.name, "name": name}
+            entry = {"reuse": call.layer.name, "name": f"{call.layer.name}@{uses[call.layer.name]}"}
+        name = _wiring.entry_name(entry)
         produced[(call.layer.name, call.node_index)] = name
-        if len(call.layer._inbound_nodes[call.node_index].outputs) > 1:
+        if len(node.outputs) > 1:
             multi.add(name)
-        entry["inputs"] = [_ref(c, produced, multi) for c in call.inputs]
-        if len(entry["inputs"]) == 1:
-            entry["inputs"] = entry["inputs"][0]
+        if "op" not in entry:
+            entry["inputs"] = refs[0] if len(refs) == 1 else refs
         entries.append(entry)
     outputs = _outputs(model, produced, multi)
     return {"kind": "functional", "name": model.name, "inputs": inputs,
@@ -146,24 +179,124 @@ def _outputs(model: Any, produced: dict[tuple[str, int], str], multi: set[str]) 
     return ref(struct)
 
 
-def _layer_entry(layer: Any) -> dict[str, Any]:
-    if is_model(layer):
-        return {"model": _model_spec(layer)}
-    cls = type(layer)
-    name = cat.type_name(cls)
-    if name not in cat.layer_classes():
+def _op_entry(op: Any, node: Any, refs: list[str]) -> dict[str, Any]:
+    """An operation node as ``{op, name, inputs, **constants}``, or a SpecError."""
+    function = cat.snake_case(type(op).__name__)
+    if function not in _ops.available():
         raise SpecError(
-            f"the layer {layer.name!r} ({cls.__name__}) cannot be written in a spec",
-            where=f"layer {layer.name!r}",
+            f"the operation {op.name!r} ({type(op).__name__}) cannot be written in a spec",
+            where=f"operation {op.name!r}",
+            expected="a keras.ops function from kerasguide's allow-list, e.g. add, mean, "
+            "reshape, concatenate",
+            received=f"{type(op).__module__}.{type(op).__name__}",
+            hint="slices (x[:, 0]) and other operations are not in specs: use a layer "
+            "(e.g. Cropping1D, Reshape, Add), or keep the model as a .keras file",
+        )
+    params = [p.name for p in _ops.parameters(function)]
+    call_names = list(inspect.signature(type(op).call).parameters)[1:]
+    values = dict(zip(call_names, node.arguments.args, strict=False))
+    values.update(node.arguments.kwargs)
+    config = {k: v for k, v in op.get_config().items() if k != "name"}
+    entry: dict[str, Any] = {"op": function, "name": op.name}
+    for key, value in {**config, **values}.items():
+        if _has_tensor(value):
+            continue
+        if key not in params:
+            raise _op_refused(op, key, value)
+        default = next(p.default for p in _ops.parameters(function) if p.name == key)
+        mine = _roundtrip.plain(value)
+        if mine == _roundtrip.plain(default) and not _before_tensor(key, values, params):
+            continue
+        entry[key] = mine
+    entry["inputs"] = refs[0] if len(refs) == 1 else refs
+    return entry
+
+
+def _has_tensor(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return any(_has_tensor(v) for v in value)
+    return hasattr(value, "_keras_history")
+
+
+def _before_tensor(key: str, values: dict[str, Any], params: list[str]) -> bool:
+    """True when a constant comes before a tensor (``3.0 - x``): it must stay named."""
+    later = params[params.index(key) + 1 :]
+    return any(_has_tensor(values.get(p)) for p in later)
+
+
+def _op_refused(op: Any, key: str, value: Any) -> SpecError:
+    return SpecError(
+        f"the operation {op.name!r} has an argument a spec cannot write",
+        where=f"operation {op.name!r}.{key}",
+        expected=f"arguments of keras.ops.{cat.snake_case(type(op).__name__)}",
+        received=f"{key}={value!r}",
+        hint="keep the model as a .keras file, or use a layer for this step",
+    )
+
+
+def _layer_entry(layer: Any, parent_trainable: bool = True) -> dict[str, Any]:
+    if is_model(layer):
+        entry: dict[str, Any] = {"model": _model_spec(layer)}
+        if not layer.trainable and parent_trainable:
+            entry["trainable"] = False
+        return entry
+    return _config_entry(type(layer), layer.name, layer.get_config(), parent_trainable)
+
+
+def _config_entry(
+    cls: type, name: str, config: dict[str, Any], parent_trainable: bool = True
+) -> dict[str, Any]:
+    """A layer entry from a layer's class and config (wrapped layers come as configs)."""
+    type_ = cat.type_name(cls)
+    if type_ not in cat.layer_classes():
+        raise SpecError(
+            f"the layer {name!r} ({cls.__name__}) cannot be written in a spec",
+            where=f"layer {name!r}",
             expected="a layer class from keras.layers or one registered with register_layer",
             received=f"{cls.__module__}.{cls.__name__}",
-            hint=cat.BLOCKED.get(cls.__name__, "register it with kerasguide.register_layer")
-            if cls.__name__ not in cat.BLOCKED
-            else f"{cls.__name__} is not allowed because {cat.BLOCKED[cls.__name__]}",
+            hint=f"{cls.__name__} is not allowed because {cat.BLOCKED[cls.__name__]}"
+            if cls.__name__ in cat.BLOCKED
+            else "register it with kerasguide.register_layer",
         )
-    entry: dict[str, Any] = {"type": name, "name": layer.name}
-    entry.update(_arguments(cls, layer.get_config()))
+    entry: dict[str, Any] = {"type": type_, "name": name}
+    entry.update(_arguments(cls, config))
+    if config.get("trainable") is False and parent_trainable:
+        entry["trainable"] = False
+    _drop_implied_backward(entry)
     return entry
+
+
+def _inner_entry(value: Any) -> Any:
+    """A serialised inner layer (a wrapper's ``layer``, an RNN's ``cell``) as an entry."""
+    if isinstance(value, list):
+        return [_inner_entry(v) for v in value]
+    if not isinstance(value, dict) or "class_name" not in value:
+        return value
+    class_name = value["class_name"]
+    known = {c.__name__: c for c in cat.layer_classes().values()}
+    cls = cat.layer_classes().get(class_name) or known.get(class_name)
+    config = value.get("config") or {}
+    if cls is None:
+        raise SpecError(
+            f"the wrapped layer {config.get('name')!r} ({class_name}) cannot be written in a spec",
+            where=f"layer {config.get('name')!r}",
+            expected="a layer class from keras.layers or one registered with register_layer",
+            received=f"{value.get('module')}.{class_name}",
+            hint="register it with kerasguide.register_layer",
+        )
+    return _config_entry(cls, config.get("name", ""), config)
+
+
+def _drop_implied_backward(entry: dict[str, Any]) -> None:
+    """Leave out a Bidirectional's backward layer where Keras would make that one itself."""
+    forward, backward = entry.get("layer"), entry.get("backward_layer")
+    if entry["type"] != "Bidirectional" or not isinstance(forward, dict) or backward is None:
+        return
+    base = forward["name"].removeprefix("forward_")
+    implied = {**forward, "name": f"backward_{base}", "go_backwards": True}
+    if not forward.get("go_backwards") and backward == implied:
+        del entry["backward_layer"]
+        forward["name"] = base  # Keras names the copies forward_<base> and backward_<base>
 
 
 def _arguments(cls: type, config: dict[str, Any]) -> dict[str, Any]:
@@ -172,12 +305,17 @@ def _arguments(cls: type, config: dict[str, Any]) -> dict[str, Any]:
     for key, value in config.items():
         if key in _SKIP or key not in accepted:
             continue
+        if key in _BASE_ONLY and not _entries.own_argument(cls, key):
+            continue
+        if _entries.layer_valued(cls, key):
+            args[key] = _inner_entry(value)
+            continue
         mine = _canon(key, value)
         param = accepted[key]
         if _implied(key, mine, config, param.default):
             continue
         has_default = key not in required and param.default is not inspect.Parameter.empty
-        if has_default and mine == _canon(key, param.default):
+        if has_default and _is_default(mine, _canon(key, param.default)):
             continue
         args[key] = mine
     dtype = config.get("dtype")
@@ -185,6 +323,13 @@ def _arguments(cls: type, config: dict[str, Any]) -> dict[str, Any]:
     if policy and policy != keras().config.floatx():
         args["dtype"] = policy
     return args
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    """Equal to the default, counting Keras's ``(-1,)`` for a default axis ``-1``."""
+    if isinstance(value, list) and len(value) == 1 and not isinstance(default, list):
+        return bool(value[0] == default)
+    return bool(value == default)
 
 
 def _implied(key: str, value: Any, config: dict[str, Any], default: Any) -> bool:
@@ -207,7 +352,8 @@ def _canon(key: str, value: Any) -> Any:
         return _canon_object(kind, value["class_name"], value.get("config") or {})
     if isinstance(value, (tuple, list)):
         items = [_canon("", v) for v in value]
-        if key in _UNIFORM and items and all(v == items[0] for v in items):
+        scalars = all(not isinstance(v, (list, dict)) for v in items)
+        if key in _UNIFORM and items and scalars and all(v == items[0] for v in items):
             return items[0]
         return items
     if isinstance(value, dict):
@@ -223,7 +369,11 @@ def _canon_object(kind: str, class_name: str, config: dict[str, Any]) -> Any:
     if changed:
         return {"type": class_name, **changed}
     alias = cat.snake_case(class_name)
-    return alias if alias in names else class_name
+    if alias in names and cat.buildable(kind, alias):
+        return alias
+    if cat.buildable(kind, class_name):
+        return class_name
+    return {"type": class_name, **config}
 
 
 @functools.cache
