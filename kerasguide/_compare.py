@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
+from kerasguide._graph import wrapped_layers
+from kerasguide._layer_text import config, constructor, kind_of, show, unwrap_hint, what, wrap_hint
 from kerasguide._rows import row_objects
 from kerasguide.summary import Row, Summary, format_shapes, same_text
 
@@ -56,42 +58,8 @@ class Finding:
 
 # --- the comparison --------------------------------------------------------------------
 
-# Configuration that changes what a layer computes, compared by check_model.
-_CONFIG = (
-    "units",
-    "filters",
-    "kernel_size",
-    "strides",
-    "padding",
-    "dilation_rate",
-    "activation",
-    "use_bias",
-    "return_sequences",
-    "return_state",
-    "rate",
-    "pool_size",
-    "input_dim",
-    "output_dim",
-    "target_shape",
-    "dims",
-    "n",
-    "size",
-    "axis",
-    "merge_mode",
-    "trainable",
-)
 _MODELS = ("Functional", "Sequential", "Model")
 _NO_SHAPE = ("activation", "trainable", "rate")
-_ONES = ("strides", "dilation_rate")
-_DEFAULTS = {
-    "use_bias": True,
-    "padding": "valid",
-    "return_sequences": False,
-    "return_state": False,
-    "activation": "linear",
-    "trainable": True,
-    "axis": -1,
-}
 _SIZE_KEYS = dict.fromkeys(("Dense", "SimpleRNN", "LSTM", "GRU"), "units") | dict.fromkeys(
     ("Conv1D", "Conv2D", "Conv3D"), "filters"
 )
@@ -121,7 +89,7 @@ def summaries(
             after = f_at[f]
         if e is None and f is not None:
             if not _own_input(found.rows, f_at[f]):
-                findings.append(_extra(found.rows[f_at[f]], f_at[f]))
+                findings.append(_extra(found.rows[f_at[f]], f_at[f], _obj(layers, 0, f_at[f])))
         elif e is not None and f is None:
             findings.append(
                 _missing(expected.rows[e_at[e]], found, after, _obj(layers, 1, e_at[e]))
@@ -223,62 +191,33 @@ def where(row: Row, index: int) -> str:
     return f"layer {index + 1} ({row.type})"
 
 
-def _extra(row: Row, index: int) -> Finding:
-    message, hint = f"this {row.type} layer is not in the expected model", f"remove it{_named(row)}"
+def _extra(row: Row, index: int, layer: Any) -> Finding:
+    message = f"this {what(row, layer).split(' ', 1)[1]} is not in the expected model"
+    hint = f"remove it{_named(row)}"
     return Finding(where(row, index), message, hint, "extra", row.name)
 
 
 def _named(row: Row) -> str:
-    return f" (it is the layer named '{row.name}')"
+    return f" (it is the {'operation' if row.operation else 'layer'} named '{row.name}')"
 
 
 def _missing(row: Row, found: Summary, after: int | None, layer: Any) -> Finding:
     place = "at the start" if after is None else f"after {where(found.rows[after], after)}"
-    what = f"a {row.type} layer with output {row.output_shape} and {row.params:,} parameters"
+    kind = what(row, layer)
+    described = f"{kind} with output {row.output_shape} and {row.params:,} parameters"
     if layer is not None:
-        how = f"add {_constructor(layer)}"
+        how = f"add {constructor(layer)}"
     else:
         size = _implied(row)
-        how = f"add a {row.type} layer with {size[1]} {size[0]}" if size else f"add {what}"
-    message = f"expected {what} {place}, but there is none"
+        how = f"add {kind} with {size[1]} {size[0]}" if size else f"add {described}"
+    message = f"expected {described} {place}, but there is none"
     return Finding("missing layer", message, f"{how} {place}", "missing")
-
-
-def _constructor(layer: Any) -> str:
-    args = []
-    for key, value in _config(layer).items():
-        if _DEFAULTS.get(key, object()) == value or (key in _ONES and set(value) == {1}):
-            continue
-        args.append(
-            _show(value) if key in ("units", "filters", "rate") else f"{key}={_show(value)}"
-        )
-    return f"keras.layers.{type(layer).__name__}({', '.join(args)})"
-
-
-def _config(layer: Any) -> dict[str, Any]:
-    try:
-        config = layer.get_config()
-    except (NotImplementedError, TypeError):
-        return {}
-    return {key: _plain(config[key]) for key in _CONFIG if key in config}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return tuple(_plain(item) for item in value)
-    if isinstance(value, dict):
-        return value.get("config", {}).get("name", value.get("class_name", str(value)))
-    return value
-
-
-def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _config_changes(expected: Any, found: Any) -> list[tuple[str, Any, Any]]:
     if expected is None or found is None:
         return []
-    wanted, got = _config(expected), _config(found)
+    wanted, got = config(expected), config(found)
     return [
         (key, wanted[key], got[key]) for key in wanted if key in got and wanted[key] != got[key]
     ]
@@ -289,7 +228,7 @@ def _describe(key: str, expected: Any, found: Any) -> str:
         return f"expected {expected} {key}, found {found}"
     if key == "activation":
         return f"expected activation {expected!r}, found {found!r}"
-    return f"expected {key}={_show(expected)}, found {key}={_show(found)}"
+    return f"expected {key}={show(expected)}, found {key}={show(found)}"
 
 
 def _pair(
@@ -297,11 +236,8 @@ def _pair(
 ) -> list[Finding]:
     got, want = found.rows[f], expected.rows[e]
     place = where(got, f)
-    if not same_text(want.type, got.type):
-        layer = objects[1]
-        new = _constructor(layer) if layer is not None else f"a {want.type} layer"
-        message = f"expected a {want.type} layer, found a {got.type} layer"
-        return [Finding(place, message, f"replace it with {new}", "type", got.name)]
+    if not same_text(kind_of(want, objects[1]), kind_of(got, objects[0])):
+        return [_type_finding(got, want, place, objects)]
     findings = []
     if names and not same_text(want.name, got.name):
         message = f"expected the name '{want.name}', found '{got.name}'"
@@ -314,6 +250,23 @@ def _pair(
         return findings
     change = _change(found, expected, f, e, objects)
     return findings + ([change] if change is not None else [])
+
+
+def _type_finding(got: Row, want: Row, place: str, objects: tuple[Any, Any]) -> Finding:
+    """A row of another type; a wrapper is named with what it wraps: ``Bidirectional(LSTM)``."""
+    message = f"expected {what(want, objects[1])}, found {what(got, objects[0])}"
+    new = constructor(objects[1]) if objects[1] is not None else None
+    wrap = wrap_hint(want.type, got.type)
+    unwrap = unwrap_hint(want.type, got.type)
+    if wrap is not None:
+        hint = f"wrap this {got.type} in keras.layers.{want.type}: {new or wrap}"
+    elif unwrap is not None:
+        hint = f"{unwrap}" + (f": {new}" if new else "")
+    elif new is not None:
+        hint = f"replace it with {new}"
+    else:
+        hint = f"replace it with {what(want)}"
+    return Finding(place, message, hint, "type", got.name)
 
 
 def _feature_shape(row: Row) -> str:
@@ -344,9 +297,18 @@ def _change(
         message = f"{causes}; also {', and '.join(effects)}{_input_note(found, expected, f, e)}"
     else:
         message = causes
-    setting = ", ".join(f"{key}={_show(value)}" for key, value, _ in changes)
-    hint = f"set {setting} on this layer{_named(got)}"
+    setting = ", ".join(f"{key}={show(value)}" for key, value, _ in changes)
+    hint = f"set {setting} on {_holder(objects[1], changes)}{_named(got)}"
     return Finding(where(got, f), message, hint, "config", got.name)
+
+
+def _holder(layer: Any, changes: list[tuple[str, Any, Any]]) -> str:
+    """``this layer``, or ``the LSTM that this Bidirectional wraps`` for an inner setting."""
+    inner = wrapped_layers(layer) if layer is not None else []
+    own = config(layer, inner=False) if inner else {}
+    if not inner or all(key in own for key, _, _ in changes):
+        return "this layer"
+    return f"the {type(inner[0]).__name__} that this {type(layer).__name__} wraps"
 
 
 def _implied(row: Row) -> tuple[str, int] | None:

@@ -225,7 +225,12 @@ def operation_function(op: Any) -> str | None:
 
     None when no function of that name exists in ``keras.ops``.
     """
-    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", type(op).__name__).lower()
+    return ops_function(type(op).__name__)
+
+
+def ops_function(type_name: str) -> str | None:
+    """``"keras.ops.expand_dims"`` for the type name ``"ExpandDims"``; None if none exists."""
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", type_name).lower()
     return f"keras.ops.{name}" if callable(getattr(_k.keras().ops, name, None)) else None
 
 
