@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 export MPLBACKEND ?= Agg
 
-.PHONY: install demo test unit lint notebooks bench clean
+.PHONY: install demo test unit lint notebooks bench conformance clean
 
 install: $(STAMP)
 
@@ -63,6 +63,14 @@ notebooks: install
 
 bench: install
 	$(BIN)/python -m pytest tests/benchmarks -p no:xdist -p no:cacheprovider -s -q -o addopts="" -o python_files="bench_*.py"
+
+# Every model of keras.applications and the suite's own models through to_spec, to_code,
+# check_summary, explain and plot_model, one process; a table, and exit 1 if anything
+# failed or came back silently different (issue 9). CONFORMANCE_MODELS picks some.
+CONFORMANCE_MODELS ?=
+
+conformance: install
+	$(BIN)/python -m tests.conformance $(CONFORMANCE_MODELS)
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

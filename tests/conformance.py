@@ -166,15 +166,20 @@ class _Describer:
             return [self.argument(v) for v in value]
         return _plain(value)
 
+    def call(self, node: Any) -> dict[str, Any]:
+        """What one call consumed (tensors and constants) and the shapes it produced."""
+        outputs = _k.keras().tree.flatten(node.outputs)
+        return {
+            "arguments": self.argument([node.arguments.args, node.arguments.kwargs]),
+            "outputs": [(tuple(t.shape), str(t.dtype)) for t in outputs],
+        }
+
     def operation(self, op: Any) -> dict[str, Any]:
         keras = _k.keras()
         record: dict[str, Any] = {
             "name": _name(op),
             "class": f"{type(op).__module__}.{type(op).__qualname__}",
-            "calls": [
-                self.argument([node.arguments.args, node.arguments.kwargs])
-                for node in self.own_nodes(op)
-            ],
+            "calls": [self.call(node) for node in self.own_nodes(op)],
         }
         if isinstance(op, keras.layers.Layer):
             record["trainable"] = op.trainable
@@ -321,7 +326,9 @@ def _stage_to_spec(model: Any, row: Row, keep: dict[str, Any]) -> Outcome:
 def _stage_to_code(model: Any, keep: dict[str, Any]) -> Outcome:
     if "spec" not in keep:
         return Outcome(SKIPPED, "no spec")
-    code = kg.to_code(keep["spec"])  # a KerasGuideError here is a refusal
+    spec = keep["spec"]
+    style = "sequential" if spec.kind == "sequential" else "functional"  # keep the class
+    code = kg.to_code(spec, style=style)  # a KerasGuideError here is a refusal
     namespace: dict[str, Any] = {}
     exec(compile(code, "<to_code>", "exec"), namespace)
     return compare(model, namespace["model"], names=False)
@@ -349,7 +356,9 @@ def _stage_plot(model: Any, folder: Path) -> Outcome:
     return Outcome(FAILED, "no PNG written")
 
 
-def run_stages(model: Any, row: Row, *, folder: Path, stages: tuple[str, ...] = STAGES) -> Row:
+def run_stages(
+    model: Any, row: Row, *, folder: Path, stages: tuple[str, ...] = STAGES, why: str = ""
+) -> Row:
     """Run ``stages`` on ``model``, recording each outcome and its time in ``row``."""
     keep: dict[str, Any] = {}
     runs: dict[str, Callable[[], Outcome]] = {
@@ -361,7 +370,7 @@ def run_stages(model: Any, row: Row, *, folder: Path, stages: tuple[str, ...] = 
     }
     for stage in STAGES:
         if stage not in stages:
-            row.outcomes[stage] = Outcome(SKIPPED, "large model: stage 1 only")
+            row.outcomes[stage] = Outcome(SKIPPED, why or "not asked for")
             continue
         start = time.perf_counter()
         row.outcomes[stage] = _guarded(runs[stage])
@@ -621,9 +630,10 @@ def run_case(case: Case, *, folder: Path, stages: tuple[str, ...] = STAGES) -> R
         row.outcomes = {s: Outcome(FAILED, f"build: {_first_line(err)}") for s in STAGES}
         return row
     row.params = model.count_params()
+    why = ""
     if row.params > STAGE1_ONLY_ABOVE and stages == STAGES:
-        stages = ("to_spec",)
-    run_stages(model, row, folder=folder, stages=stages)
+        stages, why = ("to_spec",), f"stage 1 only above {STAGE1_ONLY_ABOVE:,} params"
+    run_stages(model, row, folder=folder, stages=stages, why=why)
     if case.expect == REFUSED and expected_outcome(case, row.outcomes["to_spec"]):
         row.outcomes["to_spec"] = Outcome(REFUSED, "as expected: " + row.outcomes["to_spec"].detail)
     row.seconds = time.perf_counter() - start
