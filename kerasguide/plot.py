@@ -18,7 +18,7 @@ from typing import Any
 
 import kerasguide._keras as _k
 from kerasguide import _draw, _files
-from kerasguide._graph import DiagramNode, diagram_graph, is_graph_model
+from kerasguide._graph import DiagramNode, diagram_graph, is_graph_model, wrapper_type
 from kerasguide.errors import GraphvizUnavailable, OptionError
 from kerasguide.summary import check_choice, format_shapes, output_shapes
 
@@ -199,6 +199,7 @@ def _graphviz(model: Any, to_file: Any, fmt: str, options: DiagramOptions) -> An
         expand_nested=options.expand_nested,
         dpi=int(options.dpi),
     )
+    _label_wrappers(dot, _layers_by_id(model))
     if options.show_params:
         _add_params(dot, _layers_by_id(model))
     png: bytes = dot.create(format="png")
@@ -235,6 +236,25 @@ def _add_params(graph: Any, layers: dict[str, Any]) -> None:
         _add_params(sub, layers)
 
 
+def _label_wrappers(graph: Any, layers: dict[str, Any]) -> None:
+    """``(Bidirectional)`` becomes ``(Bidirectional(LSTM))`` in Keras's node tables.
+
+    Keras 2's ``model_to_dot`` labelled a wrapper with its inner layer; Keras 3's
+    shows the wrapper's class only. Both engines label it as Keras 2 did.
+    """
+    for node in graph.get_nodes():
+        layer = layers.get(node.get_name().strip('"'))
+        label = node.get("label")
+        if layer is None or not isinstance(label, str):
+            continue
+        kind, full = type(layer).__name__, wrapper_type(layer)
+        if kind != full:
+            label = label.replace(f"({kind})</font>", f"({full})</font>")
+            node.set("label", label.replace(f"<b>{kind}</b>", f"<b>{full}</b>"))
+    for sub in graph.get_subgraphs():
+        _label_wrappers(sub, layers)
+
+
 def _count(layer: Any) -> int:
     return int(layer.count_params()) if getattr(layer, "weights", None) else 0
 
@@ -257,7 +277,7 @@ def draw_model(model: Any, options: DiagramOptions | None = None) -> Any:
 def _label(node: DiagramNode, options: DiagramOptions) -> tuple[str, ...]:
     """The lines of a box: name and type, output shape, activation, parameters."""
     layer = node.layer
-    kind = type(layer).__name__
+    kind = wrapper_type(layer)
     lines = [f"{layer.name} ({kind})" if options.show_layer_names else kind]
     if options.show_shapes:
         lines.append(_shapes(layer, node.calls))
