@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from kerasguide import _catalog as cat
-from kerasguide import _entries, _wiring
+from kerasguide import _entries, _ops, _wiring
 from kerasguide._suggest import did_you_mean
 from kerasguide._values import at as _at
 from kerasguide._values import check_keys as _check_keys
@@ -192,6 +192,12 @@ def _functional(data: dict[str, Any], path: str) -> dict[str, Any]:
     names = {item["name"] for item in inputs}
     entries = _entries.fill_names(entries, path, reserved=names)
     outputs = _wiring.model_outputs(data.get("outputs"), entries, path)
+    sources = _wiring.wired(entries, inputs, path)
+    for i, entry in enumerate(entries):
+        if "op" in entry:
+            given = set(entry) - {"op", "name", "inputs"}
+            count = len(_wiring.as_list(sources[i]))
+            _ops.tensor_slots(entry["op"], given, count, _at(_at(path, "layers"), i))
     _wiring.check_graph(inputs, entries, outputs, path)
     return {
         "kind": "functional",

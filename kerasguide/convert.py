@@ -292,6 +292,9 @@ def _drop_implied_backward(entry: dict[str, Any]) -> None:
     forward, backward = entry.get("layer"), entry.get("backward_layer")
     if entry["type"] != "Bidirectional" or not isinstance(forward, dict) or backward is None:
         return
+    for inner in (forward, backward):  # Bidirectional sets it to return_sequences itself
+        if inner.get("zero_output_for_mask") == inner.get("return_sequences", False):
+            inner.pop("zero_output_for_mask", None)
     base = forward["name"].removeprefix("forward_")
     implied = {**forward, "name": f"backward_{base}", "go_backwards": True}
     if not forward.get("go_backwards") and backward == implied:
