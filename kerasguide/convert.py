@@ -318,7 +318,7 @@ def _arguments(cls: type, config: dict[str, Any]) -> dict[str, Any]:
         if _implied(key, mine, config, param.default):
             continue
         has_default = key not in required and param.default is not inspect.Parameter.empty
-        if has_default and _is_default(mine, _canon(key, param.default)):
+        if has_default and _is_default(mine, _canon_default(key, param.default)):
             continue
         args[key] = mine
     dtype = config.get("dtype")
@@ -326,6 +326,23 @@ def _arguments(cls: type, config: dict[str, Any]) -> dict[str, Any]:
     if policy and policy != keras().config.floatx():
         args["dtype"] = policy
     return args
+
+
+def _canon_default(key: str, default: Any) -> Any:
+    """A constructor default as a config holds it (Embedding's 'uniform' is RandomUniform)."""
+    kind = cat.object_kind(key)
+    if kind in ("initializer", "regularizer", "constraint") and isinstance(default, str):
+        return _canon(key, _serialised(kind, default))
+    return _canon(key, default)
+
+
+@functools.cache
+def _serialised(kind: str, name: str) -> Any:
+    module = getattr(keras(), kind + "s")
+    try:
+        return module.serialize(module.get(name))
+    except Exception:  # not a name Keras resolves: compare as written
+        return name
 
 
 def _is_default(value: Any, default: Any) -> bool:
