@@ -61,28 +61,28 @@ def parameters(name: str) -> tuple[inspect.Parameter, ...]:
     return tuple(p for p in inspect.signature(function).parameters.values() if p.kind not in skip)
 
 
-def arguments(entry: dict[str, Any], tensors: list[str]) -> list[tuple[str | None, Any]]:
-    """The call's arguments in signature order: (keyword, or None when positional; value).
+def arguments(entry: dict[str, Any], tensors: list[str]) -> list[tuple[str, bool, Any]]:
+    """The call's arguments in signature order: (parameter, by keyword?, value).
 
     Tensors are :class:`Tensor` or :class:`Tensors` values, constants are plain data.
 
     Example:
         >>> arguments({"op": "subtract", "name": "s", "x1": 1.0}, ["d"])  # doctest: +SKIP
-        [(None, 1.0), (None, Tensor(code='d'))]
+        [('x1', False, 1.0), ('x2', False, Tensor(code='d'))]
     """
     name = entry["op"]
     params = parameters(name)
     values = _values(entry, params, tensors)
     needed = [i for i, p in enumerate(params) if p.name in values and _positional(p, values)]
     end = needed[-1] + 1 if needed else 0
-    result: list[tuple[str | None, Any]] = []
+    result: list[tuple[str, bool, Any]] = []
     gap = False
     for i, param in enumerate(params):
         if param.name not in values:
             gap = gap or i < end
             continue
         keyword = gap or i >= end or param.kind is param.KEYWORD_ONLY
-        result.append((param.name if keyword else None, values[param.name]))
+        result.append((param.name, keyword, values[param.name]))
     return result
 
 

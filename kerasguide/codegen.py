@@ -70,6 +70,26 @@ def to_code(
         dense_1 = layers.Dense(2, name="dense_1")(input_)
         model = keras.Model(inputs=input_, outputs=dense_1, name="sequential")
     """
+    _check_style(style)
+    return render(load_spec(spec).expanded().to_dict(), style=style)
+
+
+def render(data: dict[str, Any], *, style: str = "functional") -> str:
+    """The code of a spec already in normal form (``Spec.to_dict()``), unchecked.
+
+    Example:
+        >>> data = {"kind": "sequential", "name": "s", "input_shape": [1],
+        ...         "layers": [{"type": "Dense", "name": "dense_1", "units": 2}]}
+        >>> render(data).splitlines()[-1]  # doctest: +SKIP
+        'model = keras.Model(inputs=input_, outputs=dense_1, name="s")'
+    """
+    _check_style(style)
+    if style == "sequential":
+        check_chain(data)
+    return _Module().render(data, sequential=style == "sequential")
+
+
+def _check_style(style: str) -> None:
     if style not in STYLES:
         raise OptionError(
             "unknown code style",
@@ -78,10 +98,6 @@ def to_code(
             received=repr(style),
             hint=did_you_mean(str(style), STYLES),
         )
-    data = load_spec(spec).expanded().to_dict()
-    if style == "sequential":
-        check_chain(data)
-    return _Module().render(data, sequential=style == "sequential")
 
 
 # --- names -------------------------------------------------------------------------
@@ -309,19 +325,21 @@ def _as_functional(data: dict[str, Any]) -> dict[str, Any]:
             "layers": data["layers"], "outputs": outputs}  # fmt: skip
 
 
-def _op_argument(keyword: str | None, value: Any) -> Arg:
-    prefix = f"{keyword}=" if keyword else ""
+def _op_argument(name: str, keyword: bool, value: Any) -> Arg:
+    prefix = f"{name}=" if keyword else ""
     if isinstance(value, _ops.Tensors):
         return Group(prefix + "[", list(value.codes), "]", explode=True)
     if isinstance(value, _ops.Tensor):
         return prefix + value.code
-    return prefix + literal(value, "shape")  # lists as tuples: reshape(x, (-1, 4))
+    # Shapes as tuples, as Keras keeps them (reshape(x, (-1, 4))); other lists stay lists,
+    # as build(spec) passes them (some ops keep `axis` as it comes).
+    return prefix + literal(value, "shape" if name.endswith("shape") else "")
 
 
-def _operand(keyword: str | None, value: Any) -> bool:
+def _operand(keyword: bool, value: Any) -> bool:
     """True for what ``a + b`` can stand for: positional tensors and plain numbers."""
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return keyword is None and (isinstance(value, _ops.Tensor) or number)
+    return not keyword and (isinstance(value, _ops.Tensor) or number)
 
 
 def _input_args(item: dict[str, Any]) -> list[str]:
@@ -378,9 +396,9 @@ class _Graph:
         """``var = keras.ops.<op>(...)``, or ``var = a + b`` for the operators."""
         var = self.tensors[entry["name"]] = self.names.take(identifier(entry["name"]))
         pairs = _ops.arguments(entry, tensors)
-        args = [_op_argument(keyword, value) for keyword, value in pairs]
+        args = [_op_argument(*argument) for argument in pairs]
         infix = _ops.INFIX.get(entry["op"])
-        if infix and len(args) == 2 and all(_operand(k, v) for k, v in pairs):
+        if infix and len(args) == 2 and all(_operand(k, v) for _, k, v in pairs):
             line = f"{self.indent}{var} = {args[0]} {infix} {args[1]}"
             if len(line) <= WIDTH:
                 return [line]

@@ -16,7 +16,7 @@ from kerasguide.codegen import WIDTH, identifier, literal
 from tests.compare import assert_same_model
 from tests.models import ZOO
 
-CHAINS = {"cnn", "mlp", "nested", "rnn", "seed_functional", "seed_sequential"}
+CHAINS = {"bilstm", "cnn", "mlp", "nested", "rnn", "seed_functional", "seed_sequential", "seq2seq"}
 ZOO_CHAINS = {"seed_sequential", "seed_functional", "seed_mlp", "nested", "cnn", "rnn", "batchnorm"}
 RUFF = Path(sys.executable).parent / "ruff"
 
