@@ -390,13 +390,15 @@ def test_functional_inputs_keep_batch_size_and_dtype_and_embedding_its_input_dim
     assert_builds(code, keras.Model([ids, extra], keras.layers.Concatenate()([flat, extra])))
 
 
+BASE = {"kind": "sequential", "name": "base", "input_shape": [3],
+        "layers": [{"type": "Dense", "name": "dense_1", "units": 2}]}  # fmt: skip
+FROZEN = {"kind": "functional", "name": "transfer", "inputs": [{"name": "x", "shape": [3]}],
+          "layers": [{"model": BASE, "trainable": False},
+                     {"type": "Dense", "name": "head", "units": 1}], "outputs": "head"}  # fmt: skip
+
+
 def test_frozen_nested_model_is_frozen_by_its_function() -> None:
-    base = {"kind": "sequential", "name": "base", "input_shape": [3],
-            "layers": [{"type": "Dense", "name": "dense_1", "units": 2}]}  # fmt: skip
-    head = {"type": "Dense", "name": "head", "units": 1}
-    data = {"kind": "functional", "name": "transfer", "inputs": [{"name": "x", "shape": [3]}],
-            "layers": [{"model": base, "trainable": False}, head], "outputs": "head"}  # fmt: skip
-    code = render(data)
+    code = render(FROZEN)
     assert "    model.trainable = False\n    return model\n" in code
     keras = _k.keras()
     frozen = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
@@ -422,8 +424,10 @@ def long_named(k: int) -> dict[str, Any]:
 
 
 def test_code_is_formatted_as_ruff_formats_it(tmp_path: Path) -> None:
-    sources = {"wrappers": render(WRAPPERS), "ops": render(OPS), "exact": render(EXACT),
-               "inner": render(INNER_OBJECTS), "long_ops": render(LONG_OPS)}  # fmt: skip
+    data = {"wrappers": WRAPPERS, "ops": OPS, "exact": EXACT, "inner": INNER_OBJECTS,
+            "long_ops": LONG_OPS, "frozen": FROZEN}  # fmt: skip
+    sources = {name: render(spec) for name, spec in data.items()}
+    sources["frozen_sequential"] = render(FROZEN, style="sequential")
     for k in (1, 8, 16, 24, 32, 40, 48, 54):
         sources[f"long_{k}"] = render(long_named(k))
         sources[f"long_{k}_sequential"] = render(long_named(k), style="sequential")
@@ -474,3 +478,31 @@ def test_public_to_code_writes_exact_arguments() -> None:
     assert kg.to_code(spec) == render(EXACT)
     assert_builds(kg.to_code(spec), exact_by_hand())
     assert_builds(kg.to_code(spec), kg.build(spec))
+
+
+def frozen_base_by_hand() -> Any:
+    keras = _k.keras()
+    base = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], name="base")
+    base.trainable = False
+    x = keras.Input((3,), batch_size=4)
+    return keras.Model(x, keras.layers.Dense(1)(base(x)))
+
+
+def shared_wrapper_by_hand() -> Any:
+    keras = _k.keras()
+    left, right = keras.Input((4, 3)), keras.Input((4, 3))
+    steps = keras.layers.TimeDistributed(keras.layers.Dense(2))
+    return keras.Model([left, right], keras.layers.Add()([steps(left), steps(right)]))
+
+
+BY_HAND = {"wrappers": wrappers_by_hand, "inner_objects": inner_objects_by_hand,
+           "ops": ops_by_hand, "exact": exact_by_hand, "frozen_base": frozen_base_by_hand,
+           "shared_wrapper": shared_wrapper_by_hand}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(BY_HAND))
+def test_to_spec_then_to_code_rebuilds_the_hand_written_model(name: str) -> None:
+    model = BY_HAND[name]()
+    code = kg.to_code(kg.to_spec(model))
+    assert_builds(code, model)
+    assert max(len(line) for line in code.splitlines()) <= WIDTH
