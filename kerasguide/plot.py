@@ -18,7 +18,13 @@ from typing import Any
 
 import kerasguide._keras as _k
 from kerasguide import _draw, _files
-from kerasguide._graph import DiagramNode, diagram_graph, is_graph_model, wrapper_type
+from kerasguide._graph import (
+    DiagramNode,
+    diagram_graph,
+    is_graph_model,
+    summary_operations,
+    wrapper_type,
+)
 from kerasguide.errors import GraphvizUnavailable, OptionError
 from kerasguide.summary import check_choice, format_shapes, output_shapes
 
@@ -215,7 +221,8 @@ def _graphviz(model: Any, to_file: Any, fmt: str, options: DiagramOptions) -> An
 
 def _layers_by_id(model: Any) -> dict[str, Any]:
     found = {str(id(model)): model}
-    for layer in getattr(model, "layers", []):
+    members = summary_operations(model) if is_graph_model(model) else []
+    for layer in members or getattr(model, "layers", []):  # Keras operations too
         found.update(_layers_by_id(layer) if is_graph_model(layer) else {str(id(layer)): layer})
     return found
 
