@@ -62,7 +62,9 @@ WRAPPERS = ("Bidirectional", "TimeDistributed", "RNN")
 
 
 def _article(word: str) -> str:
-    return "an" if word[:1].upper() in "AEIOU" else "a"
+    """``an Add``, ``a Dense``; an acronym by how its first letter is said: ``an LSTM``."""
+    acronym = word[:2].isupper()
+    return "an" if word[:1].upper() in ("AEFHILMNORSX" if acronym else "AEIOU") else "a"
 
 
 def kind_of(row: Row, obj: Any) -> str:

@@ -306,7 +306,7 @@ def test_a_plain_lstm_where_a_bidirectional_one_was_expected(
     student = keras.Model(inputs, layers.Dense(1)(layers.LSTM(4)(x)))
     first = kg.check_model(student, zoo["bidirectional"]).findings[0]
     assert str(first) == (
-        "layer 3 (LSTM): expected a Bidirectional(LSTM) layer, found a LSTM layer"
+        "layer 3 (LSTM): expected a Bidirectional(LSTM) layer, found an LSTM layer"
     )
     assert first.hint == (
         "wrap this LSTM in keras.layers.Bidirectional: "
@@ -314,7 +314,7 @@ def test_a_plain_lstm_where_a_bidirectional_one_was_expected(
     )
     from_text = kg.check_summary(student, keras_text(zoo["bidirectional"], monkeypatch))
     assert str(from_text.findings[0]) == (
-        "layer 3 (LSTM): expected a Bidirectional layer, found a LSTM layer"
+        "layer 3 (LSTM): expected a Bidirectional layer, found an LSTM layer"
     )
     assert from_text.findings[0].hint == (
         "wrap this LSTM in keras.layers.Bidirectional: "
@@ -359,13 +359,13 @@ def test_an_lstm_where_an_rnn_of_cells_was_expected(zoo: dict[str, Any]) -> None
     inputs = keras.Input((6, 3))
     student = keras.Model(inputs, layers.Dense(1)(layers.LSTM(5)(inputs)))
     finding = kg.check_summary(student, kg.summarize(zoo["stacked_cells"])).findings[0]
-    assert finding.message == "expected a RNN layer, found a LSTM layer"
+    assert finding.message == "expected an RNN layer, found an LSTM layer"
     assert (
         finding.hint
         == "wrap this LSTM in keras.layers.RNN: keras.layers.RNN(keras.layers.LSTMCell(...))"
     )
     from_model = kg.check_model(student, zoo["stacked_cells"]).findings[0]
-    assert from_model.message == "expected a RNN(LSTMCell, LSTMCell) layer, found a LSTM layer"
+    assert from_model.message == "expected an RNN(LSTMCell, LSTMCell) layer, found an LSTM layer"
     assert from_model.hint is not None
     assert from_model.hint.endswith(
         "keras.layers.RNN([keras.layers.LSTMCell(4), keras.layers.LSTMCell(5)])"
