@@ -12,18 +12,16 @@ tensors overload as operators (``a + b``, ``x * 0.5``).
 
 from __future__ import annotations
 
-import functools
 import inspect
 from dataclasses import dataclass
 from typing import Any
 
+from kerasguide import _ops
 from kerasguide._suggest import did_you_mean
 from kerasguide.errors import SpecError
 
-__all__ = ["INFIX", "LIST_FIRST", "Tensor", "Tensors", "arguments"]
+__all__ = ["INFIX", "Tensor", "Tensors", "arguments"]
 
-# Operations whose first parameter is a list of tensors.
-LIST_FIRST = frozenset({"concatenate", "stack", "hstack", "vstack", "dstack", "column_stack"})
 # Operations that a Keras tensor's operators call (`x / y` is true_divide, not divide).
 INFIX = {"add": "+", "subtract": "-", "multiply": "*", "true_divide": "/"}
 ENTRY_KEYS = ("op", "name", "inputs")
@@ -43,22 +41,10 @@ class Tensors:
     codes: tuple[str, ...]
 
 
-@functools.cache
-def parameters(name: str) -> tuple[inspect.Parameter, ...]:
-    """The parameters of ``keras.ops.<name>`` that a spec can fill, in order."""
-    from kerasguide._keras import keras
-
-    function = getattr(keras().ops, name, None)
-    if not callable(function) or name.startswith("_"):
-        raise SpecError(
-            f"unknown operation {name!r}",
-            where=f"op: {name}",
-            expected="the name of a function in keras.ops, e.g. 'add' or 'mean'",
-            received=repr(name),
-            hint=did_you_mean(name, [n for n in dir(keras().ops) if not n.startswith("_")]),
-        )
-    skip = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    return tuple(p for p in inspect.signature(function).parameters.values() if p.kind not in skip)
+def parameters(name: str, where: str) -> tuple[inspect.Parameter, ...]:
+    """The parameters of an allowed ``keras.ops`` function, in order (from ``_ops``)."""
+    _ops.resolve(name, f"{where}.op")
+    return _ops.parameters(name)
 
 
 def arguments(entry: dict[str, Any], tensors: list[str]) -> list[tuple[str, bool, Any]]:
@@ -71,7 +57,7 @@ def arguments(entry: dict[str, Any], tensors: list[str]) -> list[tuple[str, bool
         [('x1', False, 1.0), ('x2', False, Tensor(code='d'))]
     """
     name = entry["op"]
-    params = parameters(name)
+    params = parameters(name, entry["name"])
     values = _values(entry, params, tensors)
     needed = [i for i, p in enumerate(params) if p.name in values and _positional(p, values)]
     end = needed[-1] + 1 if needed else 0
@@ -107,7 +93,7 @@ def _values(
                 received=repr(key),
                 hint=did_you_mean(key, known),
             )
-    if name in LIST_FIRST:
+    if name in _ops.LIST_FIRST:
         return {known[0]: Tensors(tuple(tensors)), **values}
     free = [p for p in params if p.name not in values]
     if len(tensors) > len(free):

@@ -4,8 +4,12 @@
 it stands for: ``keras.Input`` first, one layer per line with its arguments,
 wiring with the call notation, shared layers assigned to a variable once and
 called twice, nested models built by their own function, and
-``model = keras.Model(inputs=..., outputs=..., name=...)`` at the end. The
-output is formatted as ``ruff format`` (line length 88) formats it.
+``model = keras.Model(inputs=..., outputs=..., name=...)`` at the end. A
+wrapper's layer (``TimeDistributed``, ``Bidirectional``, an RNN's cells) is
+written inline as its own constructor call; an operation entry becomes a
+``keras.ops`` call, or ``a + b`` for the operators Keras tensors overload (see
+``_codegen_ops``). The output is formatted as ``ruff format`` (line length 88)
+formats it (see ``_codegen_layout``).
 """
 
 from __future__ import annotations

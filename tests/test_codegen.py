@@ -15,6 +15,7 @@ from kerasguide import _catalog
 from kerasguide.codegen import WIDTH, identifier, literal
 from tests.compare import assert_same_model
 from tests.models import ZOO
+from tests.test_codegen_wrappers import assert_builds
 
 CHAINS = {"bilstm", "cnn", "mlp", "nested", "rnn", "seed_functional", "seed_sequential", "seq2seq"}
 ZOO_CHAINS = {"seed_sequential", "seed_functional", "seed_mlp", "nested", "cnn", "rnn", "batchnorm"}
@@ -46,6 +47,7 @@ def same_model(code: str, reference: Any) -> None:
     model = run(code)
     assert fingerprint(model) == fingerprint(reference)
     assert_same_model(model, reference)
+    assert_builds(code, reference)  # every config, weight and flag, names aside
 
 
 @pytest.mark.parametrize("name", kg.list_examples())
