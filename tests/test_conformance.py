@@ -135,3 +135,14 @@ def test_a_refusal_is_not_a_failure_and_an_exception_is() -> None:
     assert conf._guarded(refuse) == conf.Outcome(conf.REFUSED, "layer 'x': cannot be written")
     assert conf._guarded(crash).status == conf.FAILED
     assert conf._guarded(crash).bad
+
+
+def test_a_spec_changed_by_hand_is_caught_end_to_end() -> None:
+    # The padding a collapsed [0, 1] stands for: same parameter count, other shapes.
+    model = conf.own_zero_padding()
+    data = conf.kg.to_spec(model).to_dict()
+    assert data["layers"][0]["padding"] == [[0, 1], [0, 1]]
+    data["layers"][0]["padding"] = [[0, 0], [1, 1]]
+    outcome = conf.compare(model, conf.kg.build(data))
+    assert outcome.status == conf.DIFFERENT
+    assert "zero_padding2d" in outcome.detail
