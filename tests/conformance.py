@@ -685,7 +685,13 @@ def _totals(rows: list[Row]) -> list[str]:
             f"yaml/json: largest {worst.size_ratio:.3f} ({worst.model}); "
             f"largest model {biggest.model}: {biggest.size_ratio:.3f}"
         )
-    lines.append(f"total time {sum(r.seconds for r in rows):.0f}s")
+    by_stage = {s: sum(r.stage_seconds.get(s, 0.0) for r in rows) for s in STAGES}
+    total = sum(r.seconds for r in rows)
+    building = total - sum(by_stage.values())
+    lines.append(
+        f"time {total:.0f}s: building the models {building:.0f}s, "
+        + ", ".join(f"{s} {t:.0f}s" for s, t in by_stage.items())
+    )
     lines.append(
         f"{count[EXACT]}/{len(rows)} exact, {count[REFUSED]} refused, {count[FAILED]} failed, "
         f"{count[DIFFERENT]} silently different"
