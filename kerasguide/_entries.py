@@ -279,7 +279,7 @@ def _expected_type(default: object) -> str | None:
     if isinstance(default, bool):
         return "true or false"
     if isinstance(default, int):
-        return "a whole number"
+        return "a whole number (or a list of them)"
     if isinstance(default, float):
         return "a number"
     if isinstance(default, str):
@@ -293,8 +293,8 @@ def _matches(value: object, default: object) -> bool:
     whole = isinstance(value, int) and not isinstance(value, bool)
     if isinstance(default, bool):
         return isinstance(value, bool)
-    if isinstance(default, int):
-        return whole
+    if isinstance(default, int):  # Keras often takes a tuple too: ZeroPadding1D((1, 2))
+        return whole or (isinstance(value, list) and all(isinstance(v, int) for v in value))
     if isinstance(default, float):
         return whole or isinstance(value, float)
     if isinstance(default, str):

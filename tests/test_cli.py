@@ -334,7 +334,7 @@ BROKEN = {
                             "bad_yaml.yml, line 4, column 10: the YAML cannot be parsed", ""),
     "wiring.json": ('{"inputs": {"a": [2]}, "layers": [{"Dense": 2, "inputs": "b"}]}',
                     "layers[0].inputs: 'b' is not the name of an input or a layer", ""),
-    "shapes.yaml": ("input_shape: [4]\nlayers:\n  - {Reshape: {target_shape: [3, 3]}}\n",
+    "shapes.yaml": ("input_shape: [4]\nlayers:\n  - {Reshape: [3, 3]}\n",
                     "Keras could not apply Reshape 'reshape_1'", "total size of the tensor"),
 }  # fmt: skip
 
