@@ -26,6 +26,7 @@ from kerasguide.errors import (
     FileError,
     GraphvizUnavailable,
     KerasGuideError,
+    LimitError,
     OptionError,
     SpecError,
     SpecSyntaxError,
@@ -34,6 +35,7 @@ from kerasguide.errors import (
 )
 from kerasguide.explain import Explanation, explain
 from kerasguide.history import plot_history
+from kerasguide.limits import Limits, get_limits, set_limits
 from kerasguide.live import LivePlot
 from kerasguide.parse import parse_summary
 from kerasguide.plot import plot_model
@@ -49,6 +51,8 @@ __all__ = [
     "Finding",
     "GraphvizUnavailable",
     "KerasGuideError",
+    "LimitError",
+    "Limits",
     "LivePlot",
     "OptionError",
     "Spec",
@@ -64,6 +68,7 @@ __all__ = [
     "check_summary",
     "explain",
     "functional",
+    "get_limits",
     "list_examples",
     "load_example",
     "load_spec",
@@ -73,6 +78,7 @@ __all__ = [
     "plot_model",
     "register_layer",
     "sequential",
+    "set_limits",
     "summarize",
     "to_code",
     "to_spec",

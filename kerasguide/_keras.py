@@ -7,6 +7,8 @@ TensorFlow is imported on the first call that needs it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
@@ -37,3 +39,29 @@ def is_model(obj: Any) -> bool:
     ):
         return False
     return isinstance(obj, keras().Model)
+
+
+@contextmanager
+def deferred_weights() -> Iterator[None]:
+    """Build layers without allocating their weights; allocate them when the block ends.
+
+    Inside the block, Keras creates every weight with its shape and dtype but
+    no memory (Keras's own deferred initialisation under a ``StatelessScope``),
+    so a model's size can be checked before anything is allocated. If the block
+    raises, the weights are dropped and never allocated.
+    """
+    from keras.src.backend.common import global_state
+    from keras.src.backend.common.stateless_scope import StatelessScope, in_stateless_scope
+    from keras.src.backend.common.variables import initialize_all_variables
+
+    keras()
+    if in_stateless_scope():  # already deferred by the caller: leave it to them
+        yield
+        return
+    try:
+        with StatelessScope(initialize_variables=False):
+            yield
+    except BaseException:
+        global_state.set_global_attribute("uninitialized_variables", [])
+        raise
+    initialize_all_variables()

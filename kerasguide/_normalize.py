@@ -26,6 +26,7 @@ from kerasguide._values import dtype as _dtype
 from kerasguide._values import name_of, positive_int, shape_of
 from kerasguide._values import show as _show
 from kerasguide.errors import SpecError, SpecTypeError
+from kerasguide.limits import check_layers
 
 KINDS = ("sequential", "functional", "mlp")
 TOP_KEYS = {
@@ -157,6 +158,7 @@ def _layer_list(data: dict[str, Any], path: str) -> list[Any]:
             expected="a list of layer entries such as `- Dense: 10`",
             received=_show(layers),
         )
+    check_layers(len(layers), _at(path, "layers"))
     return layers
 
 

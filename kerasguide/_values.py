@@ -11,6 +11,7 @@ from typing import Any
 
 from kerasguide._suggest import did_you_mean
 from kerasguide.errors import SpecError, SpecTypeError
+from kerasguide.limits import check_dimension
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-@]*$")
@@ -65,10 +66,16 @@ def is_int(value: object) -> bool:
 
 def shape_of(value: object, where: str) -> list[int | None]:
     """A checked input shape; a bare number means a vector of that length."""
-    if is_int(value):
-        value = [value]
-    ok = isinstance(value, list) and all(d is None or (is_int(d) and d > 0) for d in value)
-    if not ok or not value:
+    items: object = [value] if is_int(value) else value
+    dims: list[int | None] = []
+    if isinstance(items, list):
+        dims = [d for d in items if d is None or (isinstance(d, int) and not isinstance(d, bool))]
+    if (
+        not isinstance(items, list)
+        or not items
+        or len(dims) != len(items)
+        or any(d is not None and d < 1 for d in dims)
+    ):
         raise SpecTypeError(
             "not a valid input shape",
             where=where,
@@ -76,7 +83,10 @@ def shape_of(value: object, where: str) -> list[int | None]:
             "or [28, 28, 1] (null for a variable length)",
             received=show(value),
         )
-    return [d if d is None else int(d) for d in value]  # type: ignore[attr-defined]
+    for i, d in enumerate(dims):
+        if d is not None:
+            check_dimension(d, at(where, i))
+    return dims
 
 
 def positive_int(value: object, where: str, what: str) -> int:

@@ -221,30 +221,36 @@ def _reuse_target(
 
 
 def _topological(deps: list[list[int]], entries: list[dict[str, Any]], layers_at: str) -> list[int]:
+    """A build order (each entry after those it reads), without recursion; refuses cycles."""
     done: list[int] = []
-    state = [0] * len(deps)  # 0 new, 1 on the stack, 2 done
-
-    def visit(i: int, trail: list[int]) -> None:
-        if state[i] == 2:
-            return
-        if state[i] == 1:
-            cycle = [*trail[trail.index(i) :], i]
-            raise SpecError(
-                "the layers form a cycle",
-                where=f"{layers_at}[{cycle[0]}]",
-                expected="connections that only flow forward, from inputs to outputs",
-                received=" → ".join(entry_name(entries[j]) for j in cycle),
-                hint="a layer cannot take its own output, directly or through others; "
-                "check the `inputs:` of these layers",
-            )
-        state[i] = 1
-        for j in deps[i]:
-            visit(j, [*trail, i])
-        state[i] = 2
-        done.append(i)
-
-    for i in range(len(deps)):
-        visit(i, [])
+    state = [0] * len(deps)  # 0 new, 1 on the path, 2 done
+    for root in range(len(deps)):
+        if state[root]:
+            continue
+        path: list[int] = [root]
+        pending: list[list[int]] = [list(reversed(deps[root]))]
+        state[root] = 1
+        while path:
+            if not pending[-1]:
+                state[path[-1]] = 2
+                done.append(path.pop())
+                pending.pop()
+                continue
+            j = pending[-1].pop()
+            if state[j] == 1:
+                cycle = [*path[path.index(j) :], j]
+                raise SpecError(
+                    "the layers form a cycle",
+                    where=f"{layers_at}[{cycle[0]}]",
+                    expected="connections that only flow forward, from inputs to outputs",
+                    received=" → ".join(entry_name(entries[k]) for k in cycle),
+                    hint="a layer cannot take its own output, directly or through others; "
+                    "check the `inputs:` of these layers",
+                )
+            if state[j] == 0:
+                state[j] = 1
+                path.append(j)
+                pending.append(list(reversed(deps[j])))
     return done
 
 

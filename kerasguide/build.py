@@ -13,9 +13,10 @@ import re
 from typing import Any
 
 from kerasguide import _catalog as cat
-from kerasguide import _entries, _normalize, _ops, _wiring
-from kerasguide._keras import is_model, keras
+from kerasguide import _entries, _graph, _normalize, _ops, _wiring
+from kerasguide._keras import deferred_weights, is_model, keras
 from kerasguide.errors import BuildError, OptionError, SpecError
+from kerasguide.limits import check_params, weight_bytes
 from kerasguide.specs import Spec, load_spec
 
 __all__ = ["as_model", "build", "functional", "mlp", "sequential"]
@@ -44,7 +45,7 @@ def build(spec: Spec | dict[str, Any] | str | os.PathLike[str], *, strategy: Any
     checked = load_spec(spec)
     data = checked.to_dict()
     if strategy is None:
-        return _build(data, "")
+        return _bounded(data)
     if not hasattr(strategy, "scope"):
         raise OptionError(
             "strategy must be a tf.distribute strategy",
@@ -53,7 +54,7 @@ def build(spec: Spec | dict[str, Any] | str | os.PathLike[str], *, strategy: Any
             received=type(strategy).__name__,
         )
     with strategy.scope():
-        return _build(data, "")
+        return _bounded(data)
 
 
 def as_model(obj: Any) -> Any:
@@ -142,6 +143,19 @@ def mlp(
 
 
 # --- building ----------------------------------------------------------------------
+
+
+def _bounded(data: dict[str, Any]) -> Any:
+    """Build with every weight's size known before any memory is allocated."""
+    with deferred_weights():
+        model = _build(data, "")
+        sizes = []
+        for layer in _graph.all_layers(model):
+            counted = [weight_bytes(tuple(w.shape), str(w.dtype)) for w in layer.weights]
+            sizes.append((layer.name, type(layer).__name__, sum(c for c, _ in counted),
+                          sum(b for _, b in counted)))  # fmt: skip
+        check_params(sizes, data["name"])
+    return model
 
 
 def _build(data: dict[str, Any], path: str) -> Any:

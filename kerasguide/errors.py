@@ -12,8 +12,11 @@ exception, so ``except ValueError`` keeps working::
     ├── OptionError(ValueError)          a bad argument to a kerasguide function
     ├── FileError(OSError)               a file that cannot be read or written
     ├── SummaryParseError(ValueError)    summary text that cannot be parsed
+    ├── LimitError(ValueError)           an input over a limit (see set_limits)
     ├── CheckFailed(AssertionError)      CheckResult.raise_for_failure()
     └── GraphvizUnavailable(RuntimeError) engine="graphviz" without Graphviz
+
+    KerasGuideWarning(UserWarning)       a legal but probably wrong model (kg.lint's hints)
 
 A message says four things: *where* the mistake is (``layers[2].units``),
 what was *expected*, what was *received*, and a *hint* on how to fix it,
@@ -28,6 +31,8 @@ __all__ = [
     "FileError",
     "GraphvizUnavailable",
     "KerasGuideError",
+    "KerasGuideWarning",
+    "LimitError",
     "OptionError",
     "SpecError",
     "SpecSyntaxError",
@@ -148,9 +153,29 @@ class SummaryParseError(KerasGuideError, ValueError):
     """Summary text that cannot be parsed; names the line."""
 
 
+class LimitError(KerasGuideError, ValueError):
+    """An input over one of kerasguide's limits (size, nesting, parameters); see set_limits."""
+
+
 class CheckFailed(KerasGuideError, AssertionError):
     """Raised by ``CheckResult.raise_for_failure()`` when a check has findings."""
 
 
 class GraphvizUnavailable(KerasGuideError, RuntimeError):
     """``engine="graphviz"`` was asked for, but pydot or Graphviz's ``dot`` is missing."""
+
+
+class KerasGuideWarning(UserWarning):
+    """A hint about a legal but probably wrong model, emitted by ``build``; never an error.
+
+    The message is the hint's text; ``code`` is its name (e.g. ``"dropout-high"``),
+    by which it can be silenced (see :func:`kerasguide.lint`).
+
+    Example:
+        >>> KerasGuideWarning("layers[1] 'dropout' (Dropout): ...", code="dropout-high").code
+        'dropout-high'
+    """
+
+    def __init__(self, message: str = "", code: str = "") -> None:
+        super().__init__(message)
+        self.code = code

@@ -45,9 +45,16 @@ from typing import Any
 import yaml
 
 from kerasguide import _normalize
+from kerasguide import limits as _limits
 from kerasguide._catalog import register_layer
 from kerasguide._suggest import did_you_mean
-from kerasguide.errors import FileError, KerasGuideError, OptionError, SpecSyntaxError
+from kerasguide.errors import (
+    FileError,
+    KerasGuideError,
+    LimitError,
+    OptionError,
+    SpecSyntaxError,
+)
 
 __all__ = ["Spec", "list_examples", "load_example", "load_spec", "register_layer"]
 
@@ -76,6 +83,7 @@ class Spec:
     def __init__(self, data: Any, *, source: str | None = None) -> None:
         self.source = source
         try:
+            _limits.check_document(data, source or "spec")
             self._data = _normalize.normalize(_plain(data, "spec"))
         except KerasGuideError as err:
             if source is not None:
@@ -216,7 +224,7 @@ def _looks_like_path(source: object) -> bool:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path)
     except FileNotFoundError:
         raise FileError(
             "no such spec file",
@@ -232,6 +240,23 @@ def _read(path: Path) -> str:
         ) from None  # fmt: skip
 
 
+def read_text(path: Path) -> str:
+    """A regular UTF-8 text file, read up to the ``file_bytes`` limit and no further."""
+    if path.exists() and not path.is_file():
+        raise FileError(
+            "not a regular file",
+            where=str(path),
+            expected="a text file",
+            received="a folder" if path.is_dir() else "a device, pipe or socket",
+            hint="give the path of a .yaml, .yml or .json file",
+        )
+    limit = _limits.get_limits().file_bytes
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    _limits.check_text(data, str(path))
+    return data.decode("utf-8")
+
+
 def _file_hint(path: Path) -> str:
     if path.suffix == "" and path.name in list_examples():
         return f"{path.name!r} is an example: use kerasguide.load_example({path.name!r})"
@@ -242,8 +267,11 @@ def _file_hint(path: Path) -> str:
     return did_you_mean(path.name, siblings) or "check the path, relative to the current folder"
 
 
-class _SafeUniqueLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that also rejects a key given twice in one mapping."""
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where installed
+
+
+class _SafeUniqueLoader(_Base):  # type: ignore[misc]
+    """A safe YAML loader that also rejects a key given twice in one mapping."""
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -269,8 +297,17 @@ _SafeUniqueLoader.add_constructor(
 
 
 def _parse(text: str, name: str, *, json_: bool) -> Any:
+    _limits.check_text(text, name)
     try:
         data = json.loads(text) if json_ else yaml.load(text, Loader=_SafeUniqueLoader)
+    except RecursionError:
+        raise LimitError(
+            "the document is nested too deeply to read",
+            where=name,
+            expected=f"at most {_limits.get_limits().depth} levels of lists and mappings",
+            received="deeper nesting",
+            hint="a spec needs only a few levels; check the brackets",
+        ) from None
     except json.JSONDecodeError as err:
         raise SpecSyntaxError(
             "the JSON cannot be parsed",
@@ -283,6 +320,7 @@ def _parse(text: str, name: str, *, json_: bool) -> Any:
         raise
     except yaml.YAMLError as err:
         raise _yaml_error(err, name) from None
+    _limits.check_document(data, name)
     if data is None:
         raise SpecSyntaxError(
             "the document is empty",
