@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+import kerasguide as kg
 import kerasguide._keras as _k
 from tests import conformance as conf
 
@@ -127,7 +128,7 @@ def test_an_operation_replaced_by_a_layer_of_the_same_name_is_different() -> Non
 
 def test_a_refusal_is_not_a_failure_and_an_exception_is() -> None:
     def refuse() -> conf.Outcome:
-        raise conf.kg.SpecError("layer 'x': cannot be written")
+        raise kg.SpecError("layer 'x': cannot be written")
 
     def crash() -> conf.Outcome:
         raise KeyError(("add", 0))
@@ -140,9 +141,9 @@ def test_a_refusal_is_not_a_failure_and_an_exception_is() -> None:
 def test_a_spec_changed_by_hand_is_caught_end_to_end() -> None:
     # The padding a collapsed [0, 1] stands for: same parameter count, other shapes.
     model = conf.own_zero_padding()
-    data = conf.kg.to_spec(model).to_dict()
+    data = kg.to_spec(model).to_dict()
     assert data["layers"][0]["padding"] == [[0, 1], [0, 1]]
     data["layers"][0]["padding"] = [[0, 0], [1, 1]]
-    outcome = conf.compare(model, conf.kg.build(data))
+    outcome = conf.compare(model, kg.build(data))
     assert outcome.status == conf.DIFFERENT
     assert "zero_padding2d" in outcome.detail
