@@ -26,6 +26,7 @@ from kerasguide.errors import (
     FileError,
     GraphvizUnavailable,
     KerasGuideError,
+    KerasGuideWarning,
     LimitError,
     OptionError,
     SpecError,
@@ -36,6 +37,7 @@ from kerasguide.errors import (
 from kerasguide.explain import Explanation, explain
 from kerasguide.history import plot_history
 from kerasguide.limits import Limits, get_limits, set_limits
+from kerasguide.lint import Hint, Hints, lint
 from kerasguide.live import LivePlot
 from kerasguide.parse import parse_summary
 from kerasguide.plot import plot_model
@@ -50,7 +52,10 @@ __all__ = [
     "FileError",
     "Finding",
     "GraphvizUnavailable",
+    "Hint",
+    "Hints",
     "KerasGuideError",
+    "KerasGuideWarning",
     "LimitError",
     "Limits",
     "LivePlot",
@@ -69,6 +74,7 @@ __all__ = [
     "explain",
     "functional",
     "get_limits",
+    "lint",
     "list_examples",
     "load_example",
     "load_spec",

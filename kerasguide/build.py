@@ -22,13 +22,20 @@ from kerasguide.specs import Spec, load_spec
 __all__ = ["as_model", "build", "functional", "mlp", "sequential"]
 
 
-def build(spec: Spec | dict[str, Any] | str | os.PathLike[str], *, strategy: Any = None) -> Any:
+def build(
+    spec: Spec | dict[str, Any] | str | os.PathLike[str],
+    *,
+    strategy: Any = None,
+    ignore_hints: str | list[str] | tuple[str, ...] = (),
+) -> Any:
     """Build the Keras model that a spec describes.
 
     Args:
         spec: A :class:`Spec`, a dict, a path to a spec file, or YAML/JSON text.
         strategy: A ``tf.distribute`` strategy; the model's variables are then
             created inside its ``scope()``.
+        ignore_hints: Hint codes not to warn about (see :func:`kerasguide.lint`), or
+            ``"all"``. Every other hint is emitted as a ``KerasGuideWarning``.
 
     Returns:
         A ``keras.Model`` (``keras.Sequential`` for a sequential spec).
@@ -42,10 +49,12 @@ def build(spec: Spec | dict[str, Any] | str | os.PathLike[str], *, strategy: Any
         >>> model.count_params()
         7
     """
+    from kerasguide.lint import warn_hints
+
     checked = load_spec(spec)
     data = checked.to_dict()
     if strategy is None:
-        return _bounded(data)
+        return warn_hints(_bounded(data), data, ignore_hints)
     if not hasattr(strategy, "scope"):
         raise OptionError(
             "strategy must be a tf.distribute strategy",
@@ -54,7 +63,7 @@ def build(spec: Spec | dict[str, Any] | str | os.PathLike[str], *, strategy: Any
             received=type(strategy).__name__,
         )
     with strategy.scope():
-        return _bounded(data)
+        return warn_hints(_bounded(data), data, ignore_hints)
 
 
 def as_model(obj: Any) -> Any:
