@@ -138,7 +138,10 @@ def first_line(err: Exception) -> str:
 
 
 def writable(target: str, *, force: bool) -> Path:
-    """The output path, refused when it exists (unless ``force``) or is a folder."""
+    """The output path, refused early when it exists (unless ``force``) or is not a file.
+
+    :mod:`kerasguide._files` checks again when it moves the finished file into place.
+    """
     path = Path(target)
     if path.is_dir():
         raise FileError(
@@ -147,12 +150,13 @@ def writable(target: str, *, force: bool) -> Path:
             expected="a file name",
             received=f"the folder {target}",
         )
-    if path.exists() and not force:
+    existing = _files.existing_file(path, where=target)
+    if existing is not None and not force:
         raise FileError(
             "the output file already exists",
             where=target,
             expected="a new file, or --force to replace it",
-            received=f"an existing file of {path.stat().st_size} bytes",
+            received=f"an existing file of {existing.st_size} bytes",
             hint="pass --force to replace it, or choose another name",
         )
     return path
@@ -169,7 +173,7 @@ def _deliver(text: str, output: str | None, *, force: bool) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    _files.write_text(writable(output, force=force), text)
+    _files.write_text(writable(output, force=force), text, force=force)
     print(f"wrote {output}")
 
 
@@ -218,7 +222,7 @@ def plot(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"engine": args.engine}
     if args.rankdir is not None:
         options["rankdir"] = args.rankdir
-    _files.write_with(target, lambda tmp: plot_model(model, tmp, **options))
+    _files.write_with(target, lambda tmp: plot_model(model, tmp, **options), force=args.force)
     print(f"wrote {args.output}")
     return 0
 
@@ -299,7 +303,7 @@ def examples(args: argparse.Namespace) -> int:
         dest = Path(args.copy)
         folder = dest.is_dir() or args.copy.endswith(("/", os.sep))
         dest = dest / f"{args.name}.yaml" if folder else dest
-        _files.write_text(writable(str(dest), force=args.force), text)
+        _files.write_text(writable(str(dest), force=args.force), text, force=args.force)
         print(f"wrote {dest}")
     elif args.json:
         info = {"name": args.name, "description": describe(text), "text": text}

@@ -11,10 +11,14 @@ needs a model.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
+from types import FrameType
+from typing import TYPE_CHECKING, NoReturn
 
 from kerasguide._version import __version__
 from kerasguide.errors import KerasGuideError
@@ -296,7 +300,8 @@ def _run(args: argparse.Namespace) -> int:
     from kerasguide import _commands
 
     try:
-        return _commands.run(args)
+        with _sigterm_unwinds():
+            return _commands.run(args)
     except KerasGuideError as err:
         return _fail(args, str(err))
     except KeyboardInterrupt:
@@ -307,6 +312,27 @@ def _run(args: argparse.Namespace) -> int:
             f"unexpected {type(err).__name__}: {err}\n  hint: please report it "
             "with the output of --debug",
         )
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """Turn SIGTERM into ``SystemExit(143)``, so that ``finally`` blocks run.
+
+    A file being written is then removed instead of being left as a hidden
+    temporary file. SIGKILL cannot be caught.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set in the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
+    raise SystemExit(128 + signum)
 
 
 def _fail(args: argparse.Namespace, message: str) -> int:
