@@ -2,16 +2,19 @@
 
 Made for a pre-commit hook or a CI step: each file gets an OK or FAIL line
 (or a JSON record), and one broken file never hides the next one's problems.
+A built model's hints (``kg.lint``) are listed under its OK line; they never
+fail a file.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
 from kerasguide._commands import SPEC_SUFFIXES, first_line, plain
-from kerasguide.errors import FileError, KerasGuideError
+from kerasguide.errors import FileError, KerasGuideError, KerasGuideWarning
 from kerasguide.specs import load_spec
 
 __all__ = ["check_file", "spec_files", "validate_paths"]
@@ -41,14 +44,17 @@ def validate_paths(paths: list[str], *, build: bool, as_json: bool, debug: bool)
     reports = [_failure(p, _missing(p)) for p in missing]
     reports += [check_file(path, build=build, debug=debug) for path in files]
     failed = sum(not r["ok"] for r in reports)
+    hints = sum(len(r.get("hints", ())) for r in reports)
     if as_json:
         counts = {"checked": len(reports), "ok": len(reports) - failed, "failed": failed}
+        counts["hints"] = hints
         print(json.dumps({"files": reports, **counts}, indent=2))
     else:
         for report in reports:
             print(_report_line(report))
         noun = "file" if len(reports) == 1 else "files"
-        print(f"{len(reports)} {noun} checked: {len(reports) - failed} OK, {failed} failed")
+        told = f", {hints} hint{'s' if hints > 1 else ''}" if hints else ""
+        print(f"{len(reports)} {noun} checked: {len(reports) - failed} OK, {failed} failed{told}")
     return 2 if missing else 1 if failed else 0
 
 
@@ -85,9 +91,7 @@ def check_file(path: str, *, build: bool, debug: bool) -> dict[str, Any]:
         spec = load_spec(Path(path))
         report: dict[str, Any] = {"path": path, "ok": True, "kind": spec.kind, "name": spec.name}
         if build:
-            from kerasguide.build import build as build_model
-
-            report["params"] = int(build_model(spec).count_params())
+            report.update(_built(spec))
         return report
     except KerasGuideError as err:
         return _failure(path, err)
@@ -98,6 +102,21 @@ def check_file(path: str, *, build: bool, debug: bool) -> dict[str, Any]:
         return _failure(path, KerasGuideError(problem, where=path, hint="run with --debug"))
 
 
+def _built(spec: Any) -> dict[str, Any]:
+    """The parameters of the spec's model and, when there are some, its hints."""
+    from kerasguide.build import build as build_model
+    from kerasguide.lint import lint_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KerasGuideWarning)  # listed as hints instead
+        model = build_model(spec)
+    result: dict[str, Any] = {"params": int(model.count_params())}
+    hints = lint_model(model, spec=spec.to_dict())
+    if hints:
+        result["hints"] = [hint.to_dict() for hint in hints]
+    return result
+
+
 def _failure(path: str, err: KerasGuideError) -> dict[str, Any]:
     error = {key: plain(value) for key, value in err.to_dict().items()}
     return {"path": path, "ok": False, "error": {**error, "message": plain(str(err))}}
@@ -106,6 +125,15 @@ def _failure(path: str, err: KerasGuideError) -> dict[str, Any]:
 def _report_line(report: dict[str, Any]) -> str:
     if report["ok"]:
         params = f", {report['params']:,} parameters" if "params" in report else ""
-        return f"OK    {report['path']}: {report['kind']} model {report['name']!r}{params}"
+        head = f"OK    {report['path']}: {report['kind']} model {report['name']!r}{params}"
+        return "\n".join([head, *(_hint_lines(hint) for hint in report.get("hints", ()))])
     lines = report["error"]["message"].splitlines()
     return f"FAIL  {report['path']}\n" + "\n".join("      " + line for line in lines)
+
+
+def _hint_lines(hint: dict[str, Any]) -> str:
+    where = f"{hint['path'] or 'layer'} {hint['layer']!r} ({hint['layer_type']})"
+    return (
+        f"      hint: {where}: {hint['message']} [{hint['code']}]\n"
+        f"            probably meant: {hint['meant']}"
+    )

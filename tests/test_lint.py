@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -308,3 +310,39 @@ def test_hints_print_as_text_html_and_data() -> None:
     assert data["hints"][1] == hints[1].to_dict()
     assert set(data["hints"][0]) == {"code", "layer", "layer_type", "path", "message", "meant"}
     assert "No hints" in kg.Hints()._repr_html_()
+
+
+# --- kerasguide validate -----------------------------------------------------------------
+
+
+def test_validate_lists_hints_under_the_file_and_still_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kerasguide.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "name: bad\ninput_shape: [4]\nlayers:\n  - Dense: 8\n  - Dropout: 0.95\n"
+        "  - {Dense: 1, activation: softmax}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "good.yaml").write_text(
+        "name: good\ninput_shape: [4]\nlayers:\n  - Dense: 2\n", encoding="utf-8"
+    )
+    assert main(["validate", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(
+        r"OK    .*bad\.yaml: sequential model 'bad', \d+ parameters\n"
+        r"      hint: layers\[1\] 'dropout(_\d)?' \(Dropout\): rate=0\.95 .* \[dropout-high\]\n"
+        r"            probably meant: rate=0\.05 to keep 95%",
+        out,
+    ), out
+    assert "layers[2] " in out
+    assert re.search(r"OK    .*good\.yaml: sequential model 'good', 10 parameters\n", out)
+    assert out.endswith("2 files checked: 2 OK, 0 failed, 2 hints\n")
+    assert main(["validate", str(tmp_path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["hints"] == 2
+    by_name = {Path(item["path"]).name: item for item in report["files"]}
+    assert [h["code"] for h in by_name["bad.yaml"]["hints"]] == ["dropout-high", "softmax-one-unit"]
+    assert "hints" not in by_name["good.yaml"]
