@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -558,3 +560,111 @@ def test_demo_writes_every_example(cli: Any, tmp_path: Path) -> None:
     for name in kg.list_examples():
         assert (tmp_path / f"{name}.py").read_text() == kg.to_code(kg.load_example(name))
         assert (tmp_path / f"{name}.png").exists()
+
+
+# --- the files the commands write (issue 10) ---------------------------------------------
+
+
+@pytest.fixture
+def device_kept() -> Any:
+    """Check that a device file is still one; put it back should a test replace it (root)."""
+
+    def check(path: str, major: int, minor: int) -> bool:
+        if stat.S_ISCHR(os.lstat(path).st_mode):
+            return True
+        os.unlink(path)
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+        os.chmod(path, 0o666)
+        return False
+
+    return check
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can replace device files")
+def test_code_never_replaces_dev_null_even_with_force(cli: Any, device_kept: Any) -> None:
+    try:
+        run = cli("code", "mlp", "-o", "/dev/null", "--force")
+    finally:
+        kept = device_kept("/dev/null", 1, 3)
+    assert kept
+    assert run.code == 2
+    assert run.out == ""
+    assert "/dev/null: kerasguide replaces only regular files" in run.err
+    assert "received: a character device" in run.err
+    assert "not even with --force" in run.err
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can replace device files")
+def test_convert_never_replaces_dev_full(cli: Any, tmp_path: Path, device_kept: Any) -> None:
+    model = saved(mlp_model(), tmp_path)
+    try:
+        run = cli("convert", model, "-o", "/dev/full", "--force")
+    finally:
+        kept = device_kept("/dev/full", 1, 7)
+    assert kept
+    assert run.code == 2
+    assert "wrote" not in run.out
+    assert "/dev/full: kerasguide replaces only regular files" in run.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("code", "mlp", "-o", "{fifo}", "--force"),
+        ("plot", "mlp", "-o", "{fifo}", "--force"),
+        ("examples", "mlp", "--copy", "{fifo}", "--force"),
+    ],
+)
+def test_commands_refuse_a_fifo(cli: Any, tmp_path: Path, argv: tuple[str, ...]) -> None:
+    fifo = tmp_path / "out.png"
+    os.mkfifo(fifo)
+    run = cli(*(arg.format(fifo=fifo) for arg in argv))
+    assert run.code == 2
+    assert "kerasguide replaces only regular files" in run.err
+    assert "received: a FIFO (named pipe)" in run.err
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "words"),
+    [
+        ("link", errno.EROFS, ["read-only file system", "choose a folder you can write to"]),
+        ("link", errno.EACCES, ["permission denied", "choose a folder you can write to"]),
+        ("replace", errno.ENOSPC, ["the disk is full", "free some disk space"]),
+    ],
+)
+def test_a_refused_write_is_an_input_error_with_a_fix(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: str, code: int,
+    words: list[str],
+) -> None:  # fmt: skip
+    target = tmp_path / "mlp.py"
+    force = call == "replace"
+    if force:
+        target.write_text("old", encoding="utf-8")
+
+    def refuse(*args: Any) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(os, call, refuse)
+    run = cli("code", "mlp", "-o", target, *(["--force"] if force else []))
+    monkeypatch.undo()
+    assert run.code == 2
+    assert run.err.startswith(f"kerasguide code: error: {target}: the file cannot be written")
+    for word in words:
+        assert word in run.err
+    assert "unexpected" not in run.err
+    assert [p.name for p in tmp_path.iterdir()] == (["mlp.py"] if force else [])
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077])
+def test_outputs_get_the_umask(cli: Any, tmp_path: Path, mask: int) -> None:
+    previous = os.umask(mask)
+    try:
+        assert cli("code", "mlp", "-o", tmp_path / "mlp.py").code == 0
+        assert cli("examples", "mlp", "--copy", tmp_path).code == 0
+        assert cli("plot", "mlp", "-o", tmp_path / "mlp.png", "--engine", "matplotlib").code == 0
+    finally:
+        os.umask(previous)
+    for name in ("mlp.py", "mlp.yaml", "mlp.png"):
+        assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o666 & ~mask

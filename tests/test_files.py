@@ -242,14 +242,14 @@ from kerasguide import _files, cli
 
 real_write_with = _files.write_with
 
-def write_with(target, writer, *, force=True):
+def write_with(target, writer, **options):
     def blocked(tmp):
         writer(tmp)
         with open(tmp, "ab") as file:
             file.write(b"x" * 1_000_000)
         print("writing", flush=True)
         time.sleep(120)
-    return real_write_with(target, blocked, force=force)
+    return real_write_with(target, blocked, **options)
 
 _files.write_with = write_with
 sys.exit(cli.main(["examples", "mlp", "--copy", sys.argv[1], "--force"]))
@@ -275,8 +275,8 @@ def test_sigterm_during_a_cli_write_removes_the_temporary_file(tmp_path: Path) -
     finally:
         process.kill()
         process.communicate()
-    assert process.returncode == 128 + signal.SIGTERM
     assert names(tmp_path) == ["mlp.yaml"]
+    assert process.returncode == 128 + signal.SIGTERM
     assert target.read_text(encoding="utf-8") == "old"
 
 
@@ -348,14 +348,14 @@ from kerasguide import _files, cli
 real_write_with = _files.write_with
 ready = Path(sys.argv[2])
 
-def write_with(target, writer, *, force=True):
+def write_with(target, writer, **options):
     def wait_for_the_others(tmp):
         writer(tmp)
         (ready / sys.argv[3]).touch()
         deadline = time.monotonic() + 60
         while len(list(ready.iterdir())) < 4 and time.monotonic() < deadline:
             time.sleep(0.01)
-    return real_write_with(target, wait_for_the_others, force=force)
+    return real_write_with(target, wait_for_the_others, **options)
 
 _files.write_with = write_with
 sys.exit(cli.main(["examples", "mlp", "--copy", sys.argv[1]]))
