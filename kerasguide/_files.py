@@ -117,12 +117,15 @@ def existing_file(path: Path, *, where: Path | str | None = None) -> os.stat_res
     """The status of ``path`` when it is a regular file, ``None`` when it does not exist.
 
     Raises:
-        FileError: ``path`` is a folder, a device, a FIFO, a socket, or a link to one.
+        FileError: ``path`` is a folder, a device, a FIFO, a socket, or a link to one;
+            or its status cannot be read (e.g. no permission to search its folder).
     """
     try:
         info = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    except OSError as err:
+        raise write_error(Path(where or path), err) from None
     if stat.S_ISREG(info.st_mode):
         return info
     kind = _kind(info.st_mode)

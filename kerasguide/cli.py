@@ -83,7 +83,10 @@ def _output(parser: argparse.ArgumentParser, what: str, *, required: bool = Fals
         + ("" if required else "; by default it is printed"),
     )
     parser.add_argument(
-        "--force", action="store_true", help="replace FILE if it exists (refused otherwise)"
+        "--force",
+        action="store_true",
+        help="replace FILE if it exists (refused otherwise); only a regular file is ever "
+        "replaced, never a device, pipe or folder",
     )
 
 

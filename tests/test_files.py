@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import kerasguide as kg
-from kerasguide import _files
+from kerasguide import _commands, _files
 from kerasguide.specs import example_path
 
 ROOT = Path(__file__).parent.parent
@@ -405,3 +405,11 @@ def test_a_slow_writer_does_not_hold_the_folder_lock(tmp_path: Path) -> None:
         release.set()
         slow.join(timeout=30)
     assert names(tmp_path) == ["fast.txt", "slow.txt"]
+
+
+def test_a_path_through_a_file_says_the_folder_does_not_exist(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("a file, not a folder", encoding="utf-8")
+    target = tmp_path / "notes.txt" / "out.txt"
+    assert _commands.writable(str(target), force=False) == target  # no raw NotADirectoryError
+    with pytest.raises(kg.FileError, match=r"notes\.txt/out\.txt: the folder to write into"):
+        _files.write_text(target, "text")
