@@ -82,6 +82,14 @@ def register_layer(cls: T | None = None, *, name: str | None = None) -> Any:
                 received=repr(target),
             )
         key = name or target.__name__
+        if not isinstance(key, str) or not re.match(r"^[A-Z][A-Za-z0-9_]*$", key):
+            raise OptionError(
+                "a registered layer name must be a class-style name",
+                where="register_layer(name=...)",
+                expected="a string starting with a capital letter, e.g. 'Scale' or 'MyDense'",
+                received=_show(key),
+                hint="specs name layer types like classes: `- {Scale: 2.0}`",
+            )
         if key in _keras_layers():
             raise OptionError(
                 f"the name {key!r} is already a built-in Keras layer",

@@ -253,8 +253,21 @@ def own_argument(cls: type, key: str) -> bool:
     return key in inspect.signature(cls).parameters
 
 
+# Arguments that Keras reads as a file path when given a string.
+PATH_ARGS = frozenset({"vocabulary", "idf_weights", "filepath", "path", "weights"})
+
+
 def argument(type_: str, key: str, param: Any, value: Any, where: str) -> Any:
     """A checked layer argument, by what its default says it takes."""
+    if key in PATH_ARGS and isinstance(value, str):
+        raise SpecError(
+            f"{type_}'s {key!r} would read a file, and specs never read files",
+            where=where,
+            expected=f"the {key} itself, as a list (e.g. [cat, dog, bird])",
+            received=repr(value),
+            hint=f"load the file in Python and pass the list: {{type: {type_}, {key}: [...]}}, "
+            "or build the layer in Python",
+        )
     if key in _COUNTS:
         return positive_int(value, where, f"{type_}'s {key!r}")
     kind = cat.object_kind(key)

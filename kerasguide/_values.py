@@ -92,11 +92,20 @@ def shape_of(value: object, where: str) -> list[int | None]:
 def positive_int(value: object, where: str, what: str) -> int:
     """A checked whole number of at least 1."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        if isinstance(value, str):
+            hint = "write the number with digits, without quotes: e.g. 10"
+        elif isinstance(value, float) and value.is_integer() and value >= 1:
+            hint = f"write it as a whole number: {int(value)}"
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            hint = "a layer needs at least one unit (or filter, head...): e.g. 10"
+        else:
+            hint = "give a whole number such as 10"
         raise SpecTypeError(
             f"{what} must be a positive whole number",
             where=where,
             expected="an integer of at least 1",
             received=show(value),
+            hint=hint,
         )
     return value
 

@@ -15,7 +15,7 @@ from typing import Any
 from kerasguide import _catalog as cat
 from kerasguide import _entries, _graph, _normalize, _ops, _wiring
 from kerasguide._keras import deferred_weights, is_model, keras
-from kerasguide.errors import BuildError, OptionError, SpecError
+from kerasguide.errors import BuildError, KerasGuideError, OptionError, SpecError
 from kerasguide.limits import check_params, weight_bytes
 from kerasguide.specs import Spec, load_spec
 
@@ -53,8 +53,18 @@ def build(
 
     checked = load_spec(spec)
     data = checked.to_dict()
+    try:
+        return warn_hints(_build_with(data, strategy), data, ignore_hints)
+    except KerasGuideError as err:
+        if checked.source is not None and not str(err.where).startswith(checked.source):
+            err.where = f"{checked.source}: {err.where}" if err.where else checked.source
+            err.args = (str(err),)
+        raise
+
+
+def _build_with(data: dict[str, Any], strategy: Any) -> Any:
     if strategy is None:
-        return warn_hints(_bounded(data), data, ignore_hints)
+        return _bounded(data)
     if not hasattr(strategy, "scope"):
         raise OptionError(
             "strategy must be a tf.distribute strategy",
@@ -63,7 +73,7 @@ def build(
             received=type(strategy).__name__,
         )
     with strategy.scope():
-        return warn_hints(_bounded(data), data, ignore_hints)
+        return _bounded(data)
 
 
 def as_model(obj: Any) -> Any:
@@ -246,12 +256,19 @@ def _build_sequential(data: dict[str, Any], path: str) -> Any:
     )
     try:
         return k.Sequential([head, *layers], name=data["name"])
-    except Exception:
-        # Find the layer that failed, by applying them one by one.
+    except Exception as err:
+        # Find the layer that failed, by applying fresh copies one by one.
         tensor = head
-        for i, layer in enumerate(layers):
-            tensor = _apply(layer, tensor, data["layers"][i], f"{layers_at}[{i}]", [])
-        raise
+        for i, entry in enumerate(data["layers"]):
+            where = f"{layers_at}[{i}]"
+            tensor = _apply(_make_layer(entry, where), tensor, entry, where, [])
+        raise BuildError(
+            f"Keras could not build the model {data['name']!r}",
+            where=layers_at,
+            expected="layers that Keras can chain",
+            received=f"input shape {_fmt_shape((None, *data['input_shape']))}",
+            hint=f"Keras says: {_first_line(err).rstrip('.')}",
+        ) from err
 
 
 def _build_functional(data: dict[str, Any], path: str) -> Any:
@@ -362,6 +379,11 @@ def _shape_hint(err: Exception, tensors: list[Any], label: str) -> str:
                     "returns only its last step: give it return_sequences: true"
                 )
         return f"{label} needs a sequence (batch, steps, features); a Reshape may be missing"
+    if "must be fully-defined" in str(err):
+        return (
+            f"{label} has weights, and their size depends on the last dimension of its "
+            "input, which is unknown (null): give that dimension in the input shape"
+        )
     if "would be zero or negative" in str(err):
         return (
             "The input is smaller than the kernel or pool: use a smaller kernel_size or "

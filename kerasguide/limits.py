@@ -134,55 +134,81 @@ def _over(what: str, where: str, limit: str, value: str, hint: str = "") -> Limi
     )
 
 
-def check_text(text: str | bytes, where: str) -> None:
-    """Refuse a document larger than ``file_bytes``."""
-    size = len(text)
+def check_text(text: str | bytes | int, where: str, *, what: str = "document") -> None:
+    """Refuse a document (or a file of that many bytes) larger than ``file_bytes``."""
+    size = text if isinstance(text, int) else len(text)
     if size > _current.file_bytes:
         raise _over(
-            f"a document of {size:,} bytes", where, "file_bytes", f"{_current.file_bytes:,} bytes"
+            f"a {what} of {size:,} bytes", where, "file_bytes", f"{_current.file_bytes:,} bytes"
         )
 
 
 def check_document(data: Any, where: str) -> None:
     """Refuse a parsed document that is too deep, too large (aliases counted) or cyclic.
 
-    Walks without recursion and counts every value as often as it is reached,
-    so a YAML alias bomb is refused after ``values`` steps, whatever its size.
+    Sizes are summed over the document's shared parts without expanding them,
+    so a YAML alias bomb is refused in time proportional to its text, however
+    large it would grow.
     """
-    limits = _current
-    count = 0
-    stack: list[tuple[Any, int, tuple[int, ...]]] = [(data, 1, ())]
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    state: dict[int, int] = {}  # 1 on the path from the root, 2 done
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    _check_string(data, where)
     while stack:
-        value, depth, trail = stack.pop()
-        count += 1
-        if count > limits.values:
-            raise _over(
-                f"a document of more than {limits.values:,} values", where, "values",
-                f"{limits.values:,} values",
-                hint="YAML aliases (&a / *a) count once per use; if this is on purpose, "
-                "raise it: kerasguide.set_limits(values=...)",
-            )  # fmt: skip
-        if depth > limits.depth:
-            raise _over(f"nesting {depth} levels deep", where, "depth", f"{limits.depth} levels")
-        if isinstance(value, str) and len(value) > limits.string:
-            raise _over(
-                f"a string of {len(value):,} characters", where, "string",
-                f"{limits.string:,} characters",
-            )  # fmt: skip
-        if isinstance(value, (list, tuple, dict)):
-            if id(value) in trail:
-                raise LimitError(
-                    "the document contains itself",
-                    where=where,
-                    expected="a tree of values",
-                    received="a list or mapping that holds itself",
-                    hint="build the spec from fresh lists and dicts",
-                )
-            children = value.values() if isinstance(value, dict) else value
-            inner = (*trail, id(value))
-            stack.extend((child, depth + 1, inner) for child in children)
-            if isinstance(value, dict):
-                stack.extend((key, depth + 1, inner) for key in value)
+        value, finished = stack.pop()
+        key = id(value)
+        kids = _children(value)
+        if finished:
+            size[key] = 1 + sum(size.get(id(c), 1) for c in kids)
+            depth[key] = 1 + max((depth.get(id(c), 1) for c in kids), default=0)
+            state[key] = 2
+            _check_sizes(size[key], depth[key], where)
+            continue
+        if state.get(key) == 2:
+            continue
+        if state.get(key) == 1:
+            raise LimitError(
+                "the document contains itself",
+                where=where,
+                expected="a tree of values",
+                received="a list or mapping that holds itself",
+                hint="build the spec from fresh lists and dicts",
+            )
+        state[key] = 1
+        stack.append((value, True))
+        for child in kids:
+            _check_string(child, where)
+            if isinstance(child, (list, tuple, dict)):
+                stack.append((child, False))
+
+
+def _children(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return []
+
+
+def _check_string(value: Any, where: str) -> None:
+    if isinstance(value, str) and len(value) > _current.string:
+        raise _over(
+            f"a string of {len(value):,} characters", where, "string",
+            f"{_current.string:,} characters",
+        )  # fmt: skip
+
+
+def _check_sizes(count: int, levels: int, where: str) -> None:
+    if count > _current.values:
+        raise _over(
+            f"a document of more than {_current.values:,} values", where, "values",
+            f"{_current.values:,} values",
+            hint="YAML aliases (&a / *a) count once per use; if this is on purpose, "
+            "raise it: kerasguide.set_limits(values=...)",
+        )  # fmt: skip
+    if levels > _current.depth:
+        raise _over(f"nesting {levels} levels deep", where, "depth", f"{_current.depth} levels")
 
 
 def check_layers(count: int, where: str) -> None:

@@ -251,6 +251,8 @@ def read_text(path: Path) -> str:
             hint="give the path of a .yaml, .yml or .json file",
         )
     limit = _limits.get_limits().file_bytes
+    if path.exists():
+        _limits.check_text(path.stat().st_size, str(path), what="file")
     with path.open("rb") as handle:
         data = handle.read(limit + 1)
     _limits.check_text(data, str(path))
@@ -301,13 +303,7 @@ def _parse(text: str, name: str, *, json_: bool) -> Any:
     try:
         data = json.loads(text) if json_ else yaml.load(text, Loader=_SafeUniqueLoader)
     except RecursionError:
-        raise LimitError(
-            "the document is nested too deeply to read",
-            where=name,
-            expected=f"at most {_limits.get_limits().depth} levels of lists and mappings",
-            received="deeper nesting",
-            hint="a spec needs only a few levels; check the brackets",
-        ) from None
+        raise _too_deep(name) from None
     except json.JSONDecodeError as err:
         raise SpecSyntaxError(
             "the JSON cannot be parsed",
@@ -319,7 +315,9 @@ def _parse(text: str, name: str, *, json_: bool) -> Any:
         _prefix(err, name)
         raise
     except yaml.YAMLError as err:
-        raise _yaml_error(err, name) from None
+        if "maximum nesting depth" in str(err):
+            raise _too_deep(name) from None
+        raise _yaml_error(err, name, text) from None
     _limits.check_document(data, name)
     if data is None:
         raise SpecSyntaxError(
@@ -332,7 +330,17 @@ def _parse(text: str, name: str, *, json_: bool) -> Any:
     return data
 
 
-def _yaml_error(err: yaml.YAMLError, name: str) -> SpecSyntaxError:
+def _too_deep(name: str) -> LimitError:
+    return LimitError(
+        "the document is nested too deeply to read",
+        where=name,
+        expected=f"at most {_limits.get_limits().depth} levels of lists and mappings",
+        received="deeper nesting",
+        hint="a spec needs only a few levels; check the brackets",
+    )
+
+
+def _yaml_error(err: yaml.YAMLError, name: str, text: str = "") -> SpecSyntaxError:
     mark = getattr(err, "problem_mark", None)
     where = f"{name}, line {mark.line + 1}, column {mark.column + 1}" if mark else name
     problem = getattr(err, "problem", None) or str(err)
@@ -344,12 +352,17 @@ def _yaml_error(err: yaml.YAMLError, name: str) -> SpecSyntaxError:
             received=problem.strip(),
             hint="remove the !tag",
         )
+    line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+    if "\t" in line[: (mark.column + 1) if mark else None] or "'\\t'" in problem:
+        hint = "YAML indents with spaces only: replace the tab on that line with spaces"
+    else:
+        hint = "check the indentation and the `key: value` punctuation around that line"
     return SpecSyntaxError(
         "the YAML cannot be parsed",
         where=where,
-        expected="valid YAML",
+        expected="valid YAML (indented with spaces)",
         received=problem.strip(),
-        hint="check the indentation and the `key: value` punctuation around that line",
+        hint=hint,
     )
 
 
