@@ -17,7 +17,9 @@ def test_all_is_exact_and_sorted() -> None:
 def test_every_error_is_a_kerasguide_error_and_a_builtin() -> None:
     for name in kerasguide.__all__:
         obj = getattr(kerasguide, name)
-        if isinstance(obj, type) and issubclass(obj, BaseException):
+        if isinstance(obj, type) and issubclass(obj, Warning):
+            assert issubclass(obj, UserWarning), name  # kg.KerasGuideWarning: hints, not errors
+        elif isinstance(obj, type) and issubclass(obj, BaseException):
             assert issubclass(obj, kerasguide.KerasGuideError)
             if obj is not kerasguide.KerasGuideError:
                 assert any(
