@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 export MPLBACKEND ?= Agg
 
-.PHONY: install demo test unit lint notebooks bench conformance clean
+.PHONY: install demo test unit lint notebooks bench conformance fuzz clean
 
 install: $(STAMP)
 
@@ -71,6 +71,12 @@ CONFORMANCE_MODELS ?=
 
 conformance: install
 	$(BIN)/python -m tests.conformance $(CONFORMANCE_MODELS)
+
+# A long fuzzing campaign of the public API (a few hundred cases run in `make test`).
+FUZZ_EXAMPLES ?= 3000
+fuzz: install
+	KERASGUIDE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz.py \
+	  -p no:xdist -p no:cacheprovider -q -s
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache
