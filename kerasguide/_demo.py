@@ -16,8 +16,7 @@ def run_demo(out: str) -> int:
     from kerasguide.plot import plot_model
     from kerasguide.summary import summarize
 
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _files.make_folder(Path(out))
     for name in list_examples():
         spec = load_example(name)
         model = build(spec)

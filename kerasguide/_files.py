@@ -279,3 +279,20 @@ def check_folder(target: Path) -> Path:
             hint=f"create it first, e.g. mkdir -p {parent}",
         )
     return parent
+
+
+def make_folder(folder: Path) -> Path:
+    """Create ``folder`` (and its parents) if needed; every OSError as a FileError."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise FileError(
+            "the output folder is a file",
+            where=str(folder),
+            expected="a folder, or a path where one can be created",
+            received="an existing file",
+            hint="choose another folder name",
+        ) from None
+    except OSError as err:
+        raise write_error(folder, err) from None
+    return folder

@@ -208,3 +208,13 @@ def test_a_build_error_names_the_file(tmp_path: Path) -> None:
     path.write_text("input_shape: [4, 4]\nlayers: [{Conv2D: 2, kernel_size: 3}]\n")
     with pytest.raises(kg.BuildError, match=r"^flat\.yaml: layers\[0\]: Keras could not apply"):
         kg.build(path)
+
+
+def test_demo_into_a_file_is_a_file_error(tmp_path: Path) -> None:
+    from kerasguide._demo import run_demo
+
+    target = tmp_path / "taken"
+    target.write_text("mine")
+    with pytest.raises(kg.FileError, match=r"taken: the output folder is a file"):
+        run_demo(str(target))
+    assert target.read_text() == "mine"
