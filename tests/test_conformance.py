@@ -22,13 +22,20 @@ import kerasguide as kg
 import kerasguide._keras as _k
 from tests import conformance as conf
 
-# The smallest application models: a few seconds each through all five stages.
+# The smallest application models (2-4 s each through all five stages: Keras operations,
+# asymmetric ZeroPadding2D, depthwise convolutions), and one ResNet (about 6 s).
 FAST_APPLICATIONS = ("MobileNetV3Small", "MobileNet")
+SLOW_APPLICATIONS = ("ResNet50",)
 
-CASES = [conf.application_case(name) for name in FAST_APPLICATIONS] + conf.OWN
+CASES = [
+    *(pytest.param(conf.application_case(n), id=n) for n in FAST_APPLICATIONS),
+    *(pytest.param(conf.application_case(n), id=n, marks=pytest.mark.slow)
+      for n in SLOW_APPLICATIONS),
+    *(pytest.param(case, id=case.name) for case in conf.OWN),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+@pytest.mark.parametrize("case", CASES)
 def test_every_stage_is_exact(case: conf.Case, tmp_path: Path) -> None:
     row = conf.run_case(case, folder=tmp_path)
     report = "\n".join(f"{stage}: {outcome}" for stage, outcome in row.outcomes.items())
