@@ -31,6 +31,8 @@ PAD_X, PAD_Y = 9.0, 6.0  # inside a box, around its text
 MARGIN = 12.0  # around the whole drawing
 FRAME_LABEL = TEXT_SIZE + 7.0  # room for a nested model's title above its boxes
 MAX_PIXELS = 32_000  # a side of a PNG; larger drawings get a lower resolution
+SCREEN_DPI = 100.0  # pixels per inch of a figure on a notebook page, whatever its resolution
+SHARP_DPI = 200.0  # at least this many dots per inch in a notebook: sharp on high-density screens
 EDGE_COLOR = "#4a4a4a"
 FRAME_COLOR = "#f7f7fb"
 TEXT_COLOR = "#1a1a1a"
@@ -58,12 +60,19 @@ def _picture_class() -> type[Figure]:
     from matplotlib.figure import Figure
 
     class Picture(Figure):
-        """A matplotlib ``Figure`` that also shows itself as a PNG in Jupyter."""
+        """A matplotlib ``Figure`` that also shows itself as a PNG in Jupyter.
 
-        def _repr_png_(self) -> bytes:
+        The PNG has at least ``SHARP_DPI`` dots per inch and is shown at
+        ``SCREEN_DPI`` pixels per inch, so it is sharp on a high-density screen
+        and the same size on the page at any resolution.
+        """
+
+        def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
             buffer = io.BytesIO()
-            self.savefig(buffer, format="png", dpi=self.dpi)
-            return buffer.getvalue()
+            largest = MAX_PIXELS / max(*self.get_size_inches(), 1.0)
+            self.savefig(buffer, format="png", dpi=min(max(self.dpi, SHARP_DPI), largest))
+            width, height = self.get_size_inches() * SCREEN_DPI
+            return buffer.getvalue(), {"width": round(width), "height": round(height)}
 
     Picture.__module__ = "kerasguide"
     Picture.__qualname__ = Picture.__name__ = "Picture"

@@ -1,11 +1,12 @@
-"""Architecture diagrams: Keras's own drawing when Graphviz is there, matplotlib everywhere.
+"""Architecture diagrams: one matplotlib style everywhere, Keras's Graphviz drawing on request.
 
-``keras.utils.plot_model`` needs pydot and Graphviz's ``dot`` program; without
-them it refuses to draw. :func:`plot_model` lets Keras draw when it can and
-otherwise draws the same graph (see ``_graph.diagram_graph``) with matplotlib,
-laid out in layers by ``_layout``. matplotlib is imported on first use and
-never through ``pyplot``: no backend, current figure or rcParams of the user's
-is touched.
+:func:`plot_model` draws the model's graph (see ``_graph.diagram_graph``) with
+matplotlib, laid out in layers by ``_layout``, so the same spec gives the same
+picture on every machine. ``engine="graphviz"`` lets Keras draw instead
+(``keras.utils.plot_model`` needs pydot and Graphviz's ``dot`` program), scaled
+to fit a notebook page; ``engine="auto"`` uses Graphviz only where it is installed.
+matplotlib is imported on first use and never through ``pyplot``: no backend,
+current figure or rcParams of the user's is touched.
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ __all__ = ["graphviz_missing", "plot_model"]
 
 ENGINES = ("auto", "graphviz", "matplotlib")
 RANKDIRS = ("TB", "LR")
+GRAPHVIZ_SIZE = (7.0, 7.0)  # inches, width and height: Keras's drawing scaled to fit a page
 INSTALL_HINT = (
     "install Graphviz (`sudo apt-get install graphviz` on Debian/Ubuntu, "
     "`brew install graphviz` on macOS, or `conda install graphviz`) and `pip install pydot`; "
-    "meanwhile engine='matplotlib' (or 'auto') draws the same diagram now, without Graphviz"
+    "meanwhile engine='matplotlib' (the default) draws the model now, without Graphviz"
 )
 
 
@@ -49,7 +51,7 @@ class DiagramOptions:
     show_params: bool = True
     rankdir: str = "TB"
     expand_nested: bool = False
-    dpi: float = 100.0
+    dpi: float = 200.0
 
 
 def plot_model(
@@ -62,8 +64,8 @@ def plot_model(
     show_params: bool = True,
     rankdir: str = "TB",
     expand_nested: bool = False,
-    dpi: float = 100,
-    engine: str = "auto",
+    dpi: float = 200,
+    engine: str = "matplotlib",
 ) -> Any:
     """Draw a model's layers and how they connect, with or without Graphviz.
 
@@ -78,13 +80,17 @@ def plot_model(
         rankdir: ``"TB"`` (inputs at the top) or ``"LR"`` (inputs on the left).
         expand_nested: Draw the layers of nested models inside a labelled frame
             instead of one box per nested model.
-        dpi: Resolution of PNG output and of the picture shown in a notebook.
-        engine: ``"auto"`` (Keras's Graphviz drawing when pydot and ``dot`` are
-            installed, else matplotlib), ``"graphviz"`` or ``"matplotlib"``.
+        dpi: Resolution of PNG output and of the picture shown in a notebook. A
+            notebook shows a diagram at the same size whatever its resolution; the
+            default, 200, is sharp on high-density screens.
+        engine: ``"matplotlib"`` (the default: the same picture on every machine),
+            ``"graphviz"`` (Keras's own drawing; needs pydot and ``dot``) or
+            ``"auto"`` (Graphviz where it is installed, else matplotlib).
 
     Returns:
         A matplotlib ``Figure`` (matplotlib engine) or an ``IPython.display.Image``
-        (Graphviz engine; the PNG bytes when IPython is missing). Both show
+        at most ``GRAPHVIZ_SIZE`` inches on the page (Graphviz engine; the PNG
+        bytes when IPython is missing). Both show
         inline when they are the last value of a notebook cell.
 
     Raises:
@@ -208,6 +214,7 @@ def _graphviz(model: Any, to_file: Any, fmt: str, options: DiagramOptions) -> An
     _label_wrappers(dot, _layers_by_id(model))
     if options.show_params:
         _add_params(dot, _layers_by_id(model))
+    dot.set("size", '"{:g},{:g}"'.format(*GRAPHVIZ_SIZE))  # shrinks larger drawings to fit
     png: bytes = dot.create(format="png")
     if to_file is not None:
         data: bytes = png if fmt == "png" else dot.create(format=fmt)
@@ -216,7 +223,8 @@ def _graphviz(model: Any, to_file: Any, fmt: str, options: DiagramOptions) -> An
         from IPython.display import Image
     except ImportError:
         return png
-    return Image(data=png, format="png")  # type: ignore[no-untyped-call]
+    width = round(int.from_bytes(png[16:20], "big") * _draw.SCREEN_DPI / options.dpi)
+    return Image(data=png, format="png", width=width)  # type: ignore[no-untyped-call]
 
 
 def _layers_by_id(model: Any) -> dict[str, Any]:

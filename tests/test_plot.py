@@ -309,7 +309,26 @@ def test_a_failed_drawing_leaves_the_old_file(
 def test_picture_shows_inline_as_png(no_graphviz: None) -> None:
     figure = kg.plot_model(models.seed_sequential())
     assert isinstance(figure, matplotlib.figure.Figure)
-    assert figure._repr_png_().startswith(b"\x89PNG\r\n\x1a\n")
+    png, size = figure._repr_png_()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert set(size) == {"width", "height"}
+
+
+@pytest.mark.parametrize("dpi", [50, 100, 200])
+def test_inline_picture_is_sharp_and_the_same_size_at_any_dpi(dpi: int) -> None:
+    """At least 200 dots per inch, shown at 100 pixels per inch: sharp on a high-density screen."""
+    figure = kg.plot_model(models.seed_mlp(), dpi=dpi)
+    png, size = figure._repr_png_()
+    pixels = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    width, height = figure.get_size_inches() * 100
+    assert size == {"width": round(width), "height": round(height)}
+    assert pixels[0] >= 2 * size["width"] - 1
+    assert pixels[1] >= 2 * size["height"] - 1
+
+
+def test_default_dpi_is_sharp_on_high_density_screens(tmp_path: Path) -> None:
+    figure = kg.plot_model(models.seed_mlp(), tmp_path / "mlp.png")
+    assert figure.dpi == 200
 
 
 def test_users_matplotlib_state_is_left_alone(no_graphviz: None, tmp_path: Path) -> None:
@@ -336,7 +355,21 @@ def test_explicit_graphviz_without_dot_says_how_to_install_it(no_graphviz: None)
 
 
 def test_auto_without_dot_draws_with_matplotlib(no_graphviz: None) -> None:
+    assert isinstance(kg.plot_model(models.seed_mlp(), engine="auto"), matplotlib.figure.Figure)
+
+
+def test_default_engine_is_matplotlib_even_where_graphviz_is_installed() -> None:
+    """One diagram style by default: the same spec gives the same picture on every machine."""
     assert isinstance(kg.plot_model(models.seed_mlp()), matplotlib.figure.Figure)
+
+
+@NEEDS_DOT
+def test_graphviz_drawing_fits_a_notebook_page(tmp_path: Path) -> None:
+    image = kg.plot_model(models.seed_mlp(), engine="graphviz", dpi=200)
+    pixels = int.from_bytes(image.data[16:20], "big"), int.from_bytes(image.data[20:24], "big")
+    assert max(pixels) <= 7 * 200 + 1  # dot's size="7,7": seven inches at most
+    assert image.width == round(pixels[0] / 2)  # shown at 100 pixels per inch
+    assert max(image.width, round(pixels[1] / 2)) <= 701
 
 
 @NEEDS_DOT
