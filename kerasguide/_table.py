@@ -65,7 +65,8 @@ def _rule(chars: str, widths: list[int]) -> str:
 def _line(cells: Sequence[str], widths: list[int], align: Sequence[str], bar: str) -> str:
     parts = []
     for cell, width, how in zip(cells, widths, align, strict=True):
-        parts.append(" " + (cell.rjust(width) if how == "right" else cell.ljust(width)) + " ")
+        text = cell.center(width) if how == "center" else cell.ljust(width)
+        parts.append(" " + (cell.rjust(width) if how == "right" else text) + " ")
     return bar + bar.join(parts) + bar
 
 

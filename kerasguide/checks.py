@@ -33,17 +33,27 @@ __all__ = ["CheckResult", "Finding", "check_model", "check_params", "check_summa
 class CheckResult:
     """The outcome of a check: truthy when it passed, else a list of findings.
 
+    ``str()`` and ``repr()`` are the same readable text (``PASS: ...`` or
+    ``FAIL: ...`` with every finding and hint), so the findings show wherever
+    text is shown: a terminal, pytest's message for ``assert result``, a
+    notebook's ``text/plain`` output, a grader's log. Notebooks also render HTML.
+
     Attributes:
         check: The check's name, e.g. ``"check_summary"``.
         subject: What the model was compared with, e.g. ``"the expected summary"``.
         findings: Every difference found; empty when the check passed.
-        passed_text: What was confirmed when the check passed.
+        passed_text: What was confirmed when the check passed; always empty for a
+            failed check, so a failure never carries the pass sentence.
     """
 
     check: str
     subject: str
     findings: tuple[Finding, ...]
     passed_text: str = ""
+
+    def __post_init__(self) -> None:
+        if self.findings and self.passed_text:
+            object.__setattr__(self, "passed_text", "")
 
     @property
     def passed(self) -> bool:
@@ -70,6 +80,9 @@ class CheckResult:
         if self.passed:
             return f"PASS: {self.passed_text}\n"
         return "\n".join([f"FAIL: {self._headline()}:", *self._numbered()]) + "\n"
+
+    def __repr__(self) -> str:
+        return str(self)
 
     def _repr_html_(self) -> str:
         if self.passed:
@@ -141,7 +154,7 @@ def check_params(
 
     Example:
         >>> check_params(model, total=551, per_layer=[110, 220, 210, 11])  # doctest: +SKIP
-        CheckResult(check='check_params', ...)
+        PASS: the model has the expected parameter counts (total 551).
     """
     expected = {"total": total, "trainable": trainable, "non_trainable": non_trainable}
     for key, value in expected.items():
@@ -164,11 +177,9 @@ def check_params(
         f"{k.replace('_', '-')} {v:,}" for k, v in expected.items() if v is not None
     )
     checked = checked or f"{len(found.layers)} layers"
+    text = f"the model has the expected parameter counts ({checked})."
     return CheckResult(
-        "check_params",
-        "the expected parameter counts",
-        tuple(findings),
-        f"the model has the expected parameter counts ({checked}).",
+        "check_params", "the expected parameter counts", tuple(findings), "" if findings else text
     )
 
 
@@ -278,7 +289,7 @@ def check_model(model: Any, reference: Any, *, compare_names: bool = False) -> C
 def _result(check: str, subject: str, findings: list[Finding], found: Summary) -> CheckResult:
     layers = len([row for row in found.layers if not row.depth])
     text = f"the model matches {subject} ({layers} layers, {found.total or 0:,} parameters)."
-    return CheckResult(check, subject, tuple(findings), text)
+    return CheckResult(check, subject, tuple(findings), "" if findings else text)
 
 
 def _check_flag(function: str, value: object) -> None:

@@ -94,6 +94,9 @@ class LayerArithmetic:
     def __str__(self) -> str:
         return f"{'  ' * self.depth}{self.name} ({self.type}): {self.arithmetic}"
 
+    def __repr__(self) -> str:
+        return str(self)
+
     def to_dict(self) -> dict[str, Any]:
         """The layer's arithmetic as plain data."""
         return {

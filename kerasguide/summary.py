@@ -20,10 +20,12 @@ from kerasguide import _table
 from kerasguide._suggest import did_you_mean
 from kerasguide.errors import OptionError
 
-__all__ = ["Row", "Shape", "Summary", "format_shapes", "same_text", "summarize"]
+__all__ = ["COLUMNS", "Row", "Shape", "Summary", "format_shapes", "same_text", "summarize"]
 
 Shape = tuple[int | None, ...]
 NESTED_MARK = {"box": "└ ", "ascii": "`- "}
+# The optional columns of summarize(columns=...), named as torchinfo's col_names, and their titles.
+COLUMNS = {"trainable": "Trainable", "params_percent": "Param %", "mult_adds": "Mult-Adds"}
 
 
 def format_shapes(
@@ -90,6 +92,8 @@ class Row:
         operation: True for a Keras operation (``x + y``, ``keras.ops.mean``), False
             for a layer, None when unknown (a row read from text).
         output_keys: The keys of a dict output, in the order shown; None otherwise.
+        mult_adds: Multiply-adds of the layer's weights for one example (see
+            ``summarize(columns=["mult_adds"])``); None when not counted.
     """
 
     name: str
@@ -103,6 +107,7 @@ class Row:
     built: bool = True
     operation: bool | None = False
     output_keys: tuple[str, ...] | None = None
+    mult_adds: int | None = None
 
     @property
     def output_shape(self) -> str:
@@ -151,12 +156,18 @@ class Row:
             data["operation"] = True
         if self.output_keys is not None:
             data["output_keys"] = list(self.output_keys)
+        if self.mult_adds is not None:
+            data["mult_adds"] = self.mult_adds
         return data
 
 
 @dataclass(frozen=True, eq=False)
 class Summary:
-    """A model's summary as data; ``str()`` is a stable text table.
+    """A model's summary as data; ``str()`` and ``repr()`` are a stable text table.
+
+    The text is the same wherever it is shown: ``print()``, the REPL, pytest's
+    assertion messages and a notebook's ``text/plain`` output; notebooks also
+    render it as HTML.
 
     Two summaries are equal when their layer rows (``InputLayer`` rows left
     out, since Keras prints them for functional models only) and their
@@ -173,6 +184,8 @@ class Summary:
         optimizer: The optimizer's variables (0 before training), kept apart from the total.
         memory: Bytes taken by the model's weights; None when unknown.
         style: ``"box"`` or ``"ascii"``: the characters ``str()`` draws the table with.
+        columns: The optional columns shown (see :data:`COLUMNS`), in order.
+        uncounted: Rows whose multiply-adds could not be counted (shown as ``?``).
     """
 
     name: str
@@ -183,6 +196,15 @@ class Summary:
     optimizer: int = 0
     memory: int | None = None
     style: str = "box"
+    columns: tuple[str, ...] = ()
+    uncounted: int = 0
+
+    @property
+    def mult_adds(self) -> int | None:
+        """Multiply-adds of the top-level rows for one example; None when not counted."""
+        if "mult_adds" not in self.columns:
+            return None
+        return sum(row.mult_adds or 0 for row in self.rows if not row.depth)
 
     @property
     def layers(self) -> tuple[Row, ...]:
@@ -207,6 +229,9 @@ class Summary:
         lines += [f" {line}" for line in self._footer()]
         return "\n".join(lines) + "\n"
 
+    def __repr__(self) -> str:
+        return str(self)
+
     def _repr_html_(self) -> str:
         header, rows, align = self._table()
         return _table.render_html(
@@ -224,7 +249,7 @@ class Summary:
             "optimizer": self.optimizer,
             "memory_bytes": self.memory,
             "memory": None if self.memory is None else _table.human_bytes(self.memory),
-        }
+        } | ({} if self.mult_adds is None else {"mult_adds": self.mult_adds})
 
     def _columns(self) -> tuple[bool, bool]:
         connected = any(row.connected_to for row in self.rows) and not _is_chain(self.rows)
@@ -237,6 +262,8 @@ class Summary:
         align = ["left", "left", "right"]
         header += ["Non-trainable"] * frozen + ["Connected to"] * connected
         align += ["right"] * frozen + ["left"] * connected
+        header += [COLUMNS[column] for column in self.columns]
+        align += ["center" if column == "trainable" else "right" for column in self.columns]
         rows = []
         for row in self.rows:
             cells = [
@@ -246,12 +273,23 @@ class Summary:
             ]
             cells += [_count(row.non_trainable)] * frozen
             cells += ["\n".join(row.connected_to) or "-"] * connected
+            cells += [self._extra_cell(row, column) for column in self.columns]
             rows.append(cells)
         return header, rows, align
 
     def _name_cell(self, row: Row) -> str:
         prefix = "   " * row.depth + NESTED_MARK[self.style] if row.depth else ""
         return f"{prefix}{row.name} ({row.type})"
+
+    def _extra_cell(self, row: Row, column: str) -> str:
+        """A cell of an optional column; ``-`` where the row has no weights."""
+        if not row.params:
+            return "-"
+        if column == "trainable":  # as Keras's show_trainable=True, from the counts
+            return "?" if row.trainable is None else "Y" if row.trainable else "N"
+        if column == "params_percent":
+            return f"{row.params / self.total:.2%}" if self.total else "-"
+        return "?" if row.mult_adds is None else f"{row.mult_adds:,}"
 
     def _footer(self) -> list[str]:
         memory = "" if self.memory is None else f" ({_table.human_bytes(self.memory)})"
@@ -262,6 +300,10 @@ class Summary:
         ]
         if self.optimizer:
             lines.append(f"Optimizer variables: {self.optimizer:,} (not part of the total)")
+        if self.mult_adds is not None:
+            rows = "row" if self.uncounted == 1 else "rows"
+            left = f", not counting {self.uncounted} {rows} marked ?" if self.uncounted else ""
+            lines.append(f"Total mult-adds: {self.mult_adds:,} per example{left}")
         return lines
 
 
@@ -274,17 +316,31 @@ def _params_cell(row: Row) -> str:
 
 
 def _is_chain(rows: tuple[Row, ...]) -> bool:
-    """True when each top-level layer is fed by the one before it, once."""
+    """True when each top-level layer is fed by the one before it, once.
+
+    Any call of the previous layer counts: a Sequential model built with
+    ``add()`` rebuilds its graph at each step, so its layers are fed by their
+    second or later call (``dense[1][0]``), and it is still a plain chain.
+    """
     top = [row for row in rows if row.depth == 0]
     return all(
-        row.connected_to == (f"{previous.name}[0][0]",) for previous, row in itertools.pairwise(top)
+        len(row.connected_to) == 1
+        and re.fullmatch(rf"{re.escape(previous.name)}\[\d+\]\[0\]", row.connected_to[0])
+        for previous, row in itertools.pairwise(top)
     ) and all(not row.connected_to for row in top[:1])
 
 
 # --- reading a model -------------------------------------------------------------------
 
 
-def summarize(model: Any, *, expand_nested: bool = False, style: str = "box") -> Summary:
+def summarize(
+    model: Any,
+    *,
+    expand_nested: bool = False,
+    depth: int | None = None,
+    columns: Iterable[str] = (),
+    style: str = "box",
+) -> Summary:
     """Summarise a Keras model: one row per layer or operation, totals and the weights' memory.
 
     The rows are those of Keras's own ``model.summary()``, in its order: a
@@ -297,44 +353,63 @@ def summarize(model: Any, *, expand_nested: bool = False, style: str = "box") ->
     Args:
         model: A Keras model (any Sequential, functional or subclassed model), or a
             spec that :func:`kerasguide.build` accepts.
-        expand_nested: Show the layers of nested models as indented rows under them.
-            The totals never count a weight twice.
+        expand_nested: Show the layers of nested models as indented rows under them,
+            at every level. The totals never count a weight twice.
+        depth: How many levels of rows to show, as torchinfo's ``depth``: 1 shows the
+            model's own layers only, 2 adds the layers of the models nested in it,
+            and so on. Giving it expands nested models down to that level; None
+            shows one level, or every level with ``expand_nested=True``.
+        columns: Optional columns, named as torchinfo's ``col_names``:
+            ``"trainable"`` (``Y``/``N`` as Keras's ``show_trainable=True``: whether
+            the layer has trainable parameters), ``"params_percent"`` (each layer's
+            share of the total) and ``"mult_adds"`` (multiply-adds of the layer's
+            weights for one example, counted for Dense, convolutions, Embedding and
+            recurrent layers from their real shapes; :func:`kerasguide.explain`
+            with ``mult_adds=True`` shows the arithmetic).
         style: ``"box"`` (box-drawing characters, like Keras 3) or ``"ascii"``.
 
     Returns:
         A :class:`Summary`: ``print()`` it, look at it in Jupyter, or read its rows.
 
     Raises:
-        OptionError: ``style`` is unknown, or ``model`` is not a model or a spec.
+        OptionError: An option is unknown or of the wrong type, or ``model`` is not
+            a model or a spec.
 
     Example:
         >>> summary = summarize(model)  # doctest: +SKIP
         >>> summary.total, [row.params for row in summary.rows]  # doctest: +SKIP
         (551, [0, 110, 220, 210, 11])
+        >>> print(summarize(model, columns=["params_percent", "mult_adds"]))  # doctest: +SKIP
     """
     check_choice("summarize", "style", style, _table.STYLES)
-    if not isinstance(expand_nested, bool):
-        raise OptionError(
-            "expand_nested must be True or False",
-            where="summarize(expand_nested=...)",
-            expected="a bool",
-            received=repr(expand_nested),
-        )
-    from kerasguide._rows import summary_rows
+    from kerasguide._rows import (
+        columns_option,
+        levels_option,
+        memory,
+        optimizer_count,
+        summary_rows,
+    )
+
+    levels = levels_option(expand_nested, depth)
+    shown = columns_option(columns)
 
     model = model_of(model)
-    rows = tuple(summary_rows(model, expand=expand_nested))
+    rows = summary_rows(model, expand=levels > 1, mult_adds="mult_adds" in shown)
+    rows = [row for row in rows if row.depth < levels]
     trainable = count_weights(model.trainable_weights)
     non_trainable = count_weights(model.non_trainable_weights)
     return Summary(
         model.name,
-        rows,
+        tuple(rows),
         trainable + non_trainable,
         trainable,
         non_trainable,
-        _optimizer_count(model),
-        _memory(model.weights),
+        optimizer_count(model),
+        memory(model.weights),
         style,
+        shown,
+        sum(not row.depth and row.params and row.mult_adds is None for row in rows)
+        * ("mult_adds" in shown),
     )
 
 
@@ -365,26 +440,6 @@ def count_weights(weights: Iterable[Any]) -> int:
     """Number of scalars in ``weights``, each variable counted once."""
     unique = {id(weight): weight for weight in weights}
     return sum(int(math.prod(weight.shape)) for weight in unique.values())
-
-
-def _optimizer_count(model: Any) -> int:
-    optimizer = getattr(model, "optimizer", None)
-    if not getattr(model, "compiled", False) or optimizer is None or not optimizer.built:
-        return 0
-    return count_weights(optimizer.variables)
-
-
-def _memory(weights: Iterable[Any]) -> int:
-    unique = {id(weight): weight for weight in weights}
-    bits = sum(int(math.prod(w.shape)) * _dtype_bits(str(w.dtype)) for w in unique.values())
-    return math.ceil(bits / 8)
-
-
-def _dtype_bits(dtype: str) -> int:
-    if dtype == "bool":
-        return 8
-    found = re.search(r"\d+", dtype)
-    return int(found.group()) if found else 32
 
 
 def output_shapes(layer: Any, node: Any = None) -> tuple[Shape, ...] | None:
