@@ -39,7 +39,7 @@ from kerasguide.history import plot_history
 from kerasguide.limits import Limits, get_limits, set_limits
 from kerasguide.lint import Hint, Hints, lint
 from kerasguide.live import LivePlot
-from kerasguide.parse import parse_summary
+from kerasguide.parse import parse_summaries, parse_summary
 from kerasguide.plot import plot_model
 from kerasguide.specs import Spec, list_examples, load_example, load_spec, register_layer
 from kerasguide.summary import Summary, summarize
@@ -79,6 +79,7 @@ __all__ = [
     "load_example",
     "load_spec",
     "mlp",
+    "parse_summaries",
     "parse_summary",
     "plot_history",
     "plot_model",

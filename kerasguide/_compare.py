@@ -363,7 +363,10 @@ def _inputs(rows: tuple[Row, ...], index: int) -> tuple[Any, ...] | None:
         by_name = {r.name: r for r in rows if r.depth == row.depth}
         shapes = []
         for link in row.connected_to:
-            name, _, tensor = re.fullmatch(r"(.*)\[(\d+)\]\[(\d+)\]", link).groups()  # type: ignore[union-attr]
+            found = re.fullmatch(r"(.*)\[(\d+)\]\[(\d+)\]", link)
+            if found is None:  # a link cut short with "…" in a printed summary
+                return None
+            name, _, tensor = found.groups()
             source = by_name.get(name)
             if source is None or not source.output_shapes:
                 return None

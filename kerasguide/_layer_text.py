@@ -20,6 +20,7 @@ from kerasguide._graph import (
     wrapped_layers,
     wrapper_type,
 )
+from kerasguide._parse_forms import candidates
 from kerasguide.summary import Row
 
 __all__ = ["CONFIG", "config", "constructor", "kind_of", "show", "unwrap_hint", "what", "wrap_hint"]
@@ -79,6 +80,10 @@ def what(row: Row, obj: Any = None) -> str:
     ``keras.layers.Add``: it is named by what exists in Keras under that name.
     """
     kind = kind_of(row, obj)
+    if kind.endswith("…"):  # cut short in a printed summary: name the classes it can be
+        names = candidates(kind)
+        shown = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+        return f"a layer whose type begins with {kind[:-1]!r}" + (f" ({shown})" if shown else "")
     operation = is_operation(obj) if obj is not None else row.operation
     function = ops_function(row.type)
     if operation is None:

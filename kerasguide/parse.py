@@ -14,6 +14,10 @@ row; their ``operation`` is None, since the text does not say whether ``(Add)``
 is ``keras.ops.add`` or ``keras.layers.Add``. A dict output
 ``{a: (None, 3), b: (None)}`` keeps its keys. Anything else raises
 :class:`~kerasguide.errors.SummaryParseError` naming the line.
+
+The wrapping that course material adds (indentation, ``# `` comments, docstring
+quotes, Markdown list items, prose around the summary, several summaries in one
+cell) and old type names are handled in :mod:`kerasguide._parse_forms`.
 """
 
 from __future__ import annotations
@@ -22,19 +26,22 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from kerasguide import _parse_forms as _forms
 from kerasguide.errors import OptionError, SummaryParseError
 from kerasguide.summary import Row, Shape, Summary
 
-__all__ = ["parse_summary"]
+__all__ = ["parse_summaries", "parse_summary"]
 
 _MODEL = re.compile(r'^\s*Model:\s*"(.*)"\s*$')
 _TOTAL = re.compile(
-    r"^\s*(Total|Trainable|Non-trainable|Optimizer) (params|variables)\s*:\s*([\d,]+)"
+    r"^\s*(?:[-*•]\s+)?(Total|Trainable|Non-trainable|Optimizer) ([Pp]arams|variables)\s*:"
+    r"\s*([\d,]+)"
     r"\s*(?:\(([\d.]+) (B|Bytes?|KB|MB|GB|TB|PB)\))?.*$"
 )
-_NAME = re.compile(r"^(?P<name>.+?)\s*\((?P<type>[^()\s]+)\)?$")
+_NAME = re.compile(r"^(?P<name>.+?)\s*\((?P<type>[^()\s]*)(?P<close>\)?)$")
 _LINK = re.compile(r"([^\s'\",\[\]]+)\[(\d+)\]\[(\d+)\]")
-_PARAMS = re.compile(r"([\d,]+)(?:\s*\((unbuilt|unused)\))?")
+_PARAMS = re.compile(r"([\d,]+)(?:\s*\((unbuilt|unused)\))?(?:\s+=.*)?")
+_CUT_LINK = re.compile(r"[^\s,\[\]]+(?:\[\d+\])*(?:\[\d*)?…")
 _UNITS = {"KB": 1, "MB": 2, "GB": 3, "TB": 4, "PB": 5}
 _JUNCTIONS = "┏┳┓┡╇┩├┼┤└┴┘+"
 _BARS = "┃│|"
@@ -55,6 +62,7 @@ class _Text:
 
     lines: list[str]
     at: int = 0
+    offset: int = 0
 
     def line(self, index: int | None = None) -> str:
         index = self.at if index is None else index
@@ -70,35 +78,85 @@ class _Text:
         index = min(index, max(len(self.lines) - 1, 0))
         return SummaryParseError(
             problem,
-            where=f"line {index + 1}",
+            where=f"line {index + self.offset + 1}",
             expected=expected,
             received=repr(self.line(index)),
             hint=hint,
         )
 
 
-def parse_summary(text: str) -> Summary:
-    """Parse a printed Keras summary (Keras 2 or Keras 3 format) into a Summary.
+def parse_summary(text: str, *, name: str | None = None) -> Summary:
+    """Parse a printed Keras summary (Keras 1, 2 or 3 format) into a Summary.
 
     The totals of the result leave out optimizer variables, like
     :func:`~kerasguide.summary.summarize`; a parsed summary and the summary of the
-    same live model compare equal.
+    same live model compare equal. The summary may sit in other text as course
+    material keeps it: indented, as ``# `` comments, in a docstring, with prose
+    around it. A table printed without its totals gets the sum of its rows.
 
     Args:
         text: The summary as printed, e.g. copied from a notebook.
+        name: The model to take when ``text`` holds several summaries, e.g.
+            ``"decoder"`` (the name in its ``Model: "..."`` line).
 
     Returns:
         A :class:`~kerasguide.summary.Summary` (its ``memory`` is approximate: printed
         summaries round it).
 
     Raises:
-        SummaryParseError: A line cannot be read; the message names it.
-        OptionError: ``text`` is not a string.
+        SummaryParseError: A line cannot be read (the message names it); or
+            ``text`` holds several summaries and ``name`` does not pick one.
+        OptionError: ``text`` or ``name`` is not a string.
 
     Example:
         >>> summary = parse_summary(open("tests/data/seed_summary.txt").read())
         >>> summary.total, [row.params for row in summary.rows]
         (551, [0, 110, 220, 210, 11])
+    """
+    if name is not None and not isinstance(name, str):
+        raise OptionError(
+            "the model's name must be a string",
+            where="parse_summary(name=...)",
+            expected='a name such as "decoder"',
+            received=type(name).__name__,
+        )
+    found = parse_summaries(text)
+    if name is None and len(found) == 1:
+        return found[0]
+    picked = [summary for summary in found if summary.name == name]
+    if len(picked) == 1:
+        return picked[0]
+    names = ", ".join(repr(summary.name or "(no name)") for summary in found)
+    raise SummaryParseError(
+        f"the text holds {len(found)} summaries" + (f", none named {name!r}" if name else ""),
+        where="parse_summary(text)",
+        expected="one summary, or name= naming one of them",
+        received=f"the models {names}",
+        hint=f"pick one with parse_summary(text, name={found[-1].name!r}), or read them "
+        "all with parse_summaries(text)",
+    )
+
+
+def parse_summaries(text: str) -> list[Summary]:
+    """Parse every printed summary in ``text``, in order.
+
+    A notebook cell often prints several: an encoder, a decoder and the
+    autoencoder that joins them.
+
+    Args:
+        text: The text, e.g. a notebook cell's output or a Markdown file.
+
+    Returns:
+        One :class:`~kerasguide.summary.Summary` per printed summary.
+
+    Raises:
+        SummaryParseError: There is no summary in ``text``, or a line of one
+            cannot be read; the message names the line.
+        OptionError: ``text`` is not a string.
+
+    Example:
+        >>> [s.name for s in parse_summaries(cell_output)]  # doctest: +SKIP
+        ['encoder', 'decoder', 'autoencoder']
     """
     if not isinstance(text, str):
         raise OptionError(
@@ -107,15 +165,30 @@ def parse_summary(text: str) -> Summary:
             expected="str",
             received=type(text).__name__,
         )
-    lines = _Text(text.splitlines())
-    lines.skip_blank()
-    if lines.at >= len(lines.lines):
+    lines = _forms.clean(text)
+    if not any(line.strip() for line in lines):
         raise SummaryParseError(
             "the summary text is empty", where="line 1", expected=_TABLE_START, received=repr(text)
         )
+    found: list[Summary] = []
+    at = _forms.starts(lines, 0)
+    if at is None:
+        raise _forms.not_a_summary(lines)
+    while at is not None:
+        table = next((i for i in range(at + 1, len(lines)) if lines[i].strip()), at)
+        first = table if _MODEL.match(lines[at]) else at
+        indent = len(lines[first]) - len(lines[first].lstrip(" \t"))
+        block = _Text(_forms.dedent(lines[at:], indent), offset=at)
+        found.append(_one(block))
+        at = _forms.starts(lines, at + max(block.at, 1))
+    return found
+
+
+def _one(lines: _Text) -> Summary:
     name = _model_name(lines)
-    rows = _grid(lines) if lines.line().lstrip()[:1] in ("┏", "+") else _keras2(lines)
-    return _totals(lines, name, rows)
+    grid = lines.line().lstrip()[:1] in ("┏", "+")
+    rows = _grid(lines) if grid else _keras2(lines)
+    return _totals(lines, name, rows, grid=grid)
 
 
 def _model_name(text: _Text) -> str:
@@ -141,7 +214,8 @@ def _name_type(cell: str) -> tuple[str, str, int]:
     found = _NAME.match(stripped)
     if found is None:
         raise ValueError("cannot read the layer's name and type, like 'dense (Dense)'")
-    return found.group("name"), found.group("type"), depth
+    name, kind = found.group("name"), found.group("type")
+    return name, _forms.layer_type(kind, name, cut=not found.group("close")), depth
 
 
 def _shapes(cell: str) -> tuple[tuple[Shape, ...] | None, tuple[str, ...] | None]:
@@ -187,11 +261,19 @@ def _make_row(cells: dict[str, str]) -> Row:
     elif cells.get("trainable", "").strip() == "N":
         non_trainable = params
     trainable = None if non_trainable is None else params - non_trainable
-    links = tuple(f"{n}[{a}][{b}]" for n, a, b in _LINK.findall(cells.get("connected", "")))
+    links = _links(cells.get("connected", ""))
     shapes, keys = _shapes(cells["shape"])
     return Row(
         name, kind, shapes, params, trainable, non_trainable, links, depth, built, None, keys
     )
+
+
+def _links(cell: str) -> tuple[str, ...]:
+    """``name[0][0]`` links, and those cut short with ``…`` kept as they are printed."""
+    found = [(m.start(), f"{m[1]}[{m[2]}][{m[3]}]") for m in _LINK.finditer(cell)]
+    rest = _LINK.sub(lambda m: " " * len(m[0]), cell)
+    found += [(m.start(), m[0]) for m in _CUT_LINK.finditer(rest)]
+    return tuple(link for _, link in sorted(found))
 
 
 def _row_at(text: _Text, index: int, cells: dict[str, str]) -> Row:
@@ -337,7 +419,10 @@ def _keras2(text: _Text) -> list[Row]:
     text.at += size
     if _is_rule(text.line(), "="):
         text.at += 1
-    return [_row_at(text, i, dict(zip(names, c, strict=True))) for i, c in _k2_rows(text, starts)]
+    return [
+        _row_at(text, i, dict(zip(names, c, strict=True)))
+        for i, c in _k2_rows(text, starts, names.index("params"))
+    ]
 
 
 def _header_size(text: _Text) -> int:
@@ -355,7 +440,13 @@ def _slice(line: str, starts: list[int]) -> list[str]:
     return [line[a:b].strip() for a, b in zip(starts, ends, strict=True)]
 
 
-def _k2_rows(text: _Text, starts: list[int]) -> list[tuple[int, list[str]]]:
+def _starts_row(cells: list[str], block: list[list[str]], params: int) -> bool:
+    """A line with a name and a count, after a row that has its count: a row of its own."""
+    has_count = cells[params][:1].isdigit()
+    return bool(cells[0]) and has_count and any(c[params] for c in block)
+
+
+def _k2_rows(text: _Text, starts: list[int], params: int) -> list[tuple[int, list[str]]]:
     rows: list[tuple[int, list[str]]] = []
     block: list[list[str]] = []
     first, depth = 0, 0
@@ -369,10 +460,15 @@ def _k2_rows(text: _Text, starts: list[int]) -> list[tuple[int, list[str]]]:
                 text.at += 1
                 break
         else:
+            level = len(line) - len(line.lstrip("|"))
+            plain = line.replace("|", " ", level)[: len(line) - level] if level else line
+            cells = _slice(plain, starts)
+            if block and _starts_row(cells, block, params):  # rows copied without rules
+                rows.append((first, _k2_cells(block, depth)))
+                block = []
             if not block:
-                first, depth = text.at, len(line) - len(line.lstrip("|"))
-            plain = line.replace("|", " ", depth) if depth else line
-            block.append(_slice(plain[: len(plain) - depth] if depth else plain, starts))
+                first, depth = text.at, level
+            block.append(cells)
         text.at += 1
     if block:
         rows.append((first, _k2_cells(block, depth)))
@@ -388,13 +484,21 @@ def _k2_cells(block: list[list[str]], depth: int) -> list[str]:
 # --- totals ----------------------------------------------------------------------------
 
 
-def _totals(text: _Text, name: str, rows: list[Row]) -> Summary:
+def _totals_follow(text: _Text) -> bool:
+    """After a table without a Keras 2 ``=`` rule: do totals follow its blank lines?"""
+    if text.line().strip():
+        return False
+    after = next((line for line in text.lines[text.at :] if line.strip()), "")
+    return _TOTAL.match(after) is not None
+
+
+def _totals(text: _Text, name: str, rows: list[Row], *, grid: bool) -> Summary:
     found: dict[str, int] = {}
     memory: dict[str, int] = {}
     optimizer_apart = False
-    last = text.at
-    for index in range(text.at, len(text.lines)):
-        line = text.lines[index]
+    promised = not grid  # a Keras 2 table read without totals was cut short
+    while text.at < len(text.lines):
+        line = text.line()
         match = _TOTAL.match(line)
         if match is not None:
             kind, noun, count, size, unit = match.groups()
@@ -402,20 +506,27 @@ def _totals(text: _Text, name: str, rows: list[Row]) -> Summary:
             optimizer_apart |= kind == "Optimizer" and noun == "variables"
             if size:
                 memory[kind] = round(float(size) * 1024 ** _UNITS.get(unit, 0))
-            last = index
-        elif line.strip() and not _is_rule(line, "_=") and line.strip() != "None":
+        elif _forms.ends_totals(line) and not promised and not found:
+            if not _totals_follow(text):
+                break
+        elif _forms.ends_totals(line) and found:
+            break
+        elif not _is_rule(line, "_=") and line.strip() != "None":
             raise text.error(
                 "this line is not part of a summary's totals",
-                index,
+                text.at,
                 expected="'Total params: N', 'Trainable params: N' or 'Non-trainable params: N'",
             )
-    if "Total" not in found:
+        text.at += 1
+    if "Total" not in found and promised:
         last = max((i for i, line in enumerate(text.lines) if line.strip()), default=0)
         raise text.error(
             "the summary has no 'Total params:' line",
             last,
             expected="'Total params: N' after the table",
         )
+    if "Total" not in found:
+        found["Total"] = sum(row.params for row in rows if not row.depth)
     optimizer = found.get("Optimizer", 0)
     total = found["Total"] - (0 if optimizer_apart else optimizer)
     size = memory.get("Trainable", 0) + memory.get("Non-trainable", 0) or memory.get("Total")
