@@ -1,6 +1,7 @@
-# The only entry points. `make demo` and `make test` each set everything up
-# from a fresh clone: a .venv with kerasguide and its dev extras, plus
-# Graphviz's `dot` through apt-get when running as root.
+# The only entry points. `make demo`, `make test` and `make site` each set everything
+# up from a fresh clone: a .venv with kerasguide and its dev and docs extras, plus
+# Graphviz's `dot` and Chromium (for the website's browser test) through apt-get when
+# running as root.
 
 PYTHON ?= python3
 VENV := .venv
@@ -10,8 +11,10 @@ PYTEST_WORKERS ?= 2
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 export MPLBACKEND ?= Agg
+# mkdocs-material's notice of its end of life (May 2027) stays out of every build's output.
+export NO_MKDOCS_2_WARNING ?= 1
 
-.PHONY: install demo test unit lint notebooks bench conformance fuzz clean
+.PHONY: install demo test unit lint notebooks site site-pages site-check bench conformance fuzz clean
 
 install: $(STAMP)
 
@@ -25,9 +28,18 @@ $(STAMP): pyproject.toml
 	    echo "note: Graphviz's dot is missing and this is not root; diagrams will use the matplotlib engine"; \
 	  fi; \
 	fi
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium (the course website's browser test) with apt-get"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: Chromium could not be installed; the browser test will be skipped"; \
+	  else \
+	    echo "note: Chromium is missing and this is not root; the browser test will be skipped"; \
+	  fi; \
+	fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
 	touch $(STAMP)
 
 demo: install
@@ -36,7 +48,7 @@ demo: install
 unit: install
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests
 
-test: unit notebooks
+test: unit notebooks site-check
 
 lint: install
 	$(BIN)/ruff check kerasguide tests
@@ -60,6 +72,40 @@ notebooks: install
 	$(BIN)/jupyter nbconvert --to html --log-level=ERROR $(NOTEBOOK_OUT)/*.ipynb && \
 	KERASGUIDE_EXECUTED_NOTEBOOKS=$(NOTEBOOK_OUT) $(BIN)/python -m pytest -q -p no:xdist \
 	  -p no:cacheprovider tests/test_notebooks.py -k executed && exit $$status
+
+# The course website in build/site/ (mkdocs-material and mkdocs-jupyter, see mkdocs.yml):
+# a landing page, the lessons with their outputs, and the README as its reference. Every
+# notebook runs in full (KERASGUIDE_FAST=0) under build/site-notebooks/, then the site is
+# opened in headless Chromium (tests/test_site.py; screenshots in build/site-shots/).
+# SITE_TIMEOUT is nbmake's limit per cell, in seconds.
+SITE_TIMEOUT ?= 1200
+SITE_NOTEBOOKS ?= build/site-notebooks
+SITE_DIR ?= build/site
+SITE_SRC := build/site-src
+
+site: install
+	rm -rf $(SITE_NOTEBOOKS) build/site-files && mkdir -p $(SITE_NOTEBOOKS)
+	cp notebooks/*.ipynb $(SITE_NOTEBOOKS)/
+	env -u MPLBACKEND KERASGUIDE_FAST=0 KERASGUIDE_OUTPUT=$(CURDIR)/build/site-files \
+	  $(BIN)/python -m pytest --nbmake --overwrite -n $(PYTEST_WORKERS) \
+	  --nbmake-timeout=$(SITE_TIMEOUT) -p no:cacheprovider $(SITE_NOTEBOOKS)
+	KERASGUIDE_EXECUTED_NOTEBOOKS=$(SITE_NOTEBOOKS) $(BIN)/python -m pytest -q -p no:xdist \
+	  -p no:cacheprovider tests/test_notebooks.py -k executed
+	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(SITE_NOTEBOOKS) SITE_DIR=$(SITE_DIR)
+	KERASGUIDE_SITE=$(SITE_DIR) $(BIN)/python -m pytest -q -p no:xdist -p no:cacheprovider \
+	  tests/test_site.py
+
+# The pages alone, from notebooks already executed in SITE_NOTEBOOKS.
+site-pages: install
+	rm -rf $(SITE_SRC) $(SITE_DIR) && mkdir -p $(SITE_SRC)/notebooks
+	cp docs/*.md $(SITE_SRC)/ && cp $(SITE_NOTEBOOKS)/*.ipynb $(SITE_SRC)/notebooks/
+	$(BIN)/mkdocs build --quiet --strict -f mkdocs.yml -d $(CURDIR)/$(SITE_DIR)
+
+# In `make test`: the site made from `make notebooks`'s fast-mode run, in the browser.
+site-check: notebooks
+	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(NOTEBOOK_OUT) SITE_DIR=build/site-fast
+	KERASGUIDE_SITE=build/site-fast $(BIN)/python -m pytest -q -p no:xdist -p no:cacheprovider \
+	  tests/test_site.py
 
 bench: install
 	$(BIN)/python -m pytest tests/benchmarks -p no:xdist -p no:cacheprovider -s -q -o addopts="" -o python_files="bench_*.py"

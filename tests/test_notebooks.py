@@ -125,14 +125,45 @@ def test_only_code_cells_are_tagged() -> None:
             assert cell.cell_type == "code" or not _tagged(cell), name
 
 
-def test_training_has_a_documented_fast_mode() -> None:
-    notebook = _read("06_training")
-    code = "".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
-    prose = "".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
-    assert f'os.environ.get("{FAST_MODE}"' in code
-    assert FAST_MODE in prose
+def test_training_has_a_fast_mode_in_a_setup_cell() -> None:
+    setup = "".join(cell.source for cell in _code_cells("06_training") if _setup(cell))
+    assert f'os.environ.get("{FAST_MODE}"' in setup
     makefile = (NOTEBOOKS.parent / "Makefile").read_text(encoding="utf-8")
     assert re.search(rf"^{FAST_MODE} \?= 1$", makefile, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_starts_with_an_install_line_for_readers_outside_the_course(name: str) -> None:
+    first = _read(name).cells[0]
+    assert first.cell_type == "code"
+    assert "# %pip install kerasguide" in first.source.splitlines()
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_build_plumbing_stays_out_of_student_cells(name: str) -> None:
+    """Output folders and fast mode come from the environment, in a set-up cell the site hides."""
+    for index, cell in enumerate(_code_cells(name)):
+        if _setup(cell):
+            assert "Course set-up, hidden on the course website" in cell.source
+            continue
+        for plumbing in ("pyproject.toml", "KERASGUIDE_", "os.environ", "os.chdir"):
+            assert plumbing not in cell.source, f"{name}: code cell {index} uses {plumbing}"
+
+
+DRAWS = ("plot_model(", "plt.show()", "plot_history(", "LivePlot(")
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_every_picture_has_alt_text(name: str) -> None:
+    """The course website gives each picture its cell's ``alt`` metadata (docs/hooks.py)."""
+    for index, cell in enumerate(_code_cells(name)):
+        if any(call in cell.source for call in DRAWS):
+            alt = cell.metadata.get("alt")
+            assert alt, f"{name}: code cell {index} draws a picture; describe it in metadata.alt"
+
+
+def _setup(cell: Any) -> bool:
+    return "setup" in cell.metadata.get("tags", [])
 
 
 # --- after `make notebooks`: the executed copies under build/notebooks/ --------------

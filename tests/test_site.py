@@ -1,0 +1,214 @@
+"""The course website in a real browser: headless Chromium opens every page.
+
+``make site`` (every notebook run in full) and ``make test`` (the fast-mode run of
+``make notebooks``) build the site and run this file with ``KERASGUIDE_SITE`` set to
+its folder. The site is served over HTTP from this process, and Playwright drives
+the system's Chromium (Debian's ``chromium``, installed by ``make`` when root).
+Screenshots go to ``build/site-shots/``. Without a built site, Playwright or
+Chromium, the tests are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = os.environ.get("KERASGUIDE_SITE")
+SHOTS = ROOT / "build" / "site-shots"
+LESSONS = [
+    "01_sequential",
+    "02_functional",
+    "03_mlp",
+    "04_cnn_rnn",
+    "05_graphs",
+    "06_training",
+    "07_exercises",
+    "08_specs",
+]
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+
+def _chromium() -> str | None:
+    return next(filter(None, (shutil.which(name) for name in CHROMIUM_NAMES)), None)
+
+
+def _why_skip() -> str | None:
+    if not SITE:
+        return "opens the built course website; run by `make test` and `make site`"
+    if not (Path(SITE) / "index.html").is_file():
+        return f"no built site in {SITE}; run `make site`"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install -e '.[docs]')"
+    if _chromium() is None:
+        return "Chromium is not installed (`apt-get install chromium`, which `make` does as root)"
+    return None
+
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(_why_skip() is not None, reason=str(_why_skip())),
+]
+
+
+@dataclass
+class Visit:
+    """What the browser saw on one page."""
+
+    url: str
+    problems: list[str] = field(default_factory=list)
+    images: list[dict[str, Any]] = field(default_factory=list)
+    nav: list[str] = field(default_factory=list)
+    tables: list[dict[str, Any]] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    hidden_setup: bool = True
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(SITE))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def visits(server: str) -> dict[str, Visit]:
+    """Every HTML page of the site, opened once; screenshots saved on the way."""
+    from playwright.sync_api import sync_playwright
+
+    folders = (path.parent.relative_to(str(SITE)) for path in Path(str(SITE)).rglob("index.html"))
+    pages = sorted("" if folder == Path() else folder.as_posix() + "/" for folder in folders)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            return {page: _visit(context, server, page) for page in pages}
+        finally:
+            browser.close()
+
+
+def _visit(context: Any, server: str, path: str) -> Visit:
+    visit = Visit(server + path)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and visit.problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda error: visit.problems.append(f"page error: {error}"))
+    page.on("requestfailed", lambda r: visit.problems.append(f"request failed: {r.url[:120]}"))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and visit.problems.append(f"HTTP {r.status}: {r.url[:120]}"),
+    )
+    page.goto(visit.url, wait_until="networkidle")
+    page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+    visit.images = page.evaluate(_IMAGES)
+    visit.nav = page.evaluate(_NAV)
+    visit.tables = page.evaluate(_TABLES)
+    visit.checks = page.evaluate(_CHECKS)
+    visit.hidden_setup = "Course set-up" not in page.inner_text("body")
+    name = path.strip("/").replace("/", "_") or "index"
+    page.screenshot(path=SHOTS / f"{name}.png")
+    page.screenshot(path=SHOTS / f"{name}-full.png", full_page=True)
+    page.close()
+    return visit
+
+
+_IMAGES = """() => Array.from(document.images).map(i => {
+  const box = i.getBoundingClientRect();
+  return {src: i.currentSrc.slice(0, 60), complete: i.complete, natural: i.naturalWidth,
+          width: box.width, height: box.height, alt: i.getAttribute("alt")};
+})"""
+_NAV = """() => Array.from(document.querySelectorAll("nav.md-nav--primary a.md-nav__link"))
+  .map(a => a.href)"""
+# A table renders as one when its rows are table rows and a row's cells sit side by side.
+_TABLES = """() => Array.from(document.querySelectorAll("article table")).map(t => {
+  const last = t.rows[t.rows.length - 1];
+  const lefts = last ? Array.from(last.cells).map(c => c.getBoundingClientRect().left) : [];
+  return {caption: t.caption ? t.caption.innerText : "",
+    head: Array.from(t.querySelectorAll("th")).map(th => th.innerText).join(" | "),
+    rows: t.rows.length, cells: lefts.length,
+    display: last ? getComputedStyle(last).display : "",
+    side_by_side: lefts.every((left, i) => i === 0 || left > lefts[i - 1]),
+    height: t.getBoundingClientRect().height};
+})"""
+_CHECKS = """() => Array.from(document.querySelectorAll("article div[style*='border-left']"))
+  .filter(d => d.getBoundingClientRect().height > 0).map(d => d.innerText.split("\\n")[0])"""
+
+
+def _lesson(visits: dict[str, Visit], name: str) -> Visit:
+    return visits[f"notebooks/{name}/"]
+
+
+def test_every_page_loads_without_console_errors(visits: dict[str, Visit]) -> None:
+    assert {"", "reference/", *(f"notebooks/{n}/" for n in LESSONS)} <= set(visits)
+    problems = [f"{v.url}: {p}" for v in visits.values() for p in v.problems]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_image_loads_with_a_size_and_alt_text(visits: dict[str, Visit]) -> None:
+    problems = [
+        f"{visit.url}: {image}"
+        for visit in visits.values()
+        for image in visit.images
+        if not (image["complete"] and image["natural"] > 0 and image["width"] > 0)
+        or not (image["alt"] or "").strip()
+    ]
+    assert not problems, "\n".join(problems)
+    diagrams = _lesson(visits, "05_graphs").images
+    assert len(diagrams) >= 4, "notebook 5 draws four diagrams"
+    assert all(image["alt"].startswith("Diagram of") for image in diagrams), diagrams
+
+
+def test_the_navigation_reaches_every_lesson(visits: dict[str, Visit], server: str) -> None:
+    for visit in visits.values():
+        reached = {url.split("#")[0] for url in visit.nav}
+        missing = [n for n in LESSONS if f"{server}notebooks/{n}/" not in reached]
+        assert not missing, f"{visit.url}: the navigation has no link to {missing}"
+
+
+def test_summaries_render_as_tables(visits: dict[str, Visit]) -> None:
+    tables = _lesson(visits, "03_mlp").tables
+    summary = next(t for t in tables if t["caption"] == 'Model: "mlp"')
+    assert summary["head"] == "Layer (type) | Output Shape | Param #"
+    assert summary["display"] == "table-row"
+    assert summary["side_by_side"]
+    assert summary["rows"] >= 6
+    assert summary["cells"] >= 3
+    assert summary["height"] > 100
+    explained = next(t for t in tables if t["caption"] == 'Parameters of "mlp"')
+    assert explained["display"] == "table-row"
+    assert explained["side_by_side"]
+    assert explained["rows"] >= 6
+
+
+def test_check_tables_and_results_render(visits: dict[str, Visit]) -> None:
+    exercises = _lesson(visits, "07_exercises")
+    checks = next(t for t in exercises.tables if t["head"].startswith("check | compares"))
+    assert checks["display"] == "table-row"
+    assert checks["side_by_side"]
+    assert checks["rows"] >= 4
+    assert any(text.startswith("✓ Passed") for text in exercises.checks)
+    assert any(text.startswith("✗ 4 differences") for text in exercises.checks)
+
+
+def test_set_up_cells_are_hidden(visits: dict[str, Visit]) -> None:
+    shown = [visit.url for visit in visits.values() if not visit.hidden_setup]
+    assert not shown, f"pages show the course's set-up cells: {shown}"
