@@ -1,0 +1,335 @@
+"""The assignment file of ``kerasguide grade``: read safely, checked with where/expected/hint.
+
+Private to :mod:`kerasguide.grade`. An assignment is YAML (or JSON)::
+
+    title: "Week 3: a first classifier"
+    limits: {notebook_seconds: 120, cell_seconds: 60, memory_mb: 4096}
+    exercises:
+      - name: classifier
+        variable: model                    # or file: classifier.keras
+        reference: {spec: classifier.yaml}   # or keras: x.keras, or summary: x.txt
+        checks: [model]                    # model, summary, params
+        points: 10
+        deductions: {config: 3, extra: 4, default: 0}
+
+Paths are relative to the assignment file. The document goes through the same
+reader as a spec (safe loader, duplicate keys refused, size and alias limits).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kerasguide import limits as _limits
+from kerasguide._suggest import did_you_mean
+from kerasguide.errors import FileError, SpecError, SpecSyntaxError, SpecTypeError
+from kerasguide.specs import _SafeUniqueLoader, _yaml_error, read_text
+
+__all__ = ["FINDING_KINDS", "Assignment", "Exercise", "FitCheck", "GradeLimits", "load"]
+
+# Finding.kind values of kerasguide's checks, plus "fit" for the optional training check.
+FINDING_KINDS = (
+    "type", "config", "shape", "params", "input", "missing", "extra", "name", "totals",
+    "per_layer", "layer", "fit",
+)  # fmt: skip
+CHECKS = ("model", "summary", "params")
+REFERENCE_KINDS = ("spec", "keras", "summary")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TOP = ("title", "limits", "exercises")
+_EXERCISE = ("name", "variable", "file", "reference", "checks", "points", "deductions", "fit")
+_FIT = ("data", "loss", "optimizer", "metric", "threshold", "epochs", "batch_size")
+
+
+@dataclass(frozen=True)
+class GradeLimits:
+    """Limits of one submission's run (each can be overridden on the command line)."""
+
+    notebook_seconds: float = 600.0
+    cell_seconds: float = 120.0
+    memory_mb: int = 4096
+    model_mb: int = 100
+
+
+@dataclass(frozen=True)
+class FitCheck:
+    """A short fit of the student's model on given data (an .npz with ``x`` and ``y``).
+
+    Missing the threshold is a finding of kind ``fit`` (its deduction: ``deductions.fit``).
+    """
+
+    data: Path
+    loss: str
+    metric: str
+    threshold: float
+    optimizer: str = "adam"
+    epochs: int = 1
+    batch_size: int = 32
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: where the student's model is, what it is compared with, the points."""
+
+    name: str
+    reference_kind: str
+    reference: Path
+    points: float
+    checks: tuple[str, ...] = ("model",)
+    variable: str | None = None
+    file: str | None = None
+    deductions: dict[str, float] = field(default_factory=dict)
+    fit: FitCheck | None = None
+
+    def deduction(self, kind: str) -> float:
+        """Points taken off for one finding of ``kind`` (``default``: all the points)."""
+        return self.deductions.get(kind, self.deductions.get("default", self.points))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A checked assignment file."""
+
+    title: str
+    path: Path
+    exercises: tuple[Exercise, ...]
+    limits: GradeLimits
+    digest: str
+
+    @property
+    def points(self) -> float:
+        """The maximum total score."""
+        return sum(exercise.points for exercise in self.exercises)
+
+    def hidden_paths(self) -> list[Path]:
+        """The files a student's kernel must never see: the assignment and its references."""
+        paths = {self.path.resolve(), *(e.reference.resolve() for e in self.exercises)}
+        paths |= {e.fit.data.resolve() for e in self.exercises if e.fit}
+        return sorted(paths)
+
+
+def load(source: str | Path) -> Assignment:
+    """Read and check an assignment file; raise a ``KerasGuideError`` naming the mistake."""
+    path = Path(source)
+    try:
+        text = read_text(path)
+    except FileNotFoundError:
+        raise FileError(
+            "no such assignment file", where=str(path), expected="an existing .yaml file",
+            received=str(path.resolve()), hint="check the path, relative to the current folder",
+        ) from None  # fmt: skip
+    except (OSError, UnicodeDecodeError) as err:
+        raise FileError(
+            "the assignment file cannot be read", where=str(path),
+            expected="a readable UTF-8 text file", received=str(err),
+        ) from None  # fmt: skip
+    data = _parse(text, path.name)
+    where = path.name
+    _keys(data, _TOP, where, required=("exercises",))
+    title = _string(data.get("title", path.stem), f"{where}: title")
+    limits = _limits_of(data.get("limits", {}), f"{where}: limits")
+    exercises = _list(data["exercises"], f"{where}: exercises")
+    parsed = tuple(
+        _exercise(item, f"{where}: exercises[{i}]", path.parent) for i, item in enumerate(exercises)
+    )
+    _unique([e.name for e in parsed], f"{where}: exercises")
+    return Assignment(title, path, parsed, limits, _digest(text, parsed))
+
+
+def _parse(text: str, name: str) -> dict[str, Any]:
+    _limits.check_text(text, name)
+    try:
+        data = yaml.load(text, Loader=_SafeUniqueLoader)
+    except SpecSyntaxError:
+        raise
+    except yaml.YAMLError as err:
+        raise _yaml_error(err, name, text) from None
+    _limits.check_document(data, name)
+    if not isinstance(data, dict):
+        raise SpecTypeError(
+            "an assignment must be a mapping", where=name, expected="`exercises:` and a list",
+            received=type(data).__name__, hint="see the README's section for instructors",
+        )  # fmt: skip
+    return data
+
+
+def _digest(text: str, exercises: tuple[Exercise, ...]) -> str:
+    """A hash of the assignment and every file it names: a change means regrading."""
+    digest = hashlib.sha256(text.encode("utf-8"))
+    for exercise in exercises:
+        for file in (exercise.reference, exercise.fit.data if exercise.fit else None):
+            if file is not None:
+                digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def _exercise(item: Any, where: str, folder: Path) -> Exercise:
+    _keys(item, _EXERCISE, where, required=("name", "reference", "points"))
+    name = _string(item["name"], f"{where}.name")
+    if not _NAME.match(name):
+        raise SpecError(
+            "an exercise name must be a plain identifier", where=f"{where}.name",
+            expected="letters, digits and _ (it becomes a gradebook column)",
+            received=repr(name), hint="e.g. classifier_1",
+        )  # fmt: skip
+    variable, file = item.get("variable"), item.get("file")
+    if (variable is None) == (file is None):
+        raise SpecError(
+            "say where the student's model is", where=where,
+            expected="exactly one of `variable:` (a name in the notebook) or `file:` (a .keras "
+            "file the notebook saves)", received="both" if variable else "neither",
+        )  # fmt: skip
+    if variable is not None and not _NAME.match(_string(variable, f"{where}.variable")):
+        raise SpecError("not a Python variable name", where=f"{where}.variable",
+                        expected="an identifier such as model", received=repr(variable))  # fmt: skip
+    if file is not None:
+        _relative_file(_string(file, f"{where}.file"), f"{where}.file")
+    kind, reference = _reference(item["reference"], f"{where}.reference", folder)
+    checks = tuple(_list(item.get("checks", ["model"]), f"{where}.checks"))
+    for i, check in enumerate(checks):
+        _choice(check, CHECKS, f"{where}.checks[{i}]")
+    if kind == "summary" and "model" in checks:
+        raise SpecError(
+            "check `model` needs a model as reference", where=f"{where}.checks",
+            expected="`summary` and `params` with a summary text reference",
+            received="model", hint="use reference: {spec: ...} or {keras: ...}",
+        )  # fmt: skip
+    points = _number(item["points"], f"{where}.points")
+    deductions = _deductions(item.get("deductions", {}), f"{where}.deductions")
+    fit = _fit(item["fit"], f"{where}.fit", folder) if item.get("fit") is not None else None
+    return Exercise(name, kind, reference, points, checks, variable, file, deductions, fit)
+
+
+def _reference(value: Any, where: str, folder: Path) -> tuple[str, Path]:
+    if not isinstance(value, dict) or len(value) != 1:
+        raise SpecError(
+            "a reference names one file", where=where,
+            expected="one of {spec: FILE.yaml}, {keras: FILE.keras}, {summary: FILE.txt}",
+            received=repr(value)[:80],
+        )  # fmt: skip
+    ((kind, file),) = value.items()
+    _choice(kind, REFERENCE_KINDS, f"{where} key")
+    return kind, _existing(_string(file, f"{where}.{kind}"), f"{where}.{kind}", folder)
+
+
+def _fit(value: Any, where: str, folder: Path) -> FitCheck:
+    _keys(value, _FIT, where, required=("data", "loss", "metric", "threshold"))
+    return FitCheck(
+        data=_existing(_string(value["data"], f"{where}.data"), f"{where}.data", folder),
+        loss=_string(value["loss"], f"{where}.loss"),
+        metric=_string(value["metric"], f"{where}.metric"),
+        threshold=_number(value["threshold"], f"{where}.threshold"),
+        optimizer=_string(value.get("optimizer", "adam"), f"{where}.optimizer"),
+        epochs=int(_number(value.get("epochs", 1), f"{where}.epochs")),
+        batch_size=int(_number(value.get("batch_size", 32), f"{where}.batch_size")),
+    )
+
+
+def _limits_of(value: Any, where: str) -> GradeLimits:
+    fields = ("notebook_seconds", "cell_seconds", "memory_mb", "model_mb")
+    _keys(value, fields, where)
+    numbers = {key: _number(value[key], f"{where}.{key}", positive=True) for key in value}
+    for key in ("memory_mb", "model_mb"):
+        if key in numbers:
+            numbers[key] = int(numbers[key])
+    return GradeLimits(**numbers)  # type: ignore[arg-type]
+
+
+def _deductions(value: Any, where: str) -> dict[str, float]:
+    _keys(value, (*FINDING_KINDS, "default"), where)
+    return {key: _number(points, f"{where}.{key}") for key, points in value.items()}
+
+
+# --- small checks ---------------------------------------------------------------------
+
+
+def _keys(value: Any, allowed: tuple[str, ...], where: str, *, required: tuple[str, ...] = ()) -> None:  # fmt: skip
+    if not isinstance(value, dict):
+        raise SpecTypeError("expected a mapping", where=where,
+                            expected=f"keys among {', '.join(allowed)}",
+                            received=type(value).__name__)  # fmt: skip
+    for key in value:
+        if key not in allowed:
+            raise SpecError(
+                f"unknown key {key!r}", where=f"{where}.{key}",
+                expected=f"one of {', '.join(allowed)}", received=repr(key),
+                hint=did_you_mean(str(key), allowed),
+            )  # fmt: skip
+    for key in required:
+        if key not in value:
+            raise SpecError(f"`{key}:` is missing", where=where, expected=f"a `{key}:` entry",
+                            received=f"keys {', '.join(map(str, value)) or 'none'}")  # fmt: skip
+
+
+def _choice(value: Any, allowed: tuple[str, ...], where: str) -> None:
+    if value not in allowed:
+        raise SpecError(
+            "unknown value", where=where, expected=f"one of {', '.join(allowed)}",
+            received=repr(value), hint=did_you_mean(str(value), allowed),
+        )  # fmt: skip
+
+
+def _string(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise SpecTypeError("expected a non-empty string", where=where, expected="text",
+                            received=repr(value)[:80])  # fmt: skip
+    return value
+
+
+def _number(value: Any, where: str, *, positive: bool = False) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    if not ok or (positive and value == 0):
+        raise SpecTypeError(
+            "expected a number", where=where,
+            expected="a number > 0" if positive else "a number >= 0", received=repr(value)[:80],
+        )  # fmt: skip
+    return float(value)
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list) or not value:
+        raise SpecTypeError("expected a non-empty list", where=where, expected="a YAML list",
+                            received=repr(value)[:80])  # fmt: skip
+    return value
+
+
+def _unique(names: list[str], where: str) -> None:
+    for name in names:
+        if names.count(name) > 1:
+            raise SpecError("two exercises have one name", where=where,
+                            expected="unique names", received=repr(name))  # fmt: skip
+
+
+def _relative_file(text: str, where: str) -> None:
+    path = Path(text)
+    if path.is_absolute() or ".." in path.parts or path.suffix != ".keras":
+        raise SpecError(
+            "the file must be a .keras file inside the notebook's folder", where=where,
+            expected="a relative name such as classifier.keras", received=repr(text),
+        )  # fmt: skip
+
+
+def _existing(text: str, where: str, folder: Path) -> Path:
+    path = folder / text
+    if not path.is_file():
+        raise FileError(
+            "no such file", where=where, expected="a file, relative to the assignment file",
+            received=str(path), hint=did_you_mean(Path(text).name, _siblings(path)),
+        )  # fmt: skip
+    return path
+
+
+def _siblings(path: Path) -> list[str]:
+    return [p.name for p in path.parent.iterdir()] if path.parent.is_dir() else []
+
+
+def to_json(assignment: Assignment) -> str:
+    """A short description, stored with the outputs."""
+    exercises = [{"name": e.name, "points": e.points} for e in assignment.exercises]
+    return json.dumps({"title": assignment.title, "exercises": exercises})

@@ -1,0 +1,358 @@
+"""Run one submitted notebook on a fresh, limited kernel; bring its models out as files.
+
+Private to :mod:`kerasguide.grade`. What is enforced, and where:
+
+- **Working directory.** A new temporary folder holding a copy of the notebook
+  only; the kernel's ``HOME`` and ``TMPDIR`` point into it, and its environment
+  is a short list (no ``PWD``, no paths of the grader).
+- **Time.** Each cell gets ``cell_seconds`` (at most what is left of
+  ``notebook_seconds``); a cell over its time is interrupted and the run stops.
+- **Memory.** ``RLIMIT_AS`` (address space) of ``memory_mb`` on the kernel
+  process, set before ``exec``: an allocation over the cap fails with
+  ``MemoryError`` inside the kernel, or the kernel dies; files are capped at
+  ``RLIMIT_FSIZE``. Linux and macOS.
+- **Network and the answers** (root on Linux, where ``unshare`` works): the
+  kernel runs in new network and mount namespaces. It has no network (not even
+  loopback: kernel messages go through Unix sockets), and the assignment, its
+  references, the submissions folder and the output folder are covered (a file
+  by ``/dev/null``, a folder by an empty tmpfs). Elsewhere, these files are
+  only out of the kernel's sight: not in its folder and not in its environment.
+- **Models leave as files under a random name** chosen per run; the grader
+  takes only a regular file (no link) of at most ``model_mb`` and loads it
+  with ``safe_mode=True``. A student controls their kernel, so they can put any
+  model in that file: which is no more than they could do by writing it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import secrets
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kerasguide._grade_assignment import Exercise, GradeLimits
+
+__all__ = ["Run", "isolation", "kill_all", "run_notebook"]
+
+_MARK = "KERASGUIDE-GRADE"
+_TRAMPOLINE = (
+    "import os, sys, resource as r\n"
+    "for k, v in ((r.RLIMIT_AS, int(sys.argv[1])), (r.RLIMIT_FSIZE, int(sys.argv[2]))):\n"
+    "    r.setrlimit(k, (v, v))\n"
+    "os.execv(sys.argv[3], sys.argv[3:])\n"
+)
+_HIDE = (
+    'while [ "$1" != "--" ]; do '
+    'if [ -d "$1" ]; then mount -t tmpfs -o ro,size=4k none "$1"; '
+    'else mount --bind /dev/null "$1"; fi || exit 97; shift; done; shift; exec "$@"'
+)
+# Run before the student's first cell, outside their time: TensorFlow's import.
+_WARM = "try:\n    import keras as _kerasguide_keras\nexcept Exception:\n    pass\nelse:\n    del _kerasguide_keras"
+_ACTIVE: dict[int, int] = {}  # id(run) -> kernel pid, killed on an interrupted batch
+_LOCK = threading.Lock()
+
+
+@dataclass
+class Run:
+    """What happened when a notebook ran.
+
+    ``status``: ``ok``, ``error`` (a cell raised), ``timeout``, ``memory``,
+    ``kernel-died`` or ``invalid-notebook``. ``models`` maps an exercise to its
+    model file, or to why there is none (``missing: ...``, ``not-a-model: ...``).
+    """
+
+    status: str = "ok"
+    reason: str = ""
+    notebook: Any = None
+    models: dict[str, Path | str] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    report: dict[str, str] | None = None
+    seconds: float = 0.0
+
+
+@functools.lru_cache(maxsize=1)
+def _can_unshare() -> bool:
+    if not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    try:
+        probe = subprocess.run(["unshare", "--net", "--mount", "true"], capture_output=True,
+                               timeout=10, check=False)  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return probe.returncode == 0
+
+
+def isolation(limits: GradeLimits) -> dict[str, str]:
+    """What this machine enforces, in words (shown in the report and the README)."""
+    namespaces = _can_unshare()
+    return {
+        "memory": f"{limits.memory_mb} MB address space (RLIMIT_AS) on the kernel",
+        "time": f"{limits.cell_seconds:g} s per cell, {limits.notebook_seconds:g} s per notebook",
+        "network": "none (network namespace)" if namespaces else "not blocked (needs root)",
+        "answers": "covered in a mount namespace" if namespaces
+        else "outside the kernel's folder and environment (not covered: needs root)",
+    }  # fmt: skip
+
+
+def _kernel_manager(prefix: list[str], folder: Path) -> Any:
+    from jupyter_client.manager import AsyncKernelManager
+
+    class SandboxKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
+            return [*prefix, *kernel, *(extra_arguments or [])]
+
+    return SandboxKernelManager(
+        kernel_name="python3", transport="ipc", ip=str(folder / "k"),
+        connection_file=str(folder / "kernel.json"),
+    )  # fmt: skip
+
+
+def _prefix(limits: GradeLimits, hidden: list[Path], work: Path) -> list[str]:
+    memory = str(limits.memory_mb * 2**20)
+    files = str(max(limits.model_mb * 2**20 * 4, 2**28))
+    command = [sys.executable, "-c", _TRAMPOLINE, memory, files]
+    if not _can_unshare():
+        return command
+    keep = (Path(sys.prefix).resolve(), work.resolve())
+    cover = [str(p) for p in hidden if p.exists() and not any(_inside(k, p) for k in keep)]
+    return ["unshare", "--net", "--mount", "--", "sh", "-c", _HIDE, "sh", *cover, "--", *command]
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _environment(work: Path, private: Path) -> dict[str, str]:
+    env = {
+        "PATH": os.defpath, "HOME": str(work), "TMPDIR": str(work),
+        "IPYTHONDIR": str(private / "ipython"), "MPLCONFIGDIR": str(private / "mpl"),
+        "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONHASHSEED": "0",
+        "CUDA_VISIBLE_DEVICES": "", "LANG": "C.UTF-8", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }  # fmt: skip
+    return env | {k: v for k, v in os.environ.items() if k.startswith("KERASGUIDE_")}
+
+
+def _save_cell(exercises: tuple[Exercise, ...], token: str) -> str:
+    wanted = [(e.name, e.variable, f"{token}-{i}.keras") for i, e in enumerate(exercises)]
+    return (
+        "def _kerasguide_save(wanted, token):\n"
+        "    import json, sys\n"
+        "    keras = sys.modules.get('keras')\n"
+        "    report = {}\n"
+        "    for name, variable, file in wanted:\n"
+        "        if variable is None:\n"
+        "            continue\n"
+        "        if variable not in globals():\n"
+        "            report[name] = 'missing: the notebook defines no variable ' + repr(variable)\n"
+        "            continue\n"
+        "        value = globals()[variable]\n"
+        "        if keras is None or not isinstance(value, keras.Model):\n"
+        "            report[name] = 'not-a-model: ' + repr(variable) + ' is a ' + "
+        "type(value).__name__ + ', not a Keras model'\n"
+        "            continue\n"
+        "        try:\n"
+        "            value.save(file)\n"
+        "            report[name] = 'saved'\n"
+        "        except Exception as err:\n"
+        "            report[name] = 'unsaved: ' + type(err).__name__ + ': ' + str(err)[:300]\n"
+        f"    print({_MARK!r}, token, json.dumps(report))\n"
+        f"_kerasguide_save({wanted!r}, {token!r})\n"
+        "del _kerasguide_save\n"
+    )
+
+
+def run_notebook(path: Path, exercises: tuple[Exercise, ...], limits: GradeLimits,
+                 hidden: list[Path]) -> Run:  # fmt: skip
+    """Run the notebook at ``path`` in a fresh sandboxed kernel and collect its models."""
+    start = time.monotonic()
+    run = Run()
+    nb = _read_notebook(path, run)
+    if nb is None:
+        return run
+    with _folders() as (work, private):
+        (work / path.name).write_bytes(path.read_bytes())
+        token = f"kg-{secrets.token_hex(8)}"
+        _execute(nb, exercises, limits, (work, private, token, hidden), run)
+        _collect(run, exercises, work, token, limits)
+    run.seconds = time.monotonic() - start
+    return run
+
+
+@contextlib.contextmanager
+def _folders() -> Iterator[tuple[Path, Path]]:
+    root = Path(tempfile.mkdtemp(prefix="kerasguide-grade-"))
+    try:
+        (root / "work").mkdir()
+        (root / "kernel").mkdir(mode=0o700)
+        yield root / "work", root / "kernel"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _read_notebook(path: Path, run: Run) -> Any:
+    import nbformat
+
+    try:
+        if path.stat().st_size > 50 * 2**20:
+            raise ValueError(f"{path.stat().st_size:,} bytes, over the 50 MB limit")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("it has no list of cells")
+    except Exception as err:  # JSON, encoding, nbformat: all say "not a notebook"
+        run.status = "invalid-notebook"
+        run.reason = f"the file is not a readable notebook ({type(err).__name__}: " + \
+            f"{str(err).splitlines()[0][:200] if str(err) else ''})"  # fmt: skip
+        return None
+    return nb
+
+
+def _execute(nb: Any, exercises: tuple[Exercise, ...], limits: GradeLimits,
+             where: tuple[Path, Path, str, list[Path]], run: Run) -> None:  # fmt: skip
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell
+
+    work, private, token, hidden = where
+    nb.cells.insert(0, new_code_cell(_WARM))
+    nb.cells.append(new_code_cell(_save_cell(exercises, token)))
+    km = _kernel_manager(_prefix(limits, hidden, work), private)
+    client = NotebookClient(nb, km=km, allow_errors=True, record_timing=False,
+                            timeout=int(limits.cell_seconds), iopub_timeout=5)  # fmt: skip
+    deadline = time.monotonic() + limits.notebook_seconds
+    try:
+        with client.setup_kernel(cwd=str(work), env=_environment(work, private)):
+            with _LOCK:
+                _ACTIVE[id(run)] = km.provisioner.pid
+            client.timeout = int(max(120, limits.cell_seconds))
+            client.execute_cell(nb.cells[0], 0)
+            _cells(client, nb, deadline, limits, run)
+            _save(client, nb, run, km)
+    except Exception as err:  # the kernel would not start, or died while saving
+        _stopped(run, err, km, limits)
+    finally:
+        with _LOCK:
+            _ACTIVE.pop(id(run), None)
+        with contextlib.suppress(Exception):
+            client._cleanup_kernel()
+        run.notebook = nb
+        run.report = _report(nb, token)
+        nb.cells.pop()
+        nb.cells.pop(0)
+
+
+def _cells(client: Any, nb: Any, deadline: float, limits: GradeLimits, run: Run) -> None:
+    from jupyter_core.utils import run_sync
+    from nbclient.exceptions import CellTimeoutError
+
+    for index, cell in enumerate(nb.cells[1:-1], start=1):
+        if cell.cell_type != "code":
+            continue
+        left = deadline - time.monotonic()
+        client.timeout = max(1, int(min(limits.cell_seconds, left)))
+        try:
+            client.execute_cell(cell, index)
+        except CellTimeoutError:
+            whole = left < limits.cell_seconds
+            run.status = "timeout"
+            run.reason = (f"the notebook ran over its limit of {limits.notebook_seconds:g} s"
+                          if whole else f"cell {index + 1} ran over its limit of "
+                          f"{limits.cell_seconds:g} s")  # fmt: skip
+            with contextlib.suppress(Exception):
+                run_sync(client.km.interrupt_kernel)()
+            return
+        _cell_errors(cell, index, run, limits)
+
+
+def _cell_errors(cell: Any, index: int, run: Run, limits: GradeLimits) -> None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") != "error":
+            continue
+        run.errors.append({"cell": index + 1, "ename": output.get("ename", ""),
+                           "evalue": str(output.get("evalue", ""))[:300]})  # fmt: skip
+        if run.status != "ok":
+            continue
+        if output.get("ename") == "MemoryError":
+            run.status = "memory"
+            run.reason = f"cell {index + 1} ran out of memory (cap: {limits.memory_mb} MB)"
+        else:
+            run.status = "error"
+            run.reason = f"cell {index + 1} raised {output.get('ename')}: " + \
+                str(output.get("evalue", ""))[:200]  # fmt: skip
+
+
+def _save(client: Any, nb: Any, run: Run, km: Any) -> None:
+    client.timeout = 30
+    client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
+
+
+def _stopped(run: Run, err: Exception, km: Any, limits: GradeLimits) -> None:
+    name = type(err).__name__
+    if run.status in ("ok", "error") or name == "DeadKernelError":
+        code = getattr(getattr(km.provisioner, "process", None), "returncode", None)
+        run.status = "memory" if code in (-signal.SIGKILL, -signal.SIGABRT) else "kernel-died"
+        cause = f" (cap: {limits.memory_mb} MB)" if run.status == "memory" else ""
+        run.reason = f"the kernel stopped: {name}: {str(err)[:200]}{cause}"
+
+
+def _collect(run: Run, exercises: tuple[Exercise, ...], work: Path, token: str,
+             limits: GradeLimits) -> None:  # fmt: skip
+    report = run.report
+    for i, exercise in enumerate(exercises):
+        if exercise.file is not None:
+            run.models[exercise.name] = _model_file(work / exercise.file, limits, exercise.file)
+        elif report is None:
+            run.models[exercise.name] = "not-run: " + (run.reason or "the notebook did not finish")
+        elif report.get(exercise.name) == "saved":
+            run.models[exercise.name] = _model_file(work / f"{token}-{i}.keras", limits, "model")
+        else:
+            run.models[exercise.name] = str(report.get(exercise.name, "missing: no report"))
+
+
+def _report(nb: Any, token: str) -> dict[str, str] | None:
+    outputs = nb.cells[-1].get("outputs", []) if nb.cells else []
+    for output in outputs:
+        for line in str(output.get("text", "")).splitlines():
+            if line.startswith(f"{_MARK} {token} "):
+                with contextlib.suppress(ValueError):
+                    found = json.loads(line.split(" ", 2)[2])
+                    return found if isinstance(found, dict) else None
+    return None
+
+
+def _model_file(path: Path, limits: GradeLimits, what: str) -> Path | str:
+    try:
+        info = path.lstat()
+    except OSError:
+        return f"missing: the notebook did not save {what!r}"
+    if not stat.S_ISREG(info.st_mode):
+        return f"unloadable: {what!r} is not a regular file"
+    if info.st_size > limits.model_mb * 2**20:
+        return f"unloadable: {what!r} has {info.st_size:,} bytes, over {limits.model_mb} MB"
+    keep = Path(tempfile.mkdtemp(prefix="kerasguide-model-")) / "model.keras"
+    shutil.copyfile(path, keep)
+    return keep
+
+
+def kill_all() -> None:
+    """Kill every running kernel (an interrupted batch)."""
+    with _LOCK:
+        pids = list(_ACTIVE.values())
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)

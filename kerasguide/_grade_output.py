@@ -1,0 +1,193 @@
+"""What ``kerasguide grade`` writes: per student, and for the class.
+
+Private to :mod:`kerasguide.grade`. The output folder::
+
+    OUT/gradebook.csv                 one row per student, one column per exercise, total
+    OUT/findings.json                 every finding of every student
+    OUT/overview.html, overview.png   the score distribution, the most common findings
+    OUT/students/NAME/record.json     everything graded (what the class files are made from)
+    OUT/students/NAME/results.json    Gradescope's format
+    OUT/students/NAME/feedback.html   the findings in words, and the executed notebook
+
+The class files are made from the records alone, so merging shards is copying
+their ``students/`` folders and writing the class files again.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from kerasguide import _files
+
+__all__ = ["STATUS_TEXT", "gradescope", "read_records", "write_class", "write_student"]
+
+STATUS_TEXT = {
+    "ok": "ran to the end",
+    "error": "a cell raised an error",
+    "timeout": "stopped: over its time limit",
+    "memory": "stopped: over its memory cap",
+    "kernel-died": "the kernel stopped",
+    "invalid-notebook": "not a readable notebook",
+}
+
+
+def student_folder(out: Path, student: str) -> Path:
+    """The folder of one student's outputs."""
+    return out / "students" / student
+
+
+def write_student(out: Path, record: dict[str, Any], notebook_html: str) -> None:
+    """Write one student's record, results.json and feedback page."""
+    folder = _files.make_folder(student_folder(out, record["student"]))
+    _files.write_text(folder / "results.json", _json(gradescope(record)))
+    _files.write_text(folder / "feedback.html", feedback_page(record, notebook_html))
+    _files.write_text(folder / "record.json", _json(record))  # last: its presence means done
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def read_records(out: Path) -> dict[str, dict[str, Any]]:
+    """Every finished record under ``out/students``, by student."""
+    records = {}
+    for path in sorted((out / "students").glob("*/record.json")):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # half-written by an interrupted run: graded again
+        records[record["student"]] = record
+    return records
+
+
+def gradescope(record: dict[str, Any]) -> dict[str, Any]:
+    """Gradescope's results.json: the total and one test per exercise."""
+    tests = [
+        {"name": ex["name"], "score": ex["score"], "max_score": ex["max_score"],
+         "output": exercise_text(ex)}
+        for ex in record["exercises"]
+    ]  # fmt: skip
+    return {"score": record["score"], "tests": tests, "output": run_text(record),
+            "visibility": "visible"}  # fmt: skip
+
+
+def run_text(record: dict[str, Any]) -> str:
+    """One line on how the notebook ran."""
+    text = STATUS_TEXT.get(record["status"], record["status"])
+    return f"The notebook {text}" + (f": {record['reason']}" if record["reason"] else ".")
+
+
+def exercise_text(ex: dict[str, Any]) -> str:
+    """An exercise's result as plain text: what a student reads."""
+    head = f"{ex['name']}: {ex['score']:g}/{ex['max_score']:g}"
+    if ex["status"] != "graded":
+        return f"{head}. No model was graded ({ex['status']}): {ex['reason']}"
+    if not ex["findings"]:
+        return f"{head}. Your model matches the reference."
+    lines = [f"{head}. {len(ex['findings'])} difference(s) from the reference:"]
+    for n, f in enumerate(ex["findings"], 1):
+        lines.append(f"  {n}. {f['where']}: {f['message']} (-{f['deduction']:g})")
+        if f.get("hint"):
+            lines.append(f"     hint: {f['hint']}")
+    return "\n".join(lines)
+
+
+# --- HTML ---------------------------------------------------------------------------
+
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
+    ".ok{color:#2e7d32}.bad{color:#c62828}.ex{border-left:4px solid #999;padding:2px 12px;"
+    "margin:1em 0}.ex.ok{border-color:#2e7d32}.ex.bad{border-color:#c62828}"
+    "li{margin:.3em 0}.hint{color:#555;font-style:italic}"
+)
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+            f"</title><style>{_STYLE}</style></head><body>{body}</body></html>\n")  # fmt: skip
+
+
+def feedback_page(record: dict[str, Any], notebook_html: str) -> str:
+    """A student's feedback: the score, each exercise's findings, then their notebook."""
+    e = html.escape
+    parts = [f"<h1>{e(record['title'])}: feedback for {e(record['student'])}</h1>",
+             f"<p><b>Score: {record['score']:g} / {record['max_score']:g}</b></p>",
+             f"<p>{e(run_text(record))}</p>"]  # fmt: skip
+    for ex in record["exercises"]:
+        parts.append(_exercise_html(ex))
+    if record["errors"]:
+        items = "".join(f"<li>cell {x['cell']}: {e(x['ename'])}: {e(x['evalue'])}</li>"
+                        for x in record["errors"])  # fmt: skip
+        parts.append(f"<h2>Errors in your notebook</h2><ul>{items}</ul>")
+    if notebook_html:
+        # The executed notebook, in a frame of its own: its styles stay out of this page.
+        doc = e(notebook_html, quote=True)
+        parts.append("<h2>Your notebook, as it ran</h2>"
+                     f"<iframe srcdoc=\"{doc}\" style='width:100%;height:60em;border:1px solid #ccc'"
+                     " sandbox></iframe>")  # fmt: skip
+    return _page(f"Feedback: {record['student']}", "".join(parts))
+
+
+def _exercise_html(ex: dict[str, Any]) -> str:
+    e = html.escape
+    full = ex["status"] == "graded" and not ex["findings"]
+    head = f"<h2>{e(ex['name'])}: {ex['score']:g} / {ex['max_score']:g}</h2>"
+    if ex["status"] != "graded":
+        body = f"<p class='bad'>No model was graded ({e(ex['status'])}): {e(ex['reason'])}</p>"
+    elif full:
+        body = "<p class='ok'>✓ Your model matches the reference.</p>"
+    else:
+        items = "".join(
+            f"<li><b>{e(f['where'])}</b>: {e(f['message'])} <small>(−{f['deduction']:g})</small>"
+            + (f"<br><span class='hint'>hint: {e(f['hint'])}</span>" if f.get("hint") else "")
+            + "</li>"
+            for f in ex["findings"]
+        )
+        body = f"<ol>{items}</ol>"
+    return f"<div class='ex {'ok' if full else 'bad'}'>{head}{body}</div>"
+
+
+def notebook_html(nb: Any) -> str:
+    """The executed notebook as a standalone HTML page (nbconvert's HTMLExporter)."""
+    if nb is None:
+        return ""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="classic")
+    body, _ = exporter.from_notebook_node(nb)
+    return str(body)
+
+
+# --- the class ------------------------------------------------------------------------
+
+
+def write_class(out: Path, records: dict[str, dict[str, Any]], exercises: list[str]) -> None:
+    """Write gradebook.csv, findings.json and the overview from the records."""
+    rows = [records[name] for name in sorted(records)]
+    _files.write_text(out / "gradebook.csv", gradebook_csv(rows, exercises))
+    findings = [
+        {"student": r["student"], "exercise": ex["name"], **f}
+        for r in rows for ex in r["exercises"] for f in ex["findings"]
+    ]  # fmt: skip
+    _files.write_text(out / "findings.json", _json(findings))
+    from kerasguide._grade_overview import write_overview
+
+    write_overview(out, rows, exercises)
+
+
+def gradebook_csv(rows: list[dict[str, Any]], exercises: list[str]) -> str:
+    """One row per student: each exercise's score, the total, and how the notebook ran."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", *exercises, "total", "max_total", "status", "reason"])
+    for r in rows:
+        scores = {ex["name"]: ex["score"] for ex in r["exercises"]}
+        writer.writerow([r["student"], *(f"{scores.get(x, 0):g}" for x in exercises),
+                         f"{r['score']:g}", f"{r['max_score']:g}", r["status"], r["reason"]])  # fmt: skip
+    return buffer.getvalue()

@@ -1,0 +1,98 @@
+"""The class overview of ``kerasguide grade``: what to re-teach, at a glance.
+
+Private to :mod:`kerasguide.grade`: a histogram of the totals (matplotlib,
+``overview.png``) and, per exercise, the mean score, how many models could not
+be graded and why, and the most common findings.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from kerasguide import _files
+
+__all__ = ["common_findings", "write_overview"]
+
+TOP = 5
+
+
+def common_findings(rows: list[dict[str, Any]], exercise: str) -> list[tuple[str, int]]:
+    """The most common findings of one exercise, as ``(text, number of students)``."""
+    counts: Counter[str] = Counter()
+    for r in rows:
+        for ex in r["exercises"]:
+            if ex["name"] == exercise:
+                counts.update({f"{f['where']}: {f['message']}" for f in ex["findings"]})
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+
+
+def _ungraded(rows: list[dict[str, Any]], exercise: str) -> Counter[str]:
+    return Counter(
+        ex["status"] for r in rows for ex in r["exercises"]
+        if ex["name"] == exercise and ex["status"] != "graded"
+    )  # fmt: skip
+
+
+def _plot(out: Path, rows: list[dict[str, Any]]) -> None:
+    from matplotlib.figure import Figure
+
+    totals = [r["score"] for r in rows]
+    top = max((r["max_score"] for r in rows), default=1.0) or 1.0
+    figure = Figure(figsize=(6, 3.2), dpi=100)
+    axes = figure.subplots()
+    axes.hist(totals, bins=min(20, max(5, int(top))), range=(0, top), color="#1565c0",
+              edgecolor="white")  # fmt: skip
+    axes.set_xlabel(f"total score (out of {top:g})")
+    axes.set_ylabel("students")
+    axes.set_title(f"Score distribution ({len(rows)} students)")
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    figure.tight_layout()
+    _files.write_with(out / "overview.png", lambda tmp: figure.savefig(tmp, format="png"))
+
+
+def write_overview(out: Path, rows: list[dict[str, Any]], exercises: list[str]) -> None:
+    """Write ``overview.png`` and ``overview.html``."""
+    e = html.escape
+    _plot(out, rows)
+    title = rows[0]["title"] if rows else "Assignment"
+    statuses = Counter(r["status"] for r in rows)
+    parts = [f"<h1>{e(title)}: class overview</h1>",
+             f"<p>{len(rows)} submissions; how they ran: "
+             + ", ".join(f"{n} {e(s)}" for s, n in sorted(statuses.items())) + "</p>",
+             "<img src='overview.png' alt='score distribution' style='max-width:100%'>"]  # fmt: skip
+    for name in exercises:
+        parts.append(_exercise_section(rows, name))
+    links = "".join(
+        f"<tr><td><a href='students/{e(r['student'])}/feedback.html'>{e(r['student'])}</a></td>"
+        f"<td>{r['score']:g} / {r['max_score']:g}</td><td>{e(r['status'])}</td></tr>"
+        for r in rows
+    )
+    parts.append("<h2>Students</h2><table><tr><th>student</th><th>score</th><th>run</th></tr>"
+                 f"{links}</table>")  # fmt: skip
+    from kerasguide._grade_output import _page
+
+    _files.write_text(out / "overview.html", _page(f"{title}: overview", "".join(parts)))
+
+
+def _exercise_section(rows: list[dict[str, Any]], name: str) -> str:
+    e = html.escape
+    scores = [ex["score"] for r in rows for ex in r["exercises"] if ex["name"] == name]
+    points = next((ex["max_score"] for r in rows for ex in r["exercises"] if ex["name"] == name), 0)
+    mean = sum(scores) / len(scores) if scores else 0.0
+    full = sum(1 for s in scores if s == points)
+    ungraded = _ungraded(rows, name)
+    lines = [f"<h2>{e(name)}</h2><p>mean {mean:.1f} / {points:g}; full marks: {full} of "
+             f"{len(scores)}"]  # fmt: skip
+    if ungraded:
+        lines.append("; no model graded: "
+                     + ", ".join(f"{n} {e(s)}" for s, n in sorted(ungraded.items())))  # fmt: skip
+    lines.append("</p>")
+    common = common_findings(rows, name)
+    if common:
+        items = "".join(f"<tr><td>{n}</td><td>{e(text)}</td></tr>" for text, n in common)
+        lines.append("<table><tr><th>students</th><th>most common findings</th></tr>"
+                     f"{items}</table>")  # fmt: skip
+    return "".join(lines)

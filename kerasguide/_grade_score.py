@@ -1,0 +1,140 @@
+"""Score one exercise: load the student's model safely, run kerasguide's checks, deduct.
+
+Private to :mod:`kerasguide.grade`. Runs in the grader's process, never in the
+student's kernel: the references are read here only.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kerasguide._grade_assignment import Assignment, Exercise, FitCheck
+from kerasguide.errors import KerasGuideError
+
+__all__ = ["ExerciseResult", "References", "score_exercise"]
+
+# Keras keeps process-wide state (name counters, the session): one scoring at a time.
+LOCK = threading.Lock()
+
+
+@dataclass
+class ExerciseResult:
+    """The score of one exercise and why.
+
+    ``status`` is ``graded`` when the model was checked; otherwise why there is
+    no model: ``missing``, ``not-a-model``, ``unsaved``, ``unloadable``, ``not-run``
+    or ``check-error``.
+    """
+
+    name: str
+    score: float
+    max_score: float
+    status: str
+    reason: str = ""
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, as stored in the records and findings.json."""
+        return {"name": self.name, "score": self.score, "max_score": self.max_score,
+                "status": self.status, "reason": self.reason, "findings": self.findings}  # fmt: skip
+
+
+class References:
+    """The assignment's reference models and summaries, each read once."""
+
+    def __init__(self, assignment: Assignment) -> None:
+        self._assignment = assignment
+        self._cache: dict[str, Any] = {}
+
+    def get(self, exercise: Exercise) -> Any:
+        """A Keras model (spec or .keras reference) or a Summary (summary text)."""
+        if exercise.name not in self._cache:
+            self._cache[exercise.name] = _load_reference(exercise)
+        return self._cache[exercise.name]
+
+
+def _load_reference(exercise: Exercise) -> Any:
+    if exercise.reference_kind == "spec":
+        from kerasguide.build import build
+
+        return build(exercise.reference)
+    if exercise.reference_kind == "keras":
+        from kerasguide._commands import load_keras
+
+        return load_keras(exercise.reference)
+    from kerasguide.parse import parse_summary
+    from kerasguide.specs import read_text
+
+    return parse_summary(read_text(exercise.reference))
+
+
+def score_exercise(exercise: Exercise, model: Path | str, references: References) -> ExerciseResult:
+    """Grade one exercise from the model file (or the reason why there is none)."""
+    if isinstance(model, str):
+        status, _, reason = model.partition(": ")
+        return ExerciseResult(exercise.name, 0.0, exercise.points, status, reason)
+    try:
+        with LOCK:
+            return _checked(exercise, model, references)
+    finally:
+        shutil.rmtree(model.parent, ignore_errors=True)
+
+
+def _checked(exercise: Exercise, path: Path, references: References) -> ExerciseResult:
+    from kerasguide._commands import load_keras
+
+    try:
+        student = load_keras(path)
+    except KerasGuideError as err:
+        return ExerciseResult(exercise.name, 0.0, exercise.points, "unloadable",
+                              f"{err.problem}: {err.received}")  # fmt: skip
+    try:
+        findings = _findings(exercise, student, references.get(exercise))
+    except Exception as err:  # a model the checks cannot read is the student's zero, not a crash
+        return ExerciseResult(exercise.name, 0.0, exercise.points, "check-error",
+                              f"{type(err).__name__}: {str(err).splitlines()[0][:200]}")  # fmt: skip
+    for finding in findings:
+        finding["deduction"] = exercise.deduction(finding["kind"])
+    score = max(0.0, exercise.points - sum(f["deduction"] for f in findings))
+    return ExerciseResult(exercise.name, round(score, 2), exercise.points, "graded", "", findings)
+
+
+def _findings(exercise: Exercise, student: Any, reference: Any) -> list[dict[str, Any]]:
+    from kerasguide.checks import check_model, check_params, check_summary
+
+    results = []
+    for check in exercise.checks:
+        if check == "model":
+            results.append(check_model(student, reference))
+        elif check == "summary":
+            results.append(check_summary(student, reference))
+        else:
+            total = reference.total if hasattr(reference, "total") else reference.count_params()
+            results.append(check_params(student, total=total))
+    findings = [f.to_dict() | {"check": r.check} for r in results for f in r.findings]
+    if exercise.fit is not None:
+        findings += _fit(student, exercise.fit)
+    return findings
+
+
+def _fit(model: Any, fit: FitCheck) -> list[dict[str, Any]]:
+    """Train briefly on the given data; a finding when the metric misses the threshold."""
+    import numpy as np
+
+    with np.load(fit.data, allow_pickle=False) as data:
+        x, y = data["x"], data["y"]
+    model.compile(optimizer=fit.optimizer, loss=fit.loss, metrics=[fit.metric])
+    history = model.fit(x, y, epochs=fit.epochs, batch_size=fit.batch_size, verbose=0)
+    value = float(history.history[fit.metric][-1])
+    if value >= fit.threshold:
+        return []
+    return [{
+        "where": "model", "kind": "fit", "layer": None, "check": "fit",
+        "message": f"after {fit.epochs} epoch(s) of training, {fit.metric} is {value:.3f}, "
+        f"below the {fit.threshold:g} expected",
+        "hint": "check the output layer's activation and the loss the task needs",
+    }]  # fmt: skip
