@@ -12,13 +12,12 @@ import json
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kerasguide import _files
+from kerasguide import _files, _terminal
 from kerasguide._suggest import did_you_mean
 from kerasguide.errors import FileError, OptionError
 from kerasguide.specs import Spec, example_path, list_examples, load_spec
@@ -137,10 +136,15 @@ def first_line(err: Exception) -> str:
 # --- outputs -----------------------------------------------------------------------
 
 
-def writable(target: str, *, force: bool) -> Path:
+def writable(target: str, *, force: bool, refused: str = "--no-clobber") -> Path:
     """The output path, refused early when it exists (unless ``force``) or is not a file.
 
-    :mod:`kerasguide._files` checks again when it moves the finished file into place.
+    ``force`` is true unless ``--no-clobber`` was given: like most command-line
+    tools, kerasguide replaces its outputs, so a Makefile can run a command
+    again. Only a regular file is ever replaced. :mod:`kerasguide._files` checks
+    again when it moves the finished file into place. ``refused`` names the
+    option that decided (``--force`` for ``examples --copy``, which never
+    replaces a student's file unless told to).
     """
     path = Path(target)
     if path.is_dir():
@@ -155,18 +159,34 @@ def writable(target: str, *, force: bool) -> Path:
         raise FileError(
             "the output file already exists",
             where=target,
-            expected="a new file, or --force to replace it",
+            expected="a new file, or --force to replace it"
+            if refused == "--force"
+            else "a new file (--no-clobber was given)",
             received=f"an existing file of {existing.st_size} bytes",
-            hint="pass --force to replace it, or choose another name",
+            hint="pass --force to replace it, or choose another name"
+            if refused == "--force"
+            else "leave out --no-clobber to replace it, or choose another name",
         )
     return path
 
 
-def _emit(result: Any, as_json: bool) -> None:
+def replaces(args: argparse.Namespace) -> bool:
+    """Whether an existing output file may be replaced: yes, unless ``--no-clobber``."""
+    return not getattr(args, "no_clobber", False)
+
+
+def _emit(result: Any, as_json: bool, *, table: bool = False) -> None:
     if as_json:
         print(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
+    elif table:  # a table keeps its layout, whatever the terminal's width
         print(str(result).rstrip("\n"))
+    else:
+        say(str(result).rstrip("\n"))
+
+
+def say(text: str) -> None:
+    """Print prose on stdout: wrapped to the terminal, PASS/OK/FAIL in colour where wanted."""
+    print(_terminal.for_terminal(text, sys.stdout))
 
 
 def _deliver(text: str, output: str | None, *, force: bool) -> None:
@@ -185,7 +205,7 @@ def summary(args: argparse.Namespace) -> int:
 
     model = resolve(args.source).as_model()
     _emit(summarize(model, expand_nested=args.expand_nested, style=_table_style(args.style)),
-          args.json)  # fmt: skip
+          args.json, table=True)  # fmt: skip
     return 0
 
 
@@ -208,7 +228,7 @@ def explain(args: argparse.Namespace) -> int:
 
 
 def plot(args: argparse.Namespace) -> int:
-    target = writable(args.output, force=args.force)
+    target = writable(args.output, force=replaces(args))
     if target.suffix.lower() not in PLOT_SUFFIXES:
         raise OptionError(
             "unknown diagram format",
@@ -222,7 +242,7 @@ def plot(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"engine": args.engine}
     if args.rankdir is not None:
         options["rankdir"] = args.rankdir
-    _files.write_with(target, lambda tmp: plot_model(model, tmp, **options), force=args.force)
+    _files.write_with(target, lambda tmp: plot_model(model, tmp, **options), force=replaces(args))
     print(f"wrote {args.output}")
     return 0
 
@@ -260,10 +280,9 @@ def code(args: argparse.Namespace) -> int:
     from kerasguide.codegen import to_code
 
     if args.output is not None:
-        writable(args.output, force=args.force)
-    _deliver(
-        to_code(resolve(args.source).as_spec(), style=args.style), args.output, force=args.force
-    )
+        writable(args.output, force=replaces(args))
+    text = to_code(resolve(args.source).as_spec(), style=args.style)
+    _deliver(text, args.output, force=replaces(args))
     return 0
 
 
@@ -280,10 +299,11 @@ def convert(args: argparse.Namespace) -> int:
             hint="a spec is already a spec: `kerasguide validate` checks it",
         )
     if args.output is not None:
-        writable(args.output, force=args.force)
+        writable(args.output, force=replaces(args))
     spec = to_spec(load_keras(path))
     json_out = args.output is not None and args.output.lower().endswith(".json")
-    _deliver(spec.to_json() + "\n" if json_out else spec.to_yaml(), args.output, force=args.force)
+    _deliver(spec.to_json() + "\n" if json_out else spec.to_yaml(), args.output,
+             force=replaces(args))  # fmt: skip
     return 0
 
 
@@ -303,7 +323,8 @@ def examples(args: argparse.Namespace) -> int:
         dest = Path(args.copy)
         folder = dest.is_dir() or args.copy.endswith(("/", os.sep))
         dest = dest / f"{args.name}.yaml" if folder else dest
-        _files.write_text(writable(str(dest), force=args.force), text, force=args.force)
+        checked = writable(str(dest), force=args.force, refused="--force")
+        _files.write_text(checked, text, force=args.force)
         print(f"wrote {dest}")
     elif args.json:
         info = {"name": args.name, "description": describe(text), "text": text}
@@ -321,8 +342,7 @@ def _list_examples(as_json: bool) -> int:
         print(json.dumps([{"name": n, "description": d} for n, d in rows], indent=2))
         return 0
     width = max(len(name) for name, _ in rows) + 2
-    for name, description in rows:
-        print(f"{name:<{width}}{description}".rstrip())
+    say("\n".join(f"{name:<{width}}{description}".rstrip() for name, description in rows))
     return 0
 
 
@@ -356,38 +376,64 @@ def demo(args: argparse.Namespace) -> int:
     return run_demo(args.out)
 
 
+def completion(args: argparse.Namespace) -> int:
+    """Print argcomplete's completion script for ``args.shell``."""
+    from argcomplete.shell_integration import shellcode
+
+    sys.stdout.write(shellcode(["kerasguide"], shell=args.shell))
+    return 0
+
+
+# Commands that never load Keras: no "loading Keras…" line for them.
+WITHOUT_KERAS = frozenset({"examples", "completion"})
+
+def grade(args: argparse.Namespace) -> int:
+    from kerasguide.grade import command
+
+    return command(args)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the command named in ``args``; return its exit status."""
-    if args.debug:
+    """Run the command named in ``args``; return its exit status.
+
+    Stderr is streamed as it is written (TensorFlow's C++ start-up log dropped,
+    unless ``--debug``); on a terminal, a "loading Keras…" line shows while
+    TensorFlow is imported.
+    """
+    with quiet_native_log(keep_all=args.debug) as stderr:
+        if args.command not in WITHOUT_KERAS and "keras" not in sys.modules:
+            with stderr.status("kerasguide: loading Keras\u2026"):
+                from kerasguide._keras import keras
+
+                keras()
         return COMMANDS[args.command](args)
-    with quiet_native_log():
-        return COMMANDS[args.command](args)
+
+
+class _Unfiltered:
+    """Stands in for the filter when file descriptor 2 cannot be redirected."""
+
+    @contextlib.contextmanager
+    def status(self, text: str) -> Iterator[None]:
+        yield
 
 
 @contextlib.contextmanager
-def quiet_native_log() -> Iterator[None]:
-    """Drop TensorFlow's C++ start-up log from stderr; keep everything else written there."""
+def quiet_native_log(*, keep_all: bool = False) -> Iterator[Any]:
+    """Stream stderr as it is written, without TensorFlow's C++ start-up log lines."""
     try:
-        saved = os.dup(2)
-    except OSError:  # no file descriptor 2 to clean up
-        yield
+        stderr = _terminal.StderrFilter(None if keep_all else _NATIVE_LOG)
+        stderr.__enter__()
+    except OSError:  # no file descriptor 2 to redirect
+        yield _Unfiltered()
         return
-    sys.stderr.flush()
-    with tempfile.TemporaryFile() as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            log.seek(0)
-            lines = log.read().decode("utf-8", "replace").splitlines(keepends=True)
-            sys.stderr.write("".join(line for line in lines if not _NATIVE_LOG.match(line)))
-            sys.stderr.flush()
+    try:
+        yield stderr
+    finally:
+        stderr.__exit__()
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "summary": summary, "explain": explain, "plot": plot, "check": check, "validate": validate,
-    "code": code, "convert": convert, "examples": examples, "demo": demo,
+    "code": code, "convert": convert, "examples": examples, "demo": demo, "completion": completion,
+    "grade": grade,
 }  # fmt: skip

@@ -23,7 +23,7 @@ from typing import Any
 from kerasguide import _catalog as cat
 from kerasguide import _ops
 from kerasguide._keras import keras
-from kerasguide._suggest import did_you_mean
+from kerasguide._suggest import did_you_mean, listed
 from kerasguide._values import at, check_keys, flag, name_of, positive_int, show
 from kerasguide.errors import SpecError, SpecTypeError
 
@@ -192,7 +192,8 @@ def layer_entry(raw: dict[str, Any], where: str, *, functional: bool = False) ->
             raise SpecError(
                 f"{type_} has no argument {key!r}",
                 where=here,
-                expected=f"one of {type_}'s arguments: " + ", ".join(public(accepted)),
+                expected=f"one of {type_}'s arguments: "
+                + listed(str(key), public(accepted), rest=f"help(keras.layers.{type_})"),
                 received=repr(key),
                 hint=did_you_mean(str(key), accepted) or f"see help(keras.layers.{type_})",
             )

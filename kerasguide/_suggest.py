@@ -38,3 +38,30 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     if len(hits) == 1:
         return f"did you mean {hits[0]!r}?"
     return "did you mean " + ", ".join(repr(h) for h in hits[:-1]) + f" or {hits[-1]!r}?"
+
+
+def shortlist(name: str, candidates: Iterable[str], *, n: int = 5) -> list[str]:
+    """At most ``n`` candidates: the closest to ``name`` first, then the others in their order.
+
+    For an argument list in signature order, the others are the ones a layer's
+    author put first, the most used.
+
+    Example:
+        >>> shortlist("bias", ["units", "activation", "use_bias", "lora_rank"], n=3)
+        ['use_bias', 'units', 'activation']
+    """
+    pool = list(dict.fromkeys(candidates))
+    near = closest(name, pool, n=n)
+    return [*near, *(c for c in pool if c not in near)][:n]
+
+
+def listed(name: str, candidates: Iterable[str], *, rest: str, n: int = 5) -> str:
+    """The :func:`shortlist` as text, pointing at ``rest`` when some are left out.
+
+    Example:
+        >>> listed("unit", ["units", "a", "b"], rest="help(keras.layers.Dense)", n=2)
+        'units, a, … (all 3: help(keras.layers.Dense))'
+    """
+    pool = list(dict.fromkeys(candidates))
+    shown = ", ".join(shortlist(name, pool, n=n))
+    return shown if len(pool) <= n else f"{shown}, … (all {len(pool)}: {rest})"

@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from kerasguide._commands import SPEC_SUFFIXES, first_line, plain
+from kerasguide._commands import SPEC_SUFFIXES, first_line, plain, say
 from kerasguide.errors import FileError, KerasGuideError, KerasGuideWarning
 from kerasguide.specs import load_spec
 
@@ -51,10 +51,10 @@ def validate_paths(paths: list[str], *, build: bool, as_json: bool, debug: bool)
         print(json.dumps({"files": reports, **counts}, indent=2))
     else:
         for report in reports:
-            print(_report_line(report))
+            say(_report_line(report))
         noun = "file" if len(reports) == 1 else "files"
         told = f", {hints} hint{'s' if hints > 1 else ''}" if hints else ""
-        print(f"{len(reports)} {noun} checked: {len(reports) - failed} OK, {failed} failed{told}")
+        say(f"{len(reports)} {noun} checked: {len(reports) - failed} OK, {failed} failed{told}")
     return 2 if missing else 1 if failed else 0
 
 

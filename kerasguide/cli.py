@@ -1,7 +1,12 @@
 """The ``kerasguide`` command line (also ``python -m kerasguide``).
 
 Exit codes: 0 success, 1 a check or a validation failed, 2 a usage or input
-error (one message on stderr; ``--debug`` adds the traceback).
+error (one message on stderr, or ``{"error": {...}}`` on stdout under ``--json``;
+``--debug`` adds the traceback).
+
+Shell completion comes from argcomplete: ``kerasguide completion bash`` (or
+``zsh``, ``fish``) prints the script to load; each TAB then runs ``main``
+with ``_ARGCOMPLETE`` set, which answers before anything slow is imported.
 
 ``kerasguide --help`` and ``--version`` never import TensorFlow: the commands
 live in :mod:`kerasguide._commands`, which imports Keras only when a command
@@ -12,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import os
 import signal
 import sys
 import threading
@@ -20,11 +27,12 @@ from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
 
+from kerasguide import _terminal
 from kerasguide._version import __version__
 from kerasguide.errors import KerasGuideError
 
 if TYPE_CHECKING:
-    _Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+    _Commands = argparse._SubParsersAction["_Parser"]
 
 __all__ = ["main"]
 
@@ -37,9 +45,22 @@ _EXIT = (
 )
 
 
-def _common() -> argparse.ArgumentParser:
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are raised, to be reported as text or JSON."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(self, message)
+
+
+class _UsageError(Exception):
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser, self.message = parser, message
+
+
+def _common() -> _Parser:
     """Options that every command accepts, after its name too."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--debug",
         action="store_true",
@@ -60,13 +81,24 @@ def _command(
         help=summary,
         description=summary[0].upper() + summary[1:] + ".",
         epilog="Examples:\n" + examples + "\n\n" + _EXIT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_terminal.HelpFormatter,
         parents=[_common()],
     )
 
 
 def _source(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", metavar="SPEC_OR_MODEL", help=SOURCE_HELP)
+    source = parser.add_argument("source", metavar="SPEC_OR_MODEL", help=SOURCE_HELP)
+    source.completer = _complete_source  # type: ignore[attr-defined]
+
+
+def _complete_source(prefix: str, **kwargs: object) -> list[str]:
+    """TAB on SPEC_OR_MODEL: the example names, then files and folders (argcomplete)."""
+    from argcomplete.completers import FilesCompleter
+
+    from kerasguide.specs import list_examples
+
+    names = [name for name in list_examples() if name.startswith(prefix)]
+    return names + list(FilesCompleter(("yaml", "yml", "json", "keras"))(prefix))
 
 
 def _json(parser: argparse.ArgumentParser) -> None:
@@ -79,15 +111,16 @@ def _output(parser: argparse.ArgumentParser, what: str, *, required: bool = Fals
         "--output",
         metavar="FILE",
         required=required,
-        help=f"write {what} to FILE (written whole or not at all)"
+        help=f"write {what} to FILE (written whole or not at all; an existing regular file "
+        "is replaced, so a Makefile can run the command again)"
         + ("" if required else "; by default it is printed"),
     )
     parser.add_argument(
-        "--force",
+        "--no-clobber",
         action="store_true",
-        help="replace FILE if it exists (refused otherwise); only a regular file is ever "
-        "replaced, never a device, pipe or folder",
+        help="refuse to replace FILE if it exists; a device, pipe or folder is never replaced",
     )
+    parser.add_argument("--force", action="store_true", help=argparse.SUPPRESS)  # the default
 
 
 def _add_summary(commands: _Commands) -> None:
@@ -242,6 +275,26 @@ def _add_demo(commands: _Commands) -> None:
     parser.add_argument("--out", default="build/demo", help="folder to write into")
 
 
+def _add_completion(commands: _Commands) -> None:
+    parser = _command(
+        commands,
+        "completion",
+        "print the shell code that completes kerasguide's commands and options on TAB",
+        "  kerasguide completion bash >> ~/.bashrc\n"
+        "  kerasguide completion zsh >> ~/.zshrc\n"
+        "  kerasguide completion fish > ~/.config/fish/completions/kerasguide.fish\n\n"
+        "Made by argcomplete; the script runs kerasguide itself to find the completions.",
+    )
+    parser.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete in")
+
+
+def _add_grade(commands: _Commands) -> None:
+    from kerasguide._grade_merge import USAGE, add_arguments
+
+    add_arguments(_command(commands, "grade", "grade a class's notebooks against an assignment, "
+                           "or merge sharded runs (grade merge)", USAGE))  # fmt: skip
+
+
 _ADDERS: tuple[Callable[[_Commands], None], ...] = (
     _add_summary,
     _add_explain,
@@ -252,19 +305,21 @@ _ADDERS: tuple[Callable[[_Commands], None], ...] = (
     _add_convert,
     _add_examples,
     _add_demo,
+    _add_grade,
+    _add_completion,
 )
 
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``kerasguide`` and its commands."""
-    main_parser = argparse.ArgumentParser(
+    main_parser = _Parser(
         prog="kerasguide",
         description="Declarative tf.keras models for course notebooks: build, summarise, "
         "explain, check, draw and convert models from YAML or JSON specs.",
         epilog="Examples:\n  kerasguide examples\n  kerasguide summary mlp\n"
         "  kerasguide validate specs/\n  kerasguide plot mlp -o mlp.png\n\n"
         "Run `kerasguide COMMAND --help` for a command's options.\n" + _EXIT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_terminal.HelpFormatter,
     )
     main_parser.add_argument("--version", action="version", version=f"kerasguide {__version__}")
     main_parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
@@ -289,14 +344,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         0
     """
     cli = parser()
+    if "_ARGCOMPLETE" in os.environ:  # a TAB in a shell: answer, and exit
+        import argcomplete
+
+        argcomplete.autocomplete(cli)
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = cli.parse_args(argv)
-    except SystemExit as stop:  # --help, --version and usage errors
+        args = cli.parse_args(words)
+    except _UsageError as err:
+        return _usage_error(err, as_json="--json" in words)
+    except SystemExit as stop:  # --help and --version
         return stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 2
     if args.command is None:
         cli.print_help(sys.stderr)
         return 2
     return _run(args)
+
+
+def _usage_error(err: _UsageError, *, as_json: bool) -> int:
+    if as_json:
+        usage = " ".join(err.parser.format_usage().split())
+        hint = f"run `{err.parser.prog} --help` for the usage"
+        _print_json_error({"type": "UsageError", "where": err.parser.prog, "problem": err.message,
+                           "expected": usage, "received": None, "hint": hint,
+                           "message": err.message})  # fmt: skip
+    else:
+        err.parser.print_usage(sys.stderr)
+        print(f"{err.parser.prog}: error: {err.message}", file=sys.stderr)
+    return 2
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -306,15 +381,15 @@ def _run(args: argparse.Namespace) -> int:
         with _sigterm_unwinds():
             return _commands.run(args)
     except KerasGuideError as err:
-        return _fail(args, str(err))
+        return _fail(args, err.to_dict(), str(err))
     except KeyboardInterrupt:
         return 130
     except Exception as err:  # a bug: still one message, unless --debug
-        return _fail(
-            args,
-            f"unexpected {type(err).__name__}: {err}\n  hint: please report it "
-            "with the output of --debug",
-        )
+        problem = f"unexpected {type(err).__name__}: {err}"
+        hint = "please report it with the output of --debug"
+        parts = {"error": type(err).__name__, "where": None, "problem": problem,
+                 "expected": None, "received": None, "hint": hint}  # fmt: skip
+        return _fail(args, parts, f"{problem}\n  hint: {hint}")
 
 
 @contextlib.contextmanager
@@ -338,10 +413,23 @@ def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
     raise SystemExit(128 + signum)
 
 
-def _fail(args: argparse.Namespace, message: str) -> int:
+def _fail(args: argparse.Namespace, parts: dict[str, str | None], message: str) -> int:
+    """Report an error: one message on stderr, or JSON on stdout under ``--json``; exit 2."""
     if args.debug:
         traceback.print_exc()
     from kerasguide._commands import plain
 
-    print(f"kerasguide {args.command}: error: {plain(message)}", file=sys.stderr)
+    if getattr(args, "json", False):
+        fields = {key: plain(value) for key, value in parts.items() if key != "error"}
+        _print_json_error({"type": parts["error"], **fields, "message": plain(message)})
+        return 2
+    head = f"kerasguide {args.command}: error: "
+    text = _terminal.wrap(head + (plain(message) or ""), _terminal.width(sys.stderr))
+    if _terminal.colour(sys.stderr):
+        text = text.replace(head, head.replace("error", _terminal.error_word(sys.stderr)), 1)
+    print(text, file=sys.stderr)
     return 2
+
+
+def _print_json_error(fields: dict[str, str | None]) -> None:
+    print(json.dumps({"error": fields}, indent=2))

@@ -257,18 +257,22 @@ def test_plot_writes_a_png_and_an_svg(cli: Any, tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mlp.png", "siamese.svg"]
 
 
-def test_plot_refuses_to_overwrite_and_keeps_the_file_when_it_fails(
+def test_plot_again_replaces_its_output_and_keeps_it_when_it_fails(
     cli: Any, tmp_path: Path
 ) -> None:
     target = tmp_path / "diagram.png"
+    for _ in range(2):  # a Makefile's rule run twice
+        run = cli("plot", "mlp", "-o", target, "--engine", "matplotlib")
+        assert (run.code, run.out, run.err) == (0, f"wrote {target}\n", "")
+    assert target.read_bytes().startswith(b"\x89PNG")
     target.write_bytes(b"old")
-    run = cli("plot", "mlp", "-o", target)
-    assert run.code == 2
-    assert "the output file already exists" in run.err
-    assert "--force" in run.err
+    refused = cli("plot", "mlp", "-o", target, "--no-clobber")
+    assert refused.code == 2
+    assert "the output file already exists" in refused.err
+    assert "leave out --no-clobber to replace it" in refused.err
     broken = tmp_path / "broken.yaml"
     broken.write_text("input_shape: [2]\nlayers: [{Dence: 2}]\n", encoding="utf-8")
-    assert cli("plot", broken, "-o", target, "--force").code == 2
+    assert cli("plot", broken, "-o", target).code == 2
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml", "diagram.png"]
     assert cli("plot", "mlp", "-o", target, "--force", "--engine", "matplotlib").code == 0
@@ -435,15 +439,16 @@ def test_code_prints_to_code(cli: Any, tmp_path: Path) -> None:
     assert from_model.out == kg.to_code(kg.to_spec(model))
 
 
-def test_code_to_a_file_refuses_to_overwrite(cli: Any, tmp_path: Path) -> None:
+def test_code_to_a_file_replaces_it_unless_no_clobber(cli: Any, tmp_path: Path) -> None:
     target = tmp_path / "model.py"
     assert cli("code", "rnn", "-o", target).out == f"wrote {target}\n"
     assert target.read_text(encoding="utf-8") == kg.to_code(kg.load_example("rnn"))
-    run = cli("code", "mlp", "-o", target)
+    run = cli("code", "mlp", "-o", target, "--no-clobber")
     assert run.code == 2
-    assert "the output file already exists" in run.err
+    assert f"{target}: the output file already exists" in run.err
+    assert "expected: a new file (--no-clobber was given)" in run.err
     assert target.read_text(encoding="utf-8") == kg.to_code(kg.load_example("rnn"))
-    assert cli("code", "mlp", "-o", target, "--force").code == 0
+    assert cli("code", "mlp", "-o", target).code == 0
     assert target.read_text(encoding="utf-8") == kg.to_code(kg.load_example("mlp"))
 
 
@@ -467,7 +472,9 @@ def test_convert_to_a_json_file(cli: Any, tmp_path: Path) -> None:
     target = tmp_path / "nested.json"
     assert cli("convert", saved(model, tmp_path), "-o", target).code == 0
     assert kg.load_spec(target) == kg.to_spec(model)
-    run = cli("convert", tmp_path / "model.keras", "-o", target)
+    again = cli("convert", tmp_path / "model.keras", "-o", target)
+    assert (again.code, again.out) == (0, f"wrote {target}\n")
+    run = cli("convert", tmp_path / "model.keras", "-o", target, "--no-clobber")
     assert run.code == 2
     assert "the output file already exists" in run.err
 
@@ -647,7 +654,7 @@ def test_a_refused_write_is_an_input_error_with_a_fix(
         raise OSError(code, os.strerror(code))
 
     monkeypatch.setattr(os, call, refuse)
-    run = cli("code", "mlp", "-o", target, *(["--force"] if force else []))
+    run = cli("code", "mlp", "-o", target, *([] if force else ["--no-clobber"]))
     monkeypatch.undo()
     assert run.code == 2
     assert run.err.startswith(f"kerasguide code: error: {target}: the file cannot be written")
