@@ -35,6 +35,14 @@ from kerasguide.errors import (
     SummaryParseError,
 )
 from kerasguide.explain import Explanation, explain
+from kerasguide.grade import (
+    Assignment,
+    GradedSubmission,
+    GradeReport,
+    grade,
+    load_assignment,
+    merge_grades,
+)
 from kerasguide.history import plot_history
 from kerasguide.limits import Limits, get_limits, set_limits
 from kerasguide.lint import Hint, Hints, lint
@@ -45,12 +53,15 @@ from kerasguide.specs import Spec, list_examples, load_example, load_spec, regis
 from kerasguide.summary import Summary, summarize
 
 __all__ = [
+    "Assignment",
     "BuildError",
     "CheckFailed",
     "CheckResult",
     "Explanation",
     "FileError",
     "Finding",
+    "GradeReport",
+    "GradedSubmission",
     "GraphvizUnavailable",
     "Hint",
     "Hints",
@@ -74,10 +85,13 @@ __all__ = [
     "explain",
     "functional",
     "get_limits",
+    "grade",
     "lint",
     "list_examples",
+    "load_assignment",
     "load_example",
     "load_spec",
+    "merge_grades",
     "mlp",
     "parse_summaries",
     "parse_summary",

@@ -441,9 +441,9 @@ def _slice(line: str, starts: list[int]) -> list[str]:
 
 
 def _starts_row(cells: list[str], block: list[list[str]], params: int) -> bool:
-    """A line with a name and a count, after a row that has its count: a row of its own."""
-    has_count = cells[params][:1].isdigit()
-    return bool(cells[0]) and has_count and any(c[params] for c in block)
+    """A line with ``name (Type`` and a count, after a complete row: a row of its own."""
+    named = " (" in cells[0] and "(" in "".join(c[0] for c in block)
+    return named and cells[params][:1].isdigit() and any(c[params] for c in block)
 
 
 def _k2_rows(text: _Text, starts: list[int], params: int) -> list[tuple[int, list[str]]]:
