@@ -13,6 +13,7 @@ count comes from the layers it wraps.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,13 +70,21 @@ class Term:
 
 @dataclass(frozen=True)
 class LayerArithmetic:
-    """How one layer's parameter count comes about."""
+    """How one layer's parameter count comes about (and its multiply-adds, when asked for).
+
+    ``mult_adds`` is the layer's multiply-adds for one example and ``mult_adds_text``
+    their arithmetic, e.g. ``"10 inputs × 20 units = 200"``; both None unless
+    ``explain(model, mult_adds=True)``, and ``mult_adds`` also None for a layer whose
+    multiply-adds are not counted.
+    """
 
     name: str
     type: str
     terms: tuple[Term, ...]
     why: str | None = None
     depth: int = 0
+    mult_adds: int | None = None
+    mult_adds_text: str | None = None
 
     @property
     def params(self) -> int:
@@ -107,7 +116,15 @@ class LayerArithmetic:
             "arithmetic": self.arithmetic,
             "why": self.why,
             "terms": [term.to_dict() for term in self.terms],
-        }
+        } | ({} if self.mult_adds_text is None else {"mult_adds": self.mult_adds})
+
+    def _lines(self) -> list[str]:
+        indent = "  " * self.depth
+        lines = [str(self)] + [f"{indent}    why: {self.why}"] * bool(self.why)
+        if self.mult_adds_text:
+            per = " per example" if self.mult_adds else ""
+            lines.append(f"{indent}    mult-adds: {self.mult_adds_text}{per}")
+        return lines
 
 
 @dataclass(frozen=True)
@@ -121,6 +138,8 @@ class Explanation:
         total: ``model.count_params()``.
         trainable: Trainable parameters.
         non_trainable: Non-trainable parameters.
+        counts_mult_adds: True when the layers' multiply-adds were counted
+            (``explain(model, mult_adds=True)``).
     """
 
     name: str
@@ -128,15 +147,33 @@ class Explanation:
     total: int
     trainable: int
     non_trainable: int
+    counts_mult_adds: bool = False
+
+    @property
+    def mult_adds(self) -> int | None:
+        """The top-level layers' multiply-adds for one example; None when not counted."""
+        if not self.counts_mult_adds:
+            return None
+        return sum(layer.mult_adds or 0 for layer in self.layers if not layer.depth)
 
     def __str__(self) -> str:
         lines = [f'Parameters of "{self.name}", layer by layer:']
         for layer in self.layers:
-            lines.append(str(layer))
-            if layer.why:
-                lines.append(f"{'  ' * layer.depth}    why: {layer.why}")
+            lines += layer._lines()
         lines.append(self._total_line())
+        lines += [self._mult_adds_line()] if self.counts_mult_adds else []
         return "\n".join(lines) + "\n"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _mult_adds_line(self) -> str:
+        top = [layer for layer in self.layers if not layer.depth and layer.mult_adds_text]
+        counts = [f"{layer.mult_adds:,}" for layer in top if layer.mult_adds]
+        shown = " + ".join(counts) + " = " if 1 < len(counts) <= 12 else ""
+        missing = [f"{layer.name} ({layer.type})" for layer in top if layer.mult_adds is None]
+        left = f", not counting {', '.join(missing)}" if missing else ""
+        return f"Total mult-adds: {shown}{self.mult_adds or 0:,} per example{left}"
 
     def _total_line(self) -> str:
         counts = [layer.params for layer in self.layers if not layer.depth and layer.params]
@@ -173,14 +210,19 @@ class Explanation:
             "total": self.total,
             "trainable": self.trainable,
             "non_trainable": self.non_trainable,
-        }
+        } | ({} if self.mult_adds is None else {"mult_adds": self.mult_adds})
 
 
-def explain(model: Any) -> Explanation:
+def explain(model: Any, *, mult_adds: bool = False) -> Explanation:
     """Explain every parameter count of a model from the shapes of its weights.
 
     Args:
         model: A built Keras model, or a spec that :func:`kerasguide.build` accepts.
+        mult_adds: Also count each layer's multiply-adds for one example from the
+            shapes it is called with, written out as the parameters are, e.g.
+            ``mult-adds: 10 inputs × 20 units = 200 per example``. Counted for Dense,
+            convolutions, Embedding and recurrent layers: the products of weights and
+            inputs, biases and activations left out (as ``summarize(columns=["mult_adds"])``).
 
     Returns:
         An :class:`Explanation`; its layers' counts add up to ``model.count_params()``.
@@ -192,7 +234,16 @@ def explain(model: Any) -> Explanation:
     Example:
         >>> print(explain(model).layers[1])  # doctest: +SKIP
         hidden_1 (Dense): kernel 10×10 = 100 + bias 10 = 110
+        >>> explain(model, mult_adds=True).layers[1].mult_adds_text  # doctest: +SKIP
+        '10 inputs × 10 units = 100'
     """
+    if not isinstance(mult_adds, bool):
+        raise OptionError(
+            "mult_adds must be True or False",
+            where="explain(mult_adds=...)",
+            expected="a bool",
+            received=repr(mult_adds),
+        )
     model = model_of(model)
     if not model.built:
         raise OptionError(
@@ -202,28 +253,48 @@ def explain(model: Any) -> Explanation:
             received="a model without weights",
             hint="start the model with keras.Input(shape=...), or call model.build(input_shape)",
         )
-    layers = tuple(_layers(model, depth=0, seen={}))
+    layers = tuple(_layers(model, depth=0, seen={}, mult_adds=mult_adds))
     trainable = sum(_size(w) for w in {id(w): w for w in model.trainable_weights}.values())
     total = model.count_params()
-    return Explanation(model.name, layers, total, trainable, total - trainable)
+    return Explanation(model.name, layers, total, trainable, total - trainable, mult_adds)
 
 
 def _size(weight: Any) -> int:
     return int(math.prod(weight.shape))
 
 
-def _layers(model: Any, *, depth: int, seen: dict[int, str]) -> list[LayerArithmetic]:
+def _layers(
+    model: Any, *, depth: int, seen: dict[int, str], mult_adds: bool
+) -> list[LayerArithmetic]:
     keras = _k.keras()
     result: list[LayerArithmetic] = []
     for layer in summary_operations(model) if depth == 0 else all_layers(model):
         if is_operation(layer):
-            result.append(_operation(layer, depth))
+            entry = _operation(layer, depth)
         elif isinstance(layer, keras.Model):
-            result.append(_model_arithmetic(layer, depth, seen))
-            result.extend(_layers(layer, depth=depth + 1, seen={}))
+            entry = _model_arithmetic(layer, depth, seen)
         else:
-            result.append(_arithmetic(layer, depth, seen))
+            entry = _arithmetic(layer, depth, seen)
+        result.append(_with_mult_adds(entry, model, layer) if mult_adds else entry)
+        if isinstance(layer, keras.Model) and not is_operation(layer):
+            result.extend(_layers(layer, depth=depth + 1, seen={}, mult_adds=mult_adds))
     return result
+
+
+def _with_mult_adds(entry: LayerArithmetic, model: Any, layer: Any) -> LayerArithmetic:
+    """``entry`` with the layer's multiply-adds; no text for a layer without weights."""
+    from kerasguide._macs import layer_mult_adds
+
+    counted = layer_mult_adds(model, layer)
+    if counted is None:
+        text = (
+            f"not counted for {type(layer).__name__} layers "
+            "(only for Dense, convolutions, Embedding and recurrent layers)"
+        )
+        return dataclasses.replace(entry, mult_adds_text=text)
+    weighted = counted.count != 0 or bool(getattr(layer, "weights", None))
+    shown = counted.arithmetic if weighted else None
+    return dataclasses.replace(entry, mult_adds=counted.count, mult_adds_text=shown)
 
 
 def _operation(op: Any, depth: int) -> LayerArithmetic:
