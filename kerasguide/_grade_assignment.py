@@ -36,9 +36,19 @@ __all__ = ["FINDING_KINDS", "Assignment", "Exercise", "FitCheck", "GradeLimits",
 
 # Finding.kind values of kerasguide's checks, plus "fit" for the optional training check.
 FINDING_KINDS = (
-    "type", "config", "shape", "params", "input", "missing", "extra", "name", "totals",
-    "per_layer", "layer", "fit",
-)  # fmt: skip
+    "type",
+    "config",
+    "shape",
+    "params",
+    "input",
+    "missing",
+    "extra",
+    "name",
+    "totals",
+    "per_layer",
+    "layer",
+    "fit",
+)
 CHECKS = ("model", "summary", "params")
 REFERENCE_KINDS = ("spec", "keras", "summary")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -121,14 +131,19 @@ def load(source: str | Path) -> Assignment:
         text = read_text(path)
     except FileNotFoundError:
         raise FileError(
-            "no such assignment file", where=str(path), expected="an existing .yaml file",
-            received=str(path.resolve()), hint="check the path, relative to the current folder",
-        ) from None  # fmt: skip
+            "no such assignment file",
+            where=str(path),
+            expected="an existing .yaml file",
+            received=str(path.resolve()),
+            hint="check the path, relative to the current folder",
+        ) from None
     except (OSError, UnicodeDecodeError) as err:
         raise FileError(
-            "the assignment file cannot be read", where=str(path),
-            expected="a readable UTF-8 text file", received=str(err),
-        ) from None  # fmt: skip
+            "the assignment file cannot be read",
+            where=str(path),
+            expected="a readable UTF-8 text file",
+            received=str(err),
+        ) from None
     data = _parse(text, path.name)
     where = path.name
     _keys(data, _TOP, where, required=("exercises",))
@@ -153,9 +168,12 @@ def _parse(text: str, name: str) -> dict[str, Any]:
     _limits.check_document(data, name)
     if not isinstance(data, dict):
         raise SpecTypeError(
-            "an assignment must be a mapping", where=name, expected="`exercises:` and a list",
-            received=type(data).__name__, hint="see the README's section for instructors",
-        )  # fmt: skip
+            "an assignment must be a mapping",
+            where=name,
+            expected="`exercises:` and a list",
+            received=type(data).__name__,
+            hint="see the README's section for instructors",
+        )
     return data
 
 
@@ -174,20 +192,28 @@ def _exercise(item: Any, where: str, folder: Path) -> Exercise:
     name = _string(item["name"], f"{where}.name")
     if not _NAME.match(name):
         raise SpecError(
-            "an exercise name must be a plain identifier", where=f"{where}.name",
+            "an exercise name must be a plain identifier",
+            where=f"{where}.name",
             expected="letters, digits and _ (it becomes a gradebook column)",
-            received=repr(name), hint="e.g. classifier_1",
-        )  # fmt: skip
+            received=repr(name),
+            hint="e.g. classifier_1",
+        )
     variable, file = item.get("variable"), item.get("file")
     if (variable is None) == (file is None):
         raise SpecError(
-            "say where the student's model is", where=where,
+            "say where the student's model is",
+            where=where,
             expected="exactly one of `variable:` (a name in the notebook) or `file:` (a .keras "
-            "file the notebook saves)", received="both" if variable else "neither",
-        )  # fmt: skip
+            "file the notebook saves)",
+            received="both" if variable else "neither",
+        )
     if variable is not None and not _NAME.match(_string(variable, f"{where}.variable")):
-        raise SpecError("not a Python variable name", where=f"{where}.variable",
-                        expected="an identifier such as model", received=repr(variable))  # fmt: skip
+        raise SpecError(
+            "not a Python variable name",
+            where=f"{where}.variable",
+            expected="an identifier such as model",
+            received=repr(variable),
+        )
     if file is not None:
         _relative_file(_string(file, f"{where}.file"), f"{where}.file")
     kind, reference = _reference(item["reference"], f"{where}.reference", folder)
@@ -196,10 +222,12 @@ def _exercise(item: Any, where: str, folder: Path) -> Exercise:
         _choice(check, CHECKS, f"{where}.checks[{i}]")
     if kind == "summary" and "model" in checks:
         raise SpecError(
-            "check `model` needs a model as reference", where=f"{where}.checks",
+            "check `model` needs a model as reference",
+            where=f"{where}.checks",
             expected="`summary` and `params` with a summary text reference",
-            received="model", hint="use reference: {spec: ...} or {keras: ...}",
-        )  # fmt: skip
+            received="model",
+            hint="use reference: {spec: ...} or {keras: ...}",
+        )
     points = _number(item["points"], f"{where}.points")
     deductions = _deductions(item.get("deductions", {}), f"{where}.deductions")
     fit = _fit(item["fit"], f"{where}.fit", folder) if item.get("fit") is not None else None
@@ -209,10 +237,11 @@ def _exercise(item: Any, where: str, folder: Path) -> Exercise:
 def _reference(value: Any, where: str, folder: Path) -> tuple[str, Path]:
     if not isinstance(value, dict) or len(value) != 1:
         raise SpecError(
-            "a reference names one file", where=where,
+            "a reference names one file",
+            where=where,
             expected="one of {spec: FILE.yaml}, {keras: FILE.keras}, {summary: FILE.txt}",
             received=repr(value)[:80],
-        )  # fmt: skip
+        )
     ((kind, file),) = value.items()
     _choice(kind, REFERENCE_KINDS, f"{where} key")
     return kind, _existing(_string(file, f"{where}.{kind}"), f"{where}.{kind}", folder)
@@ -249,36 +278,51 @@ def _deductions(value: Any, where: str) -> dict[str, float]:
 # --- small checks ---------------------------------------------------------------------
 
 
-def _keys(value: Any, allowed: tuple[str, ...], where: str, *, required: tuple[str, ...] = ()) -> None:  # fmt: skip
+def _keys(
+    value: Any, allowed: tuple[str, ...], where: str, *, required: tuple[str, ...] = ()
+) -> None:
     if not isinstance(value, dict):
-        raise SpecTypeError("expected a mapping", where=where,
-                            expected=f"keys among {', '.join(allowed)}",
-                            received=type(value).__name__)  # fmt: skip
+        raise SpecTypeError(
+            "expected a mapping",
+            where=where,
+            expected=f"keys among {', '.join(allowed)}",
+            received=type(value).__name__,
+        )
     for key in value:
         if key not in allowed:
             raise SpecError(
-                f"unknown key {key!r}", where=f"{where}.{key}",
-                expected=f"one of {', '.join(allowed)}", received=repr(key),
+                f"unknown key {key!r}",
+                where=f"{where}.{key}",
+                expected=f"one of {', '.join(allowed)}",
+                received=repr(key),
                 hint=did_you_mean(str(key), allowed),
-            )  # fmt: skip
+            )
     for key in required:
         if key not in value:
-            raise SpecError(f"`{key}:` is missing", where=where, expected=f"a `{key}:` entry",
-                            received=f"keys {', '.join(map(str, value)) or 'none'}")  # fmt: skip
+            raise SpecError(
+                f"`{key}:` is missing",
+                where=where,
+                expected=f"a `{key}:` entry",
+                received=f"keys {', '.join(map(str, value)) or 'none'}",
+            )
 
 
 def _choice(value: Any, allowed: tuple[str, ...], where: str) -> None:
     if value not in allowed:
         raise SpecError(
-            "unknown value", where=where, expected=f"one of {', '.join(allowed)}",
-            received=repr(value), hint=did_you_mean(str(value), allowed),
-        )  # fmt: skip
+            "unknown value",
+            where=where,
+            expected=f"one of {', '.join(allowed)}",
+            received=repr(value),
+            hint=did_you_mean(str(value), allowed),
+        )
 
 
 def _string(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value:
-        raise SpecTypeError("expected a non-empty string", where=where, expected="text",
-                            received=repr(value)[:80])  # fmt: skip
+        raise SpecTypeError(
+            "expected a non-empty string", where=where, expected="text", received=repr(value)[:80]
+        )
     return value
 
 
@@ -286,42 +330,57 @@ def _number(value: Any, where: str, *, positive: bool = False) -> float:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
     if not ok or (positive and value == 0):
         raise SpecTypeError(
-            "expected a number", where=where,
-            expected="a number > 0" if positive else "a number >= 0", received=repr(value)[:80],
-        )  # fmt: skip
+            "expected a number",
+            where=where,
+            expected="a number > 0" if positive else "a number >= 0",
+            received=repr(value)[:80],
+        )
     return float(value)
 
 
 def _list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list) or not value:
-        raise SpecTypeError("expected a non-empty list", where=where, expected="a YAML list",
-                            received=repr(value)[:80])  # fmt: skip
+        raise SpecTypeError(
+            "expected a non-empty list",
+            where=where,
+            expected="a YAML list",
+            received=repr(value)[:80],
+        )
     return value
 
 
 def _unique(names: list[str], where: str) -> None:
     for name in names:
         if names.count(name) > 1:
-            raise SpecError("two exercises have one name", where=where,
-                            expected="unique names", received=repr(name))  # fmt: skip
+            raise SpecError(
+                "two exercises have one name",
+                where=where,
+                expected="unique names",
+                received=repr(name),
+            )
 
 
 def _relative_file(text: str, where: str) -> None:
     path = Path(text)
     if path.is_absolute() or ".." in path.parts or path.suffix != ".keras":
         raise SpecError(
-            "the file must be a .keras file inside the notebook's folder", where=where,
-            expected="a relative name such as classifier.keras", received=repr(text),
-        )  # fmt: skip
+            "the file must be a .keras file inside the notebook's folder",
+            where=where,
+            expected="a relative name such as classifier.keras",
+            received=repr(text),
+        )
 
 
 def _existing(text: str, where: str, folder: Path) -> Path:
     path = folder / text
     if not path.is_file():
         raise FileError(
-            "no such file", where=where, expected="a file, relative to the assignment file",
-            received=str(path), hint=did_you_mean(Path(text).name, _siblings(path)),
-        )  # fmt: skip
+            "no such file",
+            where=where,
+            expected="a file, relative to the assignment file",
+            received=str(path),
+            hint=did_you_mean(Path(text).name, _siblings(path)),
+        )
     return path
 
 

@@ -61,7 +61,10 @@ _HIDE = (
     'else mount --bind /dev/null "$1"; fi || exit 97; shift; done; shift; exec "$@"'
 )
 # Run before the student's first cell, outside their time: TensorFlow's import.
-_WARM = "try:\n    import keras as _kerasguide_keras\nexcept Exception:\n    pass\nelse:\n    del _kerasguide_keras"
+_WARM = (
+    "try:\n    import keras as _kerasguide_keras\nexcept Exception:\n    pass\n"
+    "else:\n    del _kerasguide_keras"
+)
 _ACTIVE: dict[int, int] = {}  # id(run) -> kernel pid, killed on an interrupted batch
 _LOCK = threading.Lock()
 
@@ -89,8 +92,9 @@ def _can_unshare() -> bool:
     if not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("unshare"):
         return False
     try:
-        probe = subprocess.run(["unshare", "--net", "--mount", "true"], capture_output=True,
-                               timeout=10, check=False)  # fmt: skip
+        probe = subprocess.run(
+            ["unshare", "--net", "--mount", "true"], capture_output=True, timeout=10, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return False
     return probe.returncode == 0
@@ -103,23 +107,26 @@ def isolation(limits: GradeLimits) -> dict[str, str]:
         "memory": f"{limits.memory_mb} MB address space (RLIMIT_AS) on the kernel",
         "time": f"{limits.cell_seconds:g} s per cell, {limits.notebook_seconds:g} s per notebook",
         "network": "none (network namespace)" if namespaces else "not blocked (needs root)",
-        "answers": "covered in a mount namespace" if namespaces
+        "answers": "covered in a mount namespace"
+        if namespaces
         else "outside the kernel's folder and environment (not covered: needs root)",
-    }  # fmt: skip
+    }
 
 
 def _kernel_manager(prefix: list[str], folder: Path) -> Any:
     from jupyter_client.manager import AsyncKernelManager
 
-    class SandboxKernelManager(AsyncKernelManager):  # type: ignore[misc]
+    class SandboxKernelManager(AsyncKernelManager):
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
             kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
             return [*prefix, *kernel, *(extra_arguments or [])]
 
     return SandboxKernelManager(
-        kernel_name="python3", transport="ipc", ip=str(folder / "k"),
+        kernel_name="python3",
+        transport="ipc",
+        ip=str(folder / "k"),
         connection_file=str(folder / "kernel.json"),
-    )  # fmt: skip
+    )
 
 
 def _prefix(limits: GradeLimits, hidden: list[Path], work: Path) -> list[str]:
@@ -139,11 +146,18 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def _environment(work: Path, private: Path) -> dict[str, str]:
     env = {
-        "PATH": os.defpath, "HOME": str(work), "TMPDIR": str(work),
-        "IPYTHONDIR": str(private / "ipython"), "MPLCONFIGDIR": str(private / "mpl"),
-        "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONHASHSEED": "0",
-        "CUDA_VISIBLE_DEVICES": "", "LANG": "C.UTF-8", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-    }  # fmt: skip
+        "PATH": os.defpath,
+        "HOME": str(work),
+        "TMPDIR": str(work),
+        "IPYTHONDIR": str(private / "ipython"),
+        "MPLCONFIGDIR": str(private / "mpl"),
+        "MPLBACKEND": "Agg",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONHASHSEED": "0",
+        "CUDA_VISIBLE_DEVICES": "",
+        "LANG": "C.UTF-8",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
     return env | {k: v for k, v in os.environ.items() if k.startswith("KERASGUIDE_")}
 
 
@@ -176,8 +190,9 @@ def _save_cell(exercises: tuple[Exercise, ...], token: str) -> str:
     )
 
 
-def run_notebook(path: Path, exercises: tuple[Exercise, ...], limits: GradeLimits,
-                 hidden: list[Path]) -> Run:  # fmt: skip
+def run_notebook(
+    path: Path, exercises: tuple[Exercise, ...], limits: GradeLimits, hidden: list[Path]
+) -> Run:
     """Run the notebook at ``path`` in a fresh sandboxed kernel and collect its models."""
     start = time.monotonic()
     run = Run()
@@ -212,28 +227,41 @@ def _read_notebook(path: Path, run: Run) -> Any:
             raise ValueError(f"{path.stat().st_size:,} bytes, over the 50 MB limit")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)  # type: ignore[no-untyped-call]
         if not isinstance(nb.get("cells"), list):
             raise ValueError("it has no list of cells")
     except Exception as err:  # JSON, encoding, nbformat: all say "not a notebook"
         run.status = "invalid-notebook"
-        run.reason = f"the file is not a readable notebook ({type(err).__name__}: " + \
-            f"{str(err).splitlines()[0][:200] if str(err) else ''})"  # fmt: skip
+        run.reason = (
+            f"the file is not a readable notebook ({type(err).__name__}: "
+            + f"{str(err).splitlines()[0][:200] if str(err) else ''})"
+        )
         return None
     return nb
 
 
-def _execute(nb: Any, exercises: tuple[Exercise, ...], limits: GradeLimits,
-             where: tuple[Path, Path, str, list[Path]], run: Run) -> None:  # fmt: skip
+def _execute(
+    nb: Any,
+    exercises: tuple[Exercise, ...],
+    limits: GradeLimits,
+    where: tuple[Path, Path, str, list[Path]],
+    run: Run,
+) -> None:
     from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell
 
     work, private, token, hidden = where
-    nb.cells.insert(0, new_code_cell(_WARM))
-    nb.cells.append(new_code_cell(_save_cell(exercises, token)))
+    nb.cells.insert(0, new_code_cell(_WARM))  # type: ignore[no-untyped-call]
+    nb.cells.append(new_code_cell(_save_cell(exercises, token)))  # type: ignore[no-untyped-call]
     km = _kernel_manager(_prefix(limits, hidden, work), private)
-    client = NotebookClient(nb, km=km, allow_errors=True, record_timing=False,
-                            timeout=int(limits.cell_seconds), iopub_timeout=5)  # fmt: skip
+    client = NotebookClient(
+        nb,
+        km=km,
+        allow_errors=True,
+        record_timing=False,
+        timeout=int(limits.cell_seconds),
+        iopub_timeout=5,
+    )
     deadline = time.monotonic() + limits.notebook_seconds
     try:
         with client.setup_kernel(cwd=str(work), env=_environment(work, private)):
@@ -257,24 +285,29 @@ def _execute(nb: Any, exercises: tuple[Exercise, ...], limits: GradeLimits,
 
 
 def _cells(client: Any, nb: Any, deadline: float, limits: GradeLimits, run: Run) -> None:
-    from jupyter_core.utils import run_sync
-    from nbclient.exceptions import CellTimeoutError
-
+    # A cell over its time is interrupted (nbclient's interrupt_on_timeout), and the kernel
+    # is then idle again: the save cell still runs, so earlier exercises keep their grade.
+    client.interrupt_on_timeout = True
+    client.error_on_timeout = {
+        "ename": "TimeoutError",
+        "evalue": "over the time limit",
+        "traceback": [],
+    }
     for index, cell in enumerate(nb.cells[1:-1], start=1):
         if cell.cell_type != "code":
             continue
         left = deadline - time.monotonic()
         client.timeout = max(1, int(min(limits.cell_seconds, left)))
-        try:
-            client.execute_cell(cell, index)
-        except CellTimeoutError:
+        start = time.monotonic()
+        client.execute_cell(cell, index)
+        if time.monotonic() - start >= client.timeout:
             whole = left < limits.cell_seconds
             run.status = "timeout"
-            run.reason = (f"the notebook ran over its limit of {limits.notebook_seconds:g} s"
-                          if whole else f"cell {index + 1} ran over its limit of "
-                          f"{limits.cell_seconds:g} s")  # fmt: skip
-            with contextlib.suppress(Exception):
-                run_sync(client.km.interrupt_kernel)()
+            run.reason = (
+                f"the notebook ran over its limit of {limits.notebook_seconds:g} s"
+                if whole
+                else f"cell {index} ran over its limit of {limits.cell_seconds:g} s"
+            )
             return
         _cell_errors(cell, index, run, limits)
 
@@ -283,17 +316,23 @@ def _cell_errors(cell: Any, index: int, run: Run, limits: GradeLimits) -> None:
     for output in cell.get("outputs", []):
         if output.get("output_type") != "error":
             continue
-        run.errors.append({"cell": index + 1, "ename": output.get("ename", ""),
-                           "evalue": str(output.get("evalue", ""))[:300]})  # fmt: skip
+        run.errors.append(
+            {
+                "cell": index,
+                "ename": output.get("ename", ""),
+                "evalue": str(output.get("evalue", ""))[:300],
+            }
+        )
         if run.status != "ok":
             continue
         if output.get("ename") == "MemoryError":
             run.status = "memory"
-            run.reason = f"cell {index + 1} ran out of memory (cap: {limits.memory_mb} MB)"
+            run.reason = f"cell {index} ran out of memory (cap: {limits.memory_mb} MB)"
         else:
             run.status = "error"
-            run.reason = f"cell {index + 1} raised {output.get('ename')}: " + \
-                str(output.get("evalue", ""))[:200]  # fmt: skip
+            run.reason = (
+                f"cell {index} raised {output.get('ename')}: " + str(output.get("evalue", ""))[:200]
+            )
 
 
 def _save(client: Any, nb: Any, run: Run, km: Any) -> None:
@@ -310,8 +349,9 @@ def _stopped(run: Run, err: Exception, km: Any, limits: GradeLimits) -> None:
         run.reason = f"the kernel stopped: {name}: {str(err)[:200]}{cause}"
 
 
-def _collect(run: Run, exercises: tuple[Exercise, ...], work: Path, token: str,
-             limits: GradeLimits) -> None:  # fmt: skip
+def _collect(
+    run: Run, exercises: tuple[Exercise, ...], work: Path, token: str, limits: GradeLimits
+) -> None:
     report = run.report
     for i, exercise in enumerate(exercises):
         if exercise.file is not None:

@@ -24,27 +24,32 @@ __all__ = ["add_arguments", "merge_folders", "run_command"]
 def merge_folders(folders: list[Path], output: Path) -> tuple[str, dict[str, Any], list[str]]:
     """Copy the shards' student folders into ``output``; return the title, records, exercises."""
     if not folders:
-        raise OptionError("nothing to merge", where="merge", expected="one or more folders",
-                          received="none")  # fmt: skip
+        raise OptionError(
+            "nothing to merge", where="merge", expected="one or more folders", received="none"
+        )
     described = [_assignment(folder) for folder in folders]
     first = described[0]
     for folder, other in zip(folders, described, strict=True):
         if other["digest"] != first["digest"]:
             raise OptionError(
-                "the shards were graded with different assignments", where=str(folder),
-                expected=f"the assignment of {folders[0]}", received="another one",
+                "the shards were graded with different assignments",
+                where=str(folder),
+                expected=f"the assignment of {folders[0]}",
+                received="another one",
                 hint="grade every shard with the same assignment file and references",
-            )  # fmt: skip
+            )
     out = _files.make_folder(output)
     records: dict[str, Any] = {}
     for folder in folders:
         for student, record in read_records(folder).items():
             if student in records and records[student]["key"] != record["key"]:
                 raise OptionError(
-                    "two shards graded one student differently", where=student,
-                    expected="each student in one shard", received=f"also in {folder}",
+                    "two shards graded one student differently",
+                    where=student,
+                    expected="each student in one shard",
+                    received=f"also in {folder}",
                     hint="grade each slice once: --shard 1/N ... N/N",
-                )  # fmt: skip
+                )
             records[student] = record
             source, target = folder / "students" / student, out / "students" / student
             if source.resolve() != target.resolve():
@@ -58,13 +63,19 @@ def _assignment(folder: Path) -> dict[str, Any]:
         data = json.loads((folder / "assignment.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise FileError(
-            "not an output folder of `kerasguide grade`", where=str(folder),
-            expected="a folder with assignment.json and students/", received=str(err),
+            "not an output folder of `kerasguide grade`",
+            where=str(folder),
+            expected="a folder with assignment.json and students/",
+            received=str(err),
             hint="give the folders passed to -o of the sharded runs",
-        ) from None  # fmt: skip
+        ) from None
     if not isinstance(data, dict) or "digest" not in data:
-        raise FileError("assignment.json is not kerasguide's", where=str(folder),
-                        expected="the file written by kerasguide grade", received=str(data)[:80])  # fmt: skip
+        raise FileError(
+            "assignment.json is not kerasguide's",
+            where=str(folder),
+            expected="the file written by kerasguide grade",
+            received=str(data)[:80],
+        )
     return data
 
 
@@ -84,11 +95,20 @@ USAGE = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``kerasguide grade``."""
-    parser.add_argument("paths", nargs="+", metavar="ASSIGNMENT SUBMISSIONS | merge OUT ...",
-                        help="the assignment file and the folder of notebooks; or `merge` and "
-                        "the output folders of sharded runs")  # fmt: skip
-    parser.add_argument("-o", "--output", metavar="OUT", required=True,
-                        help="the folder to write into (created if needed)")  # fmt: skip
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="ASSIGNMENT SUBMISSIONS | merge OUT ...",
+        help="the assignment file and the folder of notebooks; or `merge` and "
+        "the output folders of sharded runs",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        required=True,
+        help="the folder to write into (created if needed)",
+    )
     parser.add_argument("--workers", type=int, help="notebooks run at once (default: CPUs)")
     parser.add_argument("--regrade", action="store_true", help="grade graded notebooks again")
     parser.add_argument("--shard", metavar="K/N", help="grade only the K-th of N slices")
@@ -100,25 +120,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run ``kerasguide grade`` from parsed arguments."""
-    from kerasguide.grade import grade, merge
+    from kerasguide.grade import grade, merge_grades
 
     if args.paths[0] == "merge":
         if len(args.paths) < 2:
-            raise OptionError("nothing to merge", where="grade merge",
-                              expected="the output folders of sharded runs", received="none")  # fmt: skip
-        report = merge(args.paths[1:], output=args.output)
+            raise OptionError(
+                "nothing to merge",
+                where="grade merge",
+                expected="the output folders of sharded runs",
+                received="none",
+            )
+        report = merge_grades(args.paths[1:], output=args.output)
     elif len(args.paths) != 2:
         raise OptionError(
-            "grade takes an assignment and a folder of submissions", where="grade",
+            "grade takes an assignment and a folder of submissions",
+            where="grade",
             expected="kerasguide grade ASSIGNMENT SUBMISSIONS -o OUT",
-            received=" ".join(args.paths), hint="or: kerasguide grade merge OUT1 OUT2 -o OUT",
-        )  # fmt: skip
+            received=" ".join(args.paths),
+            hint="or: kerasguide grade merge OUT1 OUT2 -o OUT",
+        )
     else:
-        limits = {k: v for k, v in (("notebook_seconds", args.timeout),
-                  ("cell_seconds", args.cell_timeout), ("memory_mb", args.memory_mb))
-                  if v is not None}  # fmt: skip
-        report = grade(args.paths[0], args.paths[1], output=args.output, workers=args.workers,
-                       regrade=args.regrade, shard=args.shard, limits=limits)  # fmt: skip
+        limits = {
+            k: v
+            for k, v in (
+                ("notebook_seconds", args.timeout),
+                ("cell_seconds", args.cell_timeout),
+                ("memory_mb", args.memory_mb),
+            )
+            if v is not None
+        }
+        report = grade(
+            args.paths[0],
+            args.paths[1],
+            output=args.output,
+            workers=args.workers,
+            regrade=args.regrade,
+            shard=args.shard,
+            limits=limits,
+        )
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:

@@ -68,12 +68,20 @@ def read_records(out: Path) -> dict[str, dict[str, Any]]:
 def gradescope(record: dict[str, Any]) -> dict[str, Any]:
     """Gradescope's results.json: the total and one test per exercise."""
     tests = [
-        {"name": ex["name"], "score": ex["score"], "max_score": ex["max_score"],
-         "output": exercise_text(ex)}
+        {
+            "name": ex["name"],
+            "score": ex["score"],
+            "max_score": ex["max_score"],
+            "output": exercise_text(ex),
+        }
         for ex in record["exercises"]
-    ]  # fmt: skip
-    return {"score": record["score"], "tests": tests, "output": run_text(record),
-            "visibility": "visible"}  # fmt: skip
+    ]
+    return {
+        "score": record["score"],
+        "tests": tests,
+        "output": run_text(record),
+        "visibility": "visible",
+    }
 
 
 def run_text(record: dict[str, Any]) -> str:
@@ -109,28 +117,36 @@ _STYLE = (
 
 
 def _page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
-            f"</title><style>{_STYLE}</style></head><body>{body}</body></html>\n")  # fmt: skip
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+        f"</title><style>{_STYLE}</style></head><body>{body}</body></html>\n"
+    )
 
 
 def feedback_page(record: dict[str, Any], notebook_html: str) -> str:
     """A student's feedback: the score, each exercise's findings, then their notebook."""
     e = html.escape
-    parts = [f"<h1>{e(record['title'])}: feedback for {e(record['student'])}</h1>",
-             f"<p><b>Score: {record['score']:g} / {record['max_score']:g}</b></p>",
-             f"<p>{e(run_text(record))}</p>"]  # fmt: skip
+    parts = [
+        f"<h1>{e(record['title'])}: feedback for {e(record['student'])}</h1>",
+        f"<p><b>Score: {record['score']:g} / {record['max_score']:g}</b></p>",
+        f"<p>{e(run_text(record))}</p>",
+    ]
     for ex in record["exercises"]:
         parts.append(_exercise_html(ex))
     if record["errors"]:
-        items = "".join(f"<li>cell {x['cell']}: {e(x['ename'])}: {e(x['evalue'])}</li>"
-                        for x in record["errors"])  # fmt: skip
+        items = "".join(
+            f"<li>cell {x['cell']}: {e(x['ename'])}: {e(x['evalue'])}</li>"
+            for x in record["errors"]
+        )
         parts.append(f"<h2>Errors in your notebook</h2><ul>{items}</ul>")
     if notebook_html:
         # The executed notebook, in a frame of its own: its styles stay out of this page.
         doc = e(notebook_html, quote=True)
-        parts.append("<h2>Your notebook, as it ran</h2>"
-                     f"<iframe srcdoc=\"{doc}\" style='width:100%;height:60em;border:1px solid #ccc'"
-                     " sandbox></iframe>")  # fmt: skip
+        parts.append(
+            "<h2>Your notebook, as it ran</h2>"
+            f"<iframe srcdoc=\"{doc}\" style='width:100%;height:60em;border:1px solid #ccc'"
+            " sandbox></iframe>"
+        )
     return _page(f"Feedback: {record['student']}", "".join(parts))
 
 
@@ -159,7 +175,7 @@ def notebook_html(nb: Any) -> str:
         return ""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="classic")
+    exporter = HTMLExporter(template_name="classic")  # type: ignore[no-untyped-call]
     body, _ = exporter.from_notebook_node(nb)
     return str(body)
 
@@ -173,8 +189,10 @@ def write_class(out: Path, records: dict[str, dict[str, Any]], exercises: list[s
     _files.write_text(out / "gradebook.csv", gradebook_csv(rows, exercises))
     findings = [
         {"student": r["student"], "exercise": ex["name"], **f}
-        for r in rows for ex in r["exercises"] for f in ex["findings"]
-    ]  # fmt: skip
+        for r in rows
+        for ex in r["exercises"]
+        for f in ex["findings"]
+    ]
     _files.write_text(out / "findings.json", _json(findings))
     from kerasguide._grade_overview import write_overview
 
@@ -188,6 +206,14 @@ def gradebook_csv(rows: list[dict[str, Any]], exercises: list[str]) -> str:
     writer.writerow(["student", *exercises, "total", "max_total", "status", "reason"])
     for r in rows:
         scores = {ex["name"]: ex["score"] for ex in r["exercises"]}
-        writer.writerow([r["student"], *(f"{scores.get(x, 0):g}" for x in exercises),
-                         f"{r['score']:g}", f"{r['max_score']:g}", r["status"], r["reason"]])  # fmt: skip
+        writer.writerow(
+            [
+                r["student"],
+                *(f"{scores.get(x, 0):g}" for x in exercises),
+                f"{r['score']:g}",
+                f"{r['max_score']:g}",
+                r["status"],
+                r["reason"],
+            ]
+        )
     return buffer.getvalue()

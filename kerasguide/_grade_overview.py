@@ -31,9 +31,11 @@ def common_findings(rows: list[dict[str, Any]], exercise: str) -> list[tuple[str
 
 def _ungraded(rows: list[dict[str, Any]], exercise: str) -> Counter[str]:
     return Counter(
-        ex["status"] for r in rows for ex in r["exercises"]
+        ex["status"]
+        for r in rows
+        for ex in r["exercises"]
         if ex["name"] == exercise and ex["status"] != "graded"
-    )  # fmt: skip
+    )
 
 
 def _plot(out: Path, rows: list[dict[str, Any]]) -> None:
@@ -43,12 +45,13 @@ def _plot(out: Path, rows: list[dict[str, Any]]) -> None:
     top = max((r["max_score"] for r in rows), default=1.0) or 1.0
     figure = Figure(figsize=(6, 3.2), dpi=100)
     axes = figure.subplots()
-    axes.hist(totals, bins=min(20, max(5, int(top))), range=(0, top), color="#1565c0",
-              edgecolor="white")  # fmt: skip
+    axes.hist(
+        totals, bins=min(20, max(5, int(top))), range=(0, top), color="#1565c0", edgecolor="white"
+    )
     axes.set_xlabel(f"total score (out of {top:g})")
     axes.set_ylabel("students")
     axes.set_title(f"Score distribution ({len(rows)} students)")
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     figure.tight_layout()
     _files.write_with(out / "overview.png", lambda tmp: figure.savefig(tmp, format="png"))
 
@@ -59,10 +62,13 @@ def write_overview(out: Path, rows: list[dict[str, Any]], exercises: list[str]) 
     _plot(out, rows)
     title = rows[0]["title"] if rows else "Assignment"
     statuses = Counter(r["status"] for r in rows)
-    parts = [f"<h1>{e(title)}: class overview</h1>",
-             f"<p>{len(rows)} submissions; how they ran: "
-             + ", ".join(f"{n} {e(s)}" for s, n in sorted(statuses.items())) + "</p>",
-             "<img src='overview.png' alt='score distribution' style='max-width:100%'>"]  # fmt: skip
+    parts = [
+        f"<h1>{e(title)}: class overview</h1>",
+        f"<p>{len(rows)} submissions; how they ran: "
+        + ", ".join(f"{n} {e(s)}" for s, n in sorted(statuses.items()))
+        + "</p>",
+        "<img src='overview.png' alt='score distribution' style='max-width:100%'>",
+    ]
     for name in exercises:
         parts.append(_exercise_section(rows, name))
     links = "".join(
@@ -70,8 +76,10 @@ def write_overview(out: Path, rows: list[dict[str, Any]], exercises: list[str]) 
         f"<td>{r['score']:g} / {r['max_score']:g}</td><td>{e(r['status'])}</td></tr>"
         for r in rows
     )
-    parts.append("<h2>Students</h2><table><tr><th>student</th><th>score</th><th>run</th></tr>"
-                 f"{links}</table>")  # fmt: skip
+    parts.append(
+        "<h2>Students</h2><table><tr><th>student</th><th>score</th><th>run</th></tr>"
+        f"{links}</table>"
+    )
     from kerasguide._grade_output import _page
 
     _files.write_text(out / "overview.html", _page(f"{title}: overview", "".join(parts)))
@@ -84,15 +92,18 @@ def _exercise_section(rows: list[dict[str, Any]], name: str) -> str:
     mean = sum(scores) / len(scores) if scores else 0.0
     full = sum(1 for s in scores if s == points)
     ungraded = _ungraded(rows, name)
-    lines = [f"<h2>{e(name)}</h2><p>mean {mean:.1f} / {points:g}; full marks: {full} of "
-             f"{len(scores)}"]  # fmt: skip
+    lines = [
+        f"<h2>{e(name)}</h2><p>mean {mean:.1f} / {points:g}; full marks: {full} of {len(scores)}"
+    ]
     if ungraded:
-        lines.append("; no model graded: "
-                     + ", ".join(f"{n} {e(s)}" for s, n in sorted(ungraded.items())))  # fmt: skip
+        lines.append(
+            "; no model graded: " + ", ".join(f"{n} {e(s)}" for s, n in sorted(ungraded.items()))
+        )
     lines.append("</p>")
     common = common_findings(rows, name)
     if common:
         items = "".join(f"<tr><td>{n}</td><td>{e(text)}</td></tr>" for text, n in common)
-        lines.append("<table><tr><th>students</th><th>most common findings</th></tr>"
-                     f"{items}</table>")  # fmt: skip
+        lines.append(
+            f"<table><tr><th>students</th><th>most common findings</th></tr>{items}</table>"
+        )
     return "".join(lines)

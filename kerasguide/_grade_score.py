@@ -39,8 +39,14 @@ class ExerciseResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, as stored in the records and findings.json."""
-        return {"name": self.name, "score": self.score, "max_score": self.max_score,
-                "status": self.status, "reason": self.reason, "findings": self.findings}  # fmt: skip
+        return {
+            "name": self.name,
+            "score": self.score,
+            "max_score": self.max_score,
+            "status": self.status,
+            "reason": self.reason,
+            "findings": self.findings,
+        }
 
 
 class References:
@@ -90,13 +96,19 @@ def _checked(exercise: Exercise, path: Path, references: References) -> Exercise
     try:
         student = load_keras(path)
     except KerasGuideError as err:
-        return ExerciseResult(exercise.name, 0.0, exercise.points, "unloadable",
-                              f"{err.problem}: {err.received}")  # fmt: skip
+        return ExerciseResult(
+            exercise.name, 0.0, exercise.points, "unloadable", f"{err.problem}: {err.received}"
+        )
     try:
         findings = _findings(exercise, student, references.get(exercise))
     except Exception as err:  # a model the checks cannot read is the student's zero, not a crash
-        return ExerciseResult(exercise.name, 0.0, exercise.points, "check-error",
-                              f"{type(err).__name__}: {str(err).splitlines()[0][:200]}")  # fmt: skip
+        return ExerciseResult(
+            exercise.name,
+            0.0,
+            exercise.points,
+            "check-error",
+            f"{type(err).__name__}: {str(err).splitlines()[0][:200]}",
+        )
     for finding in findings:
         finding["deduction"] = exercise.deduction(finding["kind"])
     score = max(0.0, exercise.points - sum(f["deduction"] for f in findings))
@@ -132,9 +144,14 @@ def _fit(model: Any, fit: FitCheck) -> list[dict[str, Any]]:
     value = float(history.history[fit.metric][-1])
     if value >= fit.threshold:
         return []
-    return [{
-        "where": "model", "kind": "fit", "layer": None, "check": "fit",
-        "message": f"after {fit.epochs} epoch(s) of training, {fit.metric} is {value:.3f}, "
-        f"below the {fit.threshold:g} expected",
-        "hint": "check the output layer's activation and the loss the task needs",
-    }]  # fmt: skip
+    return [
+        {
+            "where": "model",
+            "kind": "fit",
+            "layer": None,
+            "check": "fit",
+            "message": f"after {fit.epochs} epoch(s) of training, {fit.metric} is {value:.3f}, "
+            f"below the {fit.threshold:g} expected",
+            "hint": "check the output layer's activation and the loss the task needs",
+        }
+    ]

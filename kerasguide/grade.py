@@ -12,34 +12,33 @@ compares it with the reference using :func:`~kerasguide.check_model`,
 Nothing stops the batch: a notebook that hangs, crashes, raises, runs out of
 memory, has no such variable or is not JSON gets a score and a reason. Running
 again skips what is already graded (same notebook, same assignment), so an
-interrupted run resumes; ``--shard K/N`` and :func:`merge` split a class over
+interrupted run resumes; ``--shard K/N`` and :func:`merge_grades` split a class over
 machines.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
-import hashlib
 import html
-import json
 import os
-import sys
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kerasguide import _files
+from kerasguide import _grade_batch as _batch
 from kerasguide import _grade_output as _out
-from kerasguide._grade_assignment import Assignment, GradeLimits
+from kerasguide._grade_assignment import Assignment
 from kerasguide._grade_assignment import load as _load
-from kerasguide._grade_score import ExerciseResult
-from kerasguide._version import __version__
-from kerasguide.errors import FileError, OptionError
 
-__all__ = ["Assignment", "GradeReport", "GradedSubmission", "grade", "load_assignment", "merge"]
+__all__ = [
+    "Assignment",
+    "GradeReport",
+    "GradedSubmission",
+    "grade",
+    "load_assignment",
+    "merge_grades",
+]
 
 Progress = Callable[["GradedSubmission"], None]
 
@@ -90,8 +89,15 @@ class GradedSubmission:
     @classmethod
     def from_record(cls, record: dict[str, Any], *, skipped: bool = False) -> GradedSubmission:
         """From a stored record."""
-        return cls(record["student"], record["score"], record["max_score"], record["status"],
-                   record["reason"], tuple(record["exercises"]), skipped)  # fmt: skip
+        return cls(
+            record["student"],
+            record["score"],
+            record["max_score"],
+            record["status"],
+            record["reason"],
+            tuple(record["exercises"]),
+            skipped,
+        )
 
     def exercise(self, name: str) -> dict[str, Any]:
         """One exercise's result: ``score``, ``max_score``, ``status``, ``reason``, ``findings``."""
@@ -136,26 +142,37 @@ class GradeReport:
         width = max((len(s.student) for s in self.submissions), default=7)
         lines = [f"{self.title}: {len(self.submissions)} submissions, {self.graded} graded now"]
         for s in self.submissions:
-            lines.append(f"  {s.student:<{width}}  {s.score:>6g}/{s.max_score:<4g} {s.status}"
-                         + (f": {s.reason}" if s.reason else ""))  # fmt: skip
-        lines.append(f"Gradebook: {self.output / 'gradebook.csv'}; "
-                     f"overview: {self.output / 'overview.html'}")  # fmt: skip
+            lines.append(
+                f"  {s.student:<{width}}  {s.score:>6g}/{s.max_score:<4g} {s.status}"
+                + (f": {s.reason}" if s.reason else "")
+            )
+        lines.append(
+            f"Gradebook: {self.output / 'gradebook.csv'}; overview: {self.output / 'overview.html'}"
+        )
         return "\n".join(lines) + "\n"
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
         e = html.escape
-        rows = "".join(f"<tr><td>{e(s.student)}</td><td>{s.score:g} / {s.max_score:g}</td>"
-                       f"<td>{e(s.status)}</td><td>{e(s.reason)}</td></tr>"
-                       for s in self.submissions)  # fmt: skip
-        return (f"<b>{e(self.title)}</b><table><tr><th>student</th><th>score</th><th>run</th>"
-                f"<th>reason</th></tr>{rows}</table>")  # fmt: skip
+        rows = "".join(
+            f"<tr><td>{e(s.student)}</td><td>{s.score:g} / {s.max_score:g}</td>"
+            f"<td>{e(s.status)}</td><td>{e(s.reason)}</td></tr>"
+            for s in self.submissions
+        )
+        return (
+            f"<b>{e(self.title)}</b><table><tr><th>student</th><th>score</th><th>run</th>"
+            f"<th>reason</th></tr>{rows}</table>"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-ready)."""
-        return {"title": self.title, "output": str(self.output), "isolation": self.isolation,
-                "submissions": [s.to_dict() for s in self.submissions]}  # fmt: skip
+        return {
+            "title": self.title,
+            "output": str(self.output),
+            "isolation": self.isolation,
+            "submissions": [s.to_dict() for s in self.submissions],
+        }
 
 
 # --- grade ----------------------------------------------------------------------------
@@ -201,9 +218,9 @@ def grade(
         >>> report["alice"].score  # doctest: +SKIP
         17.0
     """
-    task = _Task.create(assignment, submissions, output, limits)
-    chosen = _shard(task.notebooks, shard)
-    count = _workers(workers)
+    task = _batch.Task.create(assignment, submissions, output, limits)
+    chosen = _batch.shard(task.notebooks, shard)
+    count = _batch.workers(workers)
     done = _out.read_records(task.output)
     results: dict[str, GradedSubmission] = {}
     pending = []
@@ -213,8 +230,9 @@ def grade(
             results[path.stem] = GradedSubmission.from_record(record, skipped=True)
         else:
             pending.append(path)
-    report = _progress(progress, len(chosen), len(results))
-    for submission in _run_all(task, pending, count):
+    report = _batch.progress(progress, len(chosen), len(results))
+    for record in _batch.run_all(task, pending, count):
+        submission = GradedSubmission.from_record(record)
         results[submission.student] = submission
         report(submission)
     records = {k: v for k, v in _out.read_records(task.output).items() if k in results}
@@ -225,152 +243,12 @@ def grade(
     return GradeReport(task.assignment.title, task.output, ordered, isolation(task.limits))
 
 
-@dataclass(frozen=True)
-class _Task:
-    assignment: Assignment
-    limits: GradeLimits
-    folder: Path
-    notebooks: list[Path]
-    output: Path
-
-    @classmethod
-    def create(cls, assignment: Any, submissions: Any, output: Any,
-               limits: Mapping[str, float] | None) -> _Task:  # fmt: skip
-        if not isinstance(assignment, Assignment):
-            assignment = load_assignment(assignment)
-        folder = Path(submissions)
-        if folder.is_file() and folder.suffix == ".ipynb":
-            notebooks, folder = [folder], folder.parent
-        elif folder.is_dir():
-            notebooks = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
-        else:
-            raise FileError("no such folder of submissions", where=str(folder),
-                            expected="a folder of .ipynb notebooks", received=str(folder.resolve()),
-                            hint="check the path")  # fmt: skip
-        out = _files.make_folder(Path(output))
-        (out / "students").mkdir(exist_ok=True)
-        _files.write_text(out / "assignment.json", _assignment_json(assignment))
-        return cls(assignment, _limits(assignment.limits, limits), folder, notebooks, out)
-
-    def key(self, path: Path) -> str:
-        """What a grade depends on: the notebook, the assignment and its files, the limits."""
-        text = f"{__version__}\n{self.assignment.digest}\n{self.limits}\n".encode()
-        return hashlib.sha256(text + path.read_bytes()).hexdigest()
-
-    def hidden(self) -> list[Path]:
-        return [*self.assignment.hidden_paths(), self.folder.resolve(), self.output.resolve()]
-
-
-def _assignment_json(assignment: Assignment) -> str:
-    exercises = [{"name": e.name, "points": e.points} for e in assignment.exercises]
-    data = {"title": assignment.title, "digest": assignment.digest, "exercises": exercises}
-    return json.dumps(data, indent=2) + "\n"
-
-
-def _limits(base: GradeLimits, changes: Mapping[str, float] | None) -> GradeLimits:
-    fields = [f.name for f in dataclasses.fields(GradeLimits)]
-    for key, value in (changes or {}).items():
-        if key not in fields or isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or value <= 0:  # fmt: skip
-            raise OptionError("bad limit", where=f"grade(limits[{key!r}])",
-                              expected=f"a number > 0 for one of {', '.join(fields)}",
-                              received=repr(value))  # fmt: skip
-    typed = {k: int(v) if k.endswith("_mb") else float(v) for k, v in (changes or {}).items()}
-    return dataclasses.replace(base, **typed)  # type: ignore[arg-type]
-
-
-def _shard(notebooks: list[Path], shard: str | None) -> list[Path]:
-    if shard is None:
-        return notebooks
-    parts = shard.split("/")
-    ok = len(parts) == 2 and all(p.isdigit() for p in parts)
-    k, n = (int(parts[0]), int(parts[1])) if ok else (0, 0)
-    if not ok or not 1 <= k <= n:
-        raise OptionError("bad shard", where="--shard", expected="K/N with 1 <= K <= N, e.g. 2/4",
-                          received=repr(shard))  # fmt: skip
-    return [path for i, path in enumerate(notebooks) if i % n == k - 1]
-
-
-def _workers(workers: int | None) -> int:
-    if workers is None:
-        return os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise OptionError("bad number of workers", where="workers", expected="an int >= 1",
-                          received=repr(workers))  # fmt: skip
-    return workers
-
-
-def _run_all(task: _Task, pending: list[Path], workers: int) -> Any:
-    """Grade ``pending`` on ``workers`` threads; yield each result as it is done."""
-    from kerasguide._grade_kernel import kill_all
-    from kerasguide._grade_score import References
-
-    references = References(task.assignment)
-    for exercise in task.assignment.exercises:
-        references.get(exercise)  # a broken reference fails before any notebook runs
-    pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kerasguide-grade")
-    futures = [pool.submit(_grade_one, task, path, references) for path in pending]
-    try:
-        for future in cf.as_completed(futures):
-            yield future.result()
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        kill_all()
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _grade_one(task: _Task, path: Path, references: Any) -> GradedSubmission:
-    from kerasguide._grade_kernel import run_notebook
-    from kerasguide._grade_score import score_exercise
-
-    exercises = task.assignment.exercises
-    run = run_notebook(path, exercises, task.limits, task.hidden())
-    scored = [score_exercise(e, run.models.get(e.name, "not-run: the notebook did not run"),
-                             references) for e in exercises]  # fmt: skip
-    record = _record(task, path, run, scored)
-    _out.write_student(task.output, record, _out.notebook_html(run.notebook))
-    return GradedSubmission.from_record(record)
-
-
-def _record(task: _Task, path: Path, run: Any, scored: list[ExerciseResult]) -> dict[str, Any]:
-    return {
-        "student": path.stem, "notebook": path.name, "key": task.key(path),
-        "title": task.assignment.title, "status": run.status, "reason": run.reason,
-        "errors": run.errors, "seconds": round(run.seconds, 2),
-        "score": round(sum(s.score for s in scored), 2),
-        "max_score": task.assignment.points, "exercises": [s.to_dict() for s in scored],
-    }  # fmt: skip
-
-
-def _progress(progress: bool | Progress, total: int, skipped: int) -> Progress:
-    if callable(progress):
-        return progress
-    if not progress:
-        return lambda submission: None
-    if skipped:
-        print(f"{skipped} of {total} already graded (pass --regrade to grade them again)",
-              file=sys.stderr)  # fmt: skip
-    state = {"done": skipped, "start": time.monotonic()}
-
-    def report(submission: GradedSubmission) -> None:
-        state["done"] += 1
-        done = int(state["done"])
-        bar = "#" * (20 * done // max(total, 1))
-        line = (f"[{bar:<20}] {done}/{total} {submission.student}: "
-                f"{submission.score:g}/{submission.max_score:g} ({submission.status})")  # fmt: skip
-        end = "\n" if not sys.stderr.isatty() or done == total else ""
-        print(("\r\x1b[K" if sys.stderr.isatty() else "") + line, end=end, file=sys.stderr,
-              flush=True)  # fmt: skip
-
-    return report
-
-
 # --- merge ----------------------------------------------------------------------------
 
 
-def merge(outputs: list[str | os.PathLike[str]], *, output: str | os.PathLike[str]) -> GradeReport:
+def merge_grades(
+    outputs: list[str | os.PathLike[str]], *, output: str | os.PathLike[str]
+) -> GradeReport:
     """Combine the output folders of ``grade --shard`` runs into one gradebook.
 
     Args:
@@ -386,7 +264,7 @@ def merge(outputs: list[str | os.PathLike[str]], *, output: str | os.PathLike[st
             grade one student differently.
 
     Example:
-        >>> merge(["out-1", "out-2"], output="out")  # doctest: +SKIP
+        >>> merge_grades(["out-1", "out-2"], output="out")  # doctest: +SKIP
     """
     from kerasguide._grade_merge import merge_folders
 

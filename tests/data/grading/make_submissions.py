@@ -24,8 +24,9 @@ REGRESSOR = (
 )
 
 
-def classifier(units: int = 16, activation: str = "'relu'", inputs: int = 8,
-               extra: bool = False) -> str:  # fmt: skip
+def classifier(
+    units: int = 16, activation: str = "'relu'", inputs: int = 8, extra: bool = False
+) -> str:
     hidden = f"layers.Dense({units}, activation={activation}), "
     more = "layers.Dense(8, activation='relu'), " if extra else ""
     return (
@@ -58,7 +59,8 @@ CASES = {
     "wrong_input": [classifier(inputs=4)],
     "infinite_loop": ["while True:\n    pass\n" + classifier()],
     "memory_hog": [
-        "import numpy as np\nhoard = []\nwhile True:\n    hoard.append(np.zeros(2**27))\n" + classifier()
+        "import numpy as np\nhoard = []\nwhile True:\n    hoard.append(np.zeros(2**27))\n"
+        + classifier()
     ],
     "raises": ["raise RuntimeError('I did not finish this exercise')\n" + classifier()],
     "cheater": [CHEAT],
@@ -70,11 +72,20 @@ def notebook(cells: list[str]) -> dict[str, object]:
     body = [IMPORTS, REGRESSOR, *cells]
     return {
         "cells": [{"cell_type": "markdown", "id": "title", "metadata": {}, "source": "# Week 3"}]
-        + [{"cell_type": "code", "execution_count": None, "id": f"cell-{i}", "metadata": {},
-            "outputs": [],
-            "source": source} for i, source in enumerate(body)],  # fmt: skip
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                    "language": "python"}},  # fmt: skip
+        + [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"cell-{i}",
+                "metadata": {},
+                "outputs": [],
+                "source": source,
+            }
+            for i, source in enumerate(body)
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
         "nbformat": 4,
         "nbformat_minor": 5,
     }

@@ -1,0 +1,217 @@
+"""The batch behind :func:`kerasguide.grade`: which notebooks, how many at once, the progress.
+
+Private to :mod:`kerasguide.grade`. Notebooks run on a pool of threads (each
+thread drives one kernel, the CPU work is in the kernels); scoring takes a lock.
+An exception in the caller's loop (Ctrl-C, or a progress function that raises)
+kills the running kernels; what was written stays, and the next run resumes.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kerasguide import _files
+from kerasguide import _grade_output as _out
+from kerasguide._grade_assignment import Assignment, GradeLimits
+from kerasguide._grade_assignment import load as load_assignment
+from kerasguide._grade_score import ExerciseResult
+from kerasguide._version import __version__
+from kerasguide.errors import FileError, OptionError
+
+if TYPE_CHECKING:
+    from kerasguide.grade import GradedSubmission
+
+__all__ = ["Task", "progress", "run_all", "shard", "workers"]
+
+Progress = Callable[["GradedSubmission"], None]
+
+
+@dataclass(frozen=True)
+class Task:
+    assignment: Assignment
+    limits: GradeLimits
+    folder: Path
+    notebooks: list[Path]
+    output: Path
+
+    @classmethod
+    def create(
+        cls, assignment: Any, submissions: Any, output: Any, limits: Mapping[str, float] | None
+    ) -> Task:
+        if not isinstance(assignment, Assignment):
+            assignment = load_assignment(assignment)
+        folder = Path(submissions)
+        if folder.is_file() and folder.suffix == ".ipynb":
+            notebooks, folder = [folder], folder.parent
+        elif folder.is_dir():
+            notebooks = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+        else:
+            raise FileError(
+                "no such folder of submissions",
+                where=str(folder),
+                expected="a folder of .ipynb notebooks",
+                received=str(folder.resolve()),
+                hint="check the path",
+            )
+        out = _files.make_folder(Path(output))
+        (out / "students").mkdir(exist_ok=True)
+        _files.write_text(out / "assignment.json", _assignment_json(assignment))
+        return cls(assignment, _limits(assignment.limits, limits), folder, notebooks, out)
+
+    def key(self, path: Path) -> str:
+        """What a grade depends on: the notebook, the assignment and its files, the limits."""
+        text = f"{__version__}\n{self.assignment.digest}\n{self.limits}\n".encode()
+        return hashlib.sha256(text + path.read_bytes()).hexdigest()
+
+    def hidden(self) -> list[Path]:
+        return [*self.assignment.hidden_paths(), self.folder.resolve(), self.output.resolve()]
+
+
+def _assignment_json(assignment: Assignment) -> str:
+    exercises = [{"name": e.name, "points": e.points} for e in assignment.exercises]
+    data = {"title": assignment.title, "digest": assignment.digest, "exercises": exercises}
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _limits(base: GradeLimits, changes: Mapping[str, float] | None) -> GradeLimits:
+    fields = [f.name for f in dataclasses.fields(GradeLimits)]
+    for key, value in (changes or {}).items():
+        if (
+            key not in fields
+            or isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or value <= 0
+        ):
+            raise OptionError(
+                "bad limit",
+                where=f"grade(limits[{key!r}])",
+                expected=f"a number > 0 for one of {', '.join(fields)}",
+                received=repr(value),
+            )
+    typed = {k: int(v) if k.endswith("_mb") else float(v) for k, v in (changes or {}).items()}
+    return dataclasses.replace(base, **typed)  # type: ignore[arg-type]
+
+
+def shard(notebooks: list[Path], shard: str | None) -> list[Path]:
+    if shard is None:
+        return notebooks
+    parts = shard.split("/")
+    ok = len(parts) == 2 and all(p.isdigit() for p in parts)
+    k, n = (int(parts[0]), int(parts[1])) if ok else (0, 0)
+    if not ok or not 1 <= k <= n:
+        raise OptionError(
+            "bad shard",
+            where="--shard",
+            expected="K/N with 1 <= K <= N, e.g. 2/4",
+            received=repr(shard),
+        )
+    return [path for i, path in enumerate(notebooks) if i % n == k - 1]
+
+
+def workers(workers: int | None) -> int:
+    if workers is None:
+        return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise OptionError(
+            "bad number of workers", where="workers", expected="an int >= 1", received=repr(workers)
+        )
+    return workers
+
+
+def run_all(task: Task, pending: list[Path], workers: int) -> Iterator[dict[str, Any]]:
+    """Grade ``pending`` on ``workers`` threads; yield each result as it is done."""
+    from kerasguide._grade_kernel import kill_all
+    from kerasguide._grade_score import References
+
+    references = References(task.assignment)
+    for exercise in task.assignment.exercises:
+        references.get(exercise)  # a broken reference fails before any notebook runs
+    pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kerasguide-grade")
+    stop = threading.Event()  # set when the caller stops: a killed kernel is no grade
+    futures = [pool.submit(_grade_one, task, path, references, stop) for path in pending]
+    try:
+        for future in cf.as_completed(futures):
+            record = future.result()
+            if record is not None:
+                yield record
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_all()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _grade_one(
+    task: Task, path: Path, references: Any, stop: threading.Event
+) -> dict[str, Any] | None:
+    from kerasguide._grade_kernel import run_notebook
+    from kerasguide._grade_score import score_exercise
+
+    exercises = task.assignment.exercises
+    run = run_notebook(path, exercises, task.limits, task.hidden())
+    scored = [
+        score_exercise(e, run.models.get(e.name, "not-run: the notebook did not run"), references)
+        for e in exercises
+    ]
+    if stop.is_set():
+        return None
+    record = _record(task, path, run, scored)
+    _out.write_student(task.output, record, _out.notebook_html(run.notebook))
+    return record
+
+
+def _record(task: Task, path: Path, run: Any, scored: list[ExerciseResult]) -> dict[str, Any]:
+    return {
+        "student": path.stem,
+        "notebook": path.name,
+        "key": task.key(path),
+        "title": task.assignment.title,
+        "status": run.status,
+        "reason": run.reason,
+        "errors": run.errors,
+        "seconds": round(run.seconds, 2),
+        "score": round(sum(s.score for s in scored), 2),
+        "max_score": task.assignment.points,
+        "exercises": [s.to_dict() for s in scored],
+    }
+
+
+def progress(progress: bool | Progress, total: int, skipped: int) -> Progress:
+    if callable(progress):
+        return progress
+    if not progress:
+        return lambda submission: None
+    if skipped:
+        print(
+            f"{skipped} of {total} already graded (pass --regrade to grade them again)",
+            file=sys.stderr,
+        )
+    state = {"done": skipped, "start": time.monotonic()}
+
+    def report(submission: GradedSubmission) -> None:
+        state["done"] += 1
+        done = int(state["done"])
+        bar = "#" * (20 * done // max(total, 1))
+        line = (
+            f"[{bar:<20}] {done}/{total} {submission.student}: "
+            f"{submission.score:g}/{submission.max_score:g} ({submission.status})"
+        )
+        end = "\n" if not sys.stderr.isatty() or done == total else ""
+        print(
+            ("\r\x1b[K" if sys.stderr.isatty() else "") + line, end=end, file=sys.stderr, flush=True
+        )
+
+    return report

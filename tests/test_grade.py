@@ -1,0 +1,292 @@
+"""kerasguide grade: the example assignment against its generated submissions, by outcome.
+
+The whole class is graded once per module (about ten kernel starts): the run is
+interrupted after three notebooks and resumed, and every test reads that
+outcome. Regenerate the submissions with tests/data/grading/make_submissions.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kerasguide as kg
+from kerasguide.cli import main
+
+DATA = Path(__file__).parent / "data" / "grading"
+ASSIGNMENT = DATA / "assignment" / "assignment.yaml"
+SUBMISSIONS = DATA / "submissions"
+STUDENTS = sorted(p.stem for p in SUBMISSIONS.glob("*.ipynb"))
+
+
+class Stop(Exception):
+    """Raised by the progress hook to interrupt a run."""
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The class graded once per test session, even across pytest-xdist's workers."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = root / "kerasguide-graded"
+    with (root / "kerasguide-graded.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "resumed.json").exists():
+            _grade_interrupted_then_resumed(out)
+    report = kg.grade(ASSIGNMENT, SUBMISSIONS, output=out, progress=False)  # all skipped
+    return {"out": out, "report": report, **json.loads((out / "resumed.json").read_text())}
+
+
+def _grade_interrupted_then_resumed(out: Path) -> None:
+    seen: list[str] = []
+
+    def stop_after_three(submission: kg.GradedSubmission) -> None:
+        seen.append(submission.student)
+        if len(seen) == 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        kg.grade(ASSIGNMENT, SUBMISSIONS, output=out, workers=2, progress=stop_after_three)
+    first = {name: json.loads((out / "students" / name / "record.json").read_text())
+             for name in seen}  # fmt: skip
+    resumed = kg.grade(ASSIGNMENT, SUBMISSIONS, output=out, workers=2, progress=False)
+    skipped = [s.student for s in resumed.submissions if s.skipped]
+    state = {"first": first, "skipped": skipped, "graded_again": resumed.graded}
+    (out / "resumed.json").write_text(json.dumps(state))
+
+
+@pytest.fixture
+def report(graded: dict[str, Any]) -> kg.GradeReport:
+    return graded["report"]  # type: ignore[no-any-return]
+
+
+def _kinds(submission: kg.GradedSubmission, exercise: str) -> set[str]:
+    return {f["kind"] for f in submission.exercise(exercise)["findings"]}
+
+
+def test_every_submission_is_graded(report: kg.GradeReport) -> None:
+    assert [s.student for s in report.submissions] == STUDENTS
+
+
+def test_correct_gets_full_marks(report: kg.GradeReport) -> None:
+    correct = report["correct"]
+    assert (correct.score, correct.max_score, correct.status) == (20, 20, "ok")
+    assert all(ex["findings"] == [] for ex in correct.exercises)
+
+
+@pytest.mark.parametrize(
+    ("student", "score", "kind"),
+    [
+        ("wrong_units", 7, "config"),
+        ("missing_activation", 7, "config"),
+        ("extra_layer", 6, "extra"),
+        ("wrong_input", 6, "input"),
+    ],
+)
+def test_classic_mistakes_get_partial_credit(
+    report: kg.GradeReport, student: str, score: float, kind: str
+) -> None:
+    submission = report[student]
+    assert submission.status == "ok"
+    assert submission.exercise("classifier")["score"] == score
+    assert kind in _kinds(submission, "classifier")
+    assert submission.exercise("regressor")["score"] == 10
+
+
+@pytest.mark.parametrize(
+    ("student", "status", "ename"),
+    [
+        ("infinite_loop", "timeout", None),
+        ("memory_hog", "memory", "MemoryError"),
+        ("raises", "error", "RuntimeError"),
+        ("cheater", "error", "FileNotFoundError"),
+    ],
+)
+def test_misbehaving_notebooks_keep_the_exercises_done_before(
+    graded: dict[str, Any], report: kg.GradeReport, student: str, status: str, ename: str | None
+) -> None:
+    submission = report[student]
+    assert submission.status == status
+    assert submission.exercise("classifier")["status"] == "missing"
+    assert submission.exercise("classifier")["score"] == 0
+    assert submission.exercise("regressor")["score"] == 10  # defined before the failing cell
+    record = json.loads((graded["out"] / "students" / student / "record.json").read_text())
+    assert [e["ename"] for e in record["errors"]] == ([ename] if ename else [])
+
+
+def test_not_json_is_a_zero_with_a_reason(report: kg.GradeReport) -> None:
+    broken = report["not_json"]
+    assert (broken.score, broken.status) == (0, "invalid-notebook")
+    assert {ex["status"] for ex in broken.exercises} == {"not-run"}
+
+
+def test_the_interrupted_run_resumes_without_running_again(graded: dict[str, Any]) -> None:
+    first = graded["first"]
+    assert len(first) == 3
+    assert sorted(graded["skipped"]) == sorted(first)
+    assert graded["graded_again"] == len(STUDENTS) - 3
+    for name, record in first.items():
+        again = json.loads((graded["out"] / "students" / name / "record.json").read_text())
+        assert again == record  # not executed again: the same record, same run time
+
+
+def test_a_third_run_grades_nothing(graded: dict[str, Any]) -> None:
+    again = kg.grade(ASSIGNMENT, SUBMISSIONS, output=graded["out"], progress=False)
+    assert again.graded == 0
+    assert [s.score for s in again.submissions] == [s.score for s in graded["report"].submissions]
+
+
+def test_gradebook_has_a_row_per_student_and_a_column_per_exercise(
+    graded: dict[str, Any], report: kg.GradeReport
+) -> None:
+    with (graded["out"] / "gradebook.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["student"] for r in rows] == STUDENTS
+    for row in rows:
+        submission = report[row["student"]]
+        assert float(row["total"]) == submission.score
+        assert float(row["classifier"]) + float(row["regressor"]) == submission.score
+
+
+def test_findings_json_holds_every_finding(graded: dict[str, Any], report: kg.GradeReport) -> None:
+    findings = json.loads((graded["out"] / "findings.json").read_text())
+    expected = sum(len(ex["findings"]) for s in report.submissions for ex in s.exercises)
+    assert len(findings) == expected > 0
+    assert {f["student"] for f in findings} >= {"wrong_units", "extra_layer", "wrong_input"}
+
+
+def test_gradescope_results(graded: dict[str, Any], report: kg.GradeReport) -> None:
+    for submission in report.submissions:
+        path = graded["out"] / "students" / submission.student / "results.json"
+        results = json.loads(path.read_text())
+        assert results["score"] == submission.score
+        assert [t["name"] for t in results["tests"]] == ["classifier", "regressor"]
+        assert sum(t["score"] for t in results["tests"]) == submission.score
+        assert all(t["max_score"] == 10 and t["output"] for t in results["tests"])
+
+
+def test_feedback_and_overview_are_written(graded: dict[str, Any]) -> None:
+    out = graded["out"]
+    for student in STUDENTS:
+        assert (out / "students" / student / "feedback.html").stat().st_size > 0
+    assert (out / "overview.png").read_bytes().startswith(b"\x89PNG")
+    assert (out / "overview.html").stat().st_size > 0
+
+
+def test_common_findings_count_students() -> None:
+    from kerasguide._grade_overview import common_findings
+
+    finding = {"where": "layer 2 (Dense)", "message": "expected 16 units, found 32"}
+    rows = [{"exercises": [{"name": "a", "findings": [finding, finding]}]}] * 2
+    assert common_findings(rows, "a") == [("layer 2 (Dense): expected 16 units, found 32", 2)]
+
+
+def test_shards_merge_into_the_unsharded_gradebook(graded: dict[str, Any], tmp_path: Path) -> None:
+    folder = tmp_path / "submitted"
+    folder.mkdir()
+    names = ["correct", "not_json", "wrong_units"]
+    for name in names:
+        shutil.copy(SUBMISSIONS / f"{name}.ipynb", folder)
+    whole = tmp_path / "whole"
+    for name in names:  # the unsharded grades, already made by the module's run
+        shutil.copytree(graded["out"] / "students" / name, whole / "students" / name)
+    unsharded = kg.grade(ASSIGNMENT, folder, output=whole, progress=False)
+    assert unsharded.graded == 0
+    for k in (1, 2):
+        kg.grade(ASSIGNMENT, folder, output=tmp_path / f"s{k}", shard=f"{k}/2", workers=2,
+                 progress=False)  # fmt: skip
+    assert main(["grade", "merge", str(tmp_path / "s1"), str(tmp_path / "s2"),
+                 "-o", str(tmp_path / "merged")]) == 0  # fmt: skip
+    for file in ("gradebook.csv", "findings.json"):
+        assert (tmp_path / "merged" / file).read_text() == (whole / file).read_text()
+    for name in names:
+        result = f"students/{name}/results.json"
+        assert (tmp_path / "merged" / result).read_text() == (whole / result).read_text()
+
+
+def test_shards_are_a_partition() -> None:
+    from kerasguide._grade_batch import shard
+
+    paths = [Path(f"{i}.ipynb") for i in range(7)]
+    slices = [shard(paths, f"{k}/3") for k in (1, 2, 3)]
+    assert sorted(p for s in slices for p in s) == sorted(paths)
+    with pytest.raises(kg.OptionError, match=r"--shard"):
+        shard(paths, "4/3")
+
+
+def test_a_changed_notebook_is_graded_again(graded: dict[str, Any], tmp_path: Path) -> None:
+    folder = tmp_path / "submitted"
+    folder.mkdir()
+    (folder / "not_json.ipynb").write_text("{ still not json")
+    out = tmp_path / "out"
+    shutil.copytree(graded["out"] / "students" / "not_json", out / "students" / "not_json")
+    assert kg.grade(ASSIGNMENT, folder, output=out, progress=False).graded == 1
+    assert kg.grade(ASSIGNMENT, folder, output=out, progress=False).graded == 0
+    assert kg.grade(ASSIGNMENT, folder, output=out, regrade=True, progress=False).graded == 1
+
+
+# --- the assignment file ---------------------------------------------------------------
+
+
+def test_load_assignment() -> None:
+    assignment = kg.load_assignment(ASSIGNMENT)
+    assert [e.name for e in assignment.exercises] == ["classifier", "regressor"]
+    assert assignment.points == 20
+    assert assignment.exercises[0].deduction("config") == 3
+    assert assignment.exercises[0].deduction("totals") == 0  # default: 0
+    assert assignment.limits.cell_seconds == 5
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    shutil.copy(DATA / "assignment" / "classifier.yaml", tmp_path)
+    path = tmp_path / "a.yaml"
+    path.write_text(text)
+    return path
+
+
+EXERCISE = (
+    "exercises:\n  - {name: c, variable: model, reference: {spec: classifier.yaml}, points: 5"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "match"),
+    [
+        (EXERCISE + ", checks: [modle]}", kg.SpecError, r"checks\[0\].*did you mean 'model'"),
+        (EXERCISE + ", pionts: 3}", kg.SpecError, r"exercises\[0\]\.pionts"),
+        (EXERCISE + ", deductions: {confg: 1}}", kg.SpecError, r"did you mean 'config'"),
+        (EXERCISE.replace("classifier.yaml", "nope.yaml") + "}", kg.FileError, r"no such"),
+        (EXERCISE.replace("variable: model", "variable: 1x") + "}", kg.SpecError, "variable"),
+        (EXERCISE + ", file: m.keras}", kg.SpecError, "exactly one of"),
+        (EXERCISE + "}\nlimits: {memory_mb: 0}", kg.SpecTypeError, r"limits\.memory_mb"),
+        ("exercises: []", kg.SpecTypeError, "non-empty list"),
+        ("title: x\ntitle: y\nexercises: [1]", kg.SpecSyntaxError, "twice"),
+        ("- just a list", kg.SpecTypeError, "mapping"),
+    ],
+)
+def test_bad_assignments_are_refused(
+    tmp_path: Path, text: str, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        kg.load_assignment(_write(tmp_path, text))
+
+
+def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["grade", str(ASSIGNMENT), "-o", str(tmp_path)]) == 2
+    assert "grade takes an assignment" in capsys.readouterr().err
+    assert main(["grade", "merge", str(tmp_path / "nothing"), "-o", str(tmp_path / "m")]) == 2
+    assert "not an output folder" in capsys.readouterr().err
+
+
+def test_bad_limits_and_workers(tmp_path: Path) -> None:
+    with pytest.raises(kg.OptionError, match="cell_seconds"):
+        kg.grade(ASSIGNMENT, SUBMISSIONS, output=tmp_path, limits={"cell_second": 1})
+    with pytest.raises(kg.OptionError, match="workers"):
+        kg.grade(ASSIGNMENT, SUBMISSIONS, output=tmp_path, workers=0)
