@@ -259,7 +259,7 @@ EXERCISE = (
 @pytest.mark.parametrize(
     ("text", "error", "match"),
     [
-        (EXERCISE + ", checks: [modle]}", kg.SpecError, r"checks\[0\].*did you mean 'model'"),
+        (EXERCISE + ", checks: [modle]}", kg.SpecError, r"(?s)checks\[0\].*did you mean 'model'"),
         (EXERCISE + ", pionts: 3}", kg.SpecError, r"exercises\[0\]\.pionts"),
         (EXERCISE + ", deductions: {confg: 1}}", kg.SpecError, r"did you mean 'config'"),
         (EXERCISE.replace("classifier.yaml", "nope.yaml") + "}", kg.FileError, r"no such"),
