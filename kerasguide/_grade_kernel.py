@@ -152,7 +152,7 @@ def _environment(work: Path, private: Path) -> dict[str, str]:
         "IPYTHONDIR": str(private / "ipython"),
         "MPLCONFIGDIR": str(private / "mpl"),
         "MPLBACKEND": "Agg",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
         "PYTHONHASHSEED": "0",
         "CUDA_VISIBLE_DEVICES": "",
         "LANG": "C.UTF-8",
