@@ -398,5 +398,9 @@ def test_all_columns_golden(overwrite: bool) -> None:
 def test_default_summaries_still_parse() -> None:
     """Every summary kerasguide prints by default is read back by parse_summary."""
     model = models.nested_deep()
-    for summary in (kg.summarize(model), kg.summarize(model, depth=2)):
+    for summary in (
+        kg.summarize(model),
+        kg.summarize(model, depth=2),
+        kg.summarize(model, columns=["trainable"]),  # Keras's own Trainable column
+    ):
         assert kg.parse_summary(str(summary)) == summary
