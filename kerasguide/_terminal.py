@@ -88,7 +88,15 @@ def width(stream: IO[str]) -> int | None:
     """The width to wrap text at: the terminal's (or ``COLUMNS``); None for pipes and files."""
     if not _is_terminal(stream):
         return None
-    return max(20, shutil.get_terminal_size().columns)
+    columns = 0
+    with contextlib.suppress(ValueError):
+        columns = int(os.environ.get("COLUMNS", "0"))
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):  # e.g. a stand-in for a terminal
+            columns = shutil.get_terminal_size().columns
+    return max(20, columns or 80)  # a terminal of unknown size says 0
 
 
 def _is_terminal(stream: IO[str]) -> bool:
@@ -187,9 +195,11 @@ class StderrFilter:
         self._status = False
         self._target = -1
         self._thread: threading.Thread | None = None
+        self._terminal = False
 
     def __enter__(self) -> StderrFilter:
         sys.stderr.flush()
+        self._terminal = _is_terminal(sys.stderr)  # asked before file descriptor 2 is a pipe
         self._target = os.dup(2)
         read, write = os.pipe()
         os.dup2(write, 2)
@@ -242,7 +252,7 @@ class StderrFilter:
     @contextlib.contextmanager
     def status(self, text: str) -> Iterator[None]:
         """Show ``text`` on the terminal while the block runs (not on pipes and files)."""
-        if _is_terminal(sys.stderr) and os.isatty(self._target):
+        if self._terminal and os.isatty(self._target):
             encoding = sys.stderr.encoding or "utf-8"
             try:
                 data = text.encode(encoding)

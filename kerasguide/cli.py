@@ -423,10 +423,10 @@ def _fail(args: argparse.Namespace, parts: dict[str, str | None], message: str) 
         fields = {key: plain(value) for key, value in parts.items() if key != "error"}
         _print_json_error({"type": parts["error"], **fields, "message": plain(message)})
         return 2
-    head = f"kerasguide {args.command}: error: "
-    text = _terminal.wrap(head + (plain(message) or ""), _terminal.width(sys.stderr))
+    head = f"kerasguide {args.command}: error"
+    text = _terminal.wrap(f"{head}: {plain(message)}", _terminal.width(sys.stderr))
     if _terminal.colour(sys.stderr):
-        text = text.replace(head, head.replace("error", _terminal.error_word(sys.stderr)), 1)
+        text = text.replace(head, head[:-5] + _terminal.error_word(sys.stderr), 1)
     print(text, file=sys.stderr)
     return 2
 

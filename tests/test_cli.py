@@ -675,3 +675,332 @@ def test_outputs_get_the_umask(cli: Any, tmp_path: Path, mask: int) -> None:
         os.umask(previous)
     for name in ("mlp.py", "mlp.yaml", "mlp.png"):
         assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o666 & ~mask
+
+
+# --- issue 13: a command line that feels finished ----------------------------------------
+
+
+def _console(*argv: str, env: dict[str, str] | None = None, timeout: int = 300) -> Any:
+    script = Path(sys.executable).parent / "kerasguide"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "kerasguide"]
+    return subprocess.run([*command, *argv], capture_output=True, text=True, check=False,
+                          timeout=timeout, env={**os.environ, **(env or {})})  # fmt: skip
+
+
+def test_version_of_the_console_script() -> None:
+    run = _console("--version", timeout=60)
+    assert (run.returncode, run.stdout, run.stderr) == (0, f"kerasguide {kg.__version__}\n", "")
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_prints_argcomplete_s_script(cli: Any, shell: str) -> None:
+    run = cli("completion", shell)
+    assert run.code == 0
+    assert "_ARGCOMPLETE" in run.out
+    assert "kerasguide" in run.out
+    assert cli("completion", "tcsh").code == 2
+
+
+def _complete(line: str) -> list[str]:
+    """What argcomplete answers for a TAB at the end of ``line`` (as the shell script asks)."""
+    env = {"_ARGCOMPLETE": "1", "_ARGCOMPLETE_IFS": "\n", "COMP_LINE": line,
+           "COMP_POINT": str(len(line)), "_ARGCOMPLETE_SHELL": "bash"}  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", "import sys; from kerasguide.cli import main; "
+                          "sys.exit(main())", "kerasguide"], capture_output=True, text=True,
+                         env={**os.environ, **env}, pass_fds=(), timeout=60, check=False,
+                         stdin=subprocess.DEVNULL)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return run.stdout.split("\n") if run.stdout else []
+
+
+def test_completion_answers_commands_options_and_example_names(tmp_path: Path) -> None:
+    os.environ["_ARGCOMPLETE_STDOUT_FILENAME"] = str(tmp_path / "out")
+    try:
+        words = {}
+        for line in ("kerasguide su", "kerasguide plot --no", "kerasguide summary ml"):
+            (tmp_path / "out").unlink(missing_ok=True)
+            _complete(line)
+            words[line] = (tmp_path / "out").read_text(encoding="utf-8").split("\n")
+    finally:
+        del os.environ["_ARGCOMPLETE_STDOUT_FILENAME"]
+    assert [w.strip() for w in words["kerasguide su"]] == ["summary"]
+    assert [w.strip() for w in words["kerasguide plot --no"]] == ["--no-clobber"]
+    assert "mlp" in [w.strip() for w in words["kerasguide summary ml"]]
+
+
+@pytest.mark.skipif(not Path("/bin/bash").exists(), reason="bash is not installed")
+def test_completion_works_in_bash(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "kerasguide"
+    if not script.exists():
+        pytest.skip("the kerasguide console script is not installed")
+    code = (
+        f'export PATH="{script.parent}:$PATH"\n'
+        'eval "$(kerasguide completion bash)"\n'
+        "COMP_WORDS=(kerasguide vali); COMP_CWORD=1; COMP_LINE='kerasguide vali'; COMP_POINT=15\n"
+        "_python_argcomplete kerasguide\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    run = subprocess.run(["/bin/bash", "-c", code], capture_output=True, text=True, timeout=60,
+                         check=False, cwd=tmp_path)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["validate"]
+
+
+class _Terminal(io.StringIO):
+    """A stdout that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run main() with stdout and stderr as 60-column terminals; return (code, out, err)."""
+
+    def run(*argv: str | Path, **env: str) -> tuple[int, str, str]:
+        out, err = _Terminal(), _Terminal()
+        for name in ("NO_COLOR", "FORCE_COLOR", "TERM"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in {"COLUMNS": "60", **env}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        code = main([str(arg) for arg in argv])
+        monkeypatch.undo()
+        return code, out.getvalue(), err.getvalue()
+
+    return run
+
+
+def test_pass_and_fail_in_colour_on_a_terminal(terminal: Any) -> None:
+    code, out, _ = terminal("check", "mlp", "--params", "551")
+    assert code == 0
+    assert out.startswith("\x1b[32mPASS\x1b[0m")
+    code, out, _ = terminal("check", "mlp", "--params", "550")
+    assert code == 1
+    assert out.startswith("\x1b[1m\x1b[31mFAIL\x1b[0m: 1 difference")
+
+
+def test_ok_and_fail_in_colour_in_validate(
+    terminal: Any, course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(course)
+    code, out, _ = terminal("validate", ".", "--no-build")
+    assert code == 1
+    assert "\x1b[32mOK\x1b[0m    " in out
+    assert "\x1b[1m\x1b[31mFAIL\x1b[0m  " in out
+
+
+def test_no_colour_with_no_color_for_pipes_and_for_a_dumb_terminal(terminal: Any, cli: Any) -> None:
+    for env in ({"NO_COLOR": "1"}, {"TERM": "dumb"}, {"NO_COLOR": "1", "FORCE_COLOR": "1"}):
+        _, out, _ = terminal("check", "mlp", "--params", "550", **env)
+        assert out.startswith("FAIL: 1 difference"), env
+        assert "\x1b[" not in out
+    piped = cli("check", "mlp", "--params", "550")
+    assert piped.out.startswith("FAIL: 1 difference")
+    assert "\x1b[" not in piped.out + piped.err
+
+
+def test_force_color_colours_a_pipe(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert cli("check", "mlp", "--params", "550").out.startswith("\x1b[1m\x1b[31mFAIL")
+    assert "\x1b[31merror\x1b[0m" in cli("summary", "missing.yaml").err
+
+
+def test_prose_is_wrapped_at_word_boundaries_and_tables_are_not(terminal: Any, cli: Any) -> None:
+    _, out, _ = terminal("check", "mlp", "--expect", "cnn", NO_COLOR="1")
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 60
+    joined = " ".join(line.strip() for line in lines)
+    assert "there is none" in joined  # words whole, none cut in two
+    assert "     hint: add keras.layers.Conv2D(8," in out  # continued under the hint's text
+    _, table, _ = terminal("summary", "cnn", "--style", "box")
+    assert max(len(line) for line in table.splitlines()) > 60
+    assert table == cli("summary", "cnn", "--style", "box").out  # the table keeps its layout
+    _, error_text, err = terminal("summary", "mpl", NO_COLOR="1")
+    assert error_text == ""
+    assert max(len(line) for line in err.splitlines()) <= 60
+    assert "kerasguide summary: error: mpl: no such file, and no" in err
+
+
+def test_help_is_wrapped_and_long_examples_are_continued(cli: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    out = cli("plot", "--help").out
+    assert max(len(line) for line in out.splitlines()) <= 60
+    assert "  kerasguide plot specs/siamese.yaml -o siamese.svg \\\n      --engine" in out
+
+
+def test_wrap_keeps_long_words_and_short_lines() -> None:
+    from kerasguide._terminal import wrap
+
+    path = "/a/very/long/path/" + "x" * 70
+    assert wrap(f"received: {path}", 40) == f"received:\n          {path}"
+    assert wrap("short line\n┃ table ┃ " + "x" * 80, 40) == "short line\n┃ table ┃ " + "x" * 80
+    assert wrap("  3. layer 2: expected a MaxPooling2D layer, found a Dense", 30) == (
+        "  3. layer 2: expected a\n     MaxPooling2D layer, found\n     a Dense"
+    )
+    assert wrap("anything", None) == "anything"
+
+
+@pytest.mark.parametrize(
+    ("argv", "kind", "where"),
+    [
+        (["summary", "missing.yaml", "--json"], "FileError", "missing.yaml"),
+        (["check", "mlp", "--params", "550", "--json"], None, None),
+        (["validate", "{empty}", "--json"], "FileError", "{empty}"),
+        (["explain", "{typo}", "--json"], "SpecError", "typo.yaml: layers[0].Dence"),
+        (["summary", "--json"], "UsageError", "kerasguide summary"),
+        (["check", "mlp", "--params", "many", "--json"], "UsageError", "kerasguide check"),
+    ],
+)
+def test_json_errors_are_json_on_stdout(
+    cli: Any, tmp_path: Path, argv: list[str], kind: str | None, where: str | None
+) -> None:
+    empty, typo = tmp_path / "empty", tmp_path / "typo.yaml"
+    empty.mkdir()
+    typo.write_text("input_shape: [2]\nlayers: [{Dence: 2}]\n", encoding="utf-8")
+    run = cli(*(arg.format(empty=empty, typo=typo) for arg in argv))
+    if kind is None:  # a failed check is a result, exit 1, not an error
+        assert run.code == 1
+        assert "error" not in json.loads(run.out)
+        return
+    assert (run.code, run.err) == (2, "")
+    error = json.loads(run.out)["error"]
+    assert error["type"] == kind
+    assert error["where"] == str(where).format(empty=empty, typo=typo)
+    assert set(error) == {"type", "where", "problem", "expected", "received", "hint", "message"}
+    assert error["problem"]
+    assert error["hint"]
+
+
+def test_json_error_of_a_spec_says_what_and_how(cli: Any, tmp_path: Path) -> None:
+    spec = tmp_path / "twice.yaml"
+    spec.write_text("input_shape: [2]\nlayers: [{Dense: 2, units: 3}]\n", encoding="utf-8")
+    error = json.loads(cli("summary", spec, "--json").out)["error"]
+    assert error["type"] == "SpecError"
+    assert error["problem"] == "Dense's 'units' is given twice"
+    assert error["received"] == "`Dense: 2` and `units: 3`"
+
+
+def test_unexpected_errors_under_json(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(args: Any) -> int:
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setitem(_commands.COMMANDS, "examples", broken)
+    run = cli("examples", "--json")
+    assert run.code == 2
+    error = json.loads(run.out)["error"]
+    assert error["type"] == "RuntimeError"
+    assert error["problem"] == "unexpected RuntimeError: something inside broke"
+
+
+def test_rerunning_every_writing_command_replaces_its_output(cli: Any, tmp_path: Path) -> None:
+    model = saved(mlp_model(), tmp_path)
+    outputs = {
+        "plot": ["plot", "mlp", "-o", tmp_path / "m.png", "--engine", "matplotlib"],
+        "code": ["code", "mlp", "-o", tmp_path / "m.py"],
+        "convert": ["convert", model, "-o", tmp_path / "m.yaml"],
+    }
+    for argv in outputs.values():
+        for _ in range(2):
+            run = cli(*argv)
+            assert (run.code, run.err) == (0, "")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["m.png", "m.py", "m.yaml", "model.keras"]  # no temporary files left
+
+
+def test_a_replaced_output_keeps_its_mode_and_a_new_one_gets_the_umask(
+    cli: Any, tmp_path: Path
+) -> None:
+    target = tmp_path / "m.py"
+    previous = os.umask(0o027)
+    try:
+        assert cli("code", "mlp", "-o", target).code == 0
+        assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
+        os.chmod(target, 0o604)
+        assert cli("code", "cnn", "-o", target).code == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o604
+    assert target.read_text(encoding="utf-8") == kg.to_code(kg.load_example("cnn"))
+
+
+def test_a_misspelt_argument_lists_the_closest_few_then_help(cli: Any, tmp_path: Path) -> None:
+    spec = tmp_path / "typo.yaml"
+    spec.write_text("input_shape: [2]\nlayers: [{Dense: 2, activaton: relu}]\n", encoding="utf-8")
+    err = cli("validate", spec).out
+    assert "expected: one of Dense's arguments: activation, units, use_bias" in err
+    assert "… (all 17: help(keras.layers.Dense))" in err
+    assert "lora_rank" not in err
+    assert "quantization_config" not in err
+    assert "hint: did you mean 'activation'?" in err
+
+
+def test_shortlist_puts_the_closest_first() -> None:
+    from kerasguide._suggest import listed, shortlist
+
+    assert shortlist("lora", ["units", "activation", "lora_rank"], n=2) == ["lora_rank", "units"]
+    assert listed("x", ["a", "b"], rest="help(f)") == "a, b"
+    assert listed("x", list("abcdef"), rest="help(f)") == "a, b, c, d, e, … (all 6: help(f))"
+
+
+def test_stderr_is_streamed_not_held_back(capfd: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    with _commands.quiet_native_log():
+        os.write(2, b"first\n")
+        deadline = time.monotonic() + 5
+        while "first" not in (seen := capfd.readouterr().err) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert seen == "first\n"  # on the terminal while the command still runs
+        os.write(2, b"I0000 00:00:1795895754.066982    9078 port.cc:153] oneDNN noise\n")
+        os.write(2, b"partial line without a newline")
+    assert capfd.readouterr().err == "partial line without a newline"
+
+
+def _on_a_terminal(*argv: str) -> tuple[int, bytes]:
+    """Run the console script with stderr on a pseudo-terminal; return (status, stderr bytes)."""
+    import pty
+    import select
+
+    script = Path(sys.executable).parent / "kerasguide"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "kerasguide"]
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    process = subprocess.Popen([*command, *argv], stdout=subprocess.DEVNULL, stderr=follower,
+                               stdin=subprocess.DEVNULL, env={**env, "TERM": "xterm"})  # fmt: skip
+    os.close(follower)
+    data = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 300)
+        try:
+            chunk = os.read(leader, 4096) if ready else b""
+        except OSError:  # the terminal closed
+            chunk = b""
+        if not chunk:
+            break
+        data += chunk
+    os.close(leader)
+    return process.wait(timeout=60), data
+
+
+def test_loading_keras_shows_on_a_terminal_and_is_erased() -> None:
+    code, err = _on_a_terminal("summary", "mlp")
+    assert code == 0
+    assert err == "kerasguide: loading Keras…\r\x1b[K".encode()
+
+
+def test_loading_line_is_ended_cleanly_before_an_error(tmp_path: Path) -> None:
+    code, err = _on_a_terminal("summary", str(tmp_path / "missing.yaml"))
+    assert code == 2
+    text = err.decode()
+    assert text.startswith("kerasguide: loading Keras…\r\x1b[K")
+    assert "kerasguide summary: \x1b[1m\x1b[31merror\x1b[0m:" in text
+    assert "oneDNN" not in text
+
+
+def test_no_loading_line_for_a_pipe() -> None:
+    run = _console("summary", "mlp")
+    assert run.returncode == 0
+    assert run.stderr == ""
