@@ -31,8 +31,10 @@ class Finding:
         where: Where it is, in the student's model: ``"layer 3 (Dense)"``, ``"model"``.
         message: What differs, e.g. ``"expected 20 units, found 10"``.
         hint: How to fix it.
-        kind: ``"type"``, ``"config"``, ``"shape"``, ``"params"``, ``"input"``,
-            ``"missing"``, ``"extra"``, ``"name"`` or ``"totals"``.
+        kind: What kind of difference: ``"type"``, ``"config"``, ``"shape"``,
+            ``"params"``, ``"input"``, ``"missing"``, ``"extra"``, ``"name"``,
+            ``"totals"`` (the model's parameter totals), ``"per_layer"`` (one
+            layer's count in ``check_params(per_layer=...)``) or ``"layer"``.
         layer: The name of the student's layer, when there is one.
     """
 
@@ -44,6 +46,10 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
+
+    def __repr__(self) -> str:
+        text = str(self)
+        return f"{text}\n  hint: {self.hint}" if self.hint else text
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as plain data."""

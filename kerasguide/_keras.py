@@ -65,3 +65,24 @@ def deferred_weights() -> Iterator[None]:
         global_state.set_global_attribute("uninitialized_variables", [])
         raise
     initialize_all_variables()
+
+
+@contextmanager
+def weightless() -> Iterator[None]:
+    """Build layers whose weights have shapes and dtypes but never any memory.
+
+    For models that are only compared, never run: inside the block weights are
+    deferred (as in :func:`deferred_weights`), and at its end they are dropped.
+    """
+    from keras.src.backend.common import global_state
+    from keras.src.backend.common.stateless_scope import StatelessScope, in_stateless_scope
+
+    keras()
+    if in_stateless_scope():
+        yield
+        return
+    try:
+        with StatelessScope(initialize_variables=False):
+            yield
+    finally:
+        global_state.set_global_attribute("uninitialized_variables", [])

@@ -14,7 +14,7 @@ from typing import Any
 
 from kerasguide import _catalog as cat
 from kerasguide import _entries, _graph, _ops, _roundtrip, _wiring
-from kerasguide._keras import is_model, keras
+from kerasguide._keras import is_model, keras, weightless
 from kerasguide.errors import KerasGuideError, OptionError, SpecError
 from kerasguide.specs import Spec
 
@@ -64,8 +64,15 @@ def to_spec(model: Any, *, verify: bool = True) -> Spec:
         )
     spec = Spec(_model_spec(model))
     if verify:
-        from kerasguide.build import build
+        _verify(model, spec)
+    return spec
 
+
+def _verify(model: Any, spec: Spec) -> None:
+    """Build ``spec`` with weights that have shapes but no memory, and compare it with ``model``."""
+    from kerasguide.build import build
+
+    with weightless():
         try:
             rebuilt = build(spec, ignore_hints="all")  # a check of exactness, not a lint
         except KerasGuideError as err:
@@ -77,7 +84,6 @@ def to_spec(model: Any, *, verify: bool = True) -> Spec:
                 hint="a spec cannot describe this model exactly; keep it as a .keras file",
             ) from err
         _roundtrip.verify(model, rebuilt)
-    return spec
 
 
 def _model_spec(model: Any) -> dict[str, Any]:
