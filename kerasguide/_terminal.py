@@ -45,7 +45,7 @@ _GREEN, _RED, _BOLD, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[1m", "\x1b[0m"
 _VERDICT = re.compile(r"^(PASS|OK|FAIL)\b", re.MULTILINE)
 _BOX = re.compile(r"[\u2500-\u257f]")
 # Where a wrapped line's continuation starts: after a number, a bullet, a short label or a gap.
-_LABEL = re.compile(r"^(\s*)(\d+\.\s+|[-*]\s+|[A-Za-z][\w ]{0,15}:\s+|\S.*?\S\s{2,})")
+_LABEL = re.compile(r"^(\s*)(\d+\.\s+|[-*]\s+|[A-Za-z]\w{0,15}:\s+|\S.*?\S\s{2,})")
 
 
 def colour(stream: IO[str]) -> bool:

@@ -91,3 +91,48 @@ def test_validate_100_specs_vs_plain_keras(tmp_path: Path) -> None:
                     baseline="plain Keras: build 100 models (one process)")  # fmt: skip
     key = "kerasguide validate (100 specs, one process)"
     print(f"  => validate / plain Keras = {ratios[key]:.3f}")
+
+
+def _first_output(*argv: str, terminal: bool) -> Callable[[], object]:
+    """Run the command; return when its first byte shows (stderr on a pseudo-terminal, or stdout).
+
+    With ``terminal``, stderr is a pseudo-terminal, where the "loading Keras…" line
+    is the first output; without, the first byte of the summary table on stdout.
+    """
+    import os
+    import pty
+    import select
+
+    def run() -> None:
+        leader, follower = pty.openpty() if terminal else (-1, subprocess.DEVNULL)
+        process = subprocess.Popen([*COMMAND, *argv], stdout=subprocess.PIPE,
+                                   stderr=follower, stdin=subprocess.DEVNULL)  # fmt: skip
+        watched = leader if terminal else process.stdout.fileno()  # type: ignore[union-attr]
+        select.select([watched], [], [], 300)
+        if terminal:
+            os.close(follower)  # type: ignore[arg-type]
+            os.close(leader)
+        process.kill()
+        process.communicate()
+
+    return run
+
+
+def test_time_to_first_output_of_summary_vs_import_tensorflow() -> None:
+    times = median_times(
+        {
+            "kerasguide summary mlp: first byte on a terminal": _first_output(
+                "summary", "mlp", terminal=True
+            ),
+            "kerasguide summary mlp: first byte of the table": _first_output(
+                "summary", "mlp", terminal=False
+            ),
+            "python -c 'import tensorflow'": python_process("import tensorflow"),
+        },
+        repeat=5,
+    )
+    ratios = report("time to first output (fresh processes, median of 5)", times,
+                    baseline="python -c 'import tensorflow'")  # fmt: skip
+    for name, ratio in ratios.items():
+        if name.startswith("kerasguide"):
+            print(f"  => {name} / import tensorflow = {ratio:.3f}")
