@@ -23,11 +23,10 @@ import math
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from kerasguide._curves import Curves, choose_panels, empty_error
 from kerasguide._draw import new_figure, picture_format, save_figure
-from kerasguide._suggest import did_you_mean
 from kerasguide.errors import OptionError
 
 if TYPE_CHECKING:
@@ -47,14 +46,6 @@ _NO_BEST = re.compile(r"(^|_)(lr|learning_rate)$")
 _EXPECTED = "a keras History (what model.fit returns) or a dict {name: list of numbers}"
 
 Direction = Literal["min", "max"] | None
-
-
-@dataclass(frozen=True)
-class _Curves:
-    """Checked series of equal length, and the epoch number (from 1) of each value."""
-
-    series: dict[str, list[float]]
-    epochs: list[int]
 
 
 def plot_history(
@@ -96,7 +87,7 @@ def plot_history(
     """
     fmt = picture_format(to_file, function="plot_history")
     curves = _curves_of(history)
-    panels = _choose(curves.series, metrics, where="plot_history(metrics=...)")
+    panels = choose_panels(curves.series, metrics, where="plot_history(metrics=...)")
     figure = _draw(curves, panels)
     if to_file is not None:
         save_figure(figure, to_file, fmt=fmt, dpi=figure.dpi)
@@ -106,11 +97,13 @@ def plot_history(
 # --- checking the input ------------------------------------------------------------
 
 
-def _curves_of(history: object) -> _Curves:
-    from kerasguide.live import LivePlot
-
-    if isinstance(history, LivePlot):
-        return history._curves()
+def _curves_of(history: object) -> Curves:
+    """A History, a dict, or a LivePlot (whose own curves align epochs it skipped), checked."""
+    own = getattr(history, "curves", None)
+    if callable(own):
+        curves = own()
+        if isinstance(curves, Curves):
+            return curves
     data = history if isinstance(history, Mapping) else getattr(history, "history", None)
     if not isinstance(data, Mapping):
         raise OptionError(
@@ -122,7 +115,7 @@ def _curves_of(history: object) -> _Curves:
         )
     series = {_key(name): _numbers(name, values) for name, values in data.items()}
     epochs = _epoch_numbers(getattr(history, "epoch", None), series)
-    return _Curves(series, epochs)
+    return Curves(series, epochs)
 
 
 def _key(name: object) -> str:
@@ -169,7 +162,7 @@ def _short(value: object) -> str:
 
 def _epoch_numbers(epoch: object, series: Mapping[str, list[float]]) -> list[int]:
     if not series:
-        raise _empty("plot_history(history=...)", "it has no metrics")
+        raise empty_error("plot_history(history=...)", "it has no metrics")
     lengths = {name: len(values) for name, values in series.items()}
     first = next(iter(series))
     for name, length in lengths.items():
@@ -183,7 +176,7 @@ def _epoch_numbers(epoch: object, series: Mapping[str, list[float]]) -> list[int
                 "epoch without a value (e.g. fit(validation_freq=2) skips validation)",
             )
     if lengths[first] == 0:
-        raise _empty("plot_history(history=...)", "it has no epochs")
+        raise empty_error("plot_history(history=...)", "it has no epochs")
     if (
         isinstance(epoch, list)
         and len(epoch) == lengths[first]
@@ -191,60 +184,6 @@ def _epoch_numbers(epoch: object, series: Mapping[str, list[float]]) -> list[int
     ):
         return [e + 1 for e in epoch]
     return list(range(1, lengths[first] + 1))
-
-
-def _empty(where: str, why: str) -> OptionError:
-    return OptionError(
-        f"the training history is empty: {why}",
-        where=where,
-        expected="at least one epoch of at least one metric, e.g. {'loss': [0.9, 0.5]}",
-        received="no values",
-        hint="train first: history = model.fit(x, y, epochs=5); then plot_history(history)",
-    )
-
-
-def _names(metrics: str | Sequence[str] | None, *, where: str) -> list[str] | None:
-    """``metrics`` as a list of names (types only; the names are checked by ``_choose``)."""
-    if metrics is None:
-        return None
-    names = [metrics] if isinstance(metrics, str) else metrics
-    if isinstance(names, Sequence) and names and all(isinstance(name, str) for name in names):
-        return list(names)
-    raise OptionError(
-        "metrics must name at least one metric",
-        where=where,
-        expected="None, a name such as 'loss', or a list of names",
-        received=repr(metrics),
-    )
-
-
-def _choose(
-    series: Mapping[str, list[float]], metrics: str | Sequence[str] | None, *, where: str
-) -> list[str]:
-    """The panels to draw: one per base name (``val_x`` belongs to ``x``), loss first."""
-    panels = list(dict.fromkeys(_base(name) for name in series))
-    panels.sort(key=lambda panel: panel != "loss")
-    names = _names(metrics, where=where)
-    if names is None:
-        return panels
-    chosen: list[str] = []
-    for name in names:
-        if name not in {*panels, *series}:
-            raise OptionError(
-                f"no metric {name!r} in the history",
-                where=where,
-                expected=" or ".join(repr(p) for p in panels),
-                received=repr(name),
-                hint=did_you_mean(name, [*series] if name.startswith("val_") else panels)
-                or "the names are the keys of history.history",
-            )
-        if _base(name) not in chosen:
-            chosen.append(_base(name))
-    return chosen
-
-
-def _base(name: str) -> str:
-    return name.removeprefix("val_") or name
 
 
 # --- drawing -----------------------------------------------------------------------
@@ -294,7 +233,7 @@ def _format(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1e3 else f"{value:#.3g}"
 
 
-def _draw(curves: _Curves, panels: Sequence[str]) -> Figure:
+def _draw(curves: Curves, panels: Sequence[str]) -> Figure:
     columns = min(len(panels), 2)
     rows = math.ceil(len(panels) / columns)
     width, height = PANEL_SIZE
@@ -305,7 +244,7 @@ def _draw(curves: _Curves, panels: Sequence[str]) -> Figure:
     return figure
 
 
-def _draw_panel(axes: Axes, curves: _Curves, panel: str) -> None:
+def _draw_panel(axes: Axes, curves: Curves, panel: str) -> None:
     way = direction(panel)
     marker = "o" if len(curves.epochs) <= 30 else None
     lines = [(panel, "training", TRAIN_COLOR), (f"val_{panel}", "validation", VAL_COLOR)]
@@ -332,7 +271,7 @@ def _draw_panel(axes: Axes, curves: _Curves, panel: str) -> None:
     axes.legend(loc="best", fontsize=9.5, framealpha=0.9)
 
 
-def _mark_best(axes: Axes, curves: _Curves, name: str, color: str, way: Direction) -> None:
+def _mark_best(axes: Axes, curves: Curves, name: str, color: str, way: Direction) -> None:
     index = best_epoch(curves.series[name], way)
     if index is None:
         return

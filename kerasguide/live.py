@@ -15,8 +15,9 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from kerasguide._curves import Curves, choose_panels, empty_error, metric_names
 from kerasguide.errors import OptionError
-from kerasguide.history import _choose, _Curves, _empty, _names, plot_history
+from kerasguide.history import plot_history
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -107,7 +108,7 @@ class LivePlot:
                 expected="a number >= 0, e.g. 1.0",
                 received=repr(min_interval),
             )
-        self.metrics = _names(metrics, where="LivePlot(metrics=...)")
+        self.metrics = metric_names(metrics, where="LivePlot(metrics=...)")
         self.min_interval = float(min_interval)
         self.history, self.epoch = {}, []
         self._rows: list[dict[str, float]] = []
@@ -134,7 +135,7 @@ class LivePlot:
         for name, value in row.items():
             self.history.setdefault(name, []).append(value)
         if len(self._rows) == 1 and self.metrics is not None:
-            _choose(self._curves().series, self.metrics, where="LivePlot(metrics=...)")
+            choose_panels(self.curves().series, self.metrics, where="LivePlot(metrics=...)")
         if self.drawing and _now() - self._last_draw >= self._interval:
             self._redraw()
 
@@ -151,12 +152,12 @@ class LivePlot:
         _draw_cost = self._last_draw - start
         self._interval = max(self.min_interval, BUDGET * _draw_cost)
 
-    def _curves(self) -> _Curves:
+    def curves(self) -> Curves:
         names = list(dict.fromkeys(name for row in self._rows for name in row))
         if not names:
-            raise _empty("LivePlot", "no epoch has ended yet")
+            raise empty_error("LivePlot", "no epoch has ended yet")
         series = {name: [row.get(name, math.nan) for row in self._rows] for name in names}
-        return _Curves(series, [e + 1 for e in self.epoch])
+        return Curves(series, [e + 1 for e in self.epoch])
 
     def plot(self) -> Figure:
         """A new figure of :func:`plot_history` of the epochs recorded so far."""

@@ -313,8 +313,11 @@ def test_to_file_refuses_other_formats_before_drawing(tmp_path: Path) -> None:
 
 
 def test_the_figure_shows_itself_in_jupyter_as_png() -> None:
-    png = kg.plot_history(HISTORY)._repr_png_()  # type: ignore[attr-defined]
+    shown = kg.plot_history(HISTORY)._repr_png_()  # type: ignore[attr-defined]
+    png, metadata = shown if isinstance(shown, tuple) else (shown, {})
     assert png.startswith(b"\x89PNG")
+    if metadata:  # drawn at high resolution, shown at its size on the page
+        assert 0 < metadata["width"] < int.from_bytes(png[16:20], "big")
 
 
 def test_pyplot_state_and_rcparams_are_untouched(fitted: tuple[Any, kg.LivePlot]) -> None:
