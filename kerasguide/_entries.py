@@ -18,6 +18,7 @@ list (``Reshape: [4, 4]`` is ``target_shape``), or a mapping (``TimeDistributed:
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 from kerasguide import _catalog as cat
@@ -321,10 +322,16 @@ def _matches(value: object, default: object) -> bool:
 # --- names -------------------------------------------------------------------------
 
 
-def fill_names(entries: list[dict[str, Any]], path: str, *, reserved: set[str]) -> Any:
-    """Give every entry (and every wrapped layer) its name: explicit, or type and rank."""
-    from kerasguide._normalize import normalize_model_entry
+NestedModel = Callable[[dict[str, Any], dict[str, int], str], dict[str, Any]]
 
+
+def fill_names(
+    entries: list[dict[str, Any]], path: str, *, reserved: set[str], nested: NestedModel
+) -> Any:
+    """Give every entry (and every wrapped layer) its name: explicit, or type and rank.
+
+    ``nested`` normalises a nested model's entry (it lives above this module).
+    """
     counts: dict[str, int] = {}
     uses: dict[str, int] = {}
     seen: dict[str, str] = dict.fromkeys(reserved, "the model inputs")
@@ -332,7 +339,7 @@ def fill_names(entries: list[dict[str, Any]], path: str, *, reserved: set[str]) 
     for i, item in enumerate(entries):
         where = at(at(path, "layers"), i)
         if "model" in item:
-            item = normalize_model_entry(item, counts, where)
+            item = nested(item, counts, where)
         elif "reuse" in item:
             uses[item["reuse"]] = uses.get(item["reuse"], 1) + 1
             item.setdefault("name", f"{item['reuse']}@{uses[item['reuse']]}")

@@ -105,7 +105,9 @@ def _sequential(data: dict[str, Any], path: str) -> dict[str, Any]:
         out["input_dtype"] = _dtype(data["input_dtype"], _at(path, "input_dtype"))
     if data.get("batch_size") is not None:
         out["batch_size"] = positive_int(data["batch_size"], _at(path, "batch_size"), "batch_size")
-    out["layers"] = _entries.fill_names(entries, path, reserved={out.get("input_name", "input")})
+    out["layers"] = _entries.fill_names(
+        entries, path, reserved={out.get("input_name", "input")}, nested=normalize_model_entry
+    )
     return out
 
 
@@ -192,7 +194,7 @@ def _functional(data: dict[str, Any], path: str) -> dict[str, Any]:
                     hint="remove it here and declare the shape under `inputs:`",
                 )
     names = {item["name"] for item in inputs}
-    entries = _entries.fill_names(entries, path, reserved=names)
+    entries = _entries.fill_names(entries, path, reserved=names, nested=normalize_model_entry)
     outputs = _wiring.model_outputs(data.get("outputs"), entries, path)
     sources = _wiring.wired(entries, inputs, path)
     for i, entry in enumerate(entries):

@@ -104,8 +104,8 @@ def check_file(path: str, *, build: bool, debug: bool) -> dict[str, Any]:
 
 def _built(spec: Any) -> dict[str, Any]:
     """The parameters of the spec's model and, when there are some, its hints."""
+    from kerasguide._lint import lint_model
     from kerasguide.build import build as build_model
-    from kerasguide.lint import lint_model
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", KerasGuideWarning)  # listed as hints instead

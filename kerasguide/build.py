@@ -15,6 +15,7 @@ from typing import Any
 from kerasguide import _catalog as cat
 from kerasguide import _entries, _graph, _normalize, _ops, _wiring
 from kerasguide._keras import deferred_weights, is_model, keras
+from kerasguide._lint import warn_hints
 from kerasguide.errors import BuildError, KerasGuideError, OptionError, SpecError
 from kerasguide.limits import check_params, weight_bytes
 from kerasguide.specs import Spec, load_spec
@@ -49,8 +50,6 @@ def build(
         >>> model.count_params()
         7
     """
-    from kerasguide.lint import warn_hints
-
     checked = load_spec(spec)
     data = checked.to_dict()
     try:
