@@ -17,8 +17,9 @@ from typing import Any
 
 from kerasguide._graph import wrapped_layers
 from kerasguide._layer_text import config, constructor, kind_of, show, unwrap_hint, what, wrap_hint
-from kerasguide._rows import row_objects
-from kerasguide.summary import Row, Summary, format_shapes, same_text
+from kerasguide._rows import Row, row_objects
+from kerasguide._shapes import format_shapes, same_text
+from kerasguide.summary import Summary
 
 __all__ = ["Finding", "layer_objects", "summaries", "totals", "where"]
 

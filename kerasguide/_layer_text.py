@@ -21,7 +21,7 @@ from kerasguide._graph import (
     wrapper_type,
 )
 from kerasguide._parse_forms import candidates
-from kerasguide.summary import Row
+from kerasguide._rows import Row
 
 __all__ = ["CONFIG", "config", "constructor", "kind_of", "show", "unwrap_hint", "what", "wrap_hint"]
 

@@ -16,6 +16,7 @@ from kerasguide import _catalog as cat
 from kerasguide import _entries, _graph, _normalize, _ops, _wiring
 from kerasguide._keras import deferred_weights, is_model, keras
 from kerasguide._lint import warn_hints
+from kerasguide._shapes import format_shapes
 from kerasguide.errors import BuildError, KerasGuideError, OptionError, SpecError
 from kerasguide.limits import check_params, weight_bytes
 from kerasguide.specs import Spec, load_spec
@@ -265,7 +266,7 @@ def _build_sequential(data: dict[str, Any], path: str) -> Any:
             f"Keras could not build the model {data['name']!r}",
             where=layers_at,
             expected="layers that Keras can chain",
-            received=f"input shape {_fmt_shape((None, *data['input_shape']))}",
+            received=f"input shape {format_shapes(((None, *data['input_shape']),))}",
             hint=f"Keras says: {_first_line(err).rstrip('.')}",
         ) from err
 
@@ -317,7 +318,8 @@ def _apply_op(entry: dict[str, Any], args: list[Any], where: str, refs: list[str
         out = _ops.call(op, values)
     except Exception as err:
         shapes = ", ".join(
-            f"{_fmt_shape(tuple(t.shape))} from {r!r}" for t, r in zip(args, refs, strict=False)
+            f"{format_shapes((tuple(t.shape),))} from {r!r}"
+            for t, r in zip(args, refs, strict=False)
         )
         raise BuildError(
             f"Keras could not apply keras.ops.{op} {entry['name']!r}",
@@ -354,7 +356,7 @@ def _apply(layer: Any, arg: Any, entry: dict[str, Any], where: str, refs: list[s
         else:
             names = [f"{t._keras_history.operation.name!r} (the previous layer)" for t in tensors]
         received = ", ".join(
-            f"{_fmt_shape(tuple(t.shape))} from {n}"
+            f"{format_shapes((tuple(t.shape),))} from {n}"
             for t, n in zip(tensors, names * len(tensors), strict=False)
         )
         label = entry.get("type") or entry.get("reuse") or "model"
@@ -391,12 +393,4 @@ def _shape_hint(err: Exception, tensors: list[Any], label: str) -> str:
     return (
         "Check the layers that feed it; a Flatten or Reshape may be missing, "
         "or a merge may need matching shapes"
-    )
-
-
-def _fmt_shape(shape: tuple[Any, ...]) -> str:
-    return (
-        "("
-        + ", ".join("None" if d is None else str(d) for d in shape)
-        + (",)" if len(shape) == 1 else ")")
     )

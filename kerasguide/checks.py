@@ -21,10 +21,12 @@ from typing import Any
 import kerasguide._keras as _k
 from kerasguide import _compare
 from kerasguide._compare import Finding
+from kerasguide._rows import Row
 from kerasguide._suggest import did_you_mean
+from kerasguide.build import as_model
 from kerasguide.errors import CheckFailed, FileError, OptionError
 from kerasguide.parse import parse_summary
-from kerasguide.summary import Row, Summary, model_of, summarize
+from kerasguide.summary import Summary, summarize
 
 __all__ = ["CheckResult", "Finding", "check_model", "check_params", "check_summary"]
 
@@ -168,7 +170,7 @@ def check_params(
             received="no expectation",
             hint="e.g. check_params(model, total=551)",
         )
-    model = model_of(model)
+    model = as_model(model)
     found = summarize(model)
     findings = _per_layer(found, per, model) if per is not None else []
     target = Summary("", (), total, trainable, non_trainable)
@@ -243,7 +245,7 @@ def check_summary(model: Any, expected: Any, *, compare_names: bool = False) -> 
     summary = _as_summary(expected)
     if summary is None:
         return check_model(model, expected, compare_names=compare_names)
-    model = model_of(model)
+    model = as_model(model)
     expand = any(row.depth for row in summary.rows)
     found = summarize(model, expand_nested=expand)
     findings = _compare.summaries(found, summary, compare_names=compare_names)
@@ -274,7 +276,7 @@ def check_model(model: Any, reference: Any, *, compare_names: bool = False) -> C
         ...                       "outputs": 1})  # doctest: +SKIP
     """
     _check_flag("check_model", compare_names)
-    model, reference = model_of(model), model_of(reference)
+    model, reference = as_model(model), as_model(reference)
     found = summarize(model, expand_nested=True)
     expected = summarize(reference, expand_nested=True)
     findings = _compare.summaries(

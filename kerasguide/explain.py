@@ -28,8 +28,8 @@ from kerasguide._graph import (
     summary_operations,
     wrapped_layers,
 )
+from kerasguide.build import as_model
 from kerasguide.errors import OptionError
-from kerasguide.summary import model_of
 
 __all__ = ["Explanation", "LayerArithmetic", "Term", "explain"]
 
@@ -244,7 +244,7 @@ def explain(model: Any, *, mult_adds: bool = False) -> Explanation:
             expected="a bool",
             received=repr(mult_adds),
         )
-    model = model_of(model)
+    model = as_model(model)
     if not model.built:
         raise OptionError(
             "the model is not built yet, so it has no weights to explain",

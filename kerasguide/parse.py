@@ -27,8 +27,10 @@ import re
 from dataclasses import dataclass
 
 from kerasguide import _parse_forms as _forms
+from kerasguide._rows import Row
+from kerasguide._shapes import Shape
 from kerasguide.errors import OptionError, SummaryParseError
-from kerasguide.summary import Row, Shape, Summary
+from kerasguide.summary import Summary
 
 __all__ = ["parse_summaries", "parse_summary"]
 

@@ -26,8 +26,10 @@ from kerasguide._graph import (
     summary_operations,
     wrapper_type,
 )
+from kerasguide._options import check_choice
+from kerasguide._rows import output_shapes
+from kerasguide._shapes import format_shapes
 from kerasguide.errors import GraphvizUnavailable, OptionError
-from kerasguide.summary import check_choice, format_shapes, output_shapes
 
 __all__ = ["graphviz_missing", "plot_model"]
 

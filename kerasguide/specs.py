@@ -118,12 +118,6 @@ class Spec:
             return Spec(_normalize.expand_mlp(self._data), source=self.source)
         return self
 
-    def build(self, *, strategy: Any = None) -> Any:
-        """Build the Keras model; see :func:`kerasguide.build`."""
-        from kerasguide.build import build
-
-        return build(self, strategy=strategy)
-
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Spec):
             return self._data == other._data

@@ -9,156 +9,29 @@ trained; they are shown apart.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import kerasguide._keras as _k
 from kerasguide import _table
-from kerasguide._suggest import did_you_mean
-from kerasguide.errors import OptionError
+from kerasguide._options import check_choice
+from kerasguide._rows import (
+    COLUMNS,
+    Row,
+    columns_option,
+    count_weights,
+    levels_option,
+    memory,
+    optimizer_count,
+    summary_rows,
+)
+from kerasguide._shapes import format_shapes
+from kerasguide.build import as_model
 
-__all__ = ["COLUMNS", "Row", "Shape", "Summary", "format_shapes", "same_text", "summarize"]
+__all__ = ["Summary", "summarize"]
 
-Shape = tuple[int | None, ...]
 NESTED_MARK = {"box": "└ ", "ascii": "`- "}
-# The optional columns of summarize(columns=...), named as torchinfo's col_names, and their titles.
-COLUMNS = {"trainable": "Trainable", "params_percent": "Param %", "mult_adds": "Mult-Adds"}
-
-
-def format_shapes(
-    shapes: tuple[Shape, ...] | None, *, sep: str = " ", keys: tuple[str, ...] | None = None
-) -> str:
-    """``(None, 10)`` for one output, ``[(None, 3), (None, 1)]`` for several, ``?`` if unknown.
-
-    With ``keys`` (a layer returning a dict), ``{a: (None, 3), b: (None,)}``, as
-    Keras's summary shows it.
-
-    Example:
-        >>> format_shapes(((None, 10),))
-        '(None, 10)'
-        >>> format_shapes(((None, 3), (None,)), keys=("b", "a"))
-        '{b: (None, 3), a: (None,)}'
-    """
-    if shapes is None:
-        return "?"
-    texts = [_format_shape(shape) for shape in shapes]
-    if keys is not None and len(keys) == len(texts):
-        return "{" + f",{sep}".join(f"{k}: {t}" for k, t in zip(keys, texts, strict=True)) + "}"
-    return texts[0] if len(texts) == 1 else "[" + f",{sep}".join(texts) + "]"
-
-
-def _format_shape(shape: Shape) -> str:
-    dims = ", ".join(str(dim) for dim in shape)
-    return f"({dims},)" if len(shape) == 1 else f"({dims})"
-
-
-def same_text(expected: str, found: str) -> bool:
-    """Equal, or ``expected`` is a prefix of ``found`` when it was cut short with ``…``."""
-    if expected.endswith("…"):
-        return found.startswith(expected[:-1])
-    if found.endswith("…"):
-        return expected.startswith(found[:-1])
-    return expected == found
-
-
-@dataclass(frozen=True, eq=False)
-class Row:
-    """One row of a summary: a layer, a Keras operation, or a layer of a nested model.
-
-    Two rows are equal when their name, type, output shapes, parameter count and
-    nesting depth are; names or types that a printed summary cut short with ``…``
-    match as prefixes. The trainable split and the connections are not compared,
-    because printed summaries do not always show them.
-
-    Neither is ``operation``: Keras's summary prints the operation ``x + y``
-    (``keras.ops.add``) and the layer ``keras.layers.Add()`` alike, as ``(Add)``,
-    with 0 parameters, and they compute the same thing. A row read from text
-    cannot tell them apart, so a summary check cannot either; findings say
-    "layer or operation" where the text leaves it open.
-
-    Attributes:
-        name: The layer's name.
-        type: The layer's class name, e.g. ``"Dense"``.
-        output_shapes: One shape per output tensor; None when unknown (an unbuilt layer).
-        params: Number of parameters (``layer.count_params()``).
-        trainable: Trainable parameters of the layer; None when unknown.
-        non_trainable: Non-trainable parameters of the layer; None when unknown.
-        connected_to: The tensors feeding the layer, as ``"name[node][tensor]"``.
-        depth: 0 for the model's own layers, 1 for layers of a nested model, …
-        built: False for a layer that has no weights yet.
-        operation: True for a Keras operation (``x + y``, ``keras.ops.mean``), False
-            for a layer, None when unknown (a row read from text).
-        output_keys: The keys of a dict output, in the order shown; None otherwise.
-        mult_adds: Multiply-adds of the layer's weights for one example (see
-            ``summarize(columns=["mult_adds"])``); None when not counted.
-    """
-
-    name: str
-    type: str
-    output_shapes: tuple[Shape, ...] | None
-    params: int
-    trainable: int | None = None
-    non_trainable: int | None = None
-    connected_to: tuple[str, ...] = ()
-    depth: int = 0
-    built: bool = True
-    operation: bool | None = False
-    output_keys: tuple[str, ...] | None = None
-    mult_adds: int | None = None
-
-    @property
-    def output_shape(self) -> str:
-        """The output shape(s) as text, e.g. ``"(None, 10)"``."""
-        return format_shapes(self.output_shapes, keys=self.output_keys)
-
-    @property
-    def is_input(self) -> bool:
-        """True for an ``InputLayer`` row."""
-        return same_text(self.type, "InputLayer")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Row):
-            return NotImplemented
-        return (
-            same_text(self.name, other.name)
-            and same_text(self.type, other.type)
-            and (self.output_shapes, self.params, self.depth)
-            == (other.output_shapes, other.params, other.depth)
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.output_shapes, self.params, self.depth))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The row as plain data.
-
-        A Keras operation's row adds ``"operation": True``, a dict output adds
-        ``"output_keys"``; other rows keep the keys they always had.
-        """
-        data: dict[str, Any] = {
-            "name": self.name,
-            "type": self.type,
-            "output_shape": self.output_shape,
-            "output_shapes": None
-            if self.output_shapes is None
-            else [list(shape) for shape in self.output_shapes],
-            "params": self.params,
-            "trainable": self.trainable,
-            "non_trainable": self.non_trainable,
-            "connected_to": list(self.connected_to),
-            "depth": self.depth,
-            "built": self.built,
-        }
-        if self.operation:
-            data["operation"] = True
-        if self.output_keys is not None:
-            data["output_keys"] = list(self.output_keys)
-        if self.mult_adds is not None:
-            data["mult_adds"] = self.mult_adds
-        return data
 
 
 @dataclass(frozen=True, eq=False)
@@ -382,18 +255,10 @@ def summarize(
         >>> print(summarize(model, columns=["params_percent", "mult_adds"]))  # doctest: +SKIP
     """
     check_choice("summarize", "style", style, _table.STYLES)
-    from kerasguide._rows import (
-        columns_option,
-        levels_option,
-        memory,
-        optimizer_count,
-        summary_rows,
-    )
-
     levels = levels_option(expand_nested, depth)
     shown = columns_option(columns)
 
-    model = model_of(model)
+    model = as_model(model)
     rows = summary_rows(model, expand=levels > 1, mult_adds="mult_adds" in shown)
     rows = [row for row in rows if row.depth < levels]
     trainable = count_weights(model.trainable_weights)
@@ -411,39 +276,3 @@ def summarize(
         sum(not row.depth and row.params and row.mult_adds is None for row in rows)
         * ("mult_adds" in shown),
     )
-
-
-def check_choice(function: str, option: str, value: object, allowed: Iterable[str]) -> None:
-    """Raise OptionError unless ``value`` is one of ``allowed`` (a plain-string option)."""
-    choices = tuple(allowed)
-    if isinstance(value, str) and value in choices:
-        return
-    raise OptionError(
-        f"unknown {option}",
-        where=f"{function}({option}=...)",
-        expected=" or ".join(repr(choice) for choice in choices),
-        received=repr(value),
-        hint=did_you_mean(value, choices) if isinstance(value, str) else None,
-    )
-
-
-def model_of(obj: Any) -> Any:
-    """``obj`` itself when it is a Keras model, else the model built from a spec."""
-    if _k.is_model(obj):
-        return obj
-    from kerasguide.build import as_model
-
-    return as_model(obj)
-
-
-def count_weights(weights: Iterable[Any]) -> int:
-    """Number of scalars in ``weights``, each variable counted once."""
-    unique = {id(weight): weight for weight in weights}
-    return sum(int(math.prod(weight.shape)) for weight in unique.values())
-
-
-def output_shapes(layer: Any, node: Any = None) -> tuple[Shape, ...] | None:
-    """The shapes of the tensors ``layer`` makes in its call ``node`` (its last call if None)."""
-    from kerasguide._rows import outputs
-
-    return outputs(layer, node)[0]

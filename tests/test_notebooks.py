@@ -30,6 +30,7 @@ EXPECTED = [
     "06_training",
     "07_exercises",
     "08_specs",
+    "09_grading",
 ]
 # Notebooks that show an error on purpose, in a cell tagged raises-exception.
 SHOW_ERRORS = ["02_functional", "04_cnn_rnn", "05_graphs", "07_exercises", "08_specs"]
@@ -57,7 +58,7 @@ def _tagged(cell: Any) -> bool:
     return "raises-exception" in cell.metadata.get("tags", [])
 
 
-def test_the_eight_notebooks_exist() -> None:
+def test_the_course_notebooks_exist() -> None:
     assert sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb")) == EXPECTED
 
 

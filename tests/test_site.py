@@ -34,6 +34,7 @@ LESSONS = [
     "06_training",
     "07_exercises",
     "08_specs",
+    "09_grading",
 ]
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 
