@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kerasguide import _files
 from kerasguide import _grade_output as _out
@@ -29,12 +29,9 @@ from kerasguide._grade_score import ExerciseResult
 from kerasguide._version import __version__
 from kerasguide.errors import FileError, OptionError
 
-if TYPE_CHECKING:
-    from kerasguide.grade import GradedSubmission
-
 __all__ = ["Task", "progress", "run_all", "shard", "workers"]
 
-Progress = Callable[["GradedSubmission"], None]
+Progress = Callable[[Any], None]  # called with each GradedSubmission
 
 
 @dataclass(frozen=True)
@@ -201,7 +198,7 @@ def progress(progress: bool | Progress, total: int, skipped: int) -> Progress:
         )
     state = {"done": skipped, "start": time.monotonic()}
 
-    def report(submission: GradedSubmission) -> None:
+    def report(submission: Any) -> None:
         state["done"] += 1
         done = int(state["done"])
         bar = "#" * (20 * done // max(total, 1))

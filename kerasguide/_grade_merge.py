@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from kerasguide import _files
 from kerasguide._grade_output import read_records
 from kerasguide.errors import FileError, OptionError
 
-__all__ = ["add_arguments", "merge_folders", "run_command"]
+__all__ = ["add_arguments", "merge_folders"]
 
 
 def merge_folders(folders: list[Path], output: Path) -> tuple[str, dict[str, Any], list[str]]:
@@ -116,50 +115,3 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cell-timeout", type=float, metavar="S", help="seconds per cell")
     parser.add_argument("--memory-mb", type=int, metavar="MB", help="the kernel's memory cap")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
-
-
-def run_command(args: argparse.Namespace) -> int:
-    """Run ``kerasguide grade`` from parsed arguments."""
-    from kerasguide.grade import grade, merge_grades
-
-    if args.paths[0] == "merge":
-        if len(args.paths) < 2:
-            raise OptionError(
-                "nothing to merge",
-                where="grade merge",
-                expected="the output folders of sharded runs",
-                received="none",
-            )
-        report = merge_grades(args.paths[1:], output=args.output)
-    elif len(args.paths) != 2:
-        raise OptionError(
-            "grade takes an assignment and a folder of submissions",
-            where="grade",
-            expected="kerasguide grade ASSIGNMENT SUBMISSIONS -o OUT",
-            received=" ".join(args.paths),
-            hint="or: kerasguide grade merge OUT1 OUT2 -o OUT",
-        )
-    else:
-        limits = {
-            k: v
-            for k, v in (
-                ("notebook_seconds", args.timeout),
-                ("cell_seconds", args.cell_timeout),
-                ("memory_mb", args.memory_mb),
-            )
-            if v is not None
-        }
-        report = grade(
-            args.paths[0],
-            args.paths[1],
-            output=args.output,
-            workers=args.workers,
-            regrade=args.regrade,
-            shard=args.shard,
-            limits=limits,
-        )
-    if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
-    else:
-        sys.stdout.write(str(report))
-    return 0

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kerasguide import _files
+from kerasguide._grade_overview import page, write_overview
 
 __all__ = ["STATUS_TEXT", "gradescope", "read_records", "write_class", "write_student"]
 
@@ -107,21 +108,6 @@ def exercise_text(ex: dict[str, Any]) -> str:
 
 # --- HTML ---------------------------------------------------------------------------
 
-_STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
-    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
-    ".ok{color:#2e7d32}.bad{color:#c62828}.ex{border-left:4px solid #999;padding:2px 12px;"
-    "margin:1em 0}.ex.ok{border-color:#2e7d32}.ex.bad{border-color:#c62828}"
-    "li{margin:.3em 0}.hint{color:#555;font-style:italic}"
-)
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
-        f"</title><style>{_STYLE}</style></head><body>{body}</body></html>\n"
-    )
-
 
 def feedback_page(record: dict[str, Any], notebook_html: str) -> str:
     """A student's feedback: the score, each exercise's findings, then their notebook."""
@@ -147,7 +133,7 @@ def feedback_page(record: dict[str, Any], notebook_html: str) -> str:
             f"<iframe srcdoc=\"{doc}\" style='width:100%;height:60em;border:1px solid #ccc'"
             " sandbox></iframe>"
         )
-    return _page(f"Feedback: {record['student']}", "".join(parts))
+    return page(f"Feedback: {record['student']}", "".join(parts))
 
 
 def _exercise_html(ex: dict[str, Any]) -> str:
@@ -194,7 +180,6 @@ def write_class(out: Path, records: dict[str, dict[str, Any]], exercises: list[s
         for f in ex["findings"]
     ]
     _files.write_text(out / "findings.json", _json(findings))
-    from kerasguide._grade_overview import write_overview
 
     write_overview(out, rows, exercises)
 

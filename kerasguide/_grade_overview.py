@@ -19,6 +19,23 @@ __all__ = ["common_findings", "write_overview"]
 TOP = 5
 
 
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
+    ".ok{color:#2e7d32}.bad{color:#c62828}.ex{border-left:4px solid #999;padding:2px 12px;"
+    "margin:1em 0}.ex.ok{border-color:#2e7d32}.ex.bad{border-color:#c62828}"
+    "li{margin:.3em 0}.hint{color:#555;font-style:italic}"
+)
+
+
+def page(title: str, body: str) -> str:
+    """A whole HTML page with the grading pages' style."""
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+        f"</title><style>{_STYLE}</style></head><body>{body}</body></html>\n"
+    )
+
+
 def common_findings(rows: list[dict[str, Any]], exercise: str) -> list[tuple[str, int]]:
     """The most common findings of one exercise, as ``(text, number of students)``."""
     counts: Counter[str] = Counter()
@@ -80,9 +97,7 @@ def write_overview(out: Path, rows: list[dict[str, Any]], exercises: list[str]) 
         "<h2>Students</h2><table><tr><th>student</th><th>score</th><th>run</th></tr>"
         f"{links}</table>"
     )
-    from kerasguide._grade_output import _page
-
-    _files.write_text(out / "overview.html", _page(f"{title}: overview", "".join(parts)))
+    _files.write_text(out / "overview.html", page(f"{title}: overview", "".join(parts)))
 
 
 def _exercise_section(rows: list[dict[str, Any]], name: str) -> str:

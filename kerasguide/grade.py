@@ -18,10 +18,14 @@ machines.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import html
+import json
 import os
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +34,7 @@ from kerasguide import _grade_batch as _batch
 from kerasguide import _grade_output as _out
 from kerasguide._grade_assignment import Assignment
 from kerasguide._grade_assignment import load as _load
+from kerasguide.errors import OptionError
 
 __all__ = [
     "Assignment",
@@ -219,6 +224,32 @@ def grade(
         17.0
     """
     task = _batch.Task.create(assignment, submissions, output, limits)
+    with _output_lock(task.output):
+        return _grade_locked(task, shard=shard, workers=workers, regrade=regrade,
+                             progress=progress)  # fmt: skip
+
+
+@contextlib.contextmanager
+def _output_lock(folder: Path) -> Iterator[None]:
+    """One grading run at a time per output folder; a second one waits for the first."""
+    from kerasguide._files import make_folder, write_error
+
+    make_folder(folder)
+    try:
+        handle = (folder / ".kerasguide-grade.lock").open("w")
+    except OSError as err:
+        raise write_error(folder / ".kerasguide-grade.lock", err) from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _grade_locked(
+    task: Any, *, shard: Any, workers: Any, regrade: bool, progress: Any
+) -> GradeReport:
     chosen = _batch.shard(task.notebooks, shard)
     count = _batch.workers(workers)
     done = _out.read_records(task.output)
@@ -279,6 +310,44 @@ def merge_grades(
 
 def command(args: Any) -> int:
     """``kerasguide grade ...`` and ``kerasguide grade merge ...``."""
-    from kerasguide._grade_merge import run_command
-
-    return run_command(args)
+    if args.paths[0] == "merge":
+        if len(args.paths) < 2:
+            raise OptionError(
+                "nothing to merge",
+                where="grade merge",
+                expected="the output folders of sharded runs",
+                received="none",
+            )
+        report = merge_grades(args.paths[1:], output=args.output)
+    elif len(args.paths) != 2:
+        raise OptionError(
+            "grade takes an assignment and a folder of submissions",
+            where="grade",
+            expected="kerasguide grade ASSIGNMENT SUBMISSIONS -o OUT",
+            received=" ".join(args.paths),
+            hint="or: kerasguide grade merge OUT1 OUT2 -o OUT",
+        )
+    else:
+        limits = {
+            k: v
+            for k, v in (
+                ("notebook_seconds", args.timeout),
+                ("cell_seconds", args.cell_timeout),
+                ("memory_mb", args.memory_mb),
+            )
+            if v is not None
+        }
+        report = grade(
+            args.paths[0],
+            args.paths[1],
+            output=args.output,
+            workers=args.workers,
+            regrade=args.regrade,
+            shard=args.shard,
+            limits=limits,
+        )
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        sys.stdout.write(str(report))
+    return 0
