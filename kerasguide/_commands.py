@@ -387,6 +387,7 @@ def completion(args: argparse.Namespace) -> int:
 # Commands that never load Keras: no "loading Keras…" line for them.
 WITHOUT_KERAS = frozenset({"examples", "completion"})
 
+
 def grade(args: argparse.Namespace) -> int:
     from kerasguide.grade import command
 
