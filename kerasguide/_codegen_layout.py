@@ -13,7 +13,7 @@ from collections.abc import Sequence
 __all__ = ["WIDTH", "Arg", "Group", "applied", "call_lines", "group_lines"]
 
 WIDTH = 88
-_TAB = "    "
+TAB = "    "
 
 
 # --- groups ------------------------------------------------------------------------
@@ -48,7 +48,7 @@ def group_lines(indent: str, group: Group, suffix: str = "") -> list[str]:
     one = f"{indent}{group}{suffix}"
     if len(one) <= WIDTH or not group.items:
         return [one]
-    inner = indent + _TAB
+    inner = indent + TAB
     if len(group.items) == 1:  # one item has no comma to split at: it splits inside
         body = _arg_lines(inner, group.items[0], "")
     elif not group.explode and len(inner + _joined_args(group.items)) <= WIDTH:
@@ -77,8 +77,8 @@ def applied(indent: str, target: str, head: str, args: Sequence[Arg], source: st
     opening = f"{indent}{target} = {head}({_joined_args(args)})("
     if len(opening) <= WIDTH:
         items: Sequence[Arg] = list(source[1:-1].split(", ")) if source.startswith("[") else []
-        if len(indent + _TAB + source) <= WIDTH or not items:
-            return [opening, indent + _TAB + source, indent + ")"]
+        if len(indent + TAB + source) <= WIDTH or not items:
+            return [opening, indent + TAB + source, indent + ")"]
         listed = Group("[", items, "]", explode=True)
-        return [opening, *group_lines(indent + _TAB, listed), indent + ")"]
+        return [opening, *group_lines(indent + TAB, listed), indent + ")"]
     return call_lines(indent, f"{target} = {head}(", args, f")({source})")

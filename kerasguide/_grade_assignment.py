@@ -25,12 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from kerasguide import limits as _limits
 from kerasguide._suggest import did_you_mean
-from kerasguide.errors import FileError, SpecError, SpecSyntaxError, SpecTypeError
-from kerasguide.specs import _SafeUniqueLoader, _yaml_error, read_text
+from kerasguide.errors import FileError, SpecError, SpecTypeError
+from kerasguide.specs import read_document, read_text
 
 __all__ = ["FINDING_KINDS", "Assignment", "Exercise", "FitCheck", "GradeLimits", "load"]
 
@@ -158,14 +155,7 @@ def load(source: str | Path) -> Assignment:
 
 
 def _parse(text: str, name: str) -> dict[str, Any]:
-    _limits.check_text(text, name)
-    try:
-        data = yaml.load(text, Loader=_SafeUniqueLoader)
-    except SpecSyntaxError:
-        raise
-    except yaml.YAMLError as err:
-        raise _yaml_error(err, name, text) from None
-    _limits.check_document(data, name)
+    data = read_document(text, name)
     if not isinstance(data, dict):
         raise SpecTypeError(
             "an assignment must be a mapping",

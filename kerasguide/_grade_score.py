@@ -69,7 +69,7 @@ def _load_reference(exercise: Exercise) -> Any:
 
         return build(exercise.reference)
     if exercise.reference_kind == "keras":
-        from kerasguide._commands import load_keras
+        from kerasguide._inputs import load_keras
 
         return load_keras(exercise.reference)
     from kerasguide.parse import parse_summary
@@ -91,7 +91,7 @@ def score_exercise(exercise: Exercise, model: Path | str, references: References
 
 
 def _checked(exercise: Exercise, path: Path, references: References) -> ExerciseResult:
-    from kerasguide._commands import load_keras
+    from kerasguide._inputs import load_keras
 
     try:
         student = load_keras(path)

@@ -9,7 +9,7 @@ Shell completion comes from argcomplete: ``kerasguide completion bash`` (or
 with ``_ARGCOMPLETE`` set, which answers before anything slow is imported.
 
 ``kerasguide --help`` and ``--version`` never import TensorFlow: the commands
-live in :mod:`kerasguide._commands`, which imports Keras only when a command
+live in :mod:`kerasguide._cli_commands`, which imports Keras only when a command
 needs a model.
 """
 
@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
 
-from kerasguide import _terminal
+from kerasguide import _cli_terminal as _terminal
 from kerasguide._version import __version__
 from kerasguide.errors import KerasGuideError
 
@@ -167,9 +167,10 @@ def _add_plot(commands: _Commands) -> None:
     _output(parser, "the diagram (.png, .svg or .pdf)", required=True)
     parser.add_argument(
         "--engine",
-        choices=("auto", "graphviz", "matplotlib"),
-        default="auto",
-        help="Graphviz, matplotlib, or auto: Graphviz when it is installed (default: auto)",
+        choices=("matplotlib", "graphviz", "auto"),
+        default="matplotlib",
+        help="matplotlib (the same picture on every machine), graphviz, or auto: Graphviz "
+        "when it is installed (default: matplotlib)",
     )
     parser.add_argument("--rankdir", help="direction of the diagram, e.g. TB (top to bottom) or LR")
 
@@ -375,7 +376,7 @@ def _usage_error(err: _UsageError, *, as_json: bool) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kerasguide import _commands
+    from kerasguide import _cli_commands as _commands
 
     try:
         with _sigterm_unwinds():
@@ -417,7 +418,7 @@ def _fail(args: argparse.Namespace, parts: dict[str, str | None], message: str) 
     """Report an error: one message on stderr, or JSON on stdout under ``--json``; exit 2."""
     if args.debug:
         traceback.print_exc()
-    from kerasguide._commands import plain
+    from kerasguide._cli_terminal import plain
 
     if getattr(args, "json", False):
         fields = {key: plain(value) for key, value in parts.items() if key != "error"}

@@ -25,7 +25,7 @@ from typing import Any
 from kerasguide import _catalog as cat
 from kerasguide import _codegen_ops as _ops
 from kerasguide import _normalize, _wiring
-from kerasguide._codegen_layout import _TAB, WIDTH, Arg, Group, applied, call_lines
+from kerasguide._codegen_layout import TAB, WIDTH, Arg, Group, applied, call_lines
 from kerasguide._suggest import did_you_mean
 from kerasguide.errors import OptionError
 from kerasguide.specs import Spec, load_spec
@@ -251,13 +251,13 @@ class _Module:
         return _Graph(self, data, indent, names).lines(target)
 
     def sequential_lines(self, data: dict[str, Any], indent: str, target: str) -> list[str]:
-        inner = indent + _TAB * 2
-        lines = [f"{indent}{target}keras.Sequential(", f"{indent}{_TAB}["]
+        inner = indent + TAB * 2
+        lines = [f"{indent}{target}keras.Sequential(", f"{indent}{TAB}["]
         lines += call_lines(inner, "keras.Input(", _input_args(data["inputs"][0]), "),")
         for entry in data["layers"]:
             head, args = self.constructor(entry)
             lines += call_lines(inner, f"{head}(", args, "),")
-        lines += [f"{indent}{_TAB}],", f"{indent}{_TAB}name={_string(data['name'])},"]
+        lines += [f"{indent}{TAB}],", f"{indent}{TAB}name={_string(data['name'])},"]
         return [*lines, f"{indent})"]
 
     def constructor(self, entry: dict[str, Any]) -> tuple[str, list[Arg]]:
@@ -300,12 +300,12 @@ class _Module:
         name = self.names.take("build_" + identifier(data["name"]).rstrip("_"))
         local = _Names(self.names.taken)
         sequential = data["kind"] == "sequential"
-        doc = f'{_TAB}"""The model "{data["name"]}", used as a layer."""'
+        doc = f'{TAB}"""The model "{data["name"]}", used as a layer."""'
         if False in (entry.get("trainable"), data.get("trainable")):
-            body = self.model_lines(data, _TAB, "model = ", local, sequential=sequential)
-            body += [f"{_TAB}model.trainable = False", f"{_TAB}return model"]
+            body = self.model_lines(data, TAB, "model = ", local, sequential=sequential)
+            body += [f"{TAB}model.trainable = False", f"{TAB}return model"]
         else:
-            body = self.model_lines(data, _TAB, "return ", local, sequential=sequential)
+            body = self.model_lines(data, TAB, "return ", local, sequential=sequential)
         self.functions.append([f"def {name}():", doc, *body])
         return name
 

@@ -293,6 +293,23 @@ _SafeUniqueLoader.add_constructor(
 
 
 def _parse(text: str, name: str, *, json_: bool) -> Any:
+    data = read_document(text, name, json_=json_)
+    if data is None:
+        raise SpecSyntaxError(
+            "the document is empty",
+            where=name,
+            expected="a spec: a mapping with `layers:` (or `hidden:` for an MLP)",
+            received="nothing",
+            hint="see kerasguide.list_examples() for complete specs",
+        )
+    return data
+
+
+def read_document(text: str, name: str, *, json_: bool = False) -> Any:
+    """Untrusted YAML (or JSON) text as data: a safe loader, no duplicate keys, the limits.
+
+    Used for specs and for every other YAML file kerasguide reads (assignments).
+    """
     _limits.check_text(text, name)
     try:
         data = json.loads(text) if json_ else yaml.load(text, Loader=_SafeUniqueLoader)
@@ -313,14 +330,6 @@ def _parse(text: str, name: str, *, json_: bool) -> Any:
             raise _too_deep(name) from None
         raise _yaml_error(err, name, text) from None
     _limits.check_document(data, name)
-    if data is None:
-        raise SpecSyntaxError(
-            "the document is empty",
-            where=name,
-            expected="a spec: a mapping with `layers:` (or `hidden:` for an MLP)",
-            received="nothing",
-            hint="see kerasguide.list_examples() for complete specs",
-        )
     return data
 
 

@@ -18,7 +18,7 @@ import yaml
 
 import kerasguide as kg
 import kerasguide._keras as _k
-from kerasguide import _commands
+from kerasguide import _cli_commands as _commands
 from kerasguide.cli import main
 from tests.models import ZOO
 
@@ -832,7 +832,7 @@ def test_help_is_wrapped_and_long_examples_are_continued(cli: Any, monkeypatch: 
 
 
 def test_wrap_keeps_long_words_and_short_lines() -> None:
-    from kerasguide._terminal import wrap
+    from kerasguide._cli_terminal import wrap
 
     path = "/a/very/long/path/" + "x" * 70
     assert wrap(f"received: {path}", 40) == f"received:\n          {path}"

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 import kerasguide as kg
-from kerasguide import _commands, _files
+from kerasguide import _cli_commands as _commands
+from kerasguide import _files
 from kerasguide.specs import example_path
 
 ROOT = Path(__file__).parent.parent

@@ -211,7 +211,7 @@ def test_a_build_error_names_the_file(tmp_path: Path) -> None:
 
 
 def test_demo_into_a_file_is_a_file_error(tmp_path: Path) -> None:
-    from kerasguide._demo import run_demo
+    from kerasguide._cli_demo import run_demo
 
     target = tmp_path / "taken"
     target.write_text("mine")

@@ -274,3 +274,18 @@ class StderrFilter:
             if self._status:
                 os.write(self._target, b"\r\x1b[K")
                 self._status = False
+
+
+def plain(text: str | None) -> str | None:
+    """Text without the terminal colour codes that some Keras messages carry."""
+    return None if text is None else re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def say(text: str) -> None:
+    """Print prose on stdout: wrapped to the terminal, PASS/OK/FAIL in colour where wanted."""
+    print(for_terminal(text, sys.stdout))
+
+
+def first_line(err: Exception) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return (lines[0] if lines else type(err).__name__)[:300]

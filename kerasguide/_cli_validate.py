@@ -13,7 +13,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from kerasguide._commands import SPEC_SUFFIXES, first_line, plain, say
+from kerasguide._cli_terminal import first_line, plain, say
+from kerasguide._inputs import SPEC_SUFFIXES
 from kerasguide.errors import FileError, KerasGuideError, KerasGuideWarning
 from kerasguide.specs import load_spec
 
