@@ -278,10 +278,21 @@ def _execute(
             _ACTIVE.pop(id(run), None)
         with contextlib.suppress(Exception):
             client._cleanup_kernel()
+        _close_thread_loop()
         run.notebook = nb
         run.report = _report(nb, token)
         nb.cells.pop()
         nb.cells.pop(0)
+
+
+def _close_thread_loop() -> None:
+    """Close the event loop nbclient left on this worker thread (and its sockets)."""
+    import asyncio
+
+    with contextlib.suppress(Exception):
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+        if not loop.is_running() and not loop.is_closed():
+            loop.close()
 
 
 def _cells(client: Any, nb: Any, deadline: float, limits: GradeLimits, run: Run) -> None:
