@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kerasguide import _files
-from kerasguide._layout import Box, Layout, Rect, Route, layered_layout
+from kerasguide._geometry import Box, Layout, Rect, Route
+from kerasguide._layout import layered_layout
 from kerasguide.errors import OptionError
 
 if TYPE_CHECKING:

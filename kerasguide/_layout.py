@@ -16,8 +16,29 @@ layers from top to bottom, ``"LR"`` from left to right.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
+
+from kerasguide._geometry import (
+    Box,
+    Layout,
+    Node,
+    Rect,
+    Route,
+    across,
+    along,
+    common,
+    count,
+    group_key,
+    group_spans,
+    grow,
+    initial_order,
+    isotonic,
+    longest_path,
+    new_node,
+    normalized,
+    screen,
+    union,
+)
 
 NODE_GAP = 20.0  # between two boxes of one layer
 EDGE_GAP = 8.0  # beside an edge that passes through a layer
@@ -26,83 +47,6 @@ PAD = 8.0  # between a nested model's frame and its boxes
 PORT_STEP = 14.0  # between the ends of edges that share a side of a box
 SWEEPS = 12  # ordering sweeps (each down and up)
 ROUNDS = 6  # positioning rounds (each down and up)
-
-Point = tuple[float, float]
-
-
-@dataclass(frozen=True)
-class Box:
-    """A box to place: its size on screen and the nested models that hold it."""
-
-    key: str
-    width: float
-    height: float
-    groups: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Rect:
-    """A rectangle on screen: top-left corner, width and height."""
-
-    x: float
-    y: float
-    width: float
-    height: float
-
-    @property
-    def right(self) -> float:
-        return self.x + self.width
-
-    @property
-    def bottom(self) -> float:
-        return self.y + self.height
-
-    def overlaps(self, other: Rect) -> bool:
-        """True when the two rectangles share more than an edge."""
-        return (
-            self.x < other.right
-            and other.x < self.right
-            and self.y < other.bottom
-            and other.y < self.bottom
-        )
-
-    def contains(self, point: Point, *, inset: float = 0.0) -> bool:
-        """True when ``point`` lies inside, at least ``inset`` from the border."""
-        x, y = point
-        return self.x + inset < x < self.right - inset and self.y + inset < y < self.bottom - inset
-
-
-@dataclass(frozen=True)
-class Route:
-    """An edge's path: ``points[2i]→points[2i+1]`` run straight through a layer,
-    ``points[2i+1]→points[2i+2]`` cross the gap to the next layer (drawn as a curve)."""
-
-    source: str
-    target: str
-    points: tuple[Point, ...]
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where everything goes; all in points, inside ``(0, 0, width, height)``."""
-
-    boxes: dict[str, Rect]
-    routes: list[Route]
-    frames: dict[str, Rect]
-    width: float
-    height: float
-    rankdir: str
-
-
-@dataclass
-class _Node:
-    key: str
-    length: float  # along the layers' direction
-    breadth: float  # across it
-    groups: tuple[str, ...]
-    dummy: bool
-    layer: int = 0
-    c: float = 0.0  # centre across
 
 
 def layered_layout(
@@ -127,22 +71,22 @@ class _Graph:
     ) -> None:
         self.horizontal = horizontal
         self.label = label
-        self.nodes = {b.key: _new_node(b, horizontal) for b in boxes}
+        self.nodes = {b.key: new_node(b, horizontal) for b in boxes}
         self.succs: dict[str, list[str]] = {key: [] for key in self.nodes}
         self.preds: dict[str, list[str]] = {key: [] for key in self.nodes}
-        for key, layer in _longest_path(list(self.nodes), edges).items():
+        for key, layer in longest_path(list(self.nodes), edges).items():
             self.nodes[key].layer = layer
         self.chains = [self._chain(source, target) for source, target in edges]
-        self.layers = _initial_order(self.nodes, self.succs)
+        self.layers = initial_order(self.nodes, self.succs)
 
     def _chain(self, source: str, target: str) -> list[str]:
         """The path of an edge through dummy nodes, one per layer it skips."""
         first, last = self.nodes[source], self.nodes[target]
-        groups = _common(first.groups, last.groups)
+        groups = common(first.groups, last.groups)
         chain = [source]
         for layer in range(first.layer + 1, last.layer):
             key = f"\0{source}\0{target}\0{layer}"
-            self.nodes[key] = _Node(key, 0.0, EDGE_GAP, groups, True, layer)
+            self.nodes[key] = Node(key, 0.0, EDGE_GAP, groups, True, layer)
             self.succs[key], self.preds[key] = [], []
             chain.append(key)
         chain.append(target)
@@ -174,7 +118,7 @@ class _Graph:
         for i, key in enumerate(layer):
             near = [where[n] for n in neighbours[key] if n in where]
             centre[key] = sum(near) / len(near) if near else float(i)
-        self.layers[index] = sorted(layer, key=_group_key(centre, self.nodes))
+        self.layers[index] = sorted(layer, key=group_key(centre, self.nodes))
 
     def crossings(self) -> int:
         """Number of edge crossings between neighbouring layers."""
@@ -217,7 +161,7 @@ class _Graph:
                 targets.append(self.nodes[key].c)
             weights.append(2.0 if self.nodes[key].dummy else 1.0)
         offsets = list(itertools.accumulate(self._gaps(layer), initial=0.0))
-        fitted = _isotonic([t - o for t, o in zip(targets, offsets, strict=True)], weights)
+        fitted = isotonic([t - o for t, o in zip(targets, offsets, strict=True)], weights)
         for key, value, offset in zip(layer, fitted, offsets, strict=True):
             self.nodes[key].c = value + offset
 
@@ -228,9 +172,9 @@ class _Graph:
     def _gaps(self, layer: list[str]) -> list[float]:
         return [self._gap(self.nodes[a], self.nodes[b]) for a, b in itertools.pairwise(layer)]
 
-    def _gap(self, a: _Node, b: _Node) -> float:
+    def _gap(self, a: Node, b: Node) -> float:
         """Centre-to-centre distance that keeps ``a`` and ``b`` (and their frames) apart."""
-        shared = len(_common(a.groups, b.groups))
+        shared = len(common(a.groups, b.groups))
         left, right = len(a.groups) - shared, len(b.groups) - shared
         room = EDGE_GAP if a.dummy or b.dummy else NODE_GAP
         return (a.breadth + b.breadth) / 2 + room + PAD * (left + right) + self._side_label(right)
@@ -244,8 +188,8 @@ class _Graph:
         bands = self._bands()
         moved = False
         for group, frame in self._frames(bands).items():
-            low, high = _across(frame, self.horizontal)
-            first, last = _along(frame, self.horizontal)
+            low, high = across(frame, self.horizontal)
+            first, last = along(frame, self.horizontal)
             for layer in self.layers:
                 band = bands[self.nodes[layer[0]].layer]
                 if band[0] + band[1] <= first or band[0] >= last:
@@ -288,7 +232,7 @@ class _Graph:
 
     def _bands(self) -> list[tuple[float, float]]:
         """Start and thickness of each layer along the layers' direction."""
-        spans = _group_spans(self.nodes.values())
+        spans = group_spans(self.nodes.values())
         bands, start = [], 0.0
         for index, layer in enumerate(self.layers):
             thickness = max(self.nodes[key].length for key in layer)
@@ -300,17 +244,17 @@ class _Graph:
 
     def _layer_gap(self, spans: dict[str, tuple[int, int]], index: int) -> float:
         closing = max(
-            _count(self.nodes[k].groups, spans, 1, index - 1) for k in self.layers[index - 1]
+            count(self.nodes[k].groups, spans, 1, index - 1) for k in self.layers[index - 1]
         )
-        opening = max(_count(self.nodes[k].groups, spans, 0, index) for k in self.layers[index])
+        opening = max(count(self.nodes[k].groups, spans, 0, index) for k in self.layers[index])
         label = 0.0 if self.horizontal else self.label
         return LAYER_GAP + PAD * closing + (PAD + label) * opening
 
-    def _rect(self, node: _Node, bands: list[tuple[float, float]]) -> Rect:
+    def _rect(self, node: Node, bands: list[tuple[float, float]]) -> Rect:
         start, thickness = bands[node.layer]
         length = thickness if node.dummy else node.length
         along = start + (thickness - length) / 2
-        return _screen(along, node.c - node.breadth / 2, length, node.breadth, self.horizontal)
+        return screen(along, node.c - node.breadth / 2, length, node.breadth, self.horizontal)
 
     def _frames(self, bands: list[tuple[float, float]]) -> dict[str, Rect]:
         """A frame around each nested model's boxes (and inner frames), deepest first."""
@@ -321,7 +265,7 @@ class _Graph:
         frames: dict[str, Rect] = {}
         for group in sorted(members, key=lambda g: -g.count("/")):
             inner = [frames[g] for g in frames if g.startswith(group + "/")]
-            frames[group] = _grow(_union(members[group] + inner), PAD, self.label)
+            frames[group] = grow(union(members[group] + inner), PAD, self.label)
         return frames
 
     def _ports(self, key: str, side: str) -> dict[tuple[str, str, str], float]:
@@ -366,162 +310,4 @@ class _Graph:
                 ports.update(self._ports(key, "in"))
         boxes = {k: self._rect(n, bands) for k, n in self.nodes.items() if not n.dummy}
         routes = [self._route(chain, bands, ports) for chain in self.chains]
-        return _normalized(boxes, routes, self._frames(bands), rankdir)
-
-
-# --- helpers --------------------------------------------------------------------
-
-
-def _new_node(box: Box, horizontal: bool) -> _Node:
-    length, breadth = (box.width, box.height) if horizontal else (box.height, box.width)
-    return _Node(box.key, length, breadth, box.groups, False)
-
-
-def _longest_path(keys: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
-    """Layer of each node: one more than its deepest predecessor (inputs in layer 0)."""
-    preds: dict[str, list[str]] = {key: [] for key in keys}
-    waiting = dict.fromkeys(keys, 0)
-    succs: dict[str, list[str]] = {key: [] for key in keys}
-    for source, target in edges:
-        preds[target].append(source)
-        succs[source].append(target)
-        waiting[target] += 1
-    ready = [key for key in keys if not waiting[key]]
-    layer: dict[str, int] = {}
-    while ready:
-        key = ready.pop(0)
-        layer[key] = max((layer[p] + 1 for p in preds[key]), default=0)
-        for nxt in succs[key]:
-            waiting[nxt] -= 1
-            if not waiting[nxt]:
-                ready.append(nxt)
-    if len(layer) != len(keys):
-        raise ValueError("the layer graph has a cycle")
-    return layer
-
-
-def _initial_order(nodes: dict[str, _Node], succs: dict[str, list[str]]) -> list[list[str]]:
-    """Layers in depth-first order from the inputs: a good start for the sweeps."""
-    seen: dict[str, int] = {}
-    for root in nodes:
-        stack = [root]
-        while stack:
-            key = stack.pop()
-            if key not in seen:
-                seen[key] = len(seen)
-                stack.extend(reversed(succs[key]))
-    layers: list[list[str]] = [[] for _ in range(1 + max(n.layer for n in nodes.values()))]
-    for key in sorted(nodes, key=seen.__getitem__):
-        layers[nodes[key].layer].append(key)
-    return layers
-
-
-def _group_key(
-    centre: dict[str, float], nodes: dict[str, _Node]
-) -> Callable[[str], tuple[float | str, ...]]:
-    """Sort by barycentre, keeping the members of a nested model together."""
-    sums: dict[str, list[float]] = {}
-    for key, value in centre.items():
-        for group in nodes[key].groups:
-            sums.setdefault(group, []).append(value)
-    mean = {group: sum(values) / len(values) for group, values in sums.items()}
-
-    def sort_key(name: str) -> tuple[float | str, ...]:
-        parts: list[float | str] = []
-        for group in nodes[name].groups:
-            parts += [mean[group], group]
-        return (*parts, centre[name])
-
-    return sort_key
-
-
-def _isotonic(targets: list[float], weights: list[float]) -> list[float]:
-    """Closest non-decreasing sequence (least squares): pool adjacent violators."""
-    blocks: list[list[float]] = []  # [value, weight, count]
-    for target, weight in zip(targets, weights, strict=True):
-        blocks.append([target, weight, 1])
-        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
-            value, w, n = blocks.pop()
-            top = blocks[-1]
-            top[0] = (top[0] * top[1] + value * w) / (top[1] + w)
-            top[1] += w
-            top[2] += n
-    return [value for value, _, count in blocks for _ in range(int(count))]
-
-
-def _common(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
-    """The nested models that hold both ``a`` and ``b``'s boxes."""
-    shared = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        shared += 1
-    return a[:shared]
-
-
-def _group_spans(nodes: Iterable[_Node]) -> dict[str, tuple[int, int]]:
-    spans: dict[str, tuple[int, int]] = {}
-    for node in nodes:
-        for group in node.groups:
-            low, high = spans.get(group, (node.layer, node.layer))
-            spans[group] = (min(low, node.layer), max(high, node.layer))
-    return spans
-
-
-def _count(groups: tuple[str, ...], spans: dict[str, tuple[int, int]], end: int, layer: int) -> int:
-    """How many of ``groups`` open (end=0) or close (end=1) at ``layer``."""
-    return sum(1 for group in groups if spans[group][end] == layer)
-
-
-def _screen(along: float, across: float, length: float, breadth: float, horizontal: bool) -> Rect:
-    if horizontal:
-        return Rect(along, across, length, breadth)
-    return Rect(across, along, breadth, length)
-
-
-def _across(rect: Rect, horizontal: bool) -> tuple[float, float]:
-    return (rect.y, rect.bottom) if horizontal else (rect.x, rect.right)
-
-
-def _along(rect: Rect, horizontal: bool) -> tuple[float, float]:
-    return (rect.x, rect.right) if horizontal else (rect.y, rect.bottom)
-
-
-def _union(rects: list[Rect]) -> Rect:
-    left, top = min(r.x for r in rects), min(r.y for r in rects)
-    right, bottom = max(r.right for r in rects), max(r.bottom for r in rects)
-    return Rect(left, top, right - left, bottom - top)
-
-
-def _grow(rect: Rect, pad: float, label: float) -> Rect:
-    """``rect`` with ``pad`` around it and room for a label at the top."""
-    return Rect(
-        rect.x - pad, rect.y - pad - label, rect.width + 2 * pad, rect.height + 2 * pad + label
-    )
-
-
-def _normalized(
-    boxes: dict[str, Rect], routes: list[Route], frames: dict[str, Rect], rankdir: str
-) -> Layout:
-    """Everything moved so that the top-left corner is at (0, 0)."""
-    rects = list(boxes.values()) + list(frames.values())
-    points = [p for route in routes for p in route.points]
-    left = min([r.x for r in rects] + [x for x, _ in points])
-    top = min([r.y for r in rects] + [y for _, y in points])
-    right = max([r.right for r in rects] + [x for x, _ in points])
-    bottom = max([r.bottom for r in rects] + [y for _, y in points])
-
-    def move(rect: Rect) -> Rect:
-        return Rect(rect.x - left, rect.y - top, rect.width, rect.height)
-
-    moved = [
-        Route(r.source, r.target, tuple((x - left, y - top) for x, y in r.points)) for r in routes
-    ]
-    return Layout(
-        {k: move(r) for k, r in boxes.items()},
-        moved,
-        {k: move(r) for k, r in frames.items()},
-        right - left,
-        bottom - top,
-        rankdir,
-    )
+        return normalized(boxes, routes, self._frames(bands), rankdir)

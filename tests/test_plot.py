@@ -16,8 +16,9 @@ import kerasguide as kg
 import kerasguide._keras as _k
 import kerasguide.specs
 from kerasguide import _draw, plot
+from kerasguide._geometry import Rect
 from kerasguide._graph import diagram_graph
-from kerasguide._layout import Rect, layered_layout
+from kerasguide._layout import layered_layout
 from tests import models
 
 ALL_MODELS: dict[str, Callable[[], Any]] = {**models.ZOO, **models.MORE}
