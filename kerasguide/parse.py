@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
 
 from kerasguide import _parse_forms as _forms
+from kerasguide._parse_cells import Text, column_names, row_at
 from kerasguide._rows import Row
-from kerasguide._shapes import Shape
 from kerasguide.errors import OptionError, SummaryParseError
 from kerasguide.summary import Summary
 
@@ -40,51 +39,10 @@ _TOTAL = re.compile(
     r"\s*([\d,]+)"
     r"\s*(?:\(([\d.]+) (B|Bytes?|KB|MB|GB|TB|PB)\))?.*$"
 )
-_NAME = re.compile(r"^(?P<name>.+?)\s*\((?P<type>[^()\s]*)(?P<close>\)?)$")
-_LINK = re.compile(r"([^\s'\",\[\]]+)\[(\d+)\]\[(\d+)\]")
-_PARAMS = re.compile(r"([\d,]+)(?:\s*\((unbuilt|unused)\))?(?:\s+=.*)?")
-_CUT_LINK = re.compile(r"[^\s,\[\]]+(?:\[\d+\])*(?:\[\d*)?…")
 _UNITS = {"KB": 1, "MB": 2, "GB": 3, "TB": 4, "PB": 5}
 _JUNCTIONS = "┏┳┓┡╇┩├┼┤└┴┘+"
 _BARS = "┃│|"
-_COLUMNS = {
-    "Layer(type)": "name",
-    "OutputShape": "shape",
-    "Param#": "params",
-    "Connectedto": "connected",
-    "Trainable": "trainable",
-    "Non-trainable": "non_trainable",
-}
 _TABLE_START = 'a "Model: ..." line, or the first rule of a summary table'
-
-
-@dataclass
-class _Text:
-    """The lines of the text and a cursor; makes errors that name the line."""
-
-    lines: list[str]
-    at: int = 0
-    offset: int = 0
-
-    def line(self, index: int | None = None) -> str:
-        index = self.at if index is None else index
-        return self.lines[index] if index < len(self.lines) else ""
-
-    def skip_blank(self) -> None:
-        while self.at < len(self.lines) and not self.lines[self.at].strip():
-            self.at += 1
-
-    def error(
-        self, problem: str, index: int, *, expected: str, hint: str | None = None
-    ) -> Exception:
-        index = min(index, max(len(self.lines) - 1, 0))
-        return SummaryParseError(
-            problem,
-            where=f"line {index + self.offset + 1}",
-            expected=expected,
-            received=repr(self.line(index)),
-            hint=hint,
-        )
 
 
 def parse_summary(text: str, *, name: str | None = None) -> Summary:
@@ -180,20 +138,20 @@ def parse_summaries(text: str) -> list[Summary]:
         table = next((i for i in range(at + 1, len(lines)) if lines[i].strip()), at)
         first = table if _MODEL.match(lines[at]) else at
         indent = len(lines[first]) - len(lines[first].lstrip(" \t"))
-        block = _Text(_forms.dedent(lines[at:], indent), offset=at)
+        block = Text(_forms.dedent(lines[at:], indent), offset=at)
         found.append(_one(block))
         at = _forms.starts(lines, at + max(block.at, 1))
     return found
 
 
-def _one(lines: _Text) -> Summary:
+def _one(lines: Text) -> Summary:
     name = _model_name(lines)
     grid = lines.line().lstrip()[:1] in ("┏", "+")
     rows = _grid(lines) if grid else _keras2(lines)
     return _totals(lines, name, rows, grid=grid)
 
 
-def _model_name(text: _Text) -> str:
+def _model_name(text: Text) -> str:
     found = _MODEL.match(text.line())
     if found is None:
         return ""
@@ -202,117 +160,10 @@ def _model_name(text: _Text) -> str:
     return found.group(1)
 
 
-# --- cells -----------------------------------------------------------------------------
-
-
-def _name_type(cell: str) -> tuple[str, str, int]:
-    """``(name, type, depth)`` from ``"   └ dense (Dense)"``."""
-    stripped = cell.strip()
-    depth = 0
-    for mark in ("└ ", "`- "):
-        if stripped.startswith(mark):
-            depth = (len(cell) - len(cell.lstrip())) // 3
-            stripped = stripped[len(mark) :].strip()
-    found = _NAME.match(stripped)
-    if found is None:
-        raise ValueError("cannot read the layer's name and type, like 'dense (Dense)'")
-    name, kind = found.group("name"), found.group("type")
-    return name, _forms.layer_type(kind, name, cut=not found.group("close")), depth
-
-
-def _shapes(cell: str) -> tuple[tuple[Shape, ...] | None, tuple[str, ...] | None]:
-    """The shapes of a cell, and the keys of a dict output ``{a: (None, 3), b: (None)}``."""
-    text = cell.replace(" ", "")
-    if text in ("?", "multiple"):
-        return None, None
-    if "…" in text:
-        raise ValueError("the output shape is cut short with '…'")
-    groups = re.findall(r"\(([^()]*)\)", text)
-    rest = re.sub(r"\([^()]*\)", "", text)
-    keys = tuple(re.findall(r"[{,]([^{},:]+):", rest)) if text.startswith("{") else None
-    if keys is not None and rest != "{" + ",".join(f"{key}:" for key in keys) + "}":
-        raise ValueError("cannot read the dict of output shapes, like {a: (None, 10)}")
-    if not groups or (keys is None and rest.strip("[](){},:'\"\\w") not in ("",)):
-        raise ValueError("cannot read the output shape, like (None, 10)")
-    return tuple(_shape(group) for group in groups), keys
-
-
-def _shape(group: str) -> Shape:
-    dims: list[int | None] = []
-    for item in filter(None, group.split(",")):
-        if item != "None" and not item.isdigit():
-            raise ValueError(f"cannot read the dimension {item!r} of an output shape")
-        dims.append(None if item == "None" else int(item))
-    return tuple(dims)
-
-
-def _params(cell: str) -> tuple[int, bool]:
-    found = _PARAMS.fullmatch(cell.strip())
-    if found is None:
-        hint = "cut short with '…'" if "…" in cell else "not a number"
-        raise ValueError(f"the parameter count is {hint}")
-    return int(found.group(1).replace(",", "")), found.group(2) is None
-
-
-def _make_row(cells: dict[str, str]) -> Row:
-    name, kind, depth = _name_type(cells["name"])
-    params, built = _params(cells["params"])
-    non_trainable: int | None = None
-    if "non_trainable" in cells:
-        non_trainable = _params(cells["non_trainable"])[0]
-    elif cells.get("trainable", "").strip() == "N":
-        non_trainable = params
-    trainable = None if non_trainable is None else params - non_trainable
-    links = _links(cells.get("connected", ""))
-    shapes, keys = _shapes(cells["shape"])
-    return Row(
-        name, kind, shapes, params, trainable, non_trainable, links, depth, built, None, keys
-    )
-
-
-def _links(cell: str) -> tuple[str, ...]:
-    """``name[0][0]`` links, and those cut short with ``…`` kept as they are printed."""
-    found = [(m.start(), f"{m[1]}[{m[2]}][{m[3]}]") for m in _LINK.finditer(cell)]
-    rest = _LINK.sub(lambda m: " " * len(m[0]), cell)
-    found += [(m.start(), m[0]) for m in _CUT_LINK.finditer(rest)]
-    return tuple(link for _, link in sorted(found))
-
-
-def _row_at(text: _Text, index: int, cells: dict[str, str]) -> Row:
-    try:
-        return _make_row(cells)
-    except ValueError as err:
-        raise text.error(
-            f"this table row cannot be read: {err}",
-            index,
-            expected="a row 'name (Type)  output shape  parameters'",
-            hint="summaries cut at a narrow width lose text: print the model's "
-            "summary again with a wider line_length",
-        ) from None
-
-
-def _column_names(text: _Text, index: int, titles: list[str]) -> list[str]:
-    names = []
-    for title in titles:
-        key = title.replace(" ", "")
-        if "…" in key:
-            prefix = key.split("…")[0]
-            key = next((k for k in _COLUMNS if k.startswith(prefix) and prefix), key)
-        names.append(_COLUMNS.get(key, ""))
-    if not {"name", "shape", "params"} <= set(names) or "" in names:
-        raise text.error(
-            "the table's header is not a Keras summary header",
-            index,
-            expected="columns 'Layer (type)', 'Output Shape', 'Param #' "
-            "(and optionally 'Connected to', 'Trainable')",
-        )
-    return names
-
-
 # --- Keras 3 and kerasguide grids ------------------------------------------------------
 
 
-def _grid(text: _Text) -> list[Row]:
+def _grid(text: Text) -> list[Row]:
     top = text.line().rstrip()
     bounds = [i for i, char in enumerate(top) if char in _JUNCTIONS]
     if top[-1:] not in ("┓", "+") or len(bounds) < 4:
@@ -326,14 +177,14 @@ def _grid(text: _Text) -> list[Row]:
     text.at += 1
     header_at = text.at
     header = _grid_header(text, bounds)
-    names = _column_names(
+    names = column_names(
         text, header_at, [" ".join(filter(None, c)) for c in zip(*header, strict=True)]
     )
     text.at += 1
     rows: list[Row] = []
     for index, block in _grid_rows(text, bounds, names.index("params")):
         joined = [_join(col, first=i == 0) for i, col in enumerate(zip(*block, strict=True))]
-        rows.append(_row_at(text, index, dict(zip(names, joined, strict=True))))
+        rows.append(row_at(text, index, dict(zip(names, joined, strict=True))))
     return rows
 
 
@@ -345,7 +196,7 @@ def _join(fragments: tuple[str, ...], *, first: bool) -> str:
     return " ".join([head, *(part.strip() for part in parts[1:])])
 
 
-def _cells(text: _Text, bounds: list[int]) -> list[str]:
+def _cells(text: Text, bounds: list[int]) -> list[str]:
     line = text.line()
     if len(line.rstrip()) != bounds[-1] + 1 or any(line[b] not in _BARS for b in bounds):
         raise text.error(
@@ -357,7 +208,7 @@ def _cells(text: _Text, bounds: list[int]) -> list[str]:
     return [cell[1:] if cell.startswith(" ") else cell for cell in cells]
 
 
-def _grid_header(text: _Text, bounds: list[int]) -> list[list[str]]:
+def _grid_header(text: Text, bounds: list[int]) -> list[list[str]]:
     block = []
     while text.line()[:1] in _BARS:
         block.append(_cells(text, bounds))
@@ -371,7 +222,7 @@ def _grid_header(text: _Text, bounds: list[int]) -> list[list[str]]:
     return block
 
 
-def _grid_rows(text: _Text, bounds: list[int], params: int) -> list[tuple[int, list[list[str]]]]:
+def _grid_rows(text: Text, bounds: list[int], params: int) -> list[tuple[int, list[list[str]]]]:
     """The row blocks of a grid body, each with the index of its first line."""
     rows: list[tuple[int, list[list[str]]]] = []
     current: list[list[str]] | None = None
@@ -406,7 +257,7 @@ def _is_rule(line: str, chars: str) -> bool:
     return bool(core) and set(core) <= set(chars)
 
 
-def _keras2(text: _Text) -> list[Row]:
+def _keras2(text: Text) -> list[Row]:
     if _is_rule(text.line(), "_"):
         text.at += 1
     header_at = text.at
@@ -417,17 +268,17 @@ def _keras2(text: _Text) -> list[Row]:
     starts = [0, *[m.start() for m in re.finditer(r"\S+(?: \S+)*", text.line())][1:]]
     size = _header_size(text)
     header = [_slice(line, starts) for line in text.lines[text.at : text.at + size]]
-    names = _column_names(text, header_at, ["".join(col) for col in zip(*header, strict=True)])
+    names = column_names(text, header_at, ["".join(col) for col in zip(*header, strict=True)])
     text.at += size
     if _is_rule(text.line(), "="):
         text.at += 1
     return [
-        _row_at(text, i, dict(zip(names, c, strict=True)))
+        row_at(text, i, dict(zip(names, c, strict=True)))
         for i, c in _k2_rows(text, starts, names.index("params"))
     ]
 
 
-def _header_size(text: _Text) -> int:
+def _header_size(text: Text) -> int:
     """Lines of the header: up to the ``=`` rule, or one line when copied without it."""
     for size, line in enumerate(text.lines[text.at :]):
         if _is_rule(line, "="):
@@ -448,7 +299,7 @@ def _starts_row(cells: list[str], block: list[list[str]], params: int) -> bool:
     return named and cells[params][:1].isdigit() and any(c[params] for c in block)
 
 
-def _k2_rows(text: _Text, starts: list[int], params: int) -> list[tuple[int, list[str]]]:
+def _k2_rows(text: Text, starts: list[int], params: int) -> list[tuple[int, list[str]]]:
     rows: list[tuple[int, list[str]]] = []
     block: list[list[str]] = []
     first, depth = 0, 0
@@ -486,7 +337,7 @@ def _k2_cells(block: list[list[str]], depth: int) -> list[str]:
 # --- totals ----------------------------------------------------------------------------
 
 
-def _totals_follow(text: _Text) -> bool:
+def _totals_follow(text: Text) -> bool:
     """After a table without a Keras 2 ``=`` rule: do totals follow its blank lines?"""
     if text.line().strip():
         return False
@@ -494,7 +345,7 @@ def _totals_follow(text: _Text) -> bool:
     return _TOTAL.match(after) is not None
 
 
-def _totals(text: _Text, name: str, rows: list[Row], *, grid: bool) -> Summary:
+def _totals(text: Text, name: str, rows: list[Row], *, grid: bool) -> Summary:
     found: dict[str, int] = {}
     memory: dict[str, int] = {}
     optimizer_apart = False
