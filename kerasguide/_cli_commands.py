@@ -93,8 +93,11 @@ def summary(args: argparse.Namespace) -> int:
     from kerasguide.summary import summarize
 
     model = resolve(args.source).as_model()
-    _emit(summarize(model, expand_nested=args.expand_nested, style=_table_style(args.style)),
-          args.json, table=True)  # fmt: skip
+    _emit(
+        summarize(model, expand_nested=args.expand_nested, style=_table_style(args.style)),
+        args.json,
+        table=True,
+    )
     return 0
 
 
@@ -191,8 +194,9 @@ def convert(args: argparse.Namespace) -> int:
         writable(args.output, force=replaces(args))
     spec = to_spec(load_keras(path))
     json_out = args.output is not None and args.output.lower().endswith(".json")
-    _deliver(spec.to_json() + "\n" if json_out else spec.to_yaml(), args.output,
-             force=replaces(args))  # fmt: skip
+    _deliver(
+        spec.to_json() + "\n" if json_out else spec.to_yaml(), args.output, force=replaces(args)
+    )
     return 0
 
 
@@ -255,8 +259,7 @@ def describe(text: str) -> str:
 def validate(args: argparse.Namespace) -> int:
     from kerasguide._cli_validate import validate_paths
 
-    return validate_paths(args.paths, build=not args.no_build, as_json=args.json,
-                          debug=args.debug)  # fmt: skip
+    return validate_paths(args.paths, build=not args.no_build, as_json=args.json, debug=args.debug)
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -323,7 +326,15 @@ def quiet_native_log(*, keep_all: bool = False) -> Iterator[Any]:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "summary": summary, "explain": explain, "plot": plot, "check": check, "validate": validate,
-    "code": code, "convert": convert, "examples": examples, "demo": demo, "completion": completion,
+    "summary": summary,
+    "explain": explain,
+    "plot": plot,
+    "check": check,
+    "validate": validate,
+    "code": code,
+    "convert": convert,
+    "examples": examples,
+    "demo": demo,
+    "completion": completion,
     "grade": grade,
-}  # fmt: skip
+}

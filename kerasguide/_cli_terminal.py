@@ -24,11 +24,13 @@ import os
 import re
 import select
 import shutil
+import signal
 import sys
 import textwrap
 import threading
 from collections.abc import Iterator
-from typing import IO
+from types import FrameType
+from typing import IO, NoReturn
 
 __all__ = [
     "HelpFormatter",
@@ -176,8 +178,9 @@ def _command_line(line: str, width: int) -> str:
     """A long example command, continued after backslashes to fit ``width``."""
     if len(line) <= width or not line.startswith("  "):
         return line
-    pieces = textwrap.wrap(line.strip(), max(20, width - 8), break_long_words=False,
-                           break_on_hyphens=False)  # fmt: skip
+    pieces = textwrap.wrap(
+        line.strip(), max(20, width - 8), break_long_words=False, break_on_hyphens=False
+    )
     margin = line[: len(line) - len(line.lstrip())]
     return " \\\n".join(margin + ("" if i == 0 else "    ") + p for i, p in enumerate(pieces))
 
@@ -289,3 +292,24 @@ def say(text: str) -> None:
 def first_line(err: Exception) -> str:
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     return (lines[0] if lines else type(err).__name__)[:300]
+
+
+@contextlib.contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """Turn SIGTERM into ``SystemExit(143)``, so that ``finally`` blocks run.
+
+    A file being written is then removed instead of being left as a hidden
+    temporary file. SIGKILL cannot be caught.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set in the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
+    raise SystemExit(128 + signum)

@@ -219,9 +219,11 @@ def _inner(type_: str, key: str, value: object, where: str) -> Any:
     if isinstance(value, list) and key in ("cell", "cells"):
         if not value:
             raise SpecTypeError(
-                f"{type_}'s {key!r} is an empty list", where=where,
-                expected="one or more cell entries, e.g. [LSTMCell: 8]", received="[]",
-            )  # fmt: skip
+                f"{type_}'s {key!r} is an empty list",
+                where=where,
+                expected="one or more cell entries, e.g. [LSTMCell: 8]",
+                received="[]",
+            )
         return [_inner(type_, key, item, at(where, i)) for i, item in enumerate(value)]
     if isinstance(value, str):
         value = {"type": value}

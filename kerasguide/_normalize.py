@@ -31,14 +31,27 @@ from kerasguide.limits import check_layers
 KINDS = ("sequential", "functional", "mlp")
 TOP_KEYS = {
     "sequential": (
-        "kind", "name", "input_shape", "input_name", "input_dtype", "batch_size", "layers",
+        "kind",
+        "name",
+        "input_shape",
+        "input_name",
+        "input_dtype",
+        "batch_size",
+        "layers",
     ),
     "functional": ("kind", "name", "inputs", "input_shape", "layers", "outputs"),
     "mlp": (
-        "kind", "name", "inputs", "hidden", "outputs", "activation",
-        "output_activation", "dropout", "batch_norm",
+        "kind",
+        "name",
+        "inputs",
+        "hidden",
+        "outputs",
+        "activation",
+        "output_activation",
+        "dropout",
+        "batch_norm",
     ),
-}  # fmt: skip
+}
 
 
 def normalize(data: object, path: str = "") -> dict[str, Any]:
@@ -93,8 +106,10 @@ def _kind(data: dict[str, Any], path: str) -> str:
 
 def _sequential(data: dict[str, Any], path: str) -> dict[str, Any]:
     layers = _layer_list(data, path)
-    entries = [_entries.entry(raw, _at(_at(path, "layers"), i), functional=False)
-               for i, raw in enumerate(layers)]  # fmt: skip
+    entries = [
+        _entries.entry(raw, _at(_at(path, "layers"), i), functional=False)
+        for i, raw in enumerate(layers)
+    ]
     input_shape = _sequential_input(data, entries, path)
     out: dict[str, Any] = {"kind": "sequential"}
     out["name"] = name_of(data.get("name", "sequential"), _at(path, "name"))
@@ -181,8 +196,10 @@ def normalize_model_entry(
 
 def _functional(data: dict[str, Any], path: str) -> dict[str, Any]:
     inputs = _wiring.model_inputs(data, path)
-    entries = [_entries.entry(raw, _at(_at(path, "layers"), i), functional=True)
-               for i, raw in enumerate(_layer_list(data, path))]  # fmt: skip
+    entries = [
+        _entries.entry(raw, _at(_at(path, "layers"), i), functional=True)
+        for i, raw in enumerate(_layer_list(data, path))
+    ]
     for i, entry in enumerate(entries):
         for key in ("input_shape", "input_dim"):
             if key in entry and not _own(entry, key):
@@ -259,9 +276,11 @@ def _mlp(data: dict[str, Any], path: str) -> dict[str, Any]:
     if data.get("batch_norm", False) is not False:
         if data["batch_norm"] is not True:
             raise SpecTypeError(
-                "`batch_norm` must be true or false", where=_at(path, "batch_norm"),
-                expected="true or false", received=_show(data["batch_norm"]),
-            )  # fmt: skip
+                "`batch_norm` must be true or false",
+                where=_at(path, "batch_norm"),
+                expected="true or false",
+                received=_show(data["batch_norm"]),
+            )
         out["batch_norm"] = True
     return out
 
@@ -299,8 +318,14 @@ def expand_mlp(spec: dict[str, Any]) -> dict[str, Any]:
     rates = dropout if isinstance(dropout, list) else [dropout] * len(spec["hidden"])
     layers: list[dict[str, Any]] = []
     for i, (units, rate) in enumerate(zip(spec["hidden"], rates, strict=True), start=1):
-        layers.append({"type": "Dense", "name": f"hidden_{i}", "units": units,
-                       "activation": spec["activation"]})  # fmt: skip
+        layers.append(
+            {
+                "type": "Dense",
+                "name": f"hidden_{i}",
+                "units": units,
+                "activation": spec["activation"],
+            }
+        )
         if spec.get("batch_norm"):
             layers.append({"type": "BatchNormalization", "name": f"batch_norm_{i}"})
         if rate:

@@ -80,8 +80,9 @@ def _same_operations(model: Any, rebuilt: Any, *, prefix: str) -> None:
     theirs = _graph.summary_calls(rebuilt)
     names = [prefix + c.layer.name for c in mine]
     if names != [prefix + c.layer.name for c in theirs]:
-        raise _differs(model.name, "layers and operations", names,
-                       [prefix + c.layer.name for c in theirs])  # fmt: skip
+        raise _differs(
+            model.name, "layers and operations", names, [prefix + c.layer.name for c in theirs]
+        )
     checked: set[int] = set()
     for a, b in zip(mine, theirs, strict=True):
         name = prefix + a.layer.name

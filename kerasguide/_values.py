@@ -114,9 +114,11 @@ def dtype(value: object, where: str) -> str:
     """A checked dtype name."""
     if not isinstance(value, str):
         raise SpecTypeError(
-            "a dtype must be a name", where=where, expected="e.g. 'float32' or 'int32'",
+            "a dtype must be a name",
+            where=where,
+            expected="e.g. 'float32' or 'int32'",
             received=show(value),
-        )  # fmt: skip
+        )
     return value
 
 
@@ -124,7 +126,9 @@ def flag(value: object, where: str, what: str) -> bool:
     """A checked true/false."""
     if not isinstance(value, bool):
         raise SpecTypeError(
-            f"{what} must be true or false", where=where, expected="true or false",
+            f"{what} must be true or false",
+            where=where,
+            expected="true or false",
             received=show(value),
-        )  # fmt: skip
+        )
     return value

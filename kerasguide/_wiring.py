@@ -37,9 +37,11 @@ def refs(value: object, where: str) -> str | list[str]:
             )
     if isinstance(value, list) and not value:
         raise SpecTypeError(
-            "`inputs` is an empty list", where=where,
-            expected="at least one name", received="[]",
-        )  # fmt: skip
+            "`inputs` is an empty list",
+            where=where,
+            expected="at least one name",
+            received="[]",
+        )
     return value  # type: ignore[return-value]
 
 
@@ -62,9 +64,11 @@ def model_inputs(data: dict[str, Any], path: str) -> list[dict[str, Any]]:
         if "inputs" in data:
             raise SpecError(
                 "give either `inputs` or `input_shape`, not both",
-                where=_at(path, "input_shape"), expected="one of them",
-                received="both", hint="keep `inputs:`, which names each input",
-            )  # fmt: skip
+                where=_at(path, "input_shape"),
+                expected="one of them",
+                received="both",
+                hint="keep `inputs:`, which names each input",
+            )
         return [{"name": "input", "shape": shape_of(data["input_shape"], _at(path, "input_shape"))}]
     raw = data.get("inputs")
     if isinstance(raw, dict):
@@ -81,19 +85,25 @@ def model_inputs(data: dict[str, Any], path: str) -> list[dict[str, Any]]:
         at = f"{where}[{i}]" if isinstance(data.get("inputs"), list) else f"{where}.{item}"
         if not isinstance(item, dict) or "shape" not in item:
             raise SpecTypeError(
-                "an input needs a name and a shape", where=at,
-                expected="e.g. {name: image, shape: [32]}", received=_show(item),
-            )  # fmt: skip
+                "an input needs a name and a shape",
+                where=at,
+                expected="e.g. {name: image, shape: [32]}",
+                received=_show(item),
+            )
         unknown = set(item) - {"name", "shape", "dtype", "batch_size"}
         if unknown:
             key = sorted(unknown)[0]
             raise SpecError(
-                f"unknown key {key!r} in an input", where=f"{at}.{key}",
-                expected="name, shape, dtype or batch_size", received=repr(key),
+                f"unknown key {key!r} in an input",
+                where=f"{at}.{key}",
+                expected="name, shape, dtype or batch_size",
+                received=repr(key),
                 hint=did_you_mean(key, ("name", "shape", "dtype", "batch_size")),
-            )  # fmt: skip
-        entry: dict[str, Any] = {"name": name_of(item.get("name"), f"{at}.name"),
-                 "shape": shape_of(item["shape"], f"{at}.shape")}  # fmt: skip
+            )
+        entry: dict[str, Any] = {
+            "name": name_of(item.get("name"), f"{at}.name"),
+            "shape": shape_of(item["shape"], f"{at}.shape"),
+        }
         if item.get("dtype") is not None:
             entry["dtype"] = _dtype(item["dtype"], f"{at}.dtype")
         if item.get("batch_size") is not None:
@@ -114,9 +124,11 @@ def model_outputs(
             refs(ref, f"{where}.{key}")
             if not isinstance(ref, str):
                 raise SpecTypeError(
-                    "a named output must be one reference", where=f"{where}.{key}",
-                    expected="a layer name", received=_show(ref),
-                )  # fmt: skip
+                    "a named output must be one reference",
+                    where=f"{where}.{key}",
+                    expected="a layer name",
+                    received=_show(ref),
+                )
         return dict(value)
     return refs(value, where)
 

@@ -154,10 +154,16 @@ def mlp(
         551
     """
     spec: dict[str, Any] = {
-        "kind": "mlp", "name": name, "inputs": inputs, "hidden": hidden, "outputs": outputs,
-        "activation": activation, "output_activation": output_activation,
-        "dropout": dropout, "batch_norm": batch_norm,
-    }  # fmt: skip
+        "kind": "mlp",
+        "name": name,
+        "inputs": inputs,
+        "hidden": hidden,
+        "outputs": outputs,
+        "activation": activation,
+        "output_activation": output_activation,
+        "dropout": dropout,
+        "batch_norm": batch_norm,
+    }
     return build(spec)
 
 
@@ -171,8 +177,14 @@ def _bounded(data: dict[str, Any]) -> Any:
         sizes = []
         for layer in _graph.all_layers(model):
             counted = [weight_bytes(tuple(w.shape), str(w.dtype)) for w in layer.weights]
-            sizes.append((layer.name, type(layer).__name__, sum(c for c, _ in counted),
-                          sum(b for _, b in counted)))  # fmt: skip
+            sizes.append(
+                (
+                    layer.name,
+                    type(layer).__name__,
+                    sum(c for c, _ in counted),
+                    sum(b for _, b in counted),
+                )
+            )
         check_params(sizes, data["name"])
     return model
 

@@ -16,15 +16,11 @@ needs a model.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import signal
 import sys
-import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from types import FrameType
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from kerasguide import _cli_terminal as _terminal
@@ -292,8 +288,14 @@ def _add_completion(commands: _Commands) -> None:
 def _add_grade(commands: _Commands) -> None:
     from kerasguide._grade_merge import USAGE, add_arguments
 
-    add_arguments(_command(commands, "grade", "grade a class's notebooks against an assignment, "
-                           "or merge sharded runs (grade merge)", USAGE))  # fmt: skip
+    add_arguments(
+        _command(
+            commands,
+            "grade",
+            "grade a class's notebooks against an assignment, or merge sharded runs (grade merge)",
+            USAGE,
+        )
+    )
 
 
 _ADDERS: tuple[Callable[[_Commands], None], ...] = (
@@ -366,9 +368,17 @@ def _usage_error(err: _UsageError, *, as_json: bool) -> int:
     if as_json:
         usage = " ".join(err.parser.format_usage().split())
         hint = f"run `{err.parser.prog} --help` for the usage"
-        _print_json_error({"type": "UsageError", "where": err.parser.prog, "problem": err.message,
-                           "expected": usage, "received": None, "hint": hint,
-                           "message": err.message})  # fmt: skip
+        _print_json_error(
+            {
+                "type": "UsageError",
+                "where": err.parser.prog,
+                "problem": err.message,
+                "expected": usage,
+                "received": None,
+                "hint": hint,
+                "message": err.message,
+            }
+        )
     else:
         err.parser.print_usage(sys.stderr)
         print(f"{err.parser.prog}: error: {err.message}", file=sys.stderr)
@@ -379,7 +389,7 @@ def _run(args: argparse.Namespace) -> int:
     from kerasguide import _cli_commands as _commands
 
     try:
-        with _sigterm_unwinds():
+        with _terminal.sigterm_unwinds():
             return _commands.run(args)
     except KerasGuideError as err:
         return _fail(args, err.to_dict(), str(err))
@@ -388,30 +398,15 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as err:  # a bug: still one message, unless --debug
         problem = f"unexpected {type(err).__name__}: {err}"
         hint = "please report it with the output of --debug"
-        parts = {"error": type(err).__name__, "where": None, "problem": problem,
-                 "expected": None, "received": None, "hint": hint}  # fmt: skip
+        parts = {
+            "error": type(err).__name__,
+            "where": None,
+            "problem": problem,
+            "expected": None,
+            "received": None,
+            "hint": hint,
+        }
         return _fail(args, parts, f"{problem}\n  hint: {hint}")
-
-
-@contextlib.contextmanager
-def _sigterm_unwinds() -> Iterator[None]:
-    """Turn SIGTERM into ``SystemExit(143)``, so that ``finally`` blocks run.
-
-    A file being written is then removed instead of being left as a hidden
-    temporary file. SIGKILL cannot be caught.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set in the main thread
-        return
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
-
-
-def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
-    raise SystemExit(128 + signum)
 
 
 def _fail(args: argparse.Namespace, parts: dict[str, str | None], message: str) -> int:

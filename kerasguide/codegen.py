@@ -34,11 +34,26 @@ __all__ = ["STYLES", "to_code"]
 
 STYLES = ("functional", "sequential")
 # Arguments that are shapes or sizes: written as tuples, as Keras code usually does.
-_TUPLES = {"kernel_size", "strides", "pool_size", "dilation_rate", "size", "target_shape",
-           "dims", "padding", "cropping", "noise_shape", "shape"}  # fmt: skip
+_TUPLES = {
+    "kernel_size",
+    "strides",
+    "pool_size",
+    "dilation_rate",
+    "size",
+    "target_shape",
+    "dims",
+    "padding",
+    "cropping",
+    "noise_shape",
+    "shape",
+}
 _RESERVED = {"keras", "layers", "model"}
-_OBJECT_MODULES = {"initializer": "initializers", "regularizer": "regularizers",
-                   "constraint": "constraints", "activation": "activations"}  # fmt: skip
+_OBJECT_MODULES = {
+    "initializer": "initializers",
+    "regularizer": "regularizers",
+    "constraint": "constraints",
+    "activation": "activations",
+}
 
 
 def to_code(
@@ -325,8 +340,13 @@ def _as_functional(data: dict[str, Any]) -> dict[str, Any]:
     if data.get("input_dtype"):
         item["dtype"] = data["input_dtype"]
     outputs = _wiring.entry_name(data["layers"][-1])
-    return {"kind": "functional", "name": data["name"], "inputs": [item],
-            "layers": data["layers"], "outputs": outputs}  # fmt: skip
+    return {
+        "kind": "functional",
+        "name": data["name"],
+        "inputs": [item],
+        "layers": data["layers"],
+        "outputs": outputs,
+    }
 
 
 def _op_argument(name: str, keyword: bool, value: Any) -> Arg:

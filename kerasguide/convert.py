@@ -159,8 +159,13 @@ def _functional(model: Any) -> dict[str, Any]:
             entry["inputs"] = refs[0] if len(refs) == 1 else refs
         entries.append(entry)
     outputs = _outputs(model, produced, multi)
-    return {"kind": "functional", "name": model.name, "inputs": inputs,
-            "layers": _wiring.compact(entries, inputs), "outputs": outputs}  # fmt: skip
+    return {
+        "kind": "functional",
+        "name": model.name,
+        "inputs": inputs,
+        "layers": _wiring.compact(entries, inputs),
+        "outputs": outputs,
+    }
 
 
 def _ref(conn: _graph.Connection, produced: dict[tuple[str, int], str], multi: set[str]) -> str:

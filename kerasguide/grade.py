@@ -225,8 +225,7 @@ def grade(
     """
     task = _batch.Task.create(assignment, submissions, output, limits)
     with _output_lock(task.output):
-        return _grade_locked(task, shard=shard, workers=workers, regrade=regrade,
-                             progress=progress)  # fmt: skip
+        return _grade_locked(task, shard=shard, workers=workers, regrade=regrade, progress=progress)
 
 
 @contextlib.contextmanager

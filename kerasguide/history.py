@@ -252,8 +252,16 @@ def _draw_panel(axes: Axes, curves: Curves, panel: str) -> None:
     for name, label, color in lines:
         if name in curves.series:
             values = [v if math.isfinite(v) else math.nan for v in curves.series[name]]
-            axes.plot(curves.epochs, values, label=label, color=color, linewidth=1.8,
-                      marker=marker, markersize=3.5, gid=f"{label}:{name}")  # fmt: skip
+            axes.plot(
+                curves.epochs,
+                values,
+                label=label,
+                color=color,
+                linewidth=1.8,
+                marker=marker,
+                markersize=3.5,
+                gid=f"{label}:{name}",
+            )
             if best_epoch(values, way) is not None:
                 best_on = (name, color)
     if best_on is not None:
@@ -278,6 +286,16 @@ def _mark_best(axes: Axes, curves: Curves, name: str, color: str, way: Direction
     epoch, value = curves.epochs[index], curves.series[name][index]
     axes.axvline(epoch, color="#9a9a9a", linewidth=1.0, linestyle=":", zorder=1, gid="best:line")
     label = f"best: epoch {epoch}, {_format(value)}"
-    axes.plot([epoch], [value], linestyle="none", marker="o", markersize=8,
-              markerfacecolor=color, markeredgecolor="black", markeredgewidth=1.2,
-              zorder=5, label=label, gid=f"best:{name}")  # fmt: skip
+    axes.plot(
+        [epoch],
+        [value],
+        linestyle="none",
+        marker="o",
+        markersize=8,
+        markerfacecolor=color,
+        markeredgecolor="black",
+        markeredgewidth=1.2,
+        zorder=5,
+        label=label,
+        gid=f"best:{name}",
+    )

@@ -194,19 +194,23 @@ def _children(value: Any) -> list[Any]:
 def _check_string(value: Any, where: str) -> None:
     if isinstance(value, str) and len(value) > _current.string:
         raise _over(
-            f"a string of {len(value):,} characters", where, "string",
+            f"a string of {len(value):,} characters",
+            where,
+            "string",
             f"{_current.string:,} characters",
-        )  # fmt: skip
+        )
 
 
 def _check_sizes(count: int, levels: int, where: str) -> None:
     if count > _current.values:
         raise _over(
-            f"a document of more than {_current.values:,} values", where, "values",
+            f"a document of more than {_current.values:,} values",
+            where,
+            "values",
             f"{_current.values:,} values",
             hint="YAML aliases (&a / *a) count once per use; if this is on purpose, "
             "raise it: kerasguide.set_limits(values=...)",
-        )  # fmt: skip
+        )
     if levels > _current.depth:
         raise _over(f"nesting {levels} levels deep", where, "depth", f"{_current.depth} levels")
 
@@ -221,9 +225,12 @@ def check_dimension(value: int, where: str) -> None:
     """Refuse an input dimension over ``dimension``."""
     if value > _current.dimension:
         raise _over(
-            f"a dimension of {value:,}", where, "dimension", f"{_current.dimension:,}",
+            f"a dimension of {value:,}",
+            where,
+            "dimension",
+            f"{_current.dimension:,}",
             hint="an input dimension is a number of features, steps or pixels: check it",
-        )  # fmt: skip
+        )
 
 
 def human_bytes(count: float) -> str:

@@ -229,9 +229,11 @@ def _read(path: Path) -> str:
         ) from None
     except (OSError, UnicodeDecodeError) as err:
         raise FileError(
-            "the spec file cannot be read", where=str(path),
-            expected="a readable UTF-8 text file", received=str(err),
-        ) from None  # fmt: skip
+            "the spec file cannot be read",
+            where=str(path),
+            expected="a readable UTF-8 text file",
+            received=str(err),
+        ) from None
 
 
 def read_text(path: Path) -> str:
