@@ -14,7 +14,7 @@ export MPLBACKEND ?= Agg
 # mkdocs-material's notice of its end of life (May 2027) stays out of every build's output.
 export NO_MKDOCS_2_WARNING ?= 1
 
-.PHONY: install demo test unit lint notebooks site site-pages site-check bench conformance fuzz clean
+.PHONY: install demo test unit slow lint notebooks site site-pages site-check bench conformance fuzz clean
 
 install: $(STAMP)
 
@@ -45,10 +45,15 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/python -m kerasguide demo --out build/demo
 
+# Unit tests and the docstrings' examples; `slow` ones (kernels, application models) apart.
 unit: install
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" --doctest-modules --ignore=tests/data \
+	  tests kerasguide
 
-test: unit notebooks site-check
+slow: install
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m slow tests
+
+test: unit slow notebooks site-check
 
 lint: install
 	$(BIN)/ruff check kerasguide tests

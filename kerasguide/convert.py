@@ -51,9 +51,14 @@ def to_spec(model: Any, *, verify: bool = True) -> Spec:
             spec cannot describe exactly (e.g. Lambda, a slice ``x[:, 0]``).
 
     Example:
-        >>> spec = to_spec(keras.Sequential([keras.Input((1,)), keras.layers.Dense(2)]))
-        >>> spec.kind  # doctest: +SKIP
-        'sequential'
+        >>> import keras
+        >>> layers = [keras.Input((1,), name="input"), keras.layers.Dense(2, name="dense")]
+        >>> print(to_spec(keras.Sequential(layers, name="tiny")).to_yaml().strip())
+        kind: sequential
+        name: tiny
+        input_shape: [1]
+        layers:
+        - {type: Dense, name: dense, units: 2}
     """
     if not is_model(model):
         raise OptionError(

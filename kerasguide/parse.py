@@ -69,7 +69,8 @@ def parse_summary(text: str, *, name: str | None = None) -> Summary:
         OptionError: ``text`` or ``name`` is not a string.
 
     Example:
-        >>> summary = parse_summary(open("tests/data/seed_summary.txt").read())
+        >>> from pathlib import Path
+        >>> summary = parse_summary(Path("tests/data/seed_summary.txt").read_text())
         >>> summary.total, [row.params for row in summary.rows]
         (551, [0, 110, 220, 210, 11])
     """

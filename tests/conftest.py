@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import shutil
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -52,3 +53,13 @@ def overwrite(request: pytest.FixtureRequest) -> bool:
     (nbmake already owns ``--overwrite``.)
     """
     return bool(request.config.getoption("--update-golden"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``graphviz`` are skipped, with the reason, where ``dot`` is missing."""
+    if shutil.which("dot") is not None:
+        return
+    skip = pytest.mark.skip(reason="Graphviz's dot is not installed (make installs it as root)")
+    for item in items:
+        if "graphviz" in item.keywords:
+            item.add_marker(skip)

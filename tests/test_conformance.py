@@ -28,7 +28,8 @@ FAST_APPLICATIONS = ("MobileNetV3Small", "MobileNet")
 SLOW_APPLICATIONS = ("ResNet50",)
 
 CASES = [
-    *(pytest.param(conf.application_case(n), id=n) for n in FAST_APPLICATIONS),
+    *(pytest.param(conf.application_case(n), id=n, marks=pytest.mark.slow)
+      for n in FAST_APPLICATIONS),
     *(pytest.param(conf.application_case(n), id=n, marks=pytest.mark.slow)
       for n in SLOW_APPLICATIONS),
     *(pytest.param(case, id=case.name) for case in conf.OWN),

@@ -20,6 +20,9 @@ import pytest
 import kerasguide as kg
 from kerasguide.cli import main
 
+# Each of these launches Jupyter kernels (a few seconds each): `make slow`, part of `make test`.
+pytestmark = pytest.mark.slow
+
 DATA = Path(__file__).parent / "data" / "grading"
 ASSIGNMENT = DATA / "assignment" / "assignment.yaml"
 SUBMISSIONS = DATA / "submissions"

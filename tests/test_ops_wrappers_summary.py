@@ -400,6 +400,7 @@ def residual_ops(zoo: dict[str, Any]) -> list[Any]:
     return list(zoo["residual_hard_swish"]._operations)
 
 
+@pytest.mark.graphviz
 def test_graphviz_labels_wrappers_like_the_matplotlib_engine(zoo: dict[str, Any]) -> None:
     pytest.importorskip("pydot")
     if plot.graphviz_missing():

@@ -226,6 +226,7 @@ def test_a_spec_is_drawn_like_the_model_it_builds(no_graphviz: None) -> None:
     }
 
 
+@pytest.mark.slow
 def test_resnet50_layout_keeps_boxes_apart_and_edges_out_of_boxes() -> None:
     model = _k.keras().applications.ResNet50(weights=None)
     options = plot.DiagramOptions()
@@ -364,6 +365,7 @@ def test_default_engine_is_matplotlib_even_where_graphviz_is_installed() -> None
     assert isinstance(kg.plot_model(models.seed_mlp()), matplotlib.figure.Figure)
 
 
+@pytest.mark.graphviz
 @NEEDS_DOT
 def test_graphviz_drawing_fits_a_notebook_page(tmp_path: Path) -> None:
     image = kg.plot_model(models.seed_mlp(), engine="graphviz", dpi=200)
@@ -373,6 +375,7 @@ def test_graphviz_drawing_fits_a_notebook_page(tmp_path: Path) -> None:
     assert max(image.width, round(pixels[1] / 2)) <= 701
 
 
+@pytest.mark.graphviz
 @NEEDS_DOT
 def test_auto_with_dot_lets_keras_draw(tmp_path: Path) -> None:
     from IPython.display import Image
@@ -384,6 +387,7 @@ def test_auto_with_dot_lets_keras_draw(tmp_path: Path) -> None:
     assert target.read_bytes() == image.data
 
 
+@pytest.mark.graphviz
 @NEEDS_DOT
 @pytest.mark.parametrize("suffix", [".svg", ".pdf"])
 def test_graphviz_writes_other_formats(suffix: str, tmp_path: Path) -> None:
@@ -396,6 +400,7 @@ def test_graphviz_writes_other_formats(suffix: str, tmp_path: Path) -> None:
         assert "Params: " in data.decode()
 
 
+@pytest.mark.graphviz
 @NEEDS_DOT
 def test_graphviz_labels_gain_parameter_counts() -> None:
     model = models.seed_mlp()
