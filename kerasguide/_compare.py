@@ -1,11 +1,12 @@
 """How a model differs from what was expected: aligned layers, findings in words.
 
-Private to :mod:`kerasguide.checks`. Layers are aligned with
-:class:`difflib.SequenceMatcher` over (depth, type, output shape), then over
-types inside a block that differs, so that one missing or extra layer does not
-make every later layer look wrong. Each difference becomes a :class:`Finding`
-that says what was expected, what was found, what follows from it, and how to
-fix it.
+Private to :mod:`kerasguide.checks`. Rows are compared by (depth, type,
+output shape). Identical rows at both ends are paired as they are; the rows
+between are aligned at the least cost, where a changed layer costs less than a
+missing plus an extra one (a small dynamic programme; :class:`difflib.SequenceMatcher`
+when there are very many rows), so that one missing or extra layer does not make
+every later layer look wrong. Each difference becomes a :class:`Finding` that says
+what was expected, what was found, what follows from it, and how to fix it.
 """
 
 from __future__ import annotations

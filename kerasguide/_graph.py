@@ -84,7 +84,7 @@ def all_layers(model: Any) -> list[Any]:
     return list(_graph_owner(model).layers)
 
 
-# --- diagrams (issue 4): the drawn graph, with nested models collapsed or expanded ----
+# --- diagrams: the drawn graph, with nested models collapsed or expanded ----
 
 
 class DiagramNode(NamedTuple):
@@ -184,7 +184,7 @@ def _target_key(op: Any, input_index: int, prefix: str, expand: bool) -> str:
     return prefix + str(op.name)
 
 
-# --- summaries (issue 9): the rows of Keras's own summary, operations included ---------
+# --- summaries: the rows of Keras's own summary, operations included ---------
 
 
 def summary_operations(model: Any) -> list[Any]:
@@ -266,7 +266,7 @@ def wrapper_type(layer: Any) -> str:
     return f"{kind}({', '.join(inner)})" if inner else kind
 
 
-# --- multiply-adds (issue 11): the shapes each call of a layer received and made --------
+# --- multiply-adds: the shapes each call of a layer received and made --------
 
 
 def call_shapes(model: Any, layer: Any) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:

@@ -103,6 +103,18 @@ def sequential(
 ) -> Any:
     """Build a Sequential model from a list of layer entries.
 
+    Args:
+        layers: Layer entries as in a spec's ``layers:`` (``{"Dense": 2}``, ``"Flatten"``).
+        input_shape: The input's shape without the batch size, e.g. ``[28, 28, 1]``.
+        name: The model's name.
+        strategy: A ``tf.distribute`` strategy whose scope creates the variables.
+
+    Returns:
+        A ``keras.Sequential`` model.
+
+    Raises:
+        SpecError: An entry is not valid, or Keras refused a layer (``BuildError``).
+
     Example:
         >>> sequential([{"Dense": 2}, {"Dense": 1}], input_shape=[1]).count_params()
         7
@@ -120,6 +132,19 @@ def functional(
     strategy: Any = None,
 ) -> Any:
     """Build a functional model from named inputs, layer entries and outputs.
+
+    Args:
+        inputs: The inputs by name, e.g. ``{"image": [32], "meta": [4]}``.
+        layers: Layer entries as in a functional spec (``inputs:`` wires them).
+        outputs: A name, a list of names or a mapping; the last entry by default.
+        name: The model's name.
+        strategy: A ``tf.distribute`` strategy whose scope creates the variables.
+
+    Returns:
+        A ``keras.Model``.
+
+    Raises:
+        SpecError: An entry or the wiring is not valid, or Keras refused a layer.
 
     Example:
         >>> functional(inputs={"visible": [2]}, layers=[{"Dense": 2}]).count_params()
@@ -146,6 +171,22 @@ def mlp(
 
     Layers are named ``input``, ``hidden_1`` … ``hidden_n`` and ``output``
     (with ``batch_norm_i`` and ``dropout_i`` after each hidden layer when asked).
+
+    Args:
+        inputs: The number of input features, or an input shape.
+        hidden: The width of each hidden layer, in order.
+        outputs: The width of the output layer.
+        activation: The hidden layers' activation.
+        output_activation: The output layer's activation (none by default).
+        dropout: A dropout rate after every hidden layer, or one rate per layer.
+        batch_norm: A BatchNormalization after every hidden layer.
+        name: The model's name.
+
+    Returns:
+        A functional ``keras.Model``.
+
+    Raises:
+        SpecError: A width, rate or activation is not valid.
 
     Example:
         >>> model = mlp(inputs=10, hidden=[10, 20, 10], outputs=1,

@@ -21,11 +21,17 @@ def test_import_does_not_load_tensorflow_or_keras() -> None:
     assert "matplotlib.pyplot" not in loaded
 
 
-def test_loading_a_spec_file_does_not_need_a_model_built() -> None:
+def test_listing_the_examples_does_not_import_tensorflow() -> None:
     loaded = _modules_after(
         "import kerasguide as kg\nassert 'mlp' in kg.list_examples()\nkg.__version__"
     )
     assert "tensorflow" not in loaded
+
+
+def test_checking_a_spec_imports_keras_for_its_signatures() -> None:
+    """By design: a spec's arguments are checked against Keras's own constructors."""
+    loaded = _modules_after("import kerasguide as kg\nkg.load_example('mlp')")
+    assert "keras" in loaded
 
 
 def test_first_build_imports_tensorflow() -> None:
