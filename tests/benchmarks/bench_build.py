@@ -23,6 +23,22 @@ def test_import_kerasguide_vs_tensorflow() -> None:
     print(f"  => import kerasguide / import tensorflow = {ratios[next(iter(ratios))]:.3f}")
 
 
+def test_load_spec_of_the_examples_vs_tensorflow() -> None:
+    """Checking a spec imports Keras (its signatures), so it costs about an import of TF."""
+    times = median_times(
+        {
+            "load_spec of every shipped example": python_process(
+                "import kerasguide as kg\nfor n in kg.list_examples(): kg.load_example(n)"
+            ),
+            "python -c 'import tensorflow'": python_process("import tensorflow"),
+        },
+        repeat=5,
+    )
+    ratios = report("load_spec (fresh processes, median of 5)", times,
+                    baseline="python -c 'import tensorflow'")  # fmt: skip
+    print(f"  => load_spec of the examples / import tensorflow = {ratios[next(iter(ratios))]:.3f}")
+
+
 def _deep_spec(depth: int) -> dict[str, Any]:
     layers: list[Any] = []
     for i in range(depth // 2):
