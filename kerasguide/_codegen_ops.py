@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from kerasguide import _ops
-from kerasguide._suggest import did_you_mean
-from kerasguide.errors import SpecError
 
 __all__ = ["INFIX", "Tensor", "Tensors", "arguments"]
 
@@ -82,27 +80,11 @@ def _values(
 ) -> dict[str, Any]:
     """Each filled parameter's value: the entry's constants, then the tensors."""
     name, where = entry["op"], entry["name"]
-    known = [p.name for p in params]
     values = {k: v for k, v in entry.items() if k not in ENTRY_KEYS}
     for key in values:
-        if key not in known:
-            raise SpecError(
-                f"keras.ops.{name} has no argument {key!r}",
-                where=f"{where}.{key}",
-                expected="one of " + ", ".join(known),
-                received=repr(key),
-                hint=did_you_mean(key, known),
-            )
+        _ops.check_argument(name, key, where)
+    slots = _ops.tensor_slots(name, set(values), len(tensors), where)
     if name in _ops.LIST_FIRST:
-        return {known[0]: Tensors(tuple(tensors)), **values}
-    free = [p for p in params if p.name not in values]
-    if len(tensors) > len(free):
-        raise SpecError(
-            f"too many inputs for keras.ops.{name}",
-            where=f"{where}.inputs",
-            expected=f"at most {len(free)} tensor(s), for " + ", ".join(p.name for p in free),
-            received=f"{len(tensors)} inputs",
-            hint=f"see help(keras.ops.{name}) for its parameters",
-        )
-    values.update({p.name: Tensor(code) for p, code in zip(free, tensors, strict=False)})
+        return {slots[0]: Tensors(tuple(tensors)), **values}
+    values.update({slot: Tensor(code) for slot, code in zip(slots, tensors, strict=True)})
     return values

@@ -112,19 +112,10 @@ def _op_entry(raw: dict[str, Any], where: str) -> dict[str, Any]:
         result["name"] = name_of(raw["name"], at(where, "name"))
     if "inputs" in raw:
         result["inputs"] = _refs(raw["inputs"], at(where, "inputs"))
-    known = [p.name for p in _ops.parameters(op)]
     for key, value in raw.items():
         if key in ("op", "name", "inputs"):
             continue
-        if key not in known:
-            raise SpecError(
-                f"keras.ops.{op} has no argument {key!r}",
-                where=at(where, str(key)),
-                expected=f"one of {op}'s arguments: " + ", ".join(known) + ", or name, inputs",
-                received=repr(key),
-                hint=did_you_mean(str(key), [*known, "name", "inputs"])
-                or f"see help(keras.ops.{op})",
-            )
+        _ops.check_argument(op, key, where)
         result[key] = _ops.check_constant(value, at(where, key))
     return result
 

@@ -190,6 +190,20 @@ def tensor_slots(name: str, given: set[str], count: int, where: str) -> list[str
     return slots
 
 
+def check_argument(name: str, key: object, where: str) -> None:
+    """Refuse a key that is not a parameter of the operation, with a did-you-mean."""
+    known = [p.name for p in parameters(name)]
+    if key not in known:
+        raise SpecError(
+            f"keras.ops.{name} has no argument {key!r}",
+            where=at(where, str(key)),
+            expected=f"one of {name}'s arguments: " + ", ".join(known) + ", or name, inputs",
+            received=repr(key),
+            hint=did_you_mean(str(key), [*known, "name", "inputs"])
+            or f"see help(keras.ops.{name})",
+        )
+
+
 def check_constant(value: object, where: str) -> object:
     """A constant argument: plain data only (numbers, strings, true/false, null, lists)."""
     if value is None or isinstance(value, (bool, int, float, str)):

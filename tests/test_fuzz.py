@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kerasguide as kg
+from tests.mutate import damage
 
 EXAMPLES = int(os.environ.get("KERASGUIDE_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(
@@ -117,37 +118,9 @@ BASES: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            found += _paths(item, (*prefix, i))
-    return found
-
-
 @st.composite
 def mutated_spec(draw: st.DrawFn) -> Any:
-    spec = json.loads(json.dumps(draw(st.sampled_from(BASES))))
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(_paths(spec)))
-        if not path:
-            return draw(JUNK)
-        parent = spec
-        for key in path[:-1]:
-            parent = parent[key]
-        action = draw(st.sampled_from(["replace", "delete", "add"]))
-        if action == "replace":
-            parent[path[-1]] = draw(JUNK)
-        elif action == "delete":
-            del parent[path[-1]]
-        elif isinstance(parent, dict):
-            parent[draw(st.text(max_size=8))] = draw(JUNK)
-        else:
-            parent.append(draw(JUNK))
-    return spec
+    return damage(draw, draw(st.sampled_from(BASES)), JUNK)
 
 
 @NO_HINTS

@@ -3,7 +3,6 @@ KerasGuideError (never a raw Keras, TensorFlow or Python error)."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 
 import kerasguide as kg
 from kerasguide import _wiring
+from tests.mutate import damage
 
 # Random models trip kg.lint's hints (softmax on one unit, dropout 0 ...): not errors here.
 NO_HINTS = pytest.mark.filterwarnings("ignore::kerasguide.errors.KerasGuideWarning")
@@ -106,37 +106,9 @@ JUNK = st.recursive(
 )  # fmt: skip
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            found += _paths(item, (*prefix, i))
-    return found
-
-
 @st.composite
 def malformed_spec(draw: st.DrawFn) -> Any:
-    spec = copy.deepcopy(draw(st.one_of(sequential_spec(), functional_spec())))
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(_paths(spec)))
-        if not path:
-            return draw(JUNK)
-        parent = spec
-        for key in path[:-1]:
-            parent = parent[key]
-        action = draw(st.sampled_from(["replace", "delete", "add"]))
-        if action == "replace":
-            parent[path[-1]] = draw(JUNK)
-        elif action == "delete":
-            del parent[path[-1]]
-        elif isinstance(parent, dict):
-            parent[draw(st.text(max_size=8))] = draw(JUNK)
-        else:
-            parent.append(draw(JUNK))
-    return spec
+    return damage(draw, draw(st.one_of(sequential_spec(), functional_spec())), JUNK)
 
 
 @NO_HINTS

@@ -22,20 +22,12 @@ from typing import Any
 
 import pytest
 
+from tests.test_notebooks import EXPECTED
+
 ROOT = Path(__file__).resolve().parents[1]
 SITE = os.environ.get("KERASGUIDE_SITE")
 SHOTS = ROOT / "build" / "site-shots"
-LESSONS = [
-    "01_sequential",
-    "02_functional",
-    "03_mlp",
-    "04_cnn_rnn",
-    "05_graphs",
-    "06_training",
-    "07_exercises",
-    "08_specs",
-    "09_grading",
-]
+LESSONS = EXPECTED  # every course notebook is a lesson of the site
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 
 
