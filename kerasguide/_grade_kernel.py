@@ -58,8 +58,9 @@ _TRAMPOLINE = (
 _HIDE = (
     'while [ "$1" != "--" ]; do '
     'if [ -d "$1" ]; then mount -t tmpfs -o ro,size=4k none "$1"; '
-    'else mount --bind /dev/null "$1"; fi || exit 97; shift; done; shift; exec "$@"'
-)
+    'elif [ -e "$1" ]; then mount --bind /dev/null "$1"; fi || exit 97; shift; done; '
+    'shift; exec "$@"'
+)  # a path already under a covered folder no longer exists: it is hidden already
 # Run before the student's first cell, outside their time: TensorFlow's import.
 _WARM = (
     "try:\n    import keras as _kerasguide_keras\nexcept Exception:\n    pass\n"

@@ -293,3 +293,10 @@ def test_bad_limits_and_workers(tmp_path: Path) -> None:
         kg.grade(ASSIGNMENT, SUBMISSIONS, output=tmp_path, limits={"cell_second": 1})
     with pytest.raises(kg.OptionError, match="workers"):
         kg.grade(ASSIGNMENT, SUBMISSIONS, output=tmp_path, workers=0)
+
+
+def test_an_output_folder_inside_the_submissions_folder(tmp_path: Path) -> None:
+    """The kernel hides the submissions folder and the output inside it: both, in that order."""
+    shutil.copy(SUBMISSIONS / "correct.ipynb", tmp_path / "correct.ipynb")
+    report = kg.grade(ASSIGNMENT, tmp_path, output=tmp_path / "graded", progress=False)
+    assert [(s.student, s.score, s.status) for s in report.submissions] == [("correct", 20, "ok")]
