@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from kerasguide._keras import keras
 from kerasguide._suggest import did_you_mean
+from kerasguide._values import show
 from kerasguide.errors import OptionError, SpecError, SpecTypeError
 
 T = TypeVar("T", bound=type)
@@ -87,7 +88,7 @@ def register_layer(cls: T | None = None, *, name: str | None = None) -> Any:
                 "a registered layer name must be a class-style name",
                 where="register_layer(name=...)",
                 expected="a string starting with a capital letter, e.g. 'Scale' or 'MyDense'",
-                received=_show(key),
+                received=show(key),
                 hint="specs name layer types like classes: `- {Scale: 2.0}`",
             )
         if key in _keras_layers():
@@ -142,7 +143,7 @@ def resolve_layer(name: object, where: str) -> type:
             "a layer type must be a class name",
             where=where,
             expected="a name such as 'Dense' or 'Conv2D'",
-            received=_show(name),
+            received=show(name),
         )
     known = layer_classes()
     if name in known:
@@ -276,7 +277,7 @@ def check_object(kind: str, value: object, where: str) -> object:
         + ("" if kind == "activation" else " or a mapping {type: ..., arguments}"),
         where=where,
         expected="a string such as " + _examples(kind),
-        received=_show(value),
+        received=show(value),
     )
 
 
@@ -294,7 +295,7 @@ def _check_object_mapping(
             f"unknown {kind} class {type_!r}",
             where=f"{where}.type",
             expected=f"a class name from keras.{kind}s: " + ", ".join(sorted(classes)),
-            received=_show(type_),
+            received=show(type_),
             hint=did_you_mean(str(type_), classes) if isinstance(type_, str) else None,
         )
     accepted = inspect.signature(classes[type_]).parameters
@@ -340,14 +341,6 @@ def _examples(kind: str) -> str:
 
 def _examples_hint(kind: str) -> str:
     return f"use one of the names in keras.{kind}s, e.g. {_examples(kind)}"
-
-
-def _show(value: object) -> str:
-    """A value and its type, as error messages print it."""
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{text} ({type(value).__name__})"
 
 
 def snake_case(name: str) -> str:

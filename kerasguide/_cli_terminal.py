@@ -289,11 +289,6 @@ def say(text: str) -> None:
     print(for_terminal(text, sys.stdout))
 
 
-def first_line(err: Exception) -> str:
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    return (lines[0] if lines else type(err).__name__)[:300]
-
-
 @contextlib.contextmanager
 def sigterm_unwinds() -> Iterator[None]:
     """Turn SIGTERM into ``SystemExit(143)``, so that ``finally`` blocks run.

@@ -13,9 +13,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from kerasguide._cli_terminal import first_line, plain, say
+from kerasguide._cli_terminal import plain, say
 from kerasguide._inputs import SPEC_SUFFIXES
-from kerasguide.errors import FileError, KerasGuideError, KerasGuideWarning
+from kerasguide.errors import FileError, KerasGuideError, KerasGuideWarning, first_line
 from kerasguide.specs import load_spec
 
 __all__ = ["check_file", "spec_files", "validate_paths"]

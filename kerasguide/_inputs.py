@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kerasguide._cli_terminal import first_line
 from kerasguide._suggest import did_you_mean
-from kerasguide.errors import FileError
+from kerasguide.errors import FileError, first_line
 from kerasguide.specs import Spec, example_path, list_examples, load_spec
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")

@@ -23,7 +23,7 @@ from kerasguide._suggest import did_you_mean
 from kerasguide._values import at as _at
 from kerasguide._values import check_keys as _check_keys
 from kerasguide._values import dtype as _dtype
-from kerasguide._values import name_of, positive_int, shape_of
+from kerasguide._values import flag, name_of, positive_int, shape_of
 from kerasguide._values import show as _show
 from kerasguide.errors import SpecError, SpecTypeError
 from kerasguide.limits import check_layers
@@ -273,14 +273,7 @@ def _mlp(data: dict[str, Any], path: str) -> dict[str, Any]:
     dropout = _dropout(data.get("dropout", 0.0), len(out["hidden"]), _at(path, "dropout"))
     if any(dropout):
         out["dropout"] = dropout[0] if len(set(dropout)) == 1 else dropout
-    if data.get("batch_norm", False) is not False:
-        if data["batch_norm"] is not True:
-            raise SpecTypeError(
-                "`batch_norm` must be true or false",
-                where=_at(path, "batch_norm"),
-                expected="true or false",
-                received=_show(data["batch_norm"]),
-            )
+    if flag(data.get("batch_norm", False), _at(path, "batch_norm"), "`batch_norm`"):
         out["batch_norm"] = True
     return out
 

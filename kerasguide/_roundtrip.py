@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from kerasguide import _graph
+from kerasguide._values import clip
 from kerasguide.errors import SpecError
 
 
@@ -38,16 +39,11 @@ def _differs(name: str, what: str, original: Any, rebuilt: Any) -> SpecError:
     return SpecError(
         f"a spec cannot describe {name!r} exactly: its {what} would change",
         where=f"layer {name!r}" if name else "model",
-        expected=f"{what} = {_short(original)}, as in the model",
-        received=f"{what} = {_short(rebuilt)} in the model the spec builds",
+        expected=f"{what} = {clip(original, 120)}, as in the model",
+        received=f"{what} = {clip(rebuilt, 120)} in the model the spec builds",
         hint="this is a limit of kerasguide's specs: keep the model in Python "
         "(model.save('m.keras')), or change that argument to one a spec can write",
     )
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _same_inputs(model: Any, rebuilt: Any) -> None:

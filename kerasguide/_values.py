@@ -24,12 +24,15 @@ def at(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
+def clip(value: object, width: int = 60) -> str:
+    """``repr(value)``, cut to ``width`` characters with ``...`` when longer."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def show(value: object) -> str:
     """A value and its type, as error messages print it."""
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{text} ({type(value).__name__})"
+    return f"{clip(value)} ({type(value).__name__})"
 
 
 def check_keys(data: dict[str, Any], allowed: tuple[str, ...], path: str, what: str) -> None:

@@ -17,7 +17,7 @@ from kerasguide import _entries, _graph, _normalize, _ops, _wiring
 from kerasguide._keras import deferred_weights, is_model, keras
 from kerasguide._lint import warn_hints
 from kerasguide._shapes import format_shapes
-from kerasguide.errors import BuildError, KerasGuideError, OptionError, SpecError
+from kerasguide.errors import BuildError, KerasGuideError, OptionError, SpecError, first_line
 from kerasguide.limits import check_params, weight_bytes
 from kerasguide.specs import Spec, load_spec
 
@@ -278,7 +278,7 @@ def _tuples(key: str, value: Any) -> Any:
 
 
 def _argument_error(entry: dict[str, Any], where: str, err: Exception) -> SpecError:
-    message = _first_line(err)
+    message = first_line(err)
     arg = next((k for k in entry if re.search(rf"\b{re.escape(k)}\b", message)), None)
     at = f"{where}.{arg}" if arg and arg not in ("type", "name") else where
     received = f"{arg}={entry[arg]!r}" if arg and arg not in ("type", "name") else repr(entry)
@@ -289,12 +289,6 @@ def _argument_error(entry: dict[str, Any], where: str, err: Exception) -> SpecEr
         received=received,
         hint=f"Keras says: {message}",
     )
-
-
-def _first_line(err: Exception) -> str:
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    text = next((line for line in lines if not line.startswith("Exception encountered")), "")
-    return (text or type(err).__name__)[:300]
 
 
 def _build_sequential(data: dict[str, Any], path: str) -> Any:
@@ -320,7 +314,7 @@ def _build_sequential(data: dict[str, Any], path: str) -> Any:
             where=layers_at,
             expected="layers that Keras can chain",
             received=f"input shape {format_shapes(((None, *data['input_shape']),))}",
-            hint=f"Keras says: {_first_line(err).rstrip('.')}",
+            hint=f"Keras says: {first_line(err).rstrip('.')}",
         ) from err
 
 
@@ -379,7 +373,7 @@ def _apply_op(entry: dict[str, Any], args: list[Any], where: str, refs: list[str
             where=where,
             expected=f"inputs and arguments that keras.ops.{op} accepts",
             received="inputs of shape " + shapes,
-            hint=f"Keras says: {_first_line(err).rstrip('.')}",
+            hint=f"Keras says: {first_line(err).rstrip('.')}",
         ) from err
     out._keras_history.operation.name = entry["name"]
     return out
@@ -418,7 +412,7 @@ def _apply(layer: Any, arg: Any, entry: dict[str, Any], where: str, refs: list[s
             where=where,
             expected=f"input shapes that {label} accepts",
             received="inputs of shape " + received,
-            hint=f"Keras says: {_first_line(err).rstrip('.')}. " + _shape_hint(err, tensors, label),
+            hint=f"Keras says: {first_line(err).rstrip('.')}. " + _shape_hint(err, tensors, label),
         ) from err
 
 

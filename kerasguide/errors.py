@@ -179,3 +179,11 @@ class KerasGuideWarning(UserWarning):
     def __init__(self, message: str = "", code: str = "") -> None:
         super().__init__(message)
         self.code = code
+
+
+def first_line(err: BaseException) -> str:
+    """The first useful line of an error's message (Keras's "Exception encountered …"
+    preamble skipped), at most 300 characters; the class name if it has no message."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    text = next((line for line in lines if not line.startswith("Exception encountered")), "")
+    return (text or type(err).__name__)[:300]

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from kerasguide._curves import Curves, choose_panels, empty_error
 from kerasguide._draw import new_figure, picture_format, save_figure
+from kerasguide._values import clip
 from kerasguide.errors import OptionError
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ def _numbers(name: str, values: object) -> list[float]:
             "the values of a metric are not a list",
             where=f"history[{name!r}]",
             expected="a list of numbers, one per epoch",
-            received=f"{type(values).__name__} {_short(values)}",
+            received=f"{type(values).__name__} {clip(values)}",
         )
     return [_number(name, index, value) for index, value in enumerate(values)]
 
@@ -150,14 +151,9 @@ def _number(name: str, index: int, value: object) -> float:
         "a value is not a number",
         where=f"history[{name!r}][{index}]",
         expected="a number (NaN is allowed)",
-        received=f"{type(value).__name__} {_short(value)}",
+        received=f"{type(value).__name__} {clip(value)}",
         hint="each list holds one number per epoch, e.g. [0.9, 0.5, 0.4]",
     )
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _epoch_numbers(epoch: object, series: Mapping[str, list[float]]) -> list[int]:
