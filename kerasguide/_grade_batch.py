@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import sys
 import threading
 import time
@@ -127,17 +128,21 @@ def workers(workers: int | None) -> int:
 
 
 def run_all(task: Task, pending: list[Path], workers: int) -> Iterator[dict[str, Any]]:
-    """Grade ``pending`` on ``workers`` threads; yield each result as it is done."""
-    from kerasguide._grade_kernel import kill_all
-    from kerasguide._grade_score import References
+    """Grade ``pending`` on ``workers`` threads; yield each result as it is done.
 
-    references = References(task.assignment)
-    for exercise in task.assignment.exercises:
-        references.get(exercise)  # a broken reference fails before any notebook runs
-    pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kerasguide-grade")
+    The references load (importing TensorFlow, a few seconds) while the first kernels
+    start; a broken reference kills the kernels and is raised from here.
+    """
+    from kerasguide._grade_kernel import kill_all
+
     stop = threading.Event()  # set when the caller stops: a killed kernel is no grade
+    loader = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kerasguide-references")
+    references = loader.submit(_references, task.assignment)
+    references.add_done_callback(lambda done: _stop_if_broken(done, stop))
+    pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kerasguide-grade")
     futures = [pool.submit(_grade_one, task, path, references, stop) for path in pending]
     try:
+        references.result()  # raised here first, before any grade is written
         for future in cf.as_completed(futures):
             record = future.result()
             if record is not None:
@@ -149,18 +154,43 @@ def run_all(task: Task, pending: list[Path], workers: int) -> Iterator[dict[str,
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        loader.shutdown(wait=True)
+
+
+def _references(assignment: Assignment) -> Any:
+    from kerasguide._grade_score import References
+
+    references = References(assignment)
+    for exercise in assignment.exercises:
+        references.get(exercise)
+    return references
+
+
+def _stop_if_broken(done: cf.Future[Any], stop: threading.Event) -> None:
+    if done.exception() is not None:
+        from kerasguide._grade_kernel import kill_all
+
+        stop.set()
+        kill_all()
 
 
 def _grade_one(
-    task: Task, path: Path, references: Any, stop: threading.Event
+    task: Task, path: Path, references: cf.Future[Any], stop: threading.Event
 ) -> dict[str, Any] | None:
     from kerasguide._grade_kernel import run_notebook
     from kerasguide._grade_score import score_exercise
 
+    if stop.is_set():
+        return None
     exercises = task.assignment.exercises
     run = run_notebook(path, exercises, task.limits, task.hidden())
+    if stop.is_set() or references.exception() is not None:
+        _discard(run.models)
+        return None
     scored = [
-        score_exercise(e, run.models.get(e.name, "not-run: the notebook did not run"), references)
+        score_exercise(
+            e, run.models.get(e.name, "not-run: the notebook did not run"), references.result()
+        )
         for e in exercises
     ]
     if stop.is_set():
@@ -168,6 +198,13 @@ def _grade_one(
     record = _record(task, path, run, scored)
     _out.write_student(task.output, record, _out.notebook_html(run.notebook))
     return record
+
+
+def _discard(models: Mapping[str, Path | str]) -> None:
+    """Delete the model files of a run that will not be scored."""
+    for model in models.values():
+        if isinstance(model, Path):
+            shutil.rmtree(model.parent, ignore_errors=True)
 
 
 def _record(task: Task, path: Path, run: Any, scored: list[ExerciseResult]) -> dict[str, Any]:

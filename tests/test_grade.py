@@ -35,19 +35,27 @@ class Stop(Exception):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The class graded once per test session, even across pytest-xdist's workers."""
+    """The class graded once per test session, even across pytest-xdist's workers.
+
+    The output folder is inside the submissions folder, as an instructor may well put
+    it: the kernels must hide both, the outer one first.
+    """
     base = tmp_path_factory.getbasetemp()
     root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    out = root / "kerasguide-graded"
+    submitted = root / "kerasguide-class"
+    out = submitted / "graded"
     with (root / "kerasguide-graded.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (out / "resumed.json").exists():
-            _grade_interrupted_then_resumed(out)
-    report = kg.grade(ASSIGNMENT, SUBMISSIONS, output=out, progress=False)  # all skipped
-    return {"out": out, "report": report, **json.loads((out / "resumed.json").read_text())}
+            shutil.rmtree(submitted, ignore_errors=True)
+            shutil.copytree(SUBMISSIONS, submitted)
+            _grade_interrupted_then_resumed(submitted, out)
+    report = kg.grade(ASSIGNMENT, submitted, output=out, progress=False)  # all skipped
+    state = json.loads((out / "resumed.json").read_text())
+    return {"out": out, "submitted": submitted, "report": report, **state}
 
 
-def _grade_interrupted_then_resumed(out: Path) -> None:
+def _grade_interrupted_then_resumed(submitted: Path, out: Path) -> None:
     seen: list[str] = []
 
     def stop_after_three(submission: kg.GradedSubmission) -> None:
@@ -56,10 +64,10 @@ def _grade_interrupted_then_resumed(out: Path) -> None:
             raise Stop
 
     with pytest.raises(Stop):
-        kg.grade(ASSIGNMENT, SUBMISSIONS, output=out, workers=2, progress=stop_after_three)
+        kg.grade(ASSIGNMENT, submitted, output=out, workers=2, progress=stop_after_three)
     first = {name: json.loads((out / "students" / name / "record.json").read_text())
              for name in seen}  # fmt: skip
-    resumed = kg.grade(ASSIGNMENT, SUBMISSIONS, output=out, workers=2, progress=False)
+    resumed = kg.grade(ASSIGNMENT, submitted, output=out, workers=2, progress=False)
     skipped = [s.student for s in resumed.submissions if s.skipped]
     state = {"first": first, "skipped": skipped, "graded_again": resumed.graded}
     (out / "resumed.json").write_text(json.dumps(state))
@@ -141,7 +149,7 @@ def test_the_interrupted_run_resumes_without_running_again(graded: dict[str, Any
 
 
 def test_a_third_run_grades_nothing(graded: dict[str, Any]) -> None:
-    again = kg.grade(ASSIGNMENT, SUBMISSIONS, output=graded["out"], progress=False)
+    again = kg.grade(ASSIGNMENT, graded["submitted"], output=graded["out"], progress=False)
     assert again.graded == 0
     assert [s.score for s in again.submissions] == [s.score for s in graded["report"].submissions]
 
@@ -295,8 +303,25 @@ def test_bad_limits_and_workers(tmp_path: Path) -> None:
         kg.grade(ASSIGNMENT, SUBMISSIONS, output=tmp_path, workers=0)
 
 
-def test_an_output_folder_inside_the_submissions_folder(tmp_path: Path) -> None:
-    """The kernel hides the submissions folder and the output inside it: both, in that order."""
-    shutil.copy(SUBMISSIONS / "correct.ipynb", tmp_path / "correct.ipynb")
-    report = kg.grade(ASSIGNMENT, tmp_path, output=tmp_path / "graded", progress=False)
-    assert [(s.student, s.score, s.status) for s in report.submissions] == [("correct", 20, "ok")]
+def test_an_output_folder_inside_the_submissions_folder(graded: dict[str, Any]) -> None:
+    """The module's run writes inside the folder it grades, and every notebook still ran."""
+    assert graded["submitted"] in graded["out"].parents
+    statuses = {s.student: s.status for s in graded["report"].submissions}
+    assert statuses["correct"] == "ok"
+    assert "kernel-died" not in statuses.values()
+
+
+def test_a_broken_reference_stops_the_batch_before_any_grade(tmp_path: Path) -> None:
+    """References load while the first kernels start; a broken one kills them and is raised."""
+    (tmp_path / "broken.keras").write_bytes(b"not a zip file")
+    assignment = _write(
+        tmp_path,
+        "exercises:\n  - {name: c, variable: model, reference: {keras: broken.keras}, points: 5}",
+    )
+    folder = tmp_path / "submitted"
+    folder.mkdir()
+    for name in ("correct", "wrong_units"):
+        shutil.copy(SUBMISSIONS / f"{name}.ipynb", folder)
+    with pytest.raises(kg.FileError, match=r"(?s)broken\.keras.*cannot be loaded"):
+        kg.grade(assignment, folder, output=tmp_path / "out", workers=2, progress=False)
+    assert list((tmp_path / "out" / "students").iterdir()) == []
