@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Any
 
 from kerasguide._graph import wrapped_layers
 from kerasguide._layer_text import config, constructor, kind_of, show, unwrap_hint, what, wrap_hint
 from kerasguide._rows import Row, row_objects
-from kerasguide._shapes import format_shapes, same_text
+from kerasguide._shapes import Shape, format_shapes, same_text
+from kerasguide._types import JSONDict, KerasModel, KerasOperation
 from kerasguide.summary import Summary
 
 __all__ = ["Finding", "layer_objects", "summaries", "totals", "where"]
@@ -53,7 +53,7 @@ class Finding:
         text = str(self)
         return f"{text}\n  hint: {self.hint}" if self.hint else text
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """The finding as plain data."""
         return {
             "where": self.where,
@@ -72,9 +72,12 @@ _SIZE_KEYS = dict.fromkeys(("Dense", "SimpleRNN", "LSTM", "GRU"), "units") | dic
     ("Conv1D", "Conv2D", "Conv3D"), "filters"
 )
 _Pair = tuple[int | None, int | None]
+_Objects = tuple[KerasOperation | None, KerasOperation | None]  # (found, expected), when known
+_Key = tuple[int, str, tuple[Shape, ...] | None]  # how rows are aligned: depth, type, shapes
+_Change = tuple[str, object, object]  # a setting: its key, the expected and the found value
 
 
-def layer_objects(model: Any) -> list[Any]:
+def layer_objects(model: KerasModel) -> list[KerasOperation]:
     """The layers and operations behind ``summarize(model, expand_nested=True)``'s rows."""
     return [op for op, _ in row_objects(model, expand=True)]
 
@@ -84,7 +87,7 @@ def summaries(
     expected: Summary,
     *,
     compare_names: bool,
-    layers: tuple[list[Any], list[Any]] | None = None,
+    layers: tuple[list[KerasOperation], list[KerasOperation]] | None = None,
 ) -> list[Finding]:
     keep_inputs = any(row.is_input for row in expected.rows)
     f_at = [i for i, row in enumerate(found.rows) if keep_inputs or not row.is_input]
@@ -115,7 +118,9 @@ def _own_input(rows: tuple[Row, ...], index: int) -> bool:
     return row.is_input and parent is not None and parent.type == "Sequential"
 
 
-def _obj(layers: tuple[list[Any], list[Any]] | None, side: int, index: int) -> Any:
+def _obj(
+    layers: tuple[list[KerasOperation], list[KerasOperation]] | None, side: int, index: int
+) -> KerasOperation | None:
     return None if layers is None else layers[side][index]
 
 
@@ -143,13 +148,13 @@ def _align(expected: list[Row], found: list[Row]) -> list[_Pair]:
     return [(k, k) for k in range(head)] + shifted + ends
 
 
-def _cost(want: Any, got: Any) -> float:
+def _cost(want: _Key, got: _Key) -> float:
     if want == got:
         return 0.0
     return 1.0 if want[:2] == got[:2] else 2.5 if want[0] == got[0] else 9.0
 
 
-def _cheapest(expected: list[Any], found: list[Any]) -> list[_Pair]:
+def _cheapest(expected: list[_Key], found: list[_Key]) -> list[_Pair]:
     """The alignment of least cost: a pair costs by how much it differs, a gap 1.5."""
     n, m, gap = len(expected), len(found), 1.5
     cost = [[gap * (i + j) if not i or not j else 0.0 for j in range(m + 1)] for i in range(n + 1)]
@@ -175,7 +180,7 @@ def _cheapest(expected: list[Any], found: list[Any]) -> list[_Pair]:
     return pairs[::-1]
 
 
-def _blocks(expected: list[Any], found: list[Any]) -> list[_Pair]:
+def _blocks(expected: list[_Key], found: list[_Key]) -> list[_Pair]:
     """For very long stretches: equal runs, and layers paired by position in between."""
     pairs: list[_Pair] = []
     matcher = SequenceMatcher(None, expected, found, autojunk=False)
@@ -199,7 +204,7 @@ def where(row: Row, index: int) -> str:
     return f"layer {index + 1} ({row.type})"
 
 
-def _extra(row: Row, index: int, layer: Any) -> Finding:
+def _extra(row: Row, index: int, layer: KerasOperation | None) -> Finding:
     message = f"this {what(row, layer).split(' ', 1)[1]} is not in the expected model"
     hint = f"remove it{_named(row)}"
     return Finding(where(row, index), message, hint, "extra", row.name)
@@ -209,7 +214,7 @@ def _named(row: Row) -> str:
     return f" (it is the {'operation' if row.operation else 'layer'} named '{row.name}')"
 
 
-def _missing(row: Row, found: Summary, after: int | None, layer: Any) -> Finding:
+def _missing(row: Row, found: Summary, after: int | None, layer: KerasOperation | None) -> Finding:
     place = "at the start" if after is None else f"after {where(found.rows[after], after)}"
     kind = what(row, layer)
     described = f"{kind} with output {row.output_shape} and {row.params:,} parameters"
@@ -222,7 +227,7 @@ def _missing(row: Row, found: Summary, after: int | None, layer: Any) -> Finding
     return Finding("missing layer", message, f"{how} {place}", "missing")
 
 
-def _config_changes(expected: Any, found: Any) -> list[tuple[str, Any, Any]]:
+def _config_changes(expected: KerasOperation | None, found: KerasOperation | None) -> list[_Change]:
     if expected is None or found is None:
         return []
     wanted, got = config(expected), config(found)
@@ -231,7 +236,7 @@ def _config_changes(expected: Any, found: Any) -> list[tuple[str, Any, Any]]:
     ]
 
 
-def _describe(key: str, expected: Any, found: Any) -> str:
+def _describe(key: str, expected: object, found: object) -> str:
     if key in ("units", "filters"):
         return f"expected {expected} {key}, found {found}"
     if key == "activation":
@@ -240,7 +245,7 @@ def _describe(key: str, expected: Any, found: Any) -> str:
 
 
 def _pair(
-    found: Summary, expected: Summary, f: int, e: int, objects: tuple[Any, Any], names: bool
+    found: Summary, expected: Summary, f: int, e: int, objects: _Objects, names: bool
 ) -> list[Finding]:
     got, want = found.rows[f], expected.rows[e]
     place = where(got, f)
@@ -260,7 +265,7 @@ def _pair(
     return findings + ([change] if change is not None else [])
 
 
-def _type_finding(got: Row, want: Row, place: str, objects: tuple[Any, Any]) -> Finding:
+def _type_finding(got: Row, want: Row, place: str, objects: _Objects) -> Finding:
     """A row of another type; a wrapper is named with what it wraps: ``Bidirectional(LSTM)``."""
     message = f"expected {what(want, objects[1])}, found {what(got, objects[0])}"
     new = constructor(objects[1]) if objects[1] is not None else None
@@ -282,9 +287,7 @@ def _feature_shape(row: Row) -> str:
     return str(tuple(shape))
 
 
-def _change(
-    found: Summary, expected: Summary, f: int, e: int, objects: tuple[Any, Any]
-) -> Finding | None:
+def _change(found: Summary, expected: Summary, f: int, e: int, objects: _Objects) -> Finding | None:
     got, want = found.rows[f], expected.rows[e]
     if objects[1] is not None:
         changes = _config_changes(objects[1], objects[0])
@@ -310,10 +313,10 @@ def _change(
     return Finding(where(got, f), message, hint, "config", got.name)
 
 
-def _holder(layer: Any, changes: list[tuple[str, Any, Any]]) -> str:
+def _holder(layer: KerasOperation | None, changes: list[_Change]) -> str:
     """``this layer``, or ``the LSTM that this Bidirectional wraps`` for an inner setting."""
     inner = wrapped_layers(layer) if layer is not None else []
-    own = config(layer, inner=False) if inner else {}
+    own = config(layer, inner=False) if layer is not None and inner else {}
     if not inner or all(key in own for key, _, _ in changes):
         return "this layer"
     return f"the {type(inner[0]).__name__} that this {type(layer).__name__} wraps"
@@ -329,7 +332,7 @@ def _implied(row: Row) -> tuple[str, int] | None:
     return None if size is None else (key, size)
 
 
-def _implied_changes(want: Row, got: Row) -> list[tuple[str, Any, Any]]:
+def _implied_changes(want: Row, got: Row) -> list[_Change]:
     wanted, found = _implied(want), _implied(got)
     if wanted is None or found is None or wanted == found:
         return []
@@ -364,7 +367,7 @@ def _frozen(got: Row, want: Row, f: int) -> Finding | None:
     return Finding(where(got, f), message, hint, "params", got.name)
 
 
-def _inputs(rows: tuple[Row, ...], index: int) -> tuple[Any, ...] | None:
+def _inputs(rows: tuple[Row, ...], index: int) -> tuple[Shape, ...] | None:
     """The shapes feeding row ``index``: from its connections, else the row before it."""
     row = rows[index]
     if row.connected_to:

@@ -7,9 +7,13 @@ Keras stays the source of truth: everything comes from the model's own nodes.
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypeGuard, TypeVar
 
 import kerasguide._keras as _k
+from kerasguide._shapes import Shape
+from kerasguide._types import KerasLayer, KerasModel, KerasNode, KerasOperation
+
+_Op = TypeVar("_Op", bound=KerasOperation)
 
 
 class Connection(NamedTuple):
@@ -26,25 +30,25 @@ class Connection(NamedTuple):
 class Call(NamedTuple):
     """One application of a layer inside a model, and the tensors it consumed."""
 
-    layer: Any
+    layer: KerasOperation
     node_index: int
     inputs: list[Connection]
 
 
-def _graph_owner(model: Any) -> Any:
+def _graph_owner(model: _Op) -> _Op:
     """The functional graph behind ``model`` (Sequential models keep one inside)."""
     functional = getattr(model, "_functional", None)
     return functional if functional is not None else model
 
 
-def model_nodes(model: Any) -> set[int]:
+def model_nodes(model: KerasOperation) -> set[int]:
     """ids of the nodes that belong to ``model``'s own graph."""
     owner = _graph_owner(model)
     by_depth = getattr(owner, "_nodes_by_depth", None) or {}
     return {id(node) for nodes in by_depth.values() for node in nodes}
 
 
-def layer_calls(model: Any) -> list[Call]:
+def layer_calls(model: KerasModel) -> list[Call]:
     """Every call of every layer of ``model``, in the model's layer order.
 
     Example:
@@ -63,7 +67,7 @@ def layer_calls(model: Any) -> list[Call]:
     return calls
 
 
-def _connections(node: Any) -> list[Connection]:
+def _connections(node: KerasNode) -> list[Connection]:
     result: list[Connection] = []
     for tensor in node.arguments.keras_tensors:
         history = tensor._keras_history
@@ -71,7 +75,7 @@ def _connections(node: Any) -> list[Connection]:
     return result
 
 
-def inbound_layers(model: Any) -> dict[str, list[Connection]]:
+def inbound_layers(model: KerasModel) -> dict[str, list[Connection]]:
     """For each layer name, the connections feeding all its calls, in order."""
     result: dict[str, list[Connection]] = {}
     for call in layer_calls(model):
@@ -79,7 +83,7 @@ def inbound_layers(model: Any) -> dict[str, list[Connection]]:
     return result
 
 
-def all_layers(model: Any) -> list[Any]:
+def all_layers(model: KerasModel) -> list[KerasLayer]:
     """The model's layers including a Sequential model's InputLayer, in graph order."""
     return list(_graph_owner(model).layers)
 
@@ -97,9 +101,9 @@ class DiagramNode(NamedTuple):
     """
 
     key: str
-    layer: Any
+    layer: KerasOperation
     groups: tuple[str, ...]
-    calls: tuple[Any, ...]
+    calls: tuple[KerasNode, ...]
 
 
 class Diagram(NamedTuple):
@@ -107,16 +111,16 @@ class Diagram(NamedTuple):
 
     nodes: list[DiagramNode]
     edges: list[tuple[str, str]]
-    groups: dict[str, Any]
+    groups: dict[str, KerasModel]
 
 
-def is_graph_model(layer: Any) -> bool:
+def is_graph_model(layer: KerasOperation) -> TypeGuard[KerasModel]:
     """True for a Functional or Sequential model (one with a layer graph to draw)."""
     by_depth = getattr(_graph_owner(layer), "_nodes_by_depth", None)
     return bool(by_depth) and hasattr(layer, "layers")
 
 
-def diagram_graph(model: Any, *, expand_nested: bool = False) -> Diagram:
+def diagram_graph(model: KerasModel, *, expand_nested: bool = False) -> Diagram:
     """The graph that a diagram of ``model`` draws, as ``keras.utils.model_to_dot`` does.
 
     Every operation is one box; a shared layer is one box with all its edges.
@@ -136,18 +140,18 @@ def diagram_graph(model: Any, *, expand_nested: bool = False) -> Diagram:
     return diagram
 
 
-def _operations(model: Any) -> list[Any]:
+def _operations(model: KerasModel) -> list[KerasOperation]:
     owner = _graph_owner(model)
     return list(getattr(owner, "_operations", None) or owner.layers)
 
 
-def _own_calls(own: set[int], operation: Any) -> tuple[Any, ...]:
+def _own_calls(own: set[int], operation: KerasOperation) -> tuple[KerasNode, ...]:
     """The calls of ``operation`` among ``own``, the ids of a model's nodes (all if empty)."""
     return tuple(node for node in operation._inbound_nodes if not own or id(node) in own)
 
 
 def _add_model(
-    diagram: Diagram, model: Any, prefix: str, groups: tuple[str, ...], expand: bool
+    diagram: Diagram, model: KerasModel, prefix: str, groups: tuple[str, ...], expand: bool
 ) -> None:
     by_name = {op.name: op for op in _operations(model)}
     own = model_nodes(model)
@@ -167,7 +171,7 @@ def _add_model(
                     diagram.edges.append((source, target))
 
 
-def _source_key(op: Any, tensor_index: int, prefix: str, expand: bool) -> str:
+def _source_key(op: KerasOperation, tensor_index: int, prefix: str, expand: bool) -> str:
     """The box making output ``tensor_index`` of ``op``, looking inside expanded models."""
     while expand and is_graph_model(op):
         prefix += op.name + "/"
@@ -176,7 +180,7 @@ def _source_key(op: Any, tensor_index: int, prefix: str, expand: bool) -> str:
     return prefix + str(op.name)
 
 
-def _target_key(op: Any, input_index: int, prefix: str, expand: bool) -> str:
+def _target_key(op: KerasOperation, input_index: int, prefix: str, expand: bool) -> str:
     """The box receiving input ``input_index`` of ``op``: an expanded model's input layer."""
     while expand and is_graph_model(op):
         prefix += op.name + "/"
@@ -187,7 +191,7 @@ def _target_key(op: Any, input_index: int, prefix: str, expand: bool) -> str:
 # --- summaries: the rows of Keras's own summary, operations included ---------
 
 
-def summary_operations(model: Any) -> list[Any]:
+def summary_operations(model: KerasModel) -> list[KerasOperation]:
     """The top-level rows of Keras's own summary of ``model``, in its order.
 
     A functional model lists ``model._operations``: its layers *and* the Keras
@@ -204,12 +208,17 @@ def summary_operations(model: Any) -> list[Any]:
     return _operations(model)
 
 
-def is_operation(op: Any) -> bool:
+def is_operation(op: KerasOperation) -> bool:
     """True for a Keras operation node (``x + 3.0``, ``keras.ops.mean``), not a layer."""
-    return not isinstance(op, _k.keras().layers.Layer)
+    return not is_layer(op)
 
 
-def summary_calls(model: Any) -> list[Call]:
+def is_layer(op: KerasOperation) -> TypeGuard[KerasLayer]:
+    """True for a Keras layer (models included); False for an operation node such as ``x + y``."""
+    return isinstance(op, _k.keras().layers.Layer)
+
+
+def summary_calls(model: KerasModel) -> list[Call]:
     """Every call of every row of :func:`summary_operations`, operations included."""
     own = model_nodes(model)
     calls: list[Call] = []
@@ -220,7 +229,7 @@ def summary_calls(model: Any) -> list[Call]:
     return calls
 
 
-def operation_function(op: Any) -> str | None:
+def operation_function(op: KerasOperation) -> str | None:
     """``"keras.ops.add"`` for an ``Add`` operation: the public function that makes it.
 
     None when no function of that name exists in ``keras.ops``.
@@ -234,7 +243,7 @@ def ops_function(type_name: str) -> str | None:
     return f"keras.ops.{name}" if callable(getattr(_k.keras().ops, name, None)) else None
 
 
-def wrapped_layers(layer: Any) -> list[Any]:
+def wrapped_layers(layer: KerasOperation) -> list[KerasLayer]:
     """The layers (or RNN cells) that a wrapper layer holds, outermost first.
 
     ``Bidirectional``: the forward and the backward layer; ``TimeDistributed``
@@ -252,7 +261,7 @@ def wrapped_layers(layer: Any) -> list[Any]:
     return []
 
 
-def wrapper_type(layer: Any) -> str:
+def wrapper_type(layer: KerasOperation) -> str:
     """The type of ``layer`` with the types it wraps: ``"Bidirectional(LSTM)"``.
 
     ``"Bidirectional(LSTM, GRU)"`` when the backward layer is of another type,
@@ -269,7 +278,9 @@ def wrapper_type(layer: Any) -> str:
 # --- multiply-adds: the shapes each call of a layer received and made --------
 
 
-def call_shapes(model: Any, layer: Any) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+def call_shapes(
+    model: KerasModel, layer: KerasOperation
+) -> list[tuple[tuple[Shape, ...], tuple[Shape, ...]]]:
     """The (input shapes, output shapes) of each call of ``layer`` inside ``model``.
 
     One pair per call in ``model``'s own graph; a layer called twice (shared) has
@@ -292,7 +303,7 @@ def call_shapes(model: Any, layer: Any) -> list[tuple[tuple[Any, ...], tuple[Any
     ]
 
 
-def built_input_shape(layer: Any) -> tuple[Any, ...] | None:
+def built_input_shape(layer: KerasOperation) -> Shape | None:
     """The input shape a layer was built with (for a layer outside any graph); None if unknown."""
     shapes = list((getattr(layer, "_build_shapes_dict", None) or {}).values())
     first = shapes[0] if len(shapes) == 1 else None

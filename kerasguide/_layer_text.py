@@ -10,7 +10,6 @@ label such as ``Bidirectional(LSTM)`` is only ever shown as a description.
 from __future__ import annotations
 
 import inspect
-from typing import Any
 
 import kerasguide._keras as _k
 from kerasguide._graph import (
@@ -22,6 +21,7 @@ from kerasguide._graph import (
 )
 from kerasguide._parse_forms import candidates
 from kerasguide._rows import Row
+from kerasguide._types import KerasOperation
 
 __all__ = ["CONFIG", "config", "constructor", "kind_of", "show", "unwrap_hint", "what", "wrap_hint"]
 
@@ -68,12 +68,12 @@ def _article(word: str) -> str:
     return "an" if word[:1].upper() in ("AEFHILMNORSX" if acronym else "AEIOU") else "a"
 
 
-def kind_of(row: Row, obj: Any) -> str:
+def kind_of(row: Row, obj: KerasOperation | None) -> str:
     """The row's type with what it wraps (``Bidirectional(LSTM)``) when the object is known."""
     return row.type if obj is None or is_operation(obj) else wrapper_type(obj)
 
 
-def what(row: Row, obj: Any = None) -> str:
+def what(row: Row, obj: KerasOperation | None = None) -> str:
     """``"a Dense layer"``, ``"an Add operation (keras.ops.add)"``, ``"an Add layer or operation"``.
 
     A row read from text does not say whether ``(Add)`` is ``keras.ops.add`` or
@@ -97,7 +97,7 @@ def what(row: Row, obj: Any = None) -> str:
     return f"{_article(kind)} {kind} layer"
 
 
-def constructor(layer: Any) -> str:
+def constructor(layer: KerasOperation) -> str:
     """The Keras call that makes ``layer``, with its non-default settings."""
     if is_operation(layer):
         function = operation_function(layer) or f"keras.ops.{type(layer).__name__.lower()}"
@@ -116,12 +116,12 @@ def constructor(layer: Any) -> str:
     return f"keras.layers.{kind}({', '.join(_arguments(layer))})"
 
 
-def _arguments(layer: Any) -> list[str]:
+def _arguments(layer: KerasOperation) -> list[str]:
     args = []
     defaults = _signature_defaults(layer)
     for key, value in config(layer, inner=False).items():
         default = defaults.get(key, _DEFAULTS.get(key, object()))
-        if default == value or (key in _ONES and set(value) == {1}):
+        if default == value or (key in _ONES and isinstance(value, tuple) and set(value) == {1}):
             continue
         if key == "go_backwards" or (key == "axis" and is_operation(layer) and value is None):
             continue
@@ -129,7 +129,7 @@ def _arguments(layer: Any) -> list[str]:
     return args
 
 
-def _signature_defaults(layer: Any) -> dict[str, Any]:
+def _signature_defaults(layer: KerasOperation) -> dict[str, object]:
     """The defaults of the layer's constructor: ``LSTM``'s activation is ``"tanh"``."""
     try:
         parameters = inspect.signature(type(layer).__init__).parameters
@@ -141,7 +141,7 @@ def _signature_defaults(layer: Any) -> dict[str, Any]:
     return defaults
 
 
-def config(layer: Any, *, inner: bool = True) -> dict[str, Any]:
+def config(layer: KerasOperation, *, inner: bool = True) -> dict[str, object]:
     """The settings of ``layer`` that :data:`CONFIG` lists; a wrapper adds its inner layer's."""
     try:
         found = layer.get_config()
@@ -154,7 +154,7 @@ def config(layer: Any, *, inner: bool = True) -> dict[str, Any]:
     return result
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return tuple(_plain(item) for item in value)
     if isinstance(value, dict):
@@ -162,7 +162,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def show(value: Any) -> str:
+def show(value: object) -> str:
     """A setting as code: strings quoted."""
     return repr(value) if isinstance(value, str) else str(value)
 

@@ -20,15 +20,46 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeGuard
 
 import kerasguide._keras as _k
-from kerasguide._graph import all_layers, built_input_shape, call_shapes, is_operation
+from kerasguide._graph import all_layers, built_input_shape, call_shapes, is_layer
+from kerasguide._shapes import Shape
+from kerasguide._types import KerasLayer, KerasModel, KerasOperation, KerasVariable
 
 __all__ = ["MultAdds", "layer_mult_adds"]
 
-Shape = tuple[int | None, ...]
 _Count = tuple[int | None, str]  # one call's count (None: a dimension is not fixed) and its text
+
+
+class _OneOutput(KerasLayer, Protocol):
+    """A layer of a covered type: each makes one output, of one shape."""
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape: ...
+
+
+def _covered(layer: KerasLayer) -> TypeGuard[_OneOutput]:
+    return type(layer).__name__ in _COUNTS
+
+
+class _Kernel(KerasLayer, Protocol):
+    """Dense, a convolution, a depthwise convolution."""
+
+    kernel: KerasVariable
+    groups: int
+
+
+class _Separable(KerasLayer, Protocol):
+    depthwise_kernel: KerasVariable
+    pointwise_kernel: KerasVariable
+
+
+class _Cell(Protocol):
+    units: int
+
+
+class _Recurrent(KerasLayer, Protocol):
+    cell: _Cell
 
 
 @dataclass(frozen=True)
@@ -44,18 +75,18 @@ class MultAdds:
     arithmetic: str
 
 
-def layer_mult_adds(model: Any, layer: Any) -> MultAdds | None:
+def layer_mult_adds(model: KerasModel, layer: KerasOperation) -> MultAdds | None:
     """The multiply-adds of ``layer`` inside ``model``, over all its calls there.
 
     None when ``layer`` has weights but is of a type not covered (or not built).
     """
-    if is_operation(layer) or not getattr(layer, "weights", None):
+    if not is_layer(layer) or not getattr(layer, "weights", None):
         return MultAdds(0, "no weights, no multiply-adds")
     if isinstance(layer, _k.keras().Model):
         return _nested(layer)
-    count = _COUNTS.get(type(layer).__name__)
-    if count is None:
+    if not _covered(layer):
         return None
+    count = _COUNTS[type(layer).__name__]
     try:
         per_call = [count(layer, inputs[0], outputs[0]) for inputs, outputs in _calls(model, layer)]
     except (AttributeError, IndexError, TypeError, ValueError):  # stored differently: unknown
@@ -63,7 +94,9 @@ def layer_mult_adds(model: Any, layer: Any) -> MultAdds | None:
     return _over_calls(per_call)
 
 
-def _calls(model: Any, layer: Any) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+def _calls(
+    model: KerasModel, layer: _OneOutput
+) -> list[tuple[tuple[Shape, ...], tuple[Shape, ...]]]:
     """The shapes of each call; for a layer outside any graph, those it was built with."""
     calls = call_shapes(model, layer)
     if calls:
@@ -84,7 +117,7 @@ def _over_calls(per_call: list[_Count]) -> MultAdds | None:
     return MultAdds(total, f"{calls}; {len(per_call)} calls = {shown}")
 
 
-def _nested(model: Any) -> MultAdds | None:
+def _nested(model: KerasModel) -> MultAdds | None:
     """A model used as a layer: the sum of its layers' counts, if each one is known."""
     counted: list[tuple[str, int]] = []
     for layer in all_layers(model):
@@ -115,7 +148,7 @@ def _plural(count: int | None, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{'?' if count is None else count} {noun}s"
 
 
-def _positions(layer: Any, output: Shape) -> list[tuple[int | None, str]]:
+def _positions(layer: KerasLayer, output: Shape) -> list[tuple[int | None, str]]:
     """The output positions a weight is applied at: ``[(676, "26×26 positions")]``, or none."""
     channels_first = getattr(layer, "data_format", "channels_last") == "channels_first"
     dims = output[2:] if channels_first else output[1:-1]
@@ -132,7 +165,7 @@ def _window(kernel: tuple[int, ...]) -> tuple[int, str]:
     return math.prod(window), f"{text} window"
 
 
-def _dense(layer: Any, _inputs: Shape, output: Shape) -> _Count:
+def _dense(layer: _Kernel, _inputs: Shape, output: Shape) -> _Count:
     inputs, units = (int(d) for d in layer.kernel.shape)
     return _product(
         [
@@ -143,7 +176,7 @@ def _dense(layer: Any, _inputs: Shape, output: Shape) -> _Count:
     )
 
 
-def _conv(layer: Any, _inputs: Shape, output: Shape) -> _Count:
+def _conv(layer: _Kernel, _inputs: Shape, output: Shape) -> _Count:
     kernel = tuple(int(d) for d in layer.kernel.shape)
     channels, filters = kernel[-2:]
     groups = "" if getattr(layer, "groups", 1) == 1 else f" (of {layer.groups} groups)"
@@ -157,7 +190,7 @@ def _conv(layer: Any, _inputs: Shape, output: Shape) -> _Count:
     )
 
 
-def _depthwise(layer: Any, _inputs: Shape, output: Shape) -> _Count:
+def _depthwise(layer: _Kernel, _inputs: Shape, output: Shape) -> _Count:
     kernel = tuple(int(d) for d in layer.kernel.shape)
     channels, multiplier = kernel[-2:]
     return _product(
@@ -170,7 +203,7 @@ def _depthwise(layer: Any, _inputs: Shape, output: Shape) -> _Count:
     )
 
 
-def _separable(layer: Any, _inputs: Shape, output: Shape) -> _Count:
+def _separable(layer: _Separable, _inputs: Shape, output: Shape) -> _Count:
     depthwise = tuple(int(d) for d in layer.depthwise_kernel.shape)
     channels, multiplier = depthwise[-2:]
     filters = int(layer.pointwise_kernel.shape[-1])
@@ -184,8 +217,8 @@ def _separable(layer: Any, _inputs: Shape, output: Shape) -> _Count:
     return _product([*_positions(layer, output), (depth_part + point_part, inner)])
 
 
-def _recurrent(gates: int) -> Callable[[Any, Shape, Shape], _Count]:
-    def count(layer: Any, inputs: Shape, _output: Shape) -> _Count:
+def _recurrent(gates: int) -> Callable[[_Recurrent, Shape, Shape], _Count]:
+    def count(layer: _Recurrent, inputs: Shape, _output: Shape) -> _Count:
         steps, features = inputs[1], inputs[-1]
         units = int(layer.cell.units)
         both = None if features is None else features + units
@@ -202,10 +235,11 @@ def _recurrent(gates: int) -> Callable[[Any, Shape, Shape], _Count]:
     return count
 
 
-def _embedding(_layer: Any, _inputs: Shape, _output: Shape) -> _Count:
+def _embedding(_layer: KerasLayer, _inputs: Shape, _output: Shape) -> _Count:
     return 0, "a lookup of one vector per token id, no multiply-adds"
 
 
+# Keyed by class name: each function reads the attributes of that one kind of layer.
 _COUNTS: dict[str, Callable[[Any, Shape, Shape], _Count]] = {
     "Dense": _dense,
     "Conv1D": _conv,

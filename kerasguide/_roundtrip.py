@@ -10,14 +10,19 @@ so a spec is exact or refused, never a different model with the same count.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import overload
 
 from kerasguide import _graph
+from kerasguide._types import JSONValue, KerasModel, KerasNode, KerasOperation, TensorNest
 from kerasguide._values import clip
 from kerasguide.errors import SpecError
 
 
-def plain(value: Any) -> Any:
+@overload
+def plain(value: dict[str, object]) -> dict[str, object]: ...
+@overload
+def plain(value: object) -> object: ...
+def plain(value: object) -> object:
     """A config value with tuples as lists and numpy scalars as Python numbers."""
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
@@ -28,14 +33,14 @@ def plain(value: Any) -> Any:
     return value
 
 
-def verify(model: Any, rebuilt: Any) -> None:
+def verify(model: KerasModel, rebuilt: KerasModel) -> None:
     """Raise a SpecError at the first way ``rebuilt`` differs from ``model``."""
     _same_inputs(model, rebuilt)
     _same_operations(model, rebuilt, prefix="")
     _same_outputs(model, rebuilt)
 
 
-def _differs(name: str, what: str, original: Any, rebuilt: Any) -> SpecError:
+def _differs(name: str, what: str, original: object, rebuilt: object) -> SpecError:
     return SpecError(
         f"a spec cannot describe {name!r} exactly: its {what} would change",
         where=f"layer {name!r}" if name else "model",
@@ -46,7 +51,7 @@ def _differs(name: str, what: str, original: Any, rebuilt: Any) -> SpecError:
     )
 
 
-def _same_inputs(model: Any, rebuilt: Any) -> None:
+def _same_inputs(model: KerasModel, rebuilt: KerasModel) -> None:
     for a, b in zip(model.inputs, rebuilt.inputs, strict=False):
         name = a._keras_history.operation.name
         if tuple(a.shape) != tuple(b.shape):
@@ -57,8 +62,8 @@ def _same_inputs(model: Any, rebuilt: Any) -> None:
         raise _differs("", "number of inputs", len(model.inputs), len(rebuilt.inputs))
 
 
-def _same_outputs(model: Any, rebuilt: Any) -> None:
-    def shape(struct: Any) -> Any:
+def _same_outputs(model: KerasModel, rebuilt: KerasModel) -> None:
+    def shape(struct: TensorNest) -> JSONValue:
         if isinstance(struct, dict):
             return {k: shape(v) for k, v in struct.items()}
         if isinstance(struct, (list, tuple)):
@@ -71,7 +76,7 @@ def _same_outputs(model: Any, rebuilt: Any) -> None:
         raise _differs(model.name, "outputs", a, b)
 
 
-def _same_operations(model: Any, rebuilt: Any, *, prefix: str) -> None:
+def _same_operations(model: KerasModel, rebuilt: KerasModel, *, prefix: str) -> None:
     mine = _graph.summary_calls(model)
     theirs = _graph.summary_calls(rebuilt)
     names = [prefix + c.layer.name for c in mine]
@@ -92,10 +97,10 @@ def _same_operations(model: Any, rebuilt: Any, *, prefix: str) -> None:
             _same_arguments(a, b, name)
 
 
-def _same_operation(a: Any, b: Any, name: str) -> None:
+def _same_operation(a: KerasOperation, b: KerasOperation, name: str) -> None:
     if type(a) is not type(b):
         raise _differs(name, "class", type(a).__name__, type(b).__name__)
-    if _graph.is_graph_model(a):
+    if _graph.is_graph_model(a) and _graph.is_graph_model(b):  # b is of a's class
         if a.trainable != b.trainable:
             raise _differs(name, "trainable flag", a.trainable, b.trainable)
         _same_inputs(a, b)
@@ -108,15 +113,16 @@ def _same_operation(a: Any, b: Any, name: str) -> None:
     weights_a, weights_b = _weights(a), _weights(b)
     if weights_a != weights_b:
         raise _differs(name, "weights (shape, trainable)", weights_a, weights_b)
-    if getattr(a, "trainable", True) != getattr(b, "trainable", True):
-        raise _differs(name, "trainable flag", a.trainable, b.trainable)
+    trainable_a, trainable_b = getattr(a, "trainable", True), getattr(b, "trainable", True)
+    if trainable_a != trainable_b:
+        raise _differs(name, "trainable flag", trainable_a, trainable_b)
 
 
-def _weights(layer: Any) -> list[tuple[tuple[int, ...], bool, str]]:
+def _weights(layer: KerasOperation) -> list[tuple[tuple[int, ...], bool, str]]:
     return [(tuple(w.shape), w.trainable, str(w.dtype)) for w in getattr(layer, "weights", [])]
 
 
-def _same_arguments(a: Any, b: Any, name: str) -> None:
+def _same_arguments(a: _graph.Call, b: _graph.Call, name: str) -> None:
     """The constants an operation was called with (``x + 3.0``: the 3.0)."""
     if not _graph.is_operation(a.layer):
         return
@@ -126,8 +132,8 @@ def _same_arguments(a: Any, b: Any, name: str) -> None:
         raise _differs(name, "call arguments", args_a, args_b)
 
 
-def _constants(node: Any) -> Any:
-    def strip(value: Any) -> Any:
+def _constants(node: KerasNode) -> tuple[object, object]:
+    def strip(value: object) -> object:
         if hasattr(value, "_keras_history"):
             return "<tensor>"
         if isinstance(value, (list, tuple)):

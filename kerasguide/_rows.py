@@ -12,14 +12,21 @@ import dataclasses
 import math
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, TypeGuard
 
 import kerasguide._keras as _k
-from kerasguide._graph import all_layers, is_operation, summary_calls, summary_operations
+from kerasguide._graph import Call, all_layers, is_layer, summary_calls, summary_operations
 from kerasguide._options import check_choice
 from kerasguide._shapes import Shape, format_shapes, same_text
+from kerasguide._types import (
+    JSONDict,
+    KerasModel,
+    KerasNode,
+    KerasOperation,
+    KerasVariable,
+)
 from kerasguide.errors import OptionError
 
 # The optional columns of summarize(columns=...), named as torchinfo's col_names, and their titles.
@@ -94,13 +101,13 @@ class Row:
     def __hash__(self) -> int:
         return hash((self.output_shapes, self.params, self.depth))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """The row as plain data.
 
         A Keras operation's row adds ``"operation": True``, a dict output adds
         ``"output_keys"``; other rows keep the keys they always had.
         """
-        data: dict[str, Any] = {
+        data: JSONDict = {
             "name": self.name,
             "type": self.type,
             "output_shape": self.output_shape,
@@ -123,13 +130,19 @@ class Row:
         return data
 
 
-def count_weights(weights: Iterable[Any]) -> int:
+class _Sized(Protocol):
+    """A variable, or anything with a shape (the optimizer's variables)."""
+
+    shape: tuple[int, ...]
+
+
+def count_weights(weights: Iterable[_Sized]) -> int:
     """Number of scalars in ``weights``, each variable counted once."""
     unique = {id(weight): weight for weight in weights}
     return sum(int(math.prod(weight.shape)) for weight in unique.values())
 
 
-def output_shapes(layer: Any, node: Any = None) -> tuple[Shape, ...] | None:
+def output_shapes(layer: KerasOperation, node: KerasNode | None = None) -> tuple[Shape, ...] | None:
     """The shapes of the tensors ``layer`` makes in its call ``node`` (its last call if None)."""
     return outputs(layer, node)[0]
 
@@ -145,7 +158,7 @@ __all__ = [
 ]
 
 
-def summary_rows(model: Any, *, expand: bool, mult_adds: bool = False) -> list[Row]:
+def summary_rows(model: KerasModel, *, expand: bool, mult_adds: bool = False) -> list[Row]:
     """The rows of ``summarize(model)``; with ``expand``, nested models' layers follow them.
 
     With ``mult_adds``, each row's ``mult_adds`` is counted (see :mod:`kerasguide._macs`).
@@ -153,7 +166,7 @@ def summary_rows(model: Any, *, expand: bool, mult_adds: bool = False) -> list[R
     return _rows(model, expand=expand, depth=0, mult_adds=mult_adds)
 
 
-def row_objects(model: Any, *, expand: bool) -> list[tuple[Any, int]]:
+def row_objects(model: KerasModel, *, expand: bool) -> list[tuple[KerasOperation, int]]:
     """The layers and operations behind ``summarize(model)``'s rows, with their depth.
 
     Example:
@@ -163,9 +176,11 @@ def row_objects(model: Any, *, expand: bool) -> list[tuple[Any, int]]:
     return _objects(model, summary_operations(model), expand=expand, depth=0)
 
 
-def _objects(model: Any, ops: list[Any], *, expand: bool, depth: int) -> list[tuple[Any, int]]:
+def _objects(
+    model: KerasModel, ops: Sequence[KerasOperation], *, expand: bool, depth: int
+) -> list[tuple[KerasOperation, int]]:
     keras = _k.keras()
-    found: list[tuple[Any, int]] = []
+    found: list[tuple[KerasOperation, int]] = []
     for op in ops:
         found.append((op, depth))
         if expand and isinstance(op, keras.Model):
@@ -173,10 +188,10 @@ def _objects(model: Any, ops: list[Any], *, expand: bool, depth: int) -> list[tu
     return found
 
 
-def _rows(model: Any, *, expand: bool, depth: int, mult_adds: bool) -> list[Row]:
+def _rows(model: KerasModel, *, expand: bool, depth: int, mult_adds: bool) -> list[Row]:
     keras = _k.keras()
     ops = summary_operations(model) if depth == 0 else all_layers(model)
-    calls: dict[int, Any] = {}
+    calls: dict[int, Call] = {}
     links: dict[int, list[str]] = {}
     for call in summary_calls(model):
         calls[id(call.layer)] = call
@@ -192,16 +207,16 @@ def _rows(model: Any, *, expand: bool, depth: int, mult_adds: bool) -> list[Row]
     return rows
 
 
-def _with_mult_adds(row: Row, model: Any, op: Any) -> Row:
+def _with_mult_adds(row: Row, model: KerasModel, op: KerasOperation) -> Row:
     from kerasguide._macs import layer_mult_adds
 
     counted = layer_mult_adds(model, op)
     return dataclasses.replace(row, mult_adds=None if counted is None else counted.count)
 
 
-def _row(layer: Any, node: Any, links: tuple[str, ...], depth: int) -> Row:
+def _row(layer: KerasOperation, node: KerasNode | None, links: tuple[str, ...], depth: int) -> Row:
     shapes, keys = outputs(layer, node)
-    if is_operation(layer):
+    if not is_layer(layer):
         return Row(layer.name, type(layer).__name__, shapes, 0, 0, 0, links, depth, True, True)
     built = bool(getattr(layer, "built", True))
     trainable = count_weights(layer.trainable_weights) if built else 0
@@ -222,15 +237,19 @@ def _row(layer: Any, node: Any, links: tuple[str, ...], depth: int) -> Row:
     )
 
 
-def outputs(layer: Any, node: Any) -> tuple[tuple[Shape, ...] | None, tuple[str, ...] | None]:
+def outputs(
+    layer: KerasOperation, node: KerasNode | None
+) -> tuple[tuple[Shape, ...] | None, tuple[str, ...] | None]:
     """Output shapes, and the keys of a dict output (read as Keras's summary reads them)."""
     tree = _k.keras().tree
     if node is None and layer._inbound_nodes:
         node = layer._inbound_nodes[-1]
     if node is not None:
         return tuple(_plain_shape(t.shape) for t in tree.flatten(node.output_tensors)), None
+    if not is_layer(layer):  # an operation outside any graph: its shapes are unknown
+        return None, None
     try:  # a layer built by hand, outside any graph (as Keras itself does)
-        shape = layer.compute_output_shape(**layer._build_shapes_dict)
+        shape = layer.compute_output_shape(**(layer._build_shapes_dict or {}))
     except Exception:  # any failure means "unknown", shown as "?"
         return None, None
     if _is_shape(shape):
@@ -242,11 +261,11 @@ def outputs(layer: Any, node: Any) -> tuple[tuple[Shape, ...] | None, tuple[str,
     return None, None
 
 
-def _is_shape(shape: object) -> bool:
+def _is_shape(shape: object) -> TypeGuard[tuple[int | None, ...] | list[int | None]]:
     return isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)
 
 
-def _plain_shape(shape: Iterable[Any]) -> Shape:
+def _plain_shape(shape: Iterable[int | None]) -> Shape:
     return tuple(None if dim is None else int(dim) for dim in shape)
 
 
@@ -292,7 +311,7 @@ def columns_option(columns: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(shown))
 
 
-def optimizer_count(model: Any) -> int:
+def optimizer_count(model: KerasModel) -> int:
     """The optimizer's variables, once it is built (0 before training)."""
     optimizer = getattr(model, "optimizer", None)
     if not getattr(model, "compiled", False) or optimizer is None or not optimizer.built:
@@ -300,7 +319,7 @@ def optimizer_count(model: Any) -> int:
     return count_weights(optimizer.variables)
 
 
-def memory(weights: Iterable[Any]) -> int:
+def memory(weights: Iterable[KerasVariable]) -> int:
     """Bytes taken by ``weights``, each variable counted once."""
     unique = {id(weight): weight for weight in weights}
     bits = sum(int(math.prod(w.shape)) * _dtype_bits(str(w.dtype)) for w in unique.values())

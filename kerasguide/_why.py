@@ -9,12 +9,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from kerasguide._graph import wrapped_layers
+from kerasguide._types import KerasLayer
 
 
-def _shape_of(layer: Any, name: str) -> tuple[int, ...]:
+class _Dense(KerasLayer, Protocol):
+    use_bias: bool
+
+
+class _Conv(KerasLayer, Protocol):
+    filters: int
+    use_bias: bool
+
+
+class _Embedding(KerasLayer, Protocol):
+    input_dim: int
+    output_dim: int
+
+
+class _Recurrent(KerasLayer, Protocol):
+    """A recurrent layer or cell: SimpleRNN, LSTM, GRU."""
+
+    units: int
+
+
+def _shape_of(layer: KerasLayer, name: str) -> tuple[int, ...]:
     for weight in layer.weights:
         if weight.name == name:
             return tuple(int(d) for d in weight.shape)
@@ -25,14 +46,14 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _dense(layer: Any) -> str:
+def _dense(layer: _Dense) -> str:
     inputs, units = _shape_of(layer, "kernel")
     bias = ", plus one bias per unit" if layer.use_bias else " (no bias: use_bias=False)"
     size = f"{_plural(inputs, 'input')} × {_plural(units, 'unit')}"
     return f"one weight per input per unit ({size}){bias}."
 
 
-def _conv(layer: Any) -> str:
+def _conv(layer: _Conv) -> str:
     kernel = _shape_of(layer, "kernel")
     window = "×".join(str(d) for d in kernel[:-2])
     window = f"{window}-wide" if len(kernel) == 3 else window
@@ -43,21 +64,21 @@ def _conv(layer: Any) -> str:
     )
 
 
-def _embedding(layer: Any) -> str:
+def _embedding(layer: _Embedding) -> str:
     return (
         f"one vector of {layer.output_dim} numbers for each of the {layer.input_dim} "
         "token ids in the vocabulary."
     )
 
 
-def _simple_rnn(layer: Any) -> str:
+def _simple_rnn(layer: _Recurrent) -> str:
     return (
         f"each of the {layer.units} units has one weight per input feature, one per "
         "unit for the previous step's output (the recurrent weights), plus a bias."
     )
 
 
-def _lstm(layer: Any) -> str:
+def _lstm(layer: _Recurrent) -> str:
     units = layer.units
     return (
         f"four gates (input, forget, cell and output) of {units} units each, so every "
@@ -66,7 +87,7 @@ def _lstm(layer: Any) -> str:
     )
 
 
-def _gru(layer: Any) -> str:
+def _gru(layer: _Recurrent) -> str:
     units = layer.units
     bias = (
         ("two biases per column (reset_after=True: one for the input, one for the recurrent part)")
@@ -80,7 +101,7 @@ def _gru(layer: Any) -> str:
     )
 
 
-def _batch_norm(layer: Any) -> str:
+def _batch_norm(layer: KerasLayer) -> str:
     features = (_shape_of(layer, "moving_mean") or (0,))[0]
     return (
         f"for each of the {features} features it learns a scale (gamma) and an offset "
@@ -89,24 +110,24 @@ def _batch_norm(layer: Any) -> str:
     )
 
 
-def _layer_norm(layer: Any) -> str:
+def _layer_norm(layer: KerasLayer) -> str:
     return (
         "for each feature it learns a scale (gamma) and an offset (beta); the mean and "
         "variance come from each sample itself, so nothing else is stored."
     )
 
 
-def _count(layer: Any) -> int:
+def _count(layer: KerasLayer) -> int:
     unique = {id(w): w for w in layer.weights}.values()
     return sum(int(math.prod(w.shape)) for w in unique)
 
 
-def _inner_why(inner: Any, lead: str) -> str:
+def _inner_why(inner: KerasLayer, lead: str) -> str:
     text = why(inner)
     return f" {lead} {type(inner).__name__}: {text}" if text else ""
 
 
-def _bidirectional(layer: Any) -> str:
+def _bidirectional(layer: KerasLayer) -> str:
     forward, backward = wrapped_layers(layer)
     kinds = [type(forward).__name__, type(backward).__name__]
     same = kinds[0] == kinds[1]
@@ -123,7 +144,7 @@ def _bidirectional(layer: Any) -> str:
     )
 
 
-def _time_distributed(layer: Any) -> str:
+def _time_distributed(layer: KerasLayer) -> str:
     (inner,) = wrapped_layers(layer)
     kind = type(inner).__name__
     return (
@@ -133,7 +154,7 @@ def _time_distributed(layer: Any) -> str:
     )
 
 
-def _rnn(layer: Any) -> str:
+def _rnn(layer: KerasLayer) -> str:
     cells = wrapped_layers(layer)
     counts = " + ".join(f"{cell.name} {_count(cell):,}" for cell in cells)
     stack = "its cell" if len(cells) == 1 else f"its {len(cells)} stacked cells"
@@ -145,6 +166,7 @@ def _rnn(layer: Any) -> str:
     )
 
 
+# Keyed by class name: each function reads the attributes of that one kind of layer.
 _WHY: dict[str, Callable[[Any], str]] = {
     "Dense": _dense,
     "Conv1D": _conv,
@@ -165,7 +187,7 @@ _WHY: dict[str, Callable[[Any], str]] = {
 }
 
 
-def why(layer: Any) -> str | None:
+def why(layer: KerasLayer) -> str | None:
     explain_type = _WHY.get(type(layer).__name__)
     if explain_type is None or not layer.weights:
         return None
