@@ -45,15 +45,23 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/python -m kerasguide demo --out build/demo
 
+# Every test and docstring example. The grading tests share one class's run, so they stay
+# on one worker (an xdist group) while the other worker takes the rest.
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --doctest-modules \
+  --ignore=tests/data tests kerasguide
+
 # Unit tests and the docstrings' examples; `slow` ones (kernels, application models) apart.
 unit: install
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" --doctest-modules --ignore=tests/data \
-	  tests kerasguide
+	$(PYTEST) -m "not slow"
 
 slow: install
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m slow tests
+	$(PYTEST) -m slow
 
-test: unit slow notebooks site-check
+# What CI runs: unit and slow tests in one pytest run (one TensorFlow import per worker,
+# and the workers stay busy), then the notebooks and the website made from them.
+test: install
+	$(PYTEST)
+	$(MAKE) --no-print-directory site-check
 
 lint: install
 	$(BIN)/ruff check kerasguide tests

@@ -25,9 +25,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def _needs_keras(item: pytest.Item) -> bool:
+    return item.get_closest_marker("no_keras") is None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
     # Two logical CPUs, so tf.distribute.MirroredStrategy can be tested on this
-    # machine. This must happen before TensorFlow initialises its devices.
+    # machine. This must happen before TensorFlow initialises its devices. A run of
+    # tests marked ``no_keras`` only (the website, the executed notebooks) skips
+    # TensorFlow's import altogether.
+    if not any(_needs_keras(item) for item in session.items):
+        return
     tf = _k.tf()
     cpus = tf.config.list_physical_devices("CPU")
     with contextlib.suppress(RuntimeError):  # already initialised in this process
@@ -38,7 +46,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clean_keras_session() -> None:
+def _clean_keras_session(request: pytest.FixtureRequest) -> None:
+    if not _needs_keras(request.node):
+        return
     keras = _k.keras()
     keras.backend.clear_session(free_memory=False)
     keras.utils.set_random_seed(1234)

@@ -21,7 +21,7 @@ import kerasguide as kg
 from kerasguide.cli import main
 
 # Each of these launches Jupyter kernels (a few seconds each): `make slow`, part of `make test`.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grade")]
 
 DATA = Path(__file__).parent / "data" / "grading"
 ASSIGNMENT = DATA / "assignment" / "assignment.yaml"

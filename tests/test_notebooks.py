@@ -21,6 +21,8 @@ import pytest
 import kerasguide as kg
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+pytestmark = pytest.mark.no_keras  # notebooks are read as text here; nbmake runs them
+
 EXPECTED = [
     "01_sequential",
     "02_functional",

@@ -51,6 +51,7 @@ def _why_skip() -> str | None:
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.no_keras,
     pytest.mark.skipif(_why_skip() is not None, reason=str(_why_skip())),
 ]
 
