@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeGuard
 
 import kerasguide._keras as _k
 from kerasguide import _graph
+from kerasguide._graph import Connection
+from kerasguide._shapes import Shape
+from kerasguide._types import JSONValue, KerasLayer, KerasModel
 
 __all__ = ["Hint", "head_hints", "layer_hints", "output_names"]
 
@@ -64,22 +67,31 @@ class Hint:
 # --- the model's layers ------------------------------------------------------------------
 
 
-def _spec_paths(spec: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+def _spec_paths(spec: Mapping[str, JSONValue], prefix: str = "") -> dict[str, str]:
     """Layer name -> spec path, from a spec's normal form."""
     if spec.get("kind") == "mlp":
-        count = len(spec["hidden"])
+        hidden = spec["hidden"]
+        count = len(hidden) if isinstance(hidden, list) else 0
         paths = {f"hidden_{i}": f"{prefix}hidden[{i - 1}]" for i in range(1, count + 1)}
         paths.update({f"dropout_{i}": f"{prefix}dropout" for i in range(1, count + 1)})
         return {**paths, "output": f"{prefix}outputs"}
     paths = {}
-    for i, entry in enumerate(spec.get("layers", [])):
-        name = entry.get("name") if isinstance(entry, Mapping) else None
+    for i, entry in enumerate(_entries(spec)):
+        if not isinstance(entry, Mapping):
+            continue
+        name = entry.get("name")
         if isinstance(name, str) and "reuse" not in entry:
             paths.setdefault(name, f"{prefix}layers[{i}]")
     return paths
 
 
-def _layers(model: Any) -> dict[str, Any]:
+def _entries(spec: Mapping[str, JSONValue] | None) -> list[JSONValue]:
+    """The ``layers:`` of a spec (none for an MLP spec, or no spec)."""
+    layers = (spec or {}).get("layers", [])
+    return layers if isinstance(layers, list) else []
+
+
+def _layers(model: KerasModel) -> dict[str, KerasLayer]:
     layers = _k.keras().layers
     return {
         layer.name: layer
@@ -88,11 +100,11 @@ def _layers(model: Any) -> dict[str, Any]:
     }
 
 
-def _hint(layer: Any, paths: Mapping[str, str], code: str, message: str, meant: str) -> Hint:
+def _hint(layer: KerasLayer, paths: Mapping[str, str], code: str, message: str, meant: str) -> Hint:
     return Hint(code, layer.name, type(layer).__name__, paths.get(layer.name), message, meant)
 
 
-def _shape(layer: Any, attribute: str = "output") -> tuple[Any, ...] | None:
+def _shape(layer: KerasLayer | None, attribute: str = "output") -> Shape | None:
     try:
         tensor = getattr(layer, attribute)
     except (AttributeError, ValueError):
@@ -101,13 +113,13 @@ def _shape(layer: Any, attribute: str = "output") -> tuple[Any, ...] | None:
     return tuple(shape) if shape is not None else None
 
 
-def _show(shape: tuple[Any, ...] | None) -> str:
+def _show(shape: Shape | None) -> str:
     if shape is None:
         return "?"
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
 
 
-def _activation(layer: Any) -> str | None:
+def _activation(layer: KerasLayer) -> str | None:
     """The activation a layer applies last, by name (``"linear"`` for none), or None."""
     kind = type(layer).__name__
     if kind == "Softmax":
@@ -115,14 +127,14 @@ def _activation(layer: Any) -> str | None:
     if kind in _ACTIVATION_LAYERS:
         return _ACTIVATION_LAYERS[kind]
     if kind == "TimeDistributed":
-        return _activation(layer.layer)
+        return _activation(_graph.wrapped_layers(layer)[0])
     function = getattr(layer, "activation", None)
     if function is None or not callable(function) or isinstance(layer, _recurrent()):
         return None
     return str(getattr(function, "__name__", None) or _k.keras().activations.serialize(function))
 
 
-def _returns_sequences(layer: Any) -> bool:
+def _returns_sequences(layer: KerasLayer | None) -> TypeGuard[KerasLayer]:
     return isinstance(layer, _recurrent()) and getattr(layer, "return_sequences", False) is True
 
 
@@ -131,7 +143,7 @@ def _recurrent() -> tuple[type, ...]:
     return (layers.RNN, layers.Bidirectional)
 
 
-def output_names(model: Any) -> list[str]:
+def output_names(model: KerasModel) -> list[str]:
     names = getattr(model, "output_names", None)
     if names:
         return [str(name) for name in names]
@@ -139,14 +151,16 @@ def output_names(model: Any) -> list[str]:
     return layers[-1:]
 
 
-def _passthrough(layer: Any) -> bool:
+def _passthrough(layer: KerasLayer) -> bool:
     """A layer that keeps each value in place: an activation, dropout, noise or normalization."""
     kind = type(layer).__name__
     plain = {"Activation", "Softmax", "BatchNormalization", "LayerNormalization"}
     return kind in plain or kind in _ACTIVATION_LAYERS or "Dropout" in kind or "Noise" in kind
 
 
-def _previous(layer: Any, layers: Mapping[str, Any], inbound: Mapping[str, list[Any]]) -> Any:
+def _previous(
+    layer: KerasLayer, layers: Mapping[str, KerasLayer], inbound: Mapping[str, list[Connection]]
+) -> KerasLayer | None:
     """The one layer feeding ``layer``, or None (an input, a merge, a shared layer)."""
     connections = inbound.get(layer.name, [])
     return layers.get(connections[0].layer) if len(connections) == 1 else None
@@ -155,7 +169,7 @@ def _previous(layer: Any, layers: Mapping[str, Any], inbound: Mapping[str, list[
 # --- the checks ---------------------------------------------------------------------------
 
 
-def layer_hints(model: Any, spec: Mapping[str, Any] | None, prefix: str) -> list[Hint]:
+def layer_hints(model: KerasModel, spec: Mapping[str, JSONValue] | None, prefix: str) -> list[Hint]:
     """Hints about each layer on its own, in nested models too."""
     paths = _spec_paths(spec, prefix) if spec is not None else {}
     found: list[Hint] = []
@@ -170,12 +184,16 @@ def layer_hints(model: Any, spec: Mapping[str, Any] | None, prefix: str) -> list
 
 
 def _nested(
-    spec: Mapping[str, Any] | None, name: str, prefix: str
-) -> tuple[Mapping[str, Any] | None, str]:
+    spec: Mapping[str, JSONValue] | None, name: str, prefix: str
+) -> tuple[Mapping[str, JSONValue] | None, str]:
     """The spec of the nested model named ``name``, and its spec path prefix."""
-    for i, entry in enumerate((spec or {}).get("layers", [])):
+    for i, entry in enumerate(_entries(spec)):
         inner = entry.get("model") if isinstance(entry, Mapping) else None
-        if isinstance(inner, Mapping) and name in (entry.get("name"), inner.get("name")):
+        if (
+            isinstance(entry, Mapping)
+            and isinstance(inner, Mapping)
+            and name in (entry.get("name"), inner.get("name"))
+        ):
             return inner, f"{prefix}layers[{i}].model."
     return None, ""
 
@@ -183,7 +201,7 @@ def _nested(
 _Parts = tuple[str, str, str]
 
 
-def _softmax_one_unit(layer: Any) -> list[_Parts]:
+def _softmax_one_unit(layer: KerasLayer) -> list[_Parts]:
     shape = _shape(layer)
     axis = getattr(layer, "axis", -1) if type(layer).__name__ == "Softmax" else -1
     if _activation(layer) != "softmax" or not shape or not isinstance(axis, int):
@@ -201,16 +219,16 @@ def _softmax_one_unit(layer: Any) -> list[_Parts]:
     return []
 
 
-def _dropout_rates(layer: Any) -> list[tuple[str, float]]:
+def _dropout_rates(layer: KerasLayer) -> list[tuple[str, float]]:
     kind = type(layer).__name__
     if kind == "Bidirectional":
-        return _dropout_rates(layer.forward_layer)
+        return _dropout_rates(_graph.wrapped_layers(layer)[0])  # the forward layer
     names = ("rate",) if "Dropout" in kind else ("dropout", "recurrent_dropout")
     rates = [(name, getattr(layer, name, None)) for name in names]
     return [(name, float(rate)) for name, rate in rates if isinstance(rate, (int, float))]
 
 
-def _dropout_high(layer: Any) -> list[_Parts]:
+def _dropout_high(layer: KerasLayer) -> list[_Parts]:
     return [
         (
             "dropout-high",
@@ -224,7 +242,7 @@ def _dropout_high(layer: Any) -> list[_Parts]:
     ]
 
 
-def _no_effect(layer: Any) -> list[_Parts]:
+def _no_effect(layer: KerasLayer) -> list[_Parts]:
     kind = type(layer).__name__
     remove = "remove it, or "
     if kind == "Activation" and _activation(layer) == "linear":
@@ -257,7 +275,7 @@ def _no_effect(layer: Any) -> list[_Parts]:
 
 
 def head_hints(
-    model: Any, spec: Mapping[str, Any] | None, expectations: Mapping[str, str]
+    model: KerasModel, spec: Mapping[str, JSONValue] | None, expectations: Mapping[str, str]
 ) -> list[Hint]:
     """Hints about the model's output layers: their activation, and their shape."""
     paths = _spec_paths(spec) if spec is not None else {}
@@ -274,7 +292,7 @@ def head_hints(
     return found
 
 
-def _probability(layer: Any, expected: str | None) -> list[_Parts]:
+def _probability(layer: KerasLayer, expected: str | None) -> list[_Parts]:
     activation = _activation(layer)
     if expected is None or activation is None:
         return []
@@ -313,14 +331,17 @@ def _probability(layer: Any, expected: str | None) -> list[_Parts]:
 
 
 def _sequence_head(
-    out: Any, layers: Mapping[str, Any], inbound: Mapping[str, list[Any]], paths: Mapping[str, str]
+    out: KerasLayer,
+    layers: Mapping[str, KerasLayer],
+    inbound: Mapping[str, list[Connection]],
+    paths: Mapping[str, str],
 ) -> list[Hint]:
     """A Dense at the output applied per step or per position: a forgotten Flatten or flag."""
-    dense = out
+    dense: KerasLayer | None = out
     while dense is not None and _passthrough(dense):
         dense = _previous(dense, layers, inbound)
     given = _shape(dense, "input") if type(dense).__name__ == "Dense" else None
-    if given is None or len(given) < 3:
+    if dense is None or given is None or len(given) < 3:
         return []
     shown = _show(_shape(out))
     source = _previous(dense, layers, inbound)

@@ -10,7 +10,12 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
+    from kerasguide._types import KerasModel
 
 
 def keras() -> ModuleType:
@@ -32,7 +37,7 @@ def tf() -> ModuleType:
     return module
 
 
-def is_model(obj: Any) -> bool:
+def is_model(obj: object) -> TypeIs[KerasModel]:
     """True when ``obj`` is a Keras model; never imports TensorFlow for other objects."""
     if "keras" not in type(obj).__module__ and not any(
         "keras" in base.__module__ for base in type(obj).__mro__

@@ -10,10 +10,10 @@ import os
 import re
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from kerasguide._hints import Hint, head_hints, layer_hints, output_names
 from kerasguide._suggest import did_you_mean
+from kerasguide._types import JSONDict, JSONValue, KerasModel
 from kerasguide.errors import KerasGuideWarning, OptionError
 
 __all__ = ["CODES", "ENV_VAR", "Hint", "Hints", "lint_model", "warn_hints"]
@@ -31,6 +31,9 @@ CODES: dict[str, str] = {
 }
 ENV_VAR = "KERASGUIDE_IGNORE_HINTS"
 EXPECT = ("probabilities", "logits")
+
+Expect = str | Mapping[str, str]
+"""What outputs should be: one of :data:`EXPECT`, or one per output layer name."""
 
 _CROSSENTROPY = {
     "binary_crossentropy",
@@ -78,16 +81,16 @@ class Hints(tuple[Hint, ...]):
             f"<ol>{items}</ol></div>"
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """The hints as plain data (JSON-ready)."""
         return {"count": len(self), "hints": [hint.to_dict() for hint in self]}
 
 
 def lint_model(
-    model: Any,
+    model: KerasModel,
     *,
-    spec: Mapping[str, Any] | None = None,
-    expect: Any = None,
+    spec: Mapping[str, JSONValue] | None = None,
+    expect: Expect | None = None,
     ignore: str | Iterable[str] = (),
 ) -> Hints:
     """The hints about a built model; ``spec`` (its normal form) gives the spec paths."""
@@ -99,7 +102,9 @@ def lint_model(
     return Hints(hint for hint in found if hint.code not in skip)
 
 
-def warn_hints(model: Any, spec: Mapping[str, Any], ignore: str | Iterable[str]) -> Any:
+def warn_hints(
+    model: KerasModel, spec: Mapping[str, JSONValue], ignore: str | Iterable[str]
+) -> KerasModel:
     """Emit each hint about a model built from ``spec`` as a :class:`KerasGuideWarning`.
 
     Returns:
@@ -136,7 +141,7 @@ def _ignored(value: str | Iterable[str], where: str) -> set[str]:
     return result
 
 
-def _expectations(model: Any, expect: Any) -> dict[str, str]:
+def _expectations(model: KerasModel, expect: Expect | None) -> dict[str, str]:
     """Output layer name -> ``"probabilities"`` or ``"logits"``, for the outputs that have one."""
     names = output_names(model)
     if expect is None:
@@ -162,7 +167,7 @@ def _expectations(model: Any, expect: Any) -> dict[str, str]:
     return dict(given)
 
 
-def _loss_expectations(model: Any, names: list[str]) -> dict[str, str]:
+def _loss_expectations(model: KerasModel, names: list[str]) -> dict[str, str]:
     loss = getattr(model, "loss", None)
     if isinstance(loss, Mapping):
         pairs = [(name, loss.get(name)) for name in names]

@@ -25,17 +25,22 @@ Silence hints by name: ``lint(..., ignore=[...])``, ``build(..., ignore_hints=[.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import kerasguide._keras as _k
-from kerasguide._lint import CODES, ENV_VAR, Hint, Hints, lint_model
+from kerasguide._lint import CODES, ENV_VAR, Expect, Hint, Hints, lint_model
+from kerasguide._types import KerasModel
 from kerasguide.build import build
-from kerasguide.specs import load_spec
+from kerasguide.specs import SpecSource, load_spec
 
 __all__ = ["CODES", "ENV_VAR", "Hint", "Hints", "lint"]
 
 
-def lint(spec_or_model: Any, *, expect: Any = None, ignore: str | Iterable[str] = ()) -> Hints:
+def lint(
+    spec_or_model: KerasModel | SpecSource,
+    *,
+    expect: Expect | None = None,
+    ignore: str | Iterable[str] = (),
+) -> Hints:
     """Hints about a model or spec that Keras accepts but that is probably not what was meant.
 
     Args:

@@ -48,6 +48,7 @@ from kerasguide import _normalize
 from kerasguide import limits as _limits
 from kerasguide._catalog import register_layer
 from kerasguide._suggest import did_you_mean
+from kerasguide._types import JSONDict, JSONValue
 from kerasguide.errors import (
     FileError,
     KerasGuideError,
@@ -80,7 +81,7 @@ class Spec:
         ['dense_1', 'dense_2']
     """
 
-    def __init__(self, data: Any, *, source: str | None = None) -> None:
+    def __init__(self, data: object, *, source: str | None = None) -> None:
         self.source = source
         try:
             _limits.check_document(data, source or "spec")
@@ -100,7 +101,7 @@ class Spec:
         """The model's name."""
         return str(self._data["name"])
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """The normal form as plain data (a deep copy)."""
         return copy.deepcopy(self._data)
 
@@ -127,7 +128,8 @@ class Spec:
         return hash(json.dumps(self._data, sort_keys=True))
 
     def __repr__(self) -> str:
-        count = len(self._data.get("layers", self._data.get("hidden", [])))
+        layers = self._data.get("layers", self._data.get("hidden", []))
+        count = len(layers) if isinstance(layers, list) else 0
         noun = "hidden layers" if self.kind == "mlp" else "layers"
         return f"Spec(kind={self.kind!r}, name={self.name!r}, {noun}={count})"
 
@@ -140,12 +142,20 @@ class Spec:
         return f"<details open><summary><code>{title}</code></summary><pre>{body}</pre></details>"
 
 
+SpecSource = Spec | dict[str, Any] | str | os.PathLike[str]
+"""What :func:`load_spec` reads: a Spec, a dict spec, a spec file's path, or YAML/JSON text.
+
+The dict's values are ``Any`` because a dict is invariant: ``dict[str, object]``
+would refuse a caller's ``dict[str, list[int]]``. :func:`load_spec` checks each value.
+"""
+
+
 def _prefix(err: KerasGuideError, source: str) -> None:
     err.where = f"{source}: {err.where}" if err.where else source
     err.args = (str(err),)
 
 
-def _plain(value: Any, where: str) -> Any:
+def _plain(value: object, where: str) -> JSONValue:
     """Check that a spec holds only plain data; tuples become lists."""
     if value is None or isinstance(value, (bool, str)):
         return value
@@ -161,7 +171,7 @@ def _plain(value: Any, where: str) -> Any:
     raise _not_plain(value, where)
 
 
-def _not_plain(value: Any, where: str) -> KerasGuideError:
+def _not_plain(value: object, where: str) -> KerasGuideError:
     from kerasguide.errors import SpecTypeError
 
     return SpecTypeError(
@@ -173,7 +183,7 @@ def _not_plain(value: Any, where: str) -> KerasGuideError:
     )
 
 
-def load_spec(source: Spec | dict[str, Any] | str | os.PathLike[str]) -> Spec:
+def load_spec(source: SpecSource) -> Spec:
     """Load and check a spec from a file, YAML or JSON text, or a mapping.
 
     Args:
@@ -272,8 +282,8 @@ class _SafeUniqueLoader(_Base):  # type: ignore[misc]
     """A safe YAML loader that also rejects a key given twice in one mapping."""
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[object, object]:
+    seen: set[object] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
         if key in seen:
@@ -294,7 +304,7 @@ _SafeUniqueLoader.add_constructor(
 )
 
 
-def _parse(text: str, name: str, *, json_: bool) -> Any:
+def _parse(text: str, name: str, *, json_: bool) -> object:
     data = read_document(text, name, json_=json_)
     if data is None:
         raise SpecSyntaxError(
@@ -307,8 +317,11 @@ def _parse(text: str, name: str, *, json_: bool) -> Any:
     return data
 
 
-def read_document(text: str, name: str, *, json_: bool = False) -> Any:
+def read_document(text: str, name: str, *, json_: bool = False) -> object:
     """Untrusted YAML (or JSON) text as data: a safe loader, no duplicate keys, the limits.
+
+    The result is ``object``: YAML's safe tags also make dates, sets and bytes,
+    which the caller refuses (a spec must hold plain data: see ``Spec``).
 
     Used for specs and for every other YAML file kerasguide reads (assignments).
     """
