@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kerasguide import _files
 from kerasguide._geometry import Box, Layout, Rect, Route
@@ -22,6 +22,7 @@ from kerasguide._layout import layered_layout
 from kerasguide.errors import OptionError
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -166,7 +167,7 @@ def diagram(
     return figure
 
 
-def _draw_frame(axes: Any, key: str, frame: Rect, title: str) -> None:
+def _draw_frame(axes: Axes, key: str, frame: Rect, title: str) -> None:
     from matplotlib.patches import FancyBboxPatch
 
     patch = FancyBboxPatch(
@@ -196,7 +197,7 @@ def _draw_frame(axes: Any, key: str, frame: Rect, title: str) -> None:
     )
 
 
-def _draw_route(axes: Any, route: Route, layout: Layout) -> None:
+def _draw_route(axes: Axes, route: Route, layout: Layout) -> None:
     """Straight through a layer, an S-curve across each gap, an arrow head at the end."""
     from matplotlib.patches import FancyArrowPatch
     from matplotlib.path import Path
@@ -235,7 +236,7 @@ def _draw_route(axes: Any, route: Route, layout: Layout) -> None:
     axes.add_patch(arrow)
 
 
-def _draw_box(axes: Any, node: Node, rect: Rect) -> None:
+def _draw_box(axes: Axes, node: Node, rect: Rect) -> None:
     from matplotlib.patches import FancyBboxPatch
 
     patch = FancyBboxPatch(

@@ -17,9 +17,10 @@ from kerasguide import _entries, _graph, _normalize, _ops, _wiring
 from kerasguide._keras import deferred_weights, is_model, keras
 from kerasguide._lint import warn_hints
 from kerasguide._shapes import format_shapes
+from kerasguide._types import KerasModel
 from kerasguide.errors import BuildError, KerasGuideError, OptionError, SpecError, first_line
 from kerasguide.limits import check_params, weight_bytes
-from kerasguide.specs import Spec, load_spec
+from kerasguide.specs import Spec, SpecSource, load_spec
 
 __all__ = ["as_model", "build", "functional", "mlp", "sequential"]
 
@@ -29,7 +30,7 @@ def build(
     *,
     strategy: Any = None,
     ignore_hints: str | list[str] | tuple[str, ...] = (),
-) -> Any:
+) -> KerasModel:
     """Build the Keras model that a spec describes.
 
     Args:
@@ -76,7 +77,7 @@ def _build_with(data: dict[str, Any], strategy: Any) -> Any:
         return _bounded(data)
 
 
-def as_model(obj: Any) -> Any:
+def as_model(obj: KerasModel | SpecSource) -> KerasModel:
     """A Keras model for a model, a Spec, a dict spec or a spec file path (or text).
 
     Raises:

@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import kerasguide._keras as _k
 from kerasguide import _compare
@@ -27,6 +27,10 @@ from kerasguide.build import as_model
 from kerasguide.errors import CheckFailed, FileError, OptionError
 from kerasguide.parse import parse_summary
 from kerasguide.summary import Summary, summarize
+
+if TYPE_CHECKING:
+    from kerasguide._types import JSONDict, KerasModel
+    from kerasguide.specs import SpecSource
 
 __all__ = ["CheckResult", "Finding", "check_model", "check_params", "check_summary"]
 
@@ -100,7 +104,7 @@ class CheckResult:
             f"<ol>{items}</ol></div>"
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """The result as plain data (JSON-ready)."""
         return {
             "check": self.check,
@@ -131,7 +135,7 @@ def _html_item(finding: Finding) -> str:
 
 
 def check_params(
-    model: Any,
+    model: KerasModel | SpecSource,
     *,
     total: int | None = None,
     trainable: int | None = None,
@@ -218,7 +222,12 @@ def _per_layer_argument(value: object) -> dict[str, int] | list[int] | None:
 # --- check_summary and check_model -----------------------------------------------------
 
 
-def check_summary(model: Any, expected: Any, *, compare_names: bool = False) -> CheckResult:
+def check_summary(
+    model: KerasModel | SpecSource,
+    expected: Summary | KerasModel | SpecSource,
+    *,
+    compare_names: bool = False,
+) -> CheckResult:
     """Check a model against an expected summary, spec or reference model.
 
     Args:
@@ -244,6 +253,7 @@ def check_summary(model: Any, expected: Any, *, compare_names: bool = False) -> 
     _check_flag("check_summary", compare_names)
     summary = _as_summary(expected)
     if summary is None:
+        assert not isinstance(expected, Summary)  # _as_summary returns a Summary as it is
         return check_model(model, expected, compare_names=compare_names)
     model = as_model(model)
     expand = any(row.depth for row in summary.rows)
@@ -252,7 +262,12 @@ def check_summary(model: Any, expected: Any, *, compare_names: bool = False) -> 
     return _result("check_summary", "the expected summary", findings, found)
 
 
-def check_model(model: Any, reference: Any, *, compare_names: bool = False) -> CheckResult:
+def check_model(
+    model: KerasModel | SpecSource,
+    reference: KerasModel | SpecSource,
+    *,
+    compare_names: bool = False,
+) -> CheckResult:
     """Compare a model with a reference model layer by layer.
 
     Compares each layer's type, output shape, parameters and the configuration
@@ -304,7 +319,7 @@ def _check_flag(function: str, value: object) -> None:
         )
 
 
-def _as_summary(expected: Any) -> Summary | None:
+def _as_summary(expected: object) -> Summary | None:
     """The expected summary, or None when ``expected`` is a model or a spec."""
     if isinstance(expected, Summary):
         return expected
@@ -343,7 +358,9 @@ def _read(path: Path) -> str:
         ) from None
 
 
-def _per_layer(found: Summary, expected: dict[str, int] | list[int], model: Any) -> list[Finding]:
+def _per_layer(
+    found: Summary, expected: dict[str, int] | list[int], model: KerasModel
+) -> list[Finding]:
     rows = list(enumerate(found.rows))
     if isinstance(expected, dict):
         by_name = {row.name: (i, row) for i, row in rows}
@@ -381,7 +398,7 @@ def _per_layer(found: Summary, expected: dict[str, int] | list[int], model: Any)
     ]
 
 
-def _count_finding(index: int, row: Row, count: int, model: Any) -> Finding:
+def _count_finding(index: int, row: Row, count: int, model: KerasModel) -> Finding:
     from kerasguide.explain import explain
 
     top = [layer for layer in explain(model).layers if not layer.depth] if model.built else []

@@ -16,18 +16,23 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import kerasguide._keras as _k
 from kerasguide import _table
 from kerasguide._graph import (
     all_layers,
+    is_layer,
     is_operation,
     operation_function,
     summary_operations,
 )
 from kerasguide._why import why
+from kerasguide._types import JSONDict, KerasLayer, KerasModel, KerasOperation, KerasVariable
 from kerasguide.build import as_model
+
+if TYPE_CHECKING:
+    from kerasguide.specs import SpecSource
 from kerasguide.errors import OptionError
 
 __all__ = ["Explanation", "LayerArithmetic", "Term", "explain"]
@@ -56,7 +61,7 @@ class Term:
             return f"{text} (shared with {self.shared_with}, counted there)"
         return text if self.trainable else f"{text} (non-trainable)"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """The term as plain data."""
         return {
             "weight": self.weight,
@@ -105,9 +110,9 @@ class LayerArithmetic:
     def __repr__(self) -> str:
         return str(self)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """The layer's arithmetic as plain data."""
-        return {
+        data: JSONDict = {
             "name": self.name,
             "type": self.type,
             "depth": self.depth,
@@ -115,7 +120,8 @@ class LayerArithmetic:
             "arithmetic": self.arithmetic,
             "why": self.why,
             "terms": [term.to_dict() for term in self.terms],
-        } | ({} if self.mult_adds_text is None else {"mult_adds": self.mult_adds})
+        }
+        return data | ({} if self.mult_adds_text is None else {"mult_adds": self.mult_adds})
 
     def _lines(self) -> list[str]:
         indent = "  " * self.depth
@@ -201,18 +207,19 @@ class Explanation:
             footer=[self._total_line()],
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """The explanation as plain data (JSON-ready)."""
-        return {
+        data: JSONDict = {
             "name": self.name,
             "layers": [layer.to_dict() for layer in self.layers],
             "total": self.total,
             "trainable": self.trainable,
             "non_trainable": self.non_trainable,
-        } | ({} if self.mult_adds is None else {"mult_adds": self.mult_adds})
+        }
+        return data | ({} if self.mult_adds is None else {"mult_adds": self.mult_adds})
 
 
-def explain(model: Any, *, mult_adds: bool = False) -> Explanation:
+def explain(model: KerasModel | SpecSource, *, mult_adds: bool = False) -> Explanation:
     """Explain every parameter count of a model from the shapes of its weights.
 
     Args:
@@ -258,17 +265,17 @@ def explain(model: Any, *, mult_adds: bool = False) -> Explanation:
     return Explanation(model.name, layers, total, trainable, total - trainable, mult_adds)
 
 
-def _size(weight: Any) -> int:
+def _size(weight: KerasVariable) -> int:
     return int(math.prod(weight.shape))
 
 
 def _layers(
-    model: Any, *, depth: int, seen: dict[int, str], mult_adds: bool
+    model: KerasModel, *, depth: int, seen: dict[int, str], mult_adds: bool
 ) -> list[LayerArithmetic]:
     keras = _k.keras()
     result: list[LayerArithmetic] = []
     for layer in summary_operations(model) if depth == 0 else all_layers(model):
-        if is_operation(layer):
+        if not is_layer(layer):
             entry = _operation(layer, depth)
         elif isinstance(layer, keras.Model):
             entry = _model_arithmetic(layer, depth, seen)
@@ -280,7 +287,9 @@ def _layers(
     return result
 
 
-def _with_mult_adds(entry: LayerArithmetic, model: Any, layer: Any) -> LayerArithmetic:
+def _with_mult_adds(
+    entry: LayerArithmetic, model: KerasModel, layer: KerasOperation
+) -> LayerArithmetic:
     """``entry`` with the layer's multiply-adds; no text for a layer without weights."""
     from kerasguide._macs import layer_mult_adds
 
@@ -296,14 +305,14 @@ def _with_mult_adds(entry: LayerArithmetic, model: Any, layer: Any) -> LayerArit
     return dataclasses.replace(entry, mult_adds=counted.count, mult_adds_text=shown)
 
 
-def _operation(op: Any, depth: int) -> LayerArithmetic:
+def _operation(op: KerasOperation, depth: int) -> LayerArithmetic:
     function = operation_function(op)
     what = f"an operation ({function})" if function else f"a Keras operation ({type(op).__name__})"
     why = f"{what} has no weights: it computes its output from its inputs alone."
     return LayerArithmetic(op.name, type(op).__name__, (), why, depth)
 
 
-def _arithmetic(layer: Any, depth: int, seen: dict[int, str]) -> LayerArithmetic:
+def _arithmetic(layer: KerasLayer, depth: int, seen: dict[int, str]) -> LayerArithmetic:
     trainable = {id(w) for w in layer.trainable_weights}
     names = [weight.name for weight in layer.weights]
     terms = []
@@ -315,7 +324,7 @@ def _arithmetic(layer: Any, depth: int, seen: dict[int, str]) -> LayerArithmetic
     return LayerArithmetic(layer.name, type(layer).__name__, tuple(terms), why(layer), depth)
 
 
-def _model_arithmetic(model: Any, depth: int, seen: dict[int, str]) -> LayerArithmetic:
+def _model_arithmetic(model: KerasModel, depth: int, seen: dict[int, str]) -> LayerArithmetic:
     """A nested model's count: one term per layer of it that has weights."""
     terms = []
     for layer in all_layers(model):
@@ -328,7 +337,7 @@ def _model_arithmetic(model: Any, depth: int, seen: dict[int, str]) -> LayerArit
     return LayerArithmetic(model.name, type(model).__name__, tuple(terms), why, depth)
 
 
-def _relative(weight: Any, layer: Any) -> str:
+def _relative(weight: KerasVariable, layer: KerasLayer) -> str:
     path = str(getattr(weight, "path", weight.name))
     marker = f"{layer.name}/"
     return path.split(marker, 1)[1] if marker in path else path

@@ -15,7 +15,7 @@ import importlib.util
 import os
 import shutil
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import kerasguide._keras as _k
 from kerasguide import _draw, _files
@@ -23,13 +23,21 @@ from kerasguide._graph import (
     DiagramNode,
     diagram_graph,
     is_graph_model,
+    is_layer,
     summary_operations,
     wrapper_type,
 )
 from kerasguide._options import check_choice
 from kerasguide._rows import output_shapes
 from kerasguide._shapes import format_shapes
+from kerasguide._types import KerasModel, KerasNode, KerasOperation
 from kerasguide.errors import GraphvizUnavailable, OptionError
+
+if TYPE_CHECKING:
+    from IPython.display import Image
+    from matplotlib.figure import Figure
+
+    from kerasguide.specs import SpecSource
 
 __all__ = ["graphviz_missing", "plot_model"]
 
@@ -57,7 +65,7 @@ class DiagramOptions:
 
 
 def plot_model(
-    model_or_spec: Any,
+    model_or_spec: KerasModel | SpecSource,
     to_file: str | os.PathLike[str] | None = None,
     *,
     show_shapes: bool = True,
@@ -68,7 +76,7 @@ def plot_model(
     expand_nested: bool = False,
     dpi: float = 200,
     engine: str = "matplotlib",
-) -> Any:
+) -> Figure | Image | bytes:
     """Draw a model's layers and how they connect, with or without Graphviz.
 
     Args:
@@ -158,7 +166,7 @@ def _checked_dpi(dpi: object) -> float:
     return float(dpi)
 
 
-def _built(model: Any) -> Any:
+def _built(model: KerasModel) -> KerasModel:
     if not getattr(model, "built", False):
         raise OptionError(
             "the model has not been built yet, so its layers have no shapes to draw",
@@ -171,6 +179,23 @@ def _built(model: Any) -> Any:
 
 
 # --- the Graphviz engine: Keras draws ---------------------------------------------
+
+
+class _DotNode(Protocol):
+    """A node of a ``pydot`` graph."""
+
+    def get_name(self) -> str: ...
+    def get(self, name: str) -> object: ...
+    def set(self, name: str, value: str) -> None: ...
+
+
+class _DotGraph(Protocol):
+    """A ``pydot`` graph (or subgraph), as Keras's ``model_to_dot`` makes it."""
+
+    def get_nodes(self) -> list[_DotNode]: ...
+    def get_subgraphs(self) -> list[_DotGraph]: ...
+    def set(self, name: str, value: str) -> None: ...
+    def create(self, format: str) -> bytes: ...
 
 
 def graphviz_missing() -> str | None:
@@ -202,9 +227,14 @@ def _use_graphviz(engine: str) -> bool:
     return missing is None
 
 
-def _graphviz(model: Any, to_file: Any, fmt: str, options: DiagramOptions) -> Any:
+def _graphviz(
+    model: KerasModel,
+    to_file: str | os.PathLike[str] | None,
+    fmt: str,
+    options: DiagramOptions,
+) -> Image | bytes:
     """Keras's ``model_to_dot`` drawn by ``dot``; temporary files stay in the system's."""
-    dot = _k.keras().utils.model_to_dot(
+    dot: _DotGraph = _k.keras().utils.model_to_dot(
         model,
         show_shapes=options.show_shapes,
         show_layer_names=options.show_layer_names,
@@ -229,15 +259,15 @@ def _graphviz(model: Any, to_file: Any, fmt: str, options: DiagramOptions) -> An
     return Image(data=png, format="png", width=width)  # type: ignore[no-untyped-call]
 
 
-def _layers_by_id(model: Any) -> dict[str, Any]:
-    found = {str(id(model)): model}
+def _layers_by_id(model: KerasOperation) -> dict[str, KerasOperation]:
+    found: dict[str, KerasOperation] = {str(id(model)): model}
     members = summary_operations(model) if is_graph_model(model) else []
     for layer in members or getattr(model, "layers", []):  # Keras operations too
         found.update(_layers_by_id(layer) if is_graph_model(layer) else {str(id(layer)): layer})
     return found
 
 
-def _add_params(graph: Any, layers: dict[str, Any]) -> None:
+def _add_params(graph: _DotGraph, layers: dict[str, KerasOperation]) -> None:
     """A "Params" row in each of Keras's node tables (Keras shows no counts)."""
     for node in graph.get_nodes():
         layer = layers.get(node.get_name().strip('"'))
@@ -253,7 +283,7 @@ def _add_params(graph: Any, layers: dict[str, Any]) -> None:
         _add_params(sub, layers)
 
 
-def _label_wrappers(graph: Any, layers: dict[str, Any]) -> None:
+def _label_wrappers(graph: _DotGraph, layers: dict[str, KerasOperation]) -> None:
     """``(Bidirectional)`` becomes ``(Bidirectional(LSTM))`` in Keras's node tables.
 
     Keras 2's ``model_to_dot`` labelled a wrapper with its inner layer; Keras 3's
@@ -272,14 +302,14 @@ def _label_wrappers(graph: Any, layers: dict[str, Any]) -> None:
         _label_wrappers(sub, layers)
 
 
-def _count(layer: Any) -> int:
-    return int(layer.count_params()) if getattr(layer, "weights", None) else 0
+def _count(layer: KerasOperation) -> int:
+    return int(layer.count_params()) if is_layer(layer) and layer.weights else 0
 
 
 # --- the matplotlib engine -------------------------------------------------------
 
 
-def draw_model(model: Any, options: DiagramOptions | None = None) -> Any:
+def draw_model(model: KerasModel, options: DiagramOptions | None = None) -> Figure:
     """The matplotlib drawing of a built model, as a ``Figure``; used by :func:`plot_model`."""
     options = options or DiagramOptions()
     graph = diagram_graph(model, expand_nested=options.expand_nested)
@@ -307,7 +337,7 @@ def _label(node: DiagramNode, options: DiagramOptions) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _shapes(layer: Any, calls: tuple[Any, ...]) -> str:
+def _shapes(layer: KerasOperation, calls: tuple[KerasNode, ...]) -> str:
     """Output shape(s); a shared layer called with different shapes lists each call's."""
     texts: list[str] = []
     for call in calls or (None,):
@@ -332,7 +362,7 @@ DEFAULT_COLOR = "#dbe8f6"
 MODEL_COLOR = "#f3d9c9"
 
 
-def _color(layer: Any) -> str:
+def _color(layer: KerasOperation) -> str:
     if is_graph_model(layer) or hasattr(layer, "layers"):
         return MODEL_COLOR
     module = type(layer).__module__.split(".")

@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kerasguide import _table
 from kerasguide._options import check_choice
@@ -27,7 +27,11 @@ from kerasguide._rows import (
     summary_rows,
 )
 from kerasguide._shapes import format_shapes
+from kerasguide._types import JSONDict, KerasModel
 from kerasguide.build import as_model
+
+if TYPE_CHECKING:
+    from kerasguide.specs import SpecSource
 
 __all__ = ["Summary", "summarize"]
 
@@ -111,9 +115,9 @@ class Summary:
             header, rows, align=align, caption=f'Model: "{self.name}"', footer=self._footer()
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """The summary as plain data (JSON-ready)."""
-        return {
+        data: JSONDict = {
             "name": self.name,
             "layers": [row.to_dict() for row in self.rows],
             "total": self.total,
@@ -122,7 +126,8 @@ class Summary:
             "optimizer": self.optimizer,
             "memory_bytes": self.memory,
             "memory": None if self.memory is None else _table.human_bytes(self.memory),
-        } | ({} if self.mult_adds is None else {"mult_adds": self.mult_adds})
+        }
+        return data | ({} if self.mult_adds is None else {"mult_adds": self.mult_adds})
 
     def _columns(self) -> tuple[bool, bool]:
         connected = any(row.connected_to for row in self.rows) and not _is_chain(self.rows)
@@ -207,7 +212,7 @@ def _is_chain(rows: tuple[Row, ...]) -> bool:
 
 
 def summarize(
-    model: Any,
+    model: KerasModel | SpecSource,
     *,
     expand_nested: bool = False,
     depth: int | None = None,
