@@ -27,8 +27,8 @@ from kerasguide._graph import (
     operation_function,
     summary_operations,
 )
-from kerasguide._why import why
 from kerasguide._types import JSONDict, KerasLayer, KerasModel, KerasOperation, KerasVariable
+from kerasguide._why import why
 from kerasguide.build import as_model
 
 if TYPE_CHECKING:
