@@ -12,9 +12,9 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kerasguide import _cli_terminal as _terminal
 from kerasguide import _files
@@ -22,6 +22,10 @@ from kerasguide._cli_terminal import say
 from kerasguide._inputs import PLOT_SUFFIXES, SPEC_SUFFIXES, load_keras, resolve
 from kerasguide.errors import FileError, OptionError
 from kerasguide.specs import example_path, list_examples
+
+if TYPE_CHECKING:
+    from kerasguide._types import KerasModel
+    from kerasguide.specs import Spec
 
 # TensorFlow's C++ log lines (oneDNN, CUDA probing), written straight to file descriptor 2.
 _NATIVE_LOG = re.compile(
@@ -69,7 +73,19 @@ def replaces(args: argparse.Namespace) -> bool:
     return not getattr(args, "no_clobber", False)
 
 
-def _emit(result: Any, as_json: bool, *, table: bool = False) -> None:
+class _Result(Protocol):
+    """What a command prints: text, or with ``--json`` its ``to_dict()``."""
+
+    def to_dict(self) -> Mapping[str, object]: ...
+
+
+class _Status(Protocol):
+    """Shows a line of status on the terminal while a block runs."""
+
+    def status(self, text: str) -> contextlib.AbstractContextManager[None]: ...
+
+
+def _emit(result: _Result, as_json: bool, *, table: bool = False) -> None:
     if as_json:
         print(json.dumps(result.to_dict(), indent=2, default=str))
     elif table:  # a table keeps its layout, whatever the terminal's width
@@ -151,12 +167,12 @@ def check(args: argparse.Namespace) -> int:
     return 0 if result else 1
 
 
-def _expected(text: str) -> Any:
+def _expected(text: str) -> KerasModel | Spec | str:
     """What ``--expect`` names: a spec, a model, or summary text."""
     path = Path(text)
     if path.suffix.lower() in (*SPEC_SUFFIXES, ".keras") or not path.exists():
         source = resolve(text)
-        return source.model if source.model is not None else source.spec
+        return source.model if source.model is not None else source.as_spec()
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -311,7 +327,7 @@ class _Unfiltered:
 
 
 @contextlib.contextmanager
-def quiet_native_log(*, keep_all: bool = False) -> Iterator[Any]:
+def quiet_native_log(*, keep_all: bool = False) -> Iterator[_Status]:
     """Stream stderr as it is written, without TensorFlow's C++ start-up log lines."""
     try:
         stderr = _terminal.StderrFilter(None if keep_all else _NATIVE_LOG)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kerasguide._suggest import did_you_mean
+from kerasguide._types import KerasModel
 from kerasguide.errors import FileError, first_line
 from kerasguide.specs import Spec, example_path, list_examples, load_spec
 
@@ -23,9 +23,9 @@ class Source:
     """What SPEC_OR_MODEL named: a spec, or a loaded model."""
 
     spec: Spec | None = None
-    model: Any = None
+    model: KerasModel | None = None
 
-    def as_model(self) -> Any:
+    def as_model(self) -> KerasModel:
         """The Keras model (built from the spec if need be)."""
         from kerasguide.build import build
 
@@ -74,7 +74,7 @@ def _input_error(text: str, problem: str, hint: str) -> FileError:
     )
 
 
-def load_keras(path: Path) -> Any:
+def load_keras(path: Path) -> KerasModel:
     """Load a saved .keras model safely: never run code stored in the file."""
     if not path.is_file():
         raise FileError(
@@ -87,7 +87,8 @@ def load_keras(path: Path) -> Any:
     from kerasguide._keras import keras
 
     try:
-        return keras().saving.load_model(path, compile=False, safe_mode=True)
+        model: KerasModel = keras().saving.load_model(path, compile=False, safe_mode=True)
+        return model
     except Exception as err:
         message = first_line(err)
         raise FileError(

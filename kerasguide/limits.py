@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
 
 from kerasguide.errors import LimitError, OptionError
 
@@ -143,7 +142,7 @@ def check_text(text: str | bytes | int, where: str, *, what: str = "document") -
         )
 
 
-def check_document(data: Any, where: str) -> None:
+def check_document(data: object, where: str) -> None:
     """Refuse a parsed document that is too deep, too large (aliases counted) or cyclic.
 
     Sizes are summed over the document's shared parts without expanding them,
@@ -153,7 +152,7 @@ def check_document(data: Any, where: str) -> None:
     size: dict[int, int] = {}
     depth: dict[int, int] = {}
     state: dict[int, int] = {}  # 1 on the path from the root, 2 done
-    stack: list[tuple[Any, bool]] = [(data, False)]
+    stack: list[tuple[object, bool]] = [(data, False)]
     _check_string(data, where)
     while stack:
         value, finished = stack.pop()
@@ -183,7 +182,7 @@ def check_document(data: Any, where: str) -> None:
                 stack.append((child, False))
 
 
-def _children(value: Any) -> list[Any]:
+def _children(value: object) -> list[object]:
     if isinstance(value, dict):
         return [*value.keys(), *value.values()]
     if isinstance(value, (list, tuple)):
@@ -191,7 +190,7 @@ def _children(value: Any) -> list[Any]:
     return []
 
 
-def _check_string(value: Any, where: str) -> None:
+def _check_string(value: object, where: str) -> None:
     if isinstance(value, str) and len(value) > _current.string:
         raise _over(
             f"a string of {len(value):,} characters",

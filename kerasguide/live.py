@@ -13,7 +13,7 @@ import math
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from kerasguide._curves import Curves, choose_panels, empty_error, metric_names
 from kerasguide.errors import OptionError
@@ -45,12 +45,19 @@ def _in_notebook() -> bool:
     return any(cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__)
 
 
-def _display(figure: Figure, handle: Any) -> Any:
+class _DisplayHandle(Protocol):
+    """IPython's ``DisplayHandle``: one output of a notebook cell, updated in place."""
+
+    def update(self, obj: object) -> None: ...
+
+
+def _display(figure: Figure, handle: _DisplayHandle | None) -> _DisplayHandle:
     """Show ``figure`` in the notebook; later calls replace it in the same output."""
     if handle is None:
         from IPython.display import display
 
-        return display(figure, display_id=True)  # type: ignore[no-untyped-call]
+        shown: _DisplayHandle = display(figure, display_id=True)  # type: ignore[no-untyped-call]
+        return shown
     handle.update(figure)
     return handle
 
@@ -88,7 +95,7 @@ class LivePlot:
     history: dict[str, list[float]]
     epoch: list[int]
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> LivePlot:
+    def __new__(cls, *args: object, **kwargs: object) -> LivePlot:
         # The class that also subclasses keras.callbacks.Callback is made on first
         # use, so that `import kerasguide` does not import Keras.
         return super().__new__(_callback_class(cls))
@@ -116,18 +123,18 @@ class LivePlot:
 
     def _start(self, *, live: bool) -> None:
         self.drawing = live
-        self._handle: Any = None
+        self._handle: _DisplayHandle | None = None
         self._last_draw = _now()
         self._interval = max(self.min_interval, BUDGET * _draw_cost)
         self._figure: Figure | None = None
         self._figure_epochs = -1
 
-    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+    def on_train_begin(self, logs: Mapping[str, object] | None = None) -> None:
         """Start a new record; draw only inside a notebook."""
         self.history, self.epoch, self._rows = {}, [], []
         self._start(live=_in_notebook())
 
-    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, object] | None = None) -> None:
         """Record the epoch's logs, and redraw when the last drawing is old enough."""
         row = {name: _as_float(value) for name, value in (logs or {}).items()}
         self.epoch.append(int(epoch))
@@ -139,7 +146,7 @@ class LivePlot:
         if self.drawing and _now() - self._last_draw >= self._interval:
             self._redraw()
 
-    def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
+    def on_train_end(self, logs: Mapping[str, object] | None = None) -> None:
         """Draw the last epochs, if the latest drawing does not show them."""
         if self.drawing and self._rows and self._figure_epochs != len(self._rows):
             self._redraw()
