@@ -13,7 +13,8 @@ import importlib
 import inspect
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import Any, TypeVar, overload
 
 from kerasguide._keras import keras
 from kerasguide._suggest import did_you_mean
@@ -50,7 +51,11 @@ _APPLICATION_LAYERS = {
 OBJECT_KINDS = ("activation", "initializer", "regularizer", "constraint")
 
 
-def register_layer(cls: T | None = None, *, name: str | None = None) -> Any:
+@overload
+def register_layer(cls: T, *, name: str | None = None) -> T: ...
+@overload
+def register_layer(cls: None = None, *, name: str | None = None) -> Callable[[T], T]: ...
+def register_layer(cls: T | None = None, *, name: str | None = None) -> T | Callable[[T], T]:
     """Register a custom layer class so that specs can name it.
 
     Works as a decorator (with or without a ``name``) or as a plain call.
@@ -211,7 +216,7 @@ def object_kind(arg: str) -> str | None:
     return None
 
 
-_MODULES: dict[str, Callable[[], Any]] = {
+_MODULES: dict[str, Callable[[], ModuleType]] = {
     "activation": lambda: keras().activations,
     "initializer": lambda: keras().initializers,
     "regularizer": lambda: keras().regularizers,

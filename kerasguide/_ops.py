@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any
+from collections.abc import Callable
 
 from kerasguide._keras import keras
 from kerasguide._suggest import did_you_mean
+from kerasguide._types import KerasTensor
 from kerasguide._values import at, show
 from kerasguide.errors import SpecError, SpecTypeError
 
@@ -120,7 +121,7 @@ def available() -> tuple[str, ...]:
     return tuple(name for name in ALLOWED if callable(getattr(ops, name, None)))
 
 
-def resolve(name: object, where: str) -> Any:
+def resolve(name: object, where: str) -> Callable[..., KerasTensor]:
     """The ``keras.ops`` function an entry names, from the allow-list only."""
     if not isinstance(name, str):
         raise SpecTypeError(
@@ -140,7 +141,8 @@ def resolve(name: object, where: str) -> Any:
             or "use a layer instead (e.g. `Add`, `Concatenate`); the allowed operations are "
             + ", ".join(available()),
         )
-    return getattr(keras().ops, name)
+    function: Callable[..., KerasTensor] = getattr(keras().ops, name)
+    return function
 
 
 @functools.cache
@@ -219,10 +221,10 @@ def check_constant(value: object, where: str) -> object:
     )
 
 
-def call(name: str, values: dict[str, Any]) -> Any:
+def call(name: str, values: dict[str, object]) -> KerasTensor:
     """Call an allowed operation with tensors and constants by parameter name."""
-    args: list[Any] = []
-    kwargs: dict[str, Any] = {}
+    args: list[object] = []
+    kwargs: dict[str, object] = {}
     positional = True
     for param in parameters(name):
         if param.name not in values:
@@ -233,4 +235,5 @@ def call(name: str, values: dict[str, Any]) -> Any:
             args.append(value)
         else:
             kwargs[param.name] = value
-    return getattr(keras().ops, name)(*args, **kwargs)
+    out: KerasTensor = getattr(keras().ops, name)(*args, **kwargs)
+    return out

@@ -7,7 +7,7 @@ none of them, so spec checking has one downward road.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
 
 from kerasguide._suggest import did_you_mean
 from kerasguide.errors import SpecError, SpecTypeError
@@ -35,7 +35,7 @@ def show(value: object) -> str:
     return f"{clip(value)} ({type(value).__name__})"
 
 
-def check_keys(data: dict[str, Any], allowed: tuple[str, ...], path: str, what: str) -> None:
+def check_keys(data: Mapping[str, object], allowed: tuple[str, ...], path: str, what: str) -> None:
     """Refuse any key of ``data`` not in ``allowed``, with a did-you-mean."""
     for key in data:
         if key not in allowed:

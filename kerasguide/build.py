@@ -360,7 +360,9 @@ def _apply_op(entry: dict[str, Any], args: list[Any], where: str, refs: list[str
     op = entry["op"]
     given = {k: v for k, v in entry.items() if k not in ("op", "name", "inputs")}
     slots = _ops.tensor_slots(op, set(given), len(args), where)
-    values = {slots[0]: args} if op in _ops.LIST_FIRST else dict(zip(slots, args, strict=True))
+    values: dict[str, object] = (
+        {slots[0]: args} if op in _ops.LIST_FIRST else dict(zip(slots, args, strict=True))
+    )
     values.update({k: _tuples(k, v) for k, v in given.items()})
     try:
         out = _ops.call(op, values)
