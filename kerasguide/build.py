@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 from kerasguide import _catalog as cat
 from kerasguide import _entries, _graph, _normalize, _ops, _wiring
@@ -22,13 +24,20 @@ from kerasguide.errors import BuildError, KerasGuideError, OptionError, SpecErro
 from kerasguide.limits import check_params, weight_bytes
 from kerasguide.specs import Spec, SpecSource, load_spec
 
+
+class Strategy(Protocol):
+    """A ``tf.distribute`` strategy: its ``scope()`` places the variables created in it."""
+
+    def scope(self) -> AbstractContextManager[object]: ...
+
+
 __all__ = ["as_model", "build", "functional", "mlp", "sequential"]
 
 
 def build(
-    spec: Spec | dict[str, Any] | str | os.PathLike[str],
+    spec: SpecSource,
     *,
-    strategy: Any = None,
+    strategy: Strategy | None = None,
     ignore_hints: str | list[str] | tuple[str, ...] = (),
 ) -> KerasModel:
     """Build the Keras model that a spec describes.
@@ -63,7 +72,7 @@ def build(
         raise
 
 
-def _build_with(data: dict[str, Any], strategy: Any) -> Any:
+def _build_with(data: dict[str, Any], strategy: Strategy | None) -> KerasModel:
     if strategy is None:
         return _bounded(data)
     if not hasattr(strategy, "scope"):
@@ -100,8 +109,12 @@ def as_model(obj: KerasModel | SpecSource) -> KerasModel:
 
 
 def sequential(
-    layers: list[Any], *, input_shape: Any, name: str = "sequential", strategy: Any = None
-) -> Any:
+    layers: list[Any],
+    *,
+    input_shape: int | Sequence[int | None],
+    name: str = "sequential",
+    strategy: Strategy | None = None,
+) -> KerasModel:
     """Build a Sequential model from a list of layer entries.
 
     Args:
@@ -128,10 +141,10 @@ def functional(
     *,
     inputs: Any,
     layers: list[Any],
-    outputs: Any = None,
+    outputs: str | list[str] | dict[str, str] | None = None,
     name: str = "functional",
-    strategy: Any = None,
-) -> Any:
+    strategy: Strategy | None = None,
+) -> KerasModel:
     """Build a functional model from named inputs, layer entries and outputs.
 
     Args:
@@ -167,7 +180,7 @@ def mlp(
     dropout: float | list[float] = 0.0,
     batch_norm: bool = False,
     name: str = "mlp",
-) -> Any:
+) -> KerasModel:
     """Build a multilayer perceptron: Dense layers of the given widths.
 
     Layers are named ``input``, ``hidden_1`` … ``hidden_n`` and ``output``
@@ -212,7 +225,7 @@ def mlp(
 # --- building ----------------------------------------------------------------------
 
 
-def _bounded(data: dict[str, Any]) -> Any:
+def _bounded(data: dict[str, Any]) -> KerasModel:
     """Build with every weight's size known before any memory is allocated."""
     with deferred_weights():
         model = _build(data, "")
@@ -231,7 +244,7 @@ def _bounded(data: dict[str, Any]) -> Any:
     return model
 
 
-def _build(data: dict[str, Any], path: str) -> Any:
+def _build(data: dict[str, Any], path: str) -> KerasModel:
     if data["kind"] == "mlp":
         data = _normalize.expand_mlp(data)
     if data["kind"] == "sequential":
@@ -292,7 +305,7 @@ def _argument_error(entry: dict[str, Any], where: str, err: Exception) -> SpecEr
     )
 
 
-def _build_sequential(data: dict[str, Any], path: str) -> Any:
+def _build_sequential(data: dict[str, Any], path: str) -> KerasModel:
     k = keras()
     layers_at = _at(path, "layers")
     layers = [_make_layer(e, f"{layers_at}[{i}]") for i, e in enumerate(data["layers"])]
@@ -303,7 +316,8 @@ def _build_sequential(data: dict[str, Any], path: str) -> Any:
         batch_size=data.get("batch_size"),
     )
     try:
-        return k.Sequential([head, *layers], name=data["name"])
+        model: KerasModel = k.Sequential([head, *layers], name=data["name"])
+        return model
     except Exception as err:
         # Find the layer that failed, by applying fresh copies one by one.
         tensor = head
@@ -319,7 +333,7 @@ def _build_sequential(data: dict[str, Any], path: str) -> Any:
         ) from err
 
 
-def _build_functional(data: dict[str, Any], path: str) -> Any:
+def _build_functional(data: dict[str, Any], path: str) -> KerasModel:
     k = keras()
     entries = data["layers"]
     tensors: dict[str, Any] = {}
@@ -352,7 +366,10 @@ def _build_functional(data: dict[str, Any], path: str) -> Any:
         arg = args if isinstance(sources[i], list) and len(args) > 1 else args[0]
         tensors[name] = _apply(layer, arg, entry, where, refs)
     outputs = _structure(data["outputs"], tensors)
-    return k.Model(inputs[0] if len(inputs) == 1 else inputs, outputs, name=data["name"])
+    model: KerasModel = k.Model(
+        inputs[0] if len(inputs) == 1 else inputs, outputs, name=data["name"]
+    )
+    return model
 
 
 def _apply_op(entry: dict[str, Any], args: list[Any], where: str, refs: list[str]) -> Any:
