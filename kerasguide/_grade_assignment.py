@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from kerasguide._suggest import did_you_mean
 from kerasguide.errors import FileError, SpecError, SpecTypeError
@@ -121,7 +121,7 @@ class Assignment:
         return sorted(paths)
 
 
-def load(source: str | Path) -> Assignment:
+def load(source: str | os.PathLike[str]) -> Assignment:
     """Read and check an assignment file; raise a ``KerasGuideError`` naming the mistake."""
     path = Path(source)
     try:
@@ -141,9 +141,8 @@ def load(source: str | Path) -> Assignment:
             expected="a readable UTF-8 text file",
             received=str(err),
         ) from None
-    data = _parse(text, path.name)
     where = path.name
-    _keys(data, _TOP, where, required=("exercises",))
+    data = _keys(_parse(text, path.name), _TOP, where, required=("exercises",))
     title = _string(data.get("title", path.stem), f"{where}: title")
     limits = _limits_of(data.get("limits", {}), f"{where}: limits")
     exercises = _list(data["exercises"], f"{where}: exercises")
@@ -154,9 +153,9 @@ def load(source: str | Path) -> Assignment:
     return Assignment(title, path, parsed, limits, _digest(text, parsed))
 
 
-def _parse(text: str, name: str) -> dict[str, Any]:
+def _parse(text: str, name: str) -> object:
     data = read_document(text, name)
-    if not isinstance(data, dict):
+    if not isinstance(data, dict):  # a mapping's keys are checked by _keys
         raise SpecTypeError(
             "an assignment must be a mapping",
             where=name,
@@ -177,8 +176,8 @@ def _digest(text: str, exercises: tuple[Exercise, ...]) -> str:
     return digest.hexdigest()
 
 
-def _exercise(item: Any, where: str, folder: Path) -> Exercise:
-    _keys(item, _EXERCISE, where, required=("name", "reference", "points"))
+def _exercise(value: object, where: str, folder: Path) -> Exercise:
+    item = _keys(value, _EXERCISE, where, required=("name", "reference", "points"))
     name = _string(item["name"], f"{where}.name")
     if not _NAME.match(name):
         raise SpecError(
@@ -197,7 +196,9 @@ def _exercise(item: Any, where: str, folder: Path) -> Exercise:
             "file the notebook saves)",
             received="both" if variable else "neither",
         )
-    if variable is not None and not _NAME.match(_string(variable, f"{where}.variable")):
+    if variable is not None:
+        variable = _string(variable, f"{where}.variable")
+    if variable is not None and not _NAME.match(variable):
         raise SpecError(
             "not a Python variable name",
             where=f"{where}.variable",
@@ -205,11 +206,11 @@ def _exercise(item: Any, where: str, folder: Path) -> Exercise:
             received=repr(variable),
         )
     if file is not None:
-        _relative_file(_string(file, f"{where}.file"), f"{where}.file")
+        file = _string(file, f"{where}.file")
+        _relative_file(file, f"{where}.file")
     kind, reference = _reference(item["reference"], f"{where}.reference", folder)
-    checks = tuple(_list(item.get("checks", ["model"]), f"{where}.checks"))
-    for i, check in enumerate(checks):
-        _choice(check, CHECKS, f"{where}.checks[{i}]")
+    listed = _list(item.get("checks", ["model"]), f"{where}.checks")
+    checks = tuple(_choice(check, CHECKS, f"{where}.checks[{i}]") for i, check in enumerate(listed))
     if kind == "summary" and "model" in checks:
         raise SpecError(
             "check `model` needs a model as reference",
@@ -224,7 +225,7 @@ def _exercise(item: Any, where: str, folder: Path) -> Exercise:
     return Exercise(name, kind, reference, points, checks, variable, file, deductions, fit)
 
 
-def _reference(value: Any, where: str, folder: Path) -> tuple[str, Path]:
+def _reference(value: object, where: str, folder: Path) -> tuple[str, Path]:
     if not isinstance(value, dict) or len(value) != 1:
         raise SpecError(
             "a reference names one file",
@@ -232,13 +233,13 @@ def _reference(value: Any, where: str, folder: Path) -> tuple[str, Path]:
             expected="one of {spec: FILE.yaml}, {keras: FILE.keras}, {summary: FILE.txt}",
             received=repr(value)[:80],
         )
-    ((kind, file),) = value.items()
-    _choice(kind, REFERENCE_KINDS, f"{where} key")
+    ((key, file),) = value.items()
+    kind = _choice(key, REFERENCE_KINDS, f"{where} key")
     return kind, _existing(_string(file, f"{where}.{kind}"), f"{where}.{kind}", folder)
 
 
-def _fit(value: Any, where: str, folder: Path) -> FitCheck:
-    _keys(value, _FIT, where, required=("data", "loss", "metric", "threshold"))
+def _fit(mapping: object, where: str, folder: Path) -> FitCheck:
+    value = _keys(mapping, _FIT, where, required=("data", "loss", "metric", "threshold"))
     return FitCheck(
         data=_existing(_string(value["data"], f"{where}.data"), f"{where}.data", folder),
         loss=_string(value["loss"], f"{where}.loss"),
@@ -250,18 +251,21 @@ def _fit(value: Any, where: str, folder: Path) -> FitCheck:
     )
 
 
-def _limits_of(value: Any, where: str) -> GradeLimits:
+def _limits_of(mapping: object, where: str) -> GradeLimits:
     fields = ("notebook_seconds", "cell_seconds", "memory_mb", "model_mb")
-    _keys(value, fields, where)
+    value = _keys(mapping, fields, where)
     numbers = {key: _number(value[key], f"{where}.{key}", positive=True) for key in value}
-    for key in ("memory_mb", "model_mb"):
-        if key in numbers:
-            numbers[key] = int(numbers[key])
-    return GradeLimits(**numbers)  # type: ignore[arg-type]
+    default = GradeLimits()
+    return GradeLimits(
+        notebook_seconds=numbers.get("notebook_seconds", default.notebook_seconds),
+        cell_seconds=numbers.get("cell_seconds", default.cell_seconds),
+        memory_mb=int(numbers.get("memory_mb", default.memory_mb)),
+        model_mb=int(numbers.get("model_mb", default.model_mb)),
+    )
 
 
-def _deductions(value: Any, where: str) -> dict[str, float]:
-    _keys(value, (*FINDING_KINDS, "default"), where)
+def _deductions(mapping: object, where: str) -> dict[str, float]:
+    value = _keys(mapping, (*FINDING_KINDS, "default"), where)
     return {key: _number(points, f"{where}.{key}") for key, points in value.items()}
 
 
@@ -269,8 +273,9 @@ def _deductions(value: Any, where: str) -> dict[str, float]:
 
 
 def _keys(
-    value: Any, allowed: tuple[str, ...], where: str, *, required: tuple[str, ...] = ()
-) -> None:
+    value: object, allowed: tuple[str, ...], where: str, *, required: tuple[str, ...] = ()
+) -> dict[str, object]:
+    """``value`` as a mapping, once it is one and its keys are among ``allowed``."""
     if not isinstance(value, dict):
         raise SpecTypeError(
             "expected a mapping",
@@ -295,10 +300,11 @@ def _keys(
                 expected=f"a `{key}:` entry",
                 received=f"keys {', '.join(map(str, value)) or 'none'}",
             )
+    return {str(key): item for key, item in value.items()}
 
 
-def _choice(value: Any, allowed: tuple[str, ...], where: str) -> None:
-    if value not in allowed:
+def _choice(value: object, allowed: tuple[str, ...], where: str) -> str:
+    if not isinstance(value, str) or value not in allowed:
         raise SpecError(
             "unknown value",
             where=where,
@@ -306,9 +312,10 @@ def _choice(value: Any, allowed: tuple[str, ...], where: str) -> None:
             received=repr(value),
             hint=did_you_mean(str(value), allowed),
         )
+    return value
 
 
-def _string(value: Any, where: str) -> str:
+def _string(value: object, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise SpecTypeError(
             "expected a non-empty string", where=where, expected="text", received=repr(value)[:80]
@@ -316,9 +323,13 @@ def _string(value: Any, where: str) -> str:
     return value
 
 
-def _number(value: Any, where: str, *, positive: bool = False) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-    if not ok or (positive and value == 0):
+def _number(value: object, where: str, *, positive: bool = False) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value < 0
+        or (positive and value == 0)
+    ):
         raise SpecTypeError(
             "expected a number",
             where=where,
@@ -328,7 +339,7 @@ def _number(value: Any, where: str, *, positive: bool = False) -> float:
     return float(value)
 
 
-def _list(value: Any, where: str) -> list[Any]:
+def _list(value: object, where: str) -> list[object]:
     if not isinstance(value, list) or not value:
         raise SpecTypeError(
             "expected a non-empty list",

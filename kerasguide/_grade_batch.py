@@ -20,19 +20,38 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from kerasguide import _files
 from kerasguide import _grade_output as _out
 from kerasguide._grade_assignment import Assignment, GradeLimits
 from kerasguide._grade_assignment import load as load_assignment
+from kerasguide._grade_record import StudentRecord
 from kerasguide._grade_score import ExerciseResult
 from kerasguide._version import __version__
 from kerasguide.errors import FileError, OptionError
 
 __all__ = ["Task", "progress", "run_all", "shard", "workers"]
 
-Progress = Callable[[Any], None]  # called with each GradedSubmission
+if TYPE_CHECKING:
+    from kerasguide._grade_kernel import Run
+    from kerasguide._grade_score import References
+
+
+class Scored(Protocol):
+    """What the progress bar shows of a graded submission."""
+
+    @property
+    def student(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def max_score(self) -> float: ...
+    @property
+    def status(self) -> str: ...
+
+
+S = TypeVar("S", bound=Scored)
 
 
 @dataclass(frozen=True)
@@ -45,7 +64,11 @@ class Task:
 
     @classmethod
     def create(
-        cls, assignment: Any, submissions: Any, output: Any, limits: Mapping[str, float] | None
+        cls,
+        assignment: Assignment | str | os.PathLike[str],
+        submissions: str | os.PathLike[str],
+        output: str | os.PathLike[str],
+        limits: Mapping[str, float] | None,
     ) -> Task:
         if not isinstance(assignment, Assignment):
             assignment = load_assignment(assignment)
@@ -127,7 +150,7 @@ def workers(workers: int | None) -> int:
     return workers
 
 
-def run_all(task: Task, pending: list[Path], workers: int) -> Iterator[dict[str, Any]]:
+def run_all(task: Task, pending: list[Path], workers: int) -> Iterator[StudentRecord]:
     """Grade ``pending`` on ``workers`` threads; yield each result as it is done.
 
     The references load (importing TensorFlow, a few seconds) while the first kernels
@@ -157,7 +180,7 @@ def run_all(task: Task, pending: list[Path], workers: int) -> Iterator[dict[str,
         loader.shutdown(wait=True)
 
 
-def _references(assignment: Assignment) -> Any:
+def _references(assignment: Assignment) -> References:
     from kerasguide._grade_score import References
 
     references = References(assignment)
@@ -166,7 +189,7 @@ def _references(assignment: Assignment) -> Any:
     return references
 
 
-def _stop_if_broken(done: cf.Future[Any], stop: threading.Event) -> None:
+def _stop_if_broken(done: cf.Future[References], stop: threading.Event) -> None:
     if done.exception() is not None:
         from kerasguide._grade_kernel import kill_all
 
@@ -175,8 +198,8 @@ def _stop_if_broken(done: cf.Future[Any], stop: threading.Event) -> None:
 
 
 def _grade_one(
-    task: Task, path: Path, references: cf.Future[Any], stop: threading.Event
-) -> dict[str, Any] | None:
+    task: Task, path: Path, references: cf.Future[References], stop: threading.Event
+) -> StudentRecord | None:
     from kerasguide._grade_kernel import run_notebook
     from kerasguide._grade_score import score_exercise
 
@@ -207,7 +230,7 @@ def _discard(models: Mapping[str, Path | str]) -> None:
             shutil.rmtree(model.parent, ignore_errors=True)
 
 
-def _record(task: Task, path: Path, run: Any, scored: list[ExerciseResult]) -> dict[str, Any]:
+def _record(task: Task, path: Path, run: Run, scored: list[ExerciseResult]) -> StudentRecord:
     return {
         "student": path.stem,
         "notebook": path.name,
@@ -223,7 +246,7 @@ def _record(task: Task, path: Path, run: Any, scored: list[ExerciseResult]) -> d
     }
 
 
-def progress(progress: bool | Progress, total: int, skipped: int) -> Progress:
+def progress(progress: bool | Callable[[S], None], total: int, skipped: int) -> Callable[[S], None]:
     if callable(progress):
         return progress
     if not progress:
@@ -235,7 +258,7 @@ def progress(progress: bool | Progress, total: int, skipped: int) -> Progress:
         )
     state = {"done": skipped, "start": time.monotonic()}
 
-    def report(submission: Any) -> None:
+    def report(submission: S) -> None:
         state["done"] += 1
         done = int(state["done"])
         bar = "#" * (20 * done // max(total, 1))

@@ -42,9 +42,15 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kerasguide._grade_assignment import Exercise, GradeLimits
+from kerasguide._grade_record import CellError
+
+if TYPE_CHECKING:
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+    from nbformat import NotebookNode
 
 __all__ = ["Run", "isolation", "kill_all", "run_notebook"]
 
@@ -81,9 +87,9 @@ class Run:
 
     status: str = "ok"
     reason: str = ""
-    notebook: Any = None
+    notebook: NotebookNode | None = None
     models: dict[str, Path | str] = field(default_factory=dict)
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
     report: dict[str, str] | None = None
     seconds: float = 0.0
 
@@ -114,7 +120,7 @@ def isolation(limits: GradeLimits) -> dict[str, str]:
     }
 
 
-def _kernel_manager(prefix: list[str], folder: Path) -> Any:
+def _kernel_manager(prefix: list[str], folder: Path) -> AsyncKernelManager:
     from jupyter_client.manager import AsyncKernelManager
 
     class SandboxKernelManager(AsyncKernelManager):
@@ -247,7 +253,7 @@ def _folders() -> Iterator[tuple[Path, Path]]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _read_notebook(path: Path, run: Run) -> Any:
+def _read_notebook(path: Path, run: Run) -> NotebookNode | None:
     import nbformat
 
     try:
@@ -255,7 +261,8 @@ def _read_notebook(path: Path, run: Run) -> Any:
             raise ValueError(f"{path.stat().st_size:,} bytes, over the 50 MB limit")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)  # type: ignore[no-untyped-call]
+            text = path.read_text(encoding="utf-8")
+            nb: NotebookNode = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
         if not isinstance(nb.get("cells"), list):
             raise ValueError("it has no list of cells")
     except Exception as err:  # JSON, encoding, nbformat: all say "not a notebook"
@@ -269,7 +276,7 @@ def _read_notebook(path: Path, run: Run) -> Any:
 
 
 def _execute(
-    nb: Any,
+    nb: NotebookNode,
     exercises: tuple[Exercise, ...],
     limits: GradeLimits,
     where: tuple[Path, Path, str, list[Path]],
@@ -296,12 +303,11 @@ def _execute(
     deadline = time.monotonic() + limits.notebook_seconds
     try:
         with client.setup_kernel(cwd=str(work), env=_environment(work, private)):
-            with _LOCK:
-                _ACTIVE[id(run)] = km.provisioner.pid
+            _track(run, km)
             client.timeout = int(max(120, limits.cell_seconds))
             client.execute_cell(nb.cells[0], 0)
             _cells(client, nb, deadline, limits, run)
-            _save(client, nb, run, km)
+            _save(client, nb)
     except Exception as err:  # the kernel would not start, or died while saving
         _stopped(run, err, km, limits)
     finally:
@@ -316,6 +322,16 @@ def _execute(
         nb.cells.pop(0)
 
 
+def _track(run: Run, km: AsyncKernelManager) -> None:
+    """Note the kernel's process, to kill it if the batch is interrupted."""
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+    provisioner = km.provisioner
+    if isinstance(provisioner, LocalProvisioner) and provisioner.pid is not None:
+        with _LOCK:
+            _ACTIVE[id(run)] = provisioner.pid
+
+
 def _close_thread_loop() -> None:
     """Close the event loop nbclient left on this worker thread (and its sockets)."""
     import asyncio
@@ -326,7 +342,9 @@ def _close_thread_loop() -> None:
             loop.close()
 
 
-def _cells(client: Any, nb: Any, deadline: float, limits: GradeLimits, run: Run) -> None:
+def _cells(
+    client: NotebookClient, nb: NotebookNode, deadline: float, limits: GradeLimits, run: Run
+) -> None:
     # A cell over its time is interrupted (nbclient's interrupt_on_timeout), and the kernel
     # is then idle again: the save cell still runs, so earlier exercises keep their grade.
     client.interrupt_on_timeout = True
@@ -354,7 +372,7 @@ def _cells(client: Any, nb: Any, deadline: float, limits: GradeLimits, run: Run)
         _cell_errors(cell, index, run, limits)
 
 
-def _cell_errors(cell: Any, index: int, run: Run, limits: GradeLimits) -> None:
+def _cell_errors(cell: NotebookNode, index: int, run: Run, limits: GradeLimits) -> None:
     for output in cell.get("outputs", []):
         if output.get("output_type") != "error":
             continue
@@ -377,12 +395,12 @@ def _cell_errors(cell: Any, index: int, run: Run, limits: GradeLimits) -> None:
             )
 
 
-def _save(client: Any, nb: Any, run: Run, km: Any) -> None:
+def _save(client: NotebookClient, nb: NotebookNode) -> None:
     client.timeout = 30
     client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
 
 
-def _stopped(run: Run, err: Exception, km: Any, limits: GradeLimits) -> None:
+def _stopped(run: Run, err: Exception, km: AsyncKernelManager, limits: GradeLimits) -> None:
     name = type(err).__name__
     if run.status in ("ok", "error") or name == "DeadKernelError":
         code = getattr(getattr(km.provisioner, "process", None), "returncode", None)
@@ -406,7 +424,7 @@ def _collect(
             run.models[exercise.name] = str(report.get(exercise.name, "missing: no report"))
 
 
-def _report(nb: Any, token: str) -> dict[str, str] | None:
+def _report(nb: NotebookNode, token: str) -> dict[str, str] | None:
     outputs = nb.cells[-1].get("outputs", []) if nb.cells else []
     for output in outputs:
         for line in str(output.get("text", "")).splitlines():

@@ -11,16 +11,19 @@ import argparse
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TypeGuard
 
 from kerasguide import _files
 from kerasguide._grade_output import read_records
+from kerasguide._grade_record import AssignmentRecord, StudentRecord
 from kerasguide.errors import FileError, OptionError
 
 __all__ = ["add_arguments", "merge_folders"]
 
 
-def merge_folders(folders: list[Path], output: Path) -> tuple[str, dict[str, Any], list[str]]:
+def merge_folders(
+    folders: list[Path], output: Path
+) -> tuple[str, dict[str, StudentRecord], list[str]]:
     """Copy the shards' student folders into ``output``; return the title, records, exercises."""
     if not folders:
         raise OptionError(
@@ -38,7 +41,7 @@ def merge_folders(folders: list[Path], output: Path) -> tuple[str, dict[str, Any
                 hint="grade every shard with the same assignment file and references",
             )
     out = _files.make_folder(output)
-    records: dict[str, Any] = {}
+    records: dict[str, StudentRecord] = {}
     for folder in folders:
         for student, record in read_records(folder).items():
             if student in records and records[student]["key"] != record["key"]:
@@ -57,7 +60,7 @@ def merge_folders(folders: list[Path], output: Path) -> tuple[str, dict[str, Any
     return first["title"], records, [e["name"] for e in first["exercises"]]
 
 
-def _assignment(folder: Path) -> dict[str, Any]:
+def _assignment(folder: Path) -> AssignmentRecord:
     try:
         data = json.loads((folder / "assignment.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
@@ -68,7 +71,7 @@ def _assignment(folder: Path) -> dict[str, Any]:
             received=str(err),
             hint="give the folders passed to -o of the sharded runs",
         ) from None
-    if not isinstance(data, dict) or "digest" not in data:
+    if not _is_assignment(data):
         raise FileError(
             "assignment.json is not kerasguide's",
             where=str(folder),
@@ -76,6 +79,13 @@ def _assignment(folder: Path) -> dict[str, Any]:
             received=str(data)[:80],
         )
     return data
+
+
+def _is_assignment(data: object) -> TypeGuard[AssignmentRecord]:
+    if not isinstance(data, dict) or not isinstance(data.get("exercises"), list):
+        return False
+    names = all(isinstance(e, dict) and isinstance(e.get("name"), str) for e in data["exercises"])
+    return names and isinstance(data.get("digest"), str) and isinstance(data.get("title"), str)
 
 
 # --- the command line -----------------------------------------------------------------

@@ -20,10 +20,14 @@ import html
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from kerasguide import _files
 from kerasguide._grade_overview import page, write_overview
+from kerasguide._grade_record import ExerciseRecord, StudentRecord, parse_record
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 __all__ = ["STATUS_TEXT", "gradescope", "read_records", "write_class", "write_student"]
 
@@ -42,7 +46,25 @@ def student_folder(out: Path, student: str) -> Path:
     return out / "students" / student
 
 
-def write_student(out: Path, record: dict[str, Any], notebook_html: str) -> None:
+class GradescopeTest(TypedDict):
+    """One exercise as a test of Gradescope's results.json."""
+
+    name: str
+    score: float
+    max_score: float
+    output: str
+
+
+class GradescopeResults(TypedDict):
+    """Gradescope's results.json (the fields kerasguide fills)."""
+
+    score: float
+    tests: list[GradescopeTest]
+    output: str
+    visibility: str
+
+
+def write_student(out: Path, record: StudentRecord, notebook_html: str) -> None:
     """Write one student's record, results.json and feedback page."""
     folder = _files.make_folder(student_folder(out, record["student"]))
     _files.write_text(folder / "results.json", _json(gradescope(record)))
@@ -50,25 +72,26 @@ def write_student(out: Path, record: dict[str, Any], notebook_html: str) -> None
     _files.write_text(folder / "record.json", _json(record))  # last: its presence means done
 
 
-def _json(data: Any) -> str:
+def _json(data: object) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def read_records(out: Path) -> dict[str, dict[str, Any]]:
+def read_records(out: Path) -> dict[str, StudentRecord]:
     """Every finished record under ``out/students``, by student."""
     records = {}
     for path in sorted((out / "students").glob("*/record.json")):
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
+            record = parse_record(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            continue  # half-written by an interrupted run: graded again
-        records[record["student"]] = record
+            continue  # unreadable: graded again
+        if record is not None:  # None: not a record (damaged by hand): graded again
+            records[record["student"]] = record
     return records
 
 
-def gradescope(record: dict[str, Any]) -> dict[str, Any]:
+def gradescope(record: StudentRecord) -> GradescopeResults:
     """Gradescope's results.json: the total and one test per exercise."""
-    tests = [
+    tests: list[GradescopeTest] = [
         {
             "name": ex["name"],
             "score": ex["score"],
@@ -85,13 +108,13 @@ def gradescope(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_text(record: dict[str, Any]) -> str:
+def run_text(record: StudentRecord) -> str:
     """One line on how the notebook ran."""
     text = STATUS_TEXT.get(record["status"], record["status"])
     return f"The notebook {text}" + (f": {record['reason']}" if record["reason"] else ".")
 
 
-def exercise_text(ex: dict[str, Any]) -> str:
+def exercise_text(ex: ExerciseRecord) -> str:
     """An exercise's result as plain text: what a student reads."""
     head = f"{ex['name']}: {ex['score']:g}/{ex['max_score']:g}"
     if ex["status"] != "graded":
@@ -101,7 +124,7 @@ def exercise_text(ex: dict[str, Any]) -> str:
     lines = [f"{head}. {len(ex['findings'])} difference(s) from the reference:"]
     for n, f in enumerate(ex["findings"], 1):
         lines.append(f"  {n}. {f['where']}: {f['message']} (-{f['deduction']:g})")
-        if f.get("hint"):
+        if f["hint"]:
             lines.append(f"     hint: {f['hint']}")
     return "\n".join(lines)
 
@@ -109,7 +132,7 @@ def exercise_text(ex: dict[str, Any]) -> str:
 # --- HTML ---------------------------------------------------------------------------
 
 
-def feedback_page(record: dict[str, Any], notebook_html: str) -> str:
+def feedback_page(record: StudentRecord, notebook_html: str) -> str:
     """A student's feedback: the score, each exercise's findings, then their notebook."""
     e = html.escape
     parts = [
@@ -136,7 +159,7 @@ def feedback_page(record: dict[str, Any], notebook_html: str) -> str:
     return page(f"Feedback: {record['student']}", "".join(parts))
 
 
-def _exercise_html(ex: dict[str, Any]) -> str:
+def _exercise_html(ex: ExerciseRecord) -> str:
     e = html.escape
     full = ex["status"] == "graded" and not ex["findings"]
     head = f"<h2>{e(ex['name'])}: {ex['score']:g} / {ex['max_score']:g}</h2>"
@@ -147,7 +170,7 @@ def _exercise_html(ex: dict[str, Any]) -> str:
     else:
         items = "".join(
             f"<li><b>{e(f['where'])}</b>: {e(f['message'])} <small>(−{f['deduction']:g})</small>"
-            + (f"<br><span class='hint'>hint: {e(f['hint'])}</span>" if f.get("hint") else "")
+            + (f"<br><span class='hint'>hint: {e(f['hint'])}</span>" if f["hint"] else "")
             + "</li>"
             for f in ex["findings"]
         )
@@ -155,7 +178,7 @@ def _exercise_html(ex: dict[str, Any]) -> str:
     return f"<div class='ex {'ok' if full else 'bad'}'>{head}{body}</div>"
 
 
-def notebook_html(nb: Any) -> str:
+def notebook_html(nb: NotebookNode | None) -> str:
     """The executed notebook as a standalone HTML page (nbconvert's HTMLExporter)."""
     if nb is None:
         return ""
@@ -169,7 +192,7 @@ def notebook_html(nb: Any) -> str:
 # --- the class ------------------------------------------------------------------------
 
 
-def write_class(out: Path, records: dict[str, dict[str, Any]], exercises: list[str]) -> None:
+def write_class(out: Path, records: dict[str, StudentRecord], exercises: list[str]) -> None:
     """Write gradebook.csv, findings.json and the overview from the records."""
     rows = [records[name] for name in sorted(records)]
     _files.write_text(out / "gradebook.csv", gradebook_csv(rows, exercises))
@@ -184,7 +207,7 @@ def write_class(out: Path, records: dict[str, dict[str, Any]], exercises: list[s
     write_overview(out, rows, exercises)
 
 
-def gradebook_csv(rows: list[dict[str, Any]], exercises: list[str]) -> str:
+def gradebook_csv(rows: list[StudentRecord], exercises: list[str]) -> str:
     """One row per student: each exercise's score, the total, and how the notebook ran."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

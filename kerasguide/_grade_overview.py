@@ -10,9 +10,9 @@ from __future__ import annotations
 import html
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from kerasguide import _files
+from kerasguide._grade_record import StudentRecord
 
 __all__ = ["common_findings", "write_overview"]
 
@@ -36,7 +36,7 @@ def page(title: str, body: str) -> str:
     )
 
 
-def common_findings(rows: list[dict[str, Any]], exercise: str) -> list[tuple[str, int]]:
+def common_findings(rows: list[StudentRecord], exercise: str) -> list[tuple[str, int]]:
     """The most common findings of one exercise, as ``(text, number of students)``."""
     counts: Counter[str] = Counter()
     for r in rows:
@@ -46,7 +46,7 @@ def common_findings(rows: list[dict[str, Any]], exercise: str) -> list[tuple[str
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP]
 
 
-def _ungraded(rows: list[dict[str, Any]], exercise: str) -> Counter[str]:
+def _ungraded(rows: list[StudentRecord], exercise: str) -> Counter[str]:
     return Counter(
         ex["status"]
         for r in rows
@@ -55,7 +55,7 @@ def _ungraded(rows: list[dict[str, Any]], exercise: str) -> Counter[str]:
     )
 
 
-def _plot(out: Path, rows: list[dict[str, Any]]) -> None:
+def _plot(out: Path, rows: list[StudentRecord]) -> None:
     from matplotlib.figure import Figure
 
     totals = [r["score"] for r in rows]
@@ -73,7 +73,7 @@ def _plot(out: Path, rows: list[dict[str, Any]]) -> None:
     _files.write_with(out / "overview.png", lambda tmp: figure.savefig(tmp, format="png"))
 
 
-def write_overview(out: Path, rows: list[dict[str, Any]], exercises: list[str]) -> None:
+def write_overview(out: Path, rows: list[StudentRecord], exercises: list[str]) -> None:
     """Write ``overview.png`` and ``overview.html``."""
     e = html.escape
     _plot(out, rows)
@@ -100,7 +100,7 @@ def write_overview(out: Path, rows: list[dict[str, Any]], exercises: list[str]) 
     _files.write_text(out / "overview.html", page(f"{title}: overview", "".join(parts)))
 
 
-def _exercise_section(rows: list[dict[str, Any]], name: str) -> str:
+def _exercise_section(rows: list[StudentRecord], name: str) -> str:
     e = html.escape
     scores = [ex["score"] for r in rows for ex in r["exercises"] if ex["name"] == name]
     points = next((ex["max_score"] for r in rows for ex in r["exercises"] if ex["name"] == name), 0)

@@ -10,10 +10,17 @@ import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from kerasguide._grade_assignment import Assignment, Exercise, FitCheck
+from kerasguide._grade_record import ExerciseRecord, FindingRecord
+from kerasguide._types import KerasModel
 from kerasguide.errors import KerasGuideError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from kerasguide.summary import Summary
 
 __all__ = ["ExerciseResult", "References", "score_exercise"]
 
@@ -35,9 +42,9 @@ class ExerciseResult:
     max_score: float
     status: str
     reason: str = ""
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[FindingRecord] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ExerciseRecord:
         """Plain data, as stored in the records and findings.json."""
         return {
             "name": self.name,
@@ -54,16 +61,16 @@ class References:
 
     def __init__(self, assignment: Assignment) -> None:
         self._assignment = assignment
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, KerasModel | Summary] = {}
 
-    def get(self, exercise: Exercise) -> Any:
+    def get(self, exercise: Exercise) -> KerasModel | Summary:
         """A Keras model (spec or .keras reference) or a Summary (summary text)."""
         if exercise.name not in self._cache:
             self._cache[exercise.name] = _load_reference(exercise)
         return self._cache[exercise.name]
 
 
-def _load_reference(exercise: Exercise) -> Any:
+def _load_reference(exercise: Exercise) -> KerasModel | Summary:
     if exercise.reference_kind == "spec":
         from kerasguide.build import build
 
@@ -71,7 +78,8 @@ def _load_reference(exercise: Exercise) -> Any:
     if exercise.reference_kind == "keras":
         from kerasguide._inputs import load_keras
 
-        return load_keras(exercise.reference)
+        model: KerasModel = load_keras(exercise.reference)
+        return model
     from kerasguide.parse import parse_summary
     from kerasguide.specs import read_text
 
@@ -94,7 +102,7 @@ def _checked(exercise: Exercise, path: Path, references: References) -> Exercise
     from kerasguide._inputs import load_keras
 
     try:
-        student = load_keras(path)
+        student: KerasModel = load_keras(path)
     except KerasGuideError as err:
         return ExerciseResult(
             exercise.name, 0.0, exercise.points, "unloadable", f"{err.problem}: {err.received}"
@@ -109,33 +117,65 @@ def _checked(exercise: Exercise, path: Path, references: References) -> Exercise
             "check-error",
             f"{type(err).__name__}: {str(err).splitlines()[0][:200]}",
         )
-    for finding in findings:
-        finding["deduction"] = exercise.deduction(finding["kind"])
     score = max(0.0, exercise.points - sum(f["deduction"] for f in findings))
     return ExerciseResult(exercise.name, round(score, 2), exercise.points, "graded", "", findings)
 
 
-def _findings(exercise: Exercise, student: Any, reference: Any) -> list[dict[str, Any]]:
+def _findings(
+    exercise: Exercise, student: KerasModel, reference: KerasModel | Summary
+) -> list[FindingRecord]:
     from kerasguide.checks import check_model, check_params, check_summary
+    from kerasguide.summary import Summary
 
     results = []
     for check in exercise.checks:
-        if check == "model":
-            results.append(check_model(student, reference))
-        elif check == "summary":
+        if check == "summary":
             results.append(check_summary(student, reference))
-        else:
-            total = reference.total if hasattr(reference, "total") else reference.count_params()
+        elif check == "params":
+            total = reference.total if isinstance(reference, Summary) else reference.count_params()
             results.append(check_params(student, total=total))
-    findings = [f.to_dict() | {"check": r.check} for r in results for f in r.findings]
+        elif isinstance(reference, Summary):  # refused when the assignment is loaded
+            raise TypeError("check `model` needs a model as reference")
+        else:
+            results.append(check_model(student, reference))
+    findings: list[FindingRecord] = [
+        {
+            "where": f.where,
+            "message": f.message,
+            "hint": f.hint,
+            "kind": f.kind,
+            "layer": f.layer,
+            "check": r.check,
+            "deduction": exercise.deduction(f.kind),
+        }
+        for r in results
+        for f in r.findings
+    ]
     if exercise.fit is not None:
-        findings += _fit(student, exercise.fit)
+        findings += _fit(student, exercise.fit, exercise.deduction("fit"))
     return findings
 
 
-def _fit(model: Any, fit: FitCheck) -> list[dict[str, Any]]:
+class _FitHistory(Protocol):
+    history: dict[str, list[float]]
+
+
+@runtime_checkable
+class _Trainable(Protocol):
+    """What the fit check uses of a model (any Keras model has it)."""
+
+    def compile(self, *, optimizer: str, loss: str, metrics: list[str]) -> None: ...
+    def fit(
+        self, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, verbose: int
+    ) -> _FitHistory: ...
+
+
+def _fit(model: KerasModel, fit: FitCheck, deduction: float) -> list[FindingRecord]:
     """Train briefly on the given data; a finding when the metric misses the threshold."""
     import numpy as np
+
+    if not isinstance(model, _Trainable):
+        raise TypeError(f"a {type(model).__name__} cannot be trained")
 
     with np.load(fit.data, allow_pickle=False) as data:
         x, y = data["x"], data["y"]
@@ -153,5 +193,6 @@ def _fit(model: Any, fit: FitCheck) -> list[dict[str, Any]]:
             "message": f"after {fit.epochs} epoch(s) of training, {fit.metric} is {value:.3f}, "
             f"below the {fit.threshold:g} expected",
             "hint": "check the output layer's activation and the loss the task needs",
+            "deduction": deduction,
         }
     ]

@@ -28,12 +28,16 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kerasguide import _grade_batch as _batch
 from kerasguide import _grade_output as _out
 from kerasguide._grade_assignment import Assignment
 from kerasguide._grade_assignment import load as _load
+from kerasguide._grade_record import ExerciseRecord, StudentRecord
+
+if TYPE_CHECKING:
+    import argparse
 from kerasguide.errors import OptionError
 
 __all__ = [
@@ -88,11 +92,11 @@ class GradedSubmission:
     max_score: float
     status: str
     reason: str
-    exercises: tuple[dict[str, Any], ...]
+    exercises: tuple[ExerciseRecord, ...]
     skipped: bool = False
 
     @classmethod
-    def from_record(cls, record: dict[str, Any], *, skipped: bool = False) -> GradedSubmission:
+    def from_record(cls, record: StudentRecord, *, skipped: bool = False) -> GradedSubmission:
         """From a stored record."""
         return cls(
             record["student"],
@@ -104,7 +108,7 @@ class GradedSubmission:
             skipped,
         )
 
-    def exercise(self, name: str) -> dict[str, Any]:
+    def exercise(self, name: str) -> ExerciseRecord:
         """One exercise's result: ``score``, ``max_score``, ``status``, ``reason``, ``findings``."""
         return next(ex for ex in self.exercises if ex["name"] == name)
 
@@ -113,7 +117,7 @@ class GradedSubmission:
         lines += ["  " + _out.exercise_text(ex).replace("\n", "\n  ") for ex in self.exercises]
         return "\n".join(lines)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Plain data."""
         return dataclasses.asdict(self) | {"exercises": list(self.exercises)}
 
@@ -170,7 +174,7 @@ class GradeReport:
             f"<th>reason</th></tr>{rows}</table>"
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Plain data (JSON-ready)."""
         return {
             "title": self.title,
@@ -247,7 +251,12 @@ def _output_lock(folder: Path) -> Iterator[None]:
 
 
 def _grade_locked(
-    task: Any, *, shard: Any, workers: Any, regrade: bool, progress: Any
+    task: _batch.Task,
+    *,
+    shard: str | None,
+    workers: int | None,
+    regrade: bool,
+    progress: bool | Progress,
 ) -> GradeReport:
     chosen = _batch.shard(task.notebooks, shard)
     count = _batch.workers(workers)
@@ -307,7 +316,7 @@ def merge_grades(
 # --- the command line -----------------------------------------------------------------
 
 
-def command(args: Any) -> int:
+def command(args: argparse.Namespace) -> int:
     """``kerasguide grade ...`` and ``kerasguide grade merge ...``."""
     if args.paths[0] == "merge":
         if len(args.paths) < 2:

@@ -325,3 +325,15 @@ def test_a_broken_reference_stops_the_batch_before_any_grade(tmp_path: Path) -> 
     with pytest.raises(kg.FileError, match=r"(?s)broken\.keras.*cannot be loaded"):
         kg.grade(assignment, folder, output=tmp_path / "out", workers=2, progress=False)
     assert list((tmp_path / "out" / "students").iterdir()) == []
+
+
+def test_a_record_is_read_back_only_when_it_is_one(graded: dict[str, Any]) -> None:
+    from kerasguide._grade_record import parse_record
+
+    text = (graded["out"] / "students" / "correct" / "record.json").read_text()
+    record = parse_record(text)
+    assert record is not None and record["student"] == "correct" and record["score"] == 20
+    damaged = json.loads(text)
+    damaged["exercises"][0].pop("findings")
+    for bad in ("{", "[]", json.dumps({**json.loads(text), "score": "20"}), json.dumps(damaged)):
+        assert parse_record(bad) is None
