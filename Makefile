@@ -46,9 +46,9 @@ demo: install
 	$(BIN)/python -m kerasguide demo --out build/demo
 
 # Every test and docstring example. The grading tests share one class's run, so they stay
-# on one worker (an xdist group) while the other worker takes the rest.
-PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --doctest-modules \
-  --ignore=tests/data tests kerasguide
+# on one worker while the other worker takes the rest (tests/conftest.py's scheduler).
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --doctest-modules --ignore=tests/data \
+  tests kerasguide
 
 # Unit tests and the docstrings' examples; `slow` ones (kernels, application models) apart.
 unit: install
@@ -57,11 +57,13 @@ unit: install
 slow: install
 	$(PYTEST) -m slow
 
-# What CI runs: unit and slow tests in one pytest run (one TensorFlow import per worker,
-# and the workers stay busy), then the notebooks and the website made from them.
-test: install
-	$(PYTEST)
-	$(MAKE) --no-print-directory site-check
+# What CI runs: every notebook on a fresh kernel (`make notebooks`), the website made
+# from them, then one pytest run of everything else: unit and slow tests, the docstrings'
+# examples, the executed notebooks' outputs and the site in Chromium (one TensorFlow
+# import per worker, and both workers stay busy).
+test: notebooks
+	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(NOTEBOOK_OUT) SITE_DIR=build/site-fast
+	KERASGUIDE_SITE=build/site-fast KERASGUIDE_EXECUTED_NOTEBOOKS=$(NOTEBOOK_OUT) $(PYTEST)
 
 lint: install
 	$(BIN)/ruff check kerasguide tests
@@ -105,8 +107,8 @@ site: install
 	KERASGUIDE_EXECUTED_NOTEBOOKS=$(SITE_NOTEBOOKS) $(BIN)/python -m pytest -q -p no:xdist \
 	  -p no:cacheprovider tests/test_notebooks.py -k executed
 	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(SITE_NOTEBOOKS) SITE_DIR=$(SITE_DIR)
-	KERASGUIDE_SITE=$(SITE_DIR) $(BIN)/python -m pytest -q -p no:xdist -p no:cacheprovider \
-	  tests/test_site.py
+	KERASGUIDE_SITE=$(SITE_DIR) KERASGUIDE_SITE_FULL_SHOTS=1 $(BIN)/python -m pytest -q \
+	  -p no:xdist -p no:cacheprovider tests/test_site.py
 
 # The pages alone, from notebooks already executed in SITE_NOTEBOOKS.
 site-pages: install

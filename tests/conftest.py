@@ -6,6 +6,7 @@ import contextlib
 import os
 import random
 import shutil
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -73,3 +74,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "graphviz" in item.keywords:
             item.add_marker(skip)
+
+
+# Test modules whose tests share one expensive module-scoped run (the grading tests grade
+# a whole class once, the site's open every page in one browser): pytest-xdist keeps each
+# of them on one worker, so no worker waits for the other's run, while every other test
+# is scheduled one by one as in `--dist load`.
+# (`--dist loadgroup` would say this with a mark, but does not group under pytest 9.2:
+# pytest-dev/pytest-xdist#1386.)
+SHARED_RUN_MODULES = ("tests/test_grade.py", "tests/test_site.py")
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, absent under -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SHARED_RUN_MODULES else nodeid
+
+    return Scheduling(config, log)

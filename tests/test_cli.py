@@ -145,7 +145,9 @@ def test_native_log_lines_are_dropped_and_the_rest_kept(capfd: pytest.CaptureFix
         os.write(2, b"I0000 00:00:1795895754.066982    9078 port.cc:153] oneDNN noise\n")
         os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called ...\n")
         os.write(2, b"a real warning\n")
-        print("python-level warning", file=sys.stderr)
+        # Through file descriptor 2, as in the command: capfd's sys.stderr would write to
+        # its capture file directly, racing the filter's thread (seen under load).
+        print("python-level warning", file=sys.__stderr__, flush=True)
     assert sorted(capfd.readouterr().err.splitlines()) == ["a real warning", "python-level warning"]
 
 

@@ -4,8 +4,9 @@
 ``make notebooks``) build the site and run this file with ``KERASGUIDE_SITE`` set to
 its folder. The site is served over HTTP from this process, and Playwright drives
 the system's Chromium (Debian's ``chromium``, installed by ``make`` when root).
-Screenshots go to ``build/site-shots/``. Without a built site, Playwright or
-Chromium, the tests are skipped with the reason.
+Screenshots go to ``build/site-shots/``: the first screen of every page, and with
+``KERASGUIDE_SITE_FULL_SHOTS=1`` (``make site``) the whole page too. Without a built
+site, Playwright or Chromium, the tests are skipped with the reason.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def _visit(context: Any, server: str, path: str) -> Visit:
         "response",
         lambda r: r.status >= 400 and visit.problems.append(f"HTTP {r.status}: {r.url[:120]}"),
     )
-    page.goto(visit.url, wait_until="networkidle")
+    page.goto(visit.url, wait_until="load")
     page.wait_for_function("Array.from(document.images).every(i => i.complete)")
     visit.images = page.evaluate(_IMAGES)
     visit.nav = page.evaluate(_NAV)
@@ -120,7 +121,8 @@ def _visit(context: Any, server: str, path: str) -> Visit:
     visit.hidden_setup = "Course set-up" not in page.inner_text("body")
     name = path.strip("/").replace("/", "_") or "index"
     page.screenshot(path=SHOTS / f"{name}.png")
-    page.screenshot(path=SHOTS / f"{name}-full.png", full_page=True)
+    if os.environ.get("KERASGUIDE_SITE_FULL_SHOTS") == "1":
+        page.screenshot(path=SHOTS / f"{name}-full.png", full_page=True)
     page.close()
     return visit
 
