@@ -71,8 +71,8 @@ lint: install
 	$(BIN)/mypy --strict kerasguide
 
 # Every notebook on a fresh kernel, through pytest and nbmake. Copies run under
-# build/notebooks/ and are written back with their outputs (--overwrite), then
-# made into HTML pages for the course site; notebooks/ itself is left untouched.
+# build/notebooks/ and are written back with their outputs (--overwrite), which the
+# course site is made from; notebooks/ itself is left untouched.
 # KERASGUIDE_FAST=1 shortens training: `make notebooks KERASGUIDE_FAST=0` trains
 # fully. NOTEBOOK_TIMEOUT is nbmake's limit per cell, in seconds.
 KERASGUIDE_FAST ?= 1
@@ -84,7 +84,6 @@ notebooks: install
 	env -u MPLBACKEND KERASGUIDE_FAST=$(KERASGUIDE_FAST) $(BIN)/python -m pytest --nbmake \
 	  --overwrite -n $(PYTEST_WORKERS) --nbmake-timeout=$(NOTEBOOK_TIMEOUT) -p no:cacheprovider \
 	  $(NOTEBOOK_OUT); status=$$?; \
-	$(BIN)/jupyter nbconvert --to html --log-level=ERROR $(NOTEBOOK_OUT)/*.ipynb && \
 	KERASGUIDE_EXECUTED_NOTEBOOKS=$(NOTEBOOK_OUT) $(BIN)/python -m pytest -q -p no:xdist \
 	  -p no:cacheprovider tests/test_notebooks.py -k executed && exit $$status
 
