@@ -1,22 +1,8 @@
 """Run one submitted notebook on a fresh, limited kernel; bring its models out as files.
 
-Private to :mod:`kerasguide.grade`. What is enforced, and where:
+Private to :mod:`kerasguide.grade`. The kernel runs in the sandbox of
+:mod:`kerasguide._grade_sandbox` (its folders, environment, limits and namespaces).
 
-- **Working directory.** A new temporary folder holding a copy of the notebook
-  only; the kernel's ``HOME`` and ``TMPDIR`` point into it, and its environment
-  is a short list (no ``PWD``, no paths of the grader).
-- **Time.** Each cell gets ``cell_seconds`` (at most what is left of
-  ``notebook_seconds``); a cell over its time is interrupted and the run stops.
-- **Memory.** ``RLIMIT_AS`` (address space) of ``memory_mb`` on the kernel
-  process, set before ``exec``: an allocation over the cap fails with
-  ``MemoryError`` inside the kernel, or the kernel dies; files are capped at
-  ``RLIMIT_FSIZE``. Linux and macOS.
-- **Network and the answers** (root on Linux, where ``unshare`` works): the
-  kernel runs in new network and mount namespaces. It has no network (not even
-  loopback: kernel messages go through Unix sockets), and the assignment, its
-  references, the submissions folder and the output folder are covered (a file
-  by ``/dev/null``, a folder by an empty tmpfs). Elsewhere, these files are
-  only out of the kernel's sight: not in its folder and not in its environment.
 - **Models leave as files under a random name** chosen per run; the grader
   takes only a regular file (no link) of at most ``model_mb`` and loads it
   with ``safe_mode=True``. A student controls their kernel, so they can put any
@@ -26,24 +12,22 @@ Private to :mod:`kerasguide.grade`. What is enforced, and where:
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import secrets
 import shutil
 import signal
 import stat
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kerasguide import _grade_sandbox as sandbox
 from kerasguide._grade_assignment import Exercise, GradeLimits
 from kerasguide._grade_record import CellError
 
@@ -52,21 +36,9 @@ if TYPE_CHECKING:
     from nbclient import NotebookClient
     from nbformat import NotebookNode
 
-__all__ = ["Run", "isolation", "kill_all", "run_notebook"]
+__all__ = ["Run", "kill_all", "run_notebook"]
 
 _MARK = "KERASGUIDE-GRADE"
-_TRAMPOLINE = (
-    "import os, sys, resource as r\n"
-    "for k, v in ((r.RLIMIT_AS, int(sys.argv[1])), (r.RLIMIT_FSIZE, int(sys.argv[2]))):\n"
-    "    r.setrlimit(k, (v, v))\n"
-    "os.execv(sys.argv[3], sys.argv[3:])\n"
-)
-_HIDE = (
-    'while [ "$1" != "--" ]; do '
-    'if [ -d "$1" ]; then mount -t tmpfs -o ro,size=4k none "$1"; '
-    'elif [ -e "$1" ]; then mount --bind /dev/null "$1"; fi || exit 97; shift; done; '
-    'shift; exec "$@"'
-)  # a path already under a covered folder no longer exists: it is hidden already
 # Run before the student's first cell, outside their time: TensorFlow's import.
 _WARM = (
     "try:\n    import keras as _kerasguide_keras\nexcept Exception:\n    pass\n"
@@ -94,32 +66,6 @@ class Run:
     seconds: float = 0.0
 
 
-@functools.lru_cache(maxsize=1)
-def _can_unshare() -> bool:
-    if not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("unshare"):
-        return False
-    try:
-        probe = subprocess.run(
-            ["unshare", "--net", "--mount", "true"], capture_output=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return probe.returncode == 0
-
-
-def isolation(limits: GradeLimits) -> dict[str, str]:
-    """What this machine enforces, in words (shown in the report and the README)."""
-    namespaces = _can_unshare()
-    return {
-        "memory": f"{limits.memory_mb} MB address space (RLIMIT_AS) on the kernel",
-        "time": f"{limits.cell_seconds:g} s per cell, {limits.notebook_seconds:g} s per notebook",
-        "network": "none (network namespace)" if namespaces else "not blocked (needs root)",
-        "answers": "covered in a mount namespace"
-        if namespaces
-        else "outside the kernel's folder and environment (not covered: needs root)",
-    }
-
-
 def _kernel_manager(prefix: list[str], folder: Path) -> AsyncKernelManager:
     from jupyter_client.manager import AsyncKernelManager
 
@@ -134,38 +80,6 @@ def _kernel_manager(prefix: list[str], folder: Path) -> AsyncKernelManager:
         ip=str(folder / "k"),
         connection_file=str(folder / "kernel.json"),
     )
-
-
-def _prefix(limits: GradeLimits, hidden: list[Path], work: Path) -> list[str]:
-    memory = str(limits.memory_mb * 2**20)
-    files = str(max(limits.model_mb * 2**20 * 4, 2**28))
-    command = [sys.executable, "-c", _TRAMPOLINE, memory, files]
-    if not _can_unshare():
-        return command
-    keep = (Path(sys.prefix).resolve(), work.resolve())
-    cover = [str(p) for p in hidden if p.exists() and not any(_inside(k, p) for k in keep)]
-    return ["unshare", "--net", "--mount", "--", "sh", "-c", _HIDE, "sh", *cover, "--", *command]
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
-def _environment(work: Path, private: Path) -> dict[str, str]:
-    env = {
-        "PATH": os.defpath,
-        "HOME": str(work),
-        "TMPDIR": str(work),
-        "IPYTHONDIR": str(private / "ipython"),
-        "MPLCONFIGDIR": str(private / "mpl"),
-        "MPLBACKEND": "Agg",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "PYTHONHASHSEED": "0",
-        "CUDA_VISIBLE_DEVICES": "",
-        "LANG": "C.UTF-8",
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-    }
-    return env | {k: v for k, v in os.environ.items() if k.startswith("KERASGUIDE_")}
 
 
 def _save_cell(exercises: tuple[Exercise, ...], token: str) -> str:
@@ -206,51 +120,14 @@ def run_notebook(
     nb = _read_notebook(path, run)
     if nb is None:
         return run
-    with _folders() as (work, private):
+    with sandbox.folders() as (work, private):
         (work / path.name).write_bytes(path.read_bytes())
-        _copy_font_list(private / "mpl")
+        sandbox.copy_font_list(private / "mpl")
         token = f"kg-{secrets.token_hex(8)}"
         _execute(nb, exercises, limits, (work, private, token, hidden), run)
         _collect(run, exercises, work, token, limits)
     run.seconds = time.monotonic() - start
     return run
-
-
-@functools.lru_cache(maxsize=1)
-def _font_list() -> Path | None:
-    """The grader's matplotlib font list (``import keras`` imports pyplot, which needs it)."""
-    try:
-        import matplotlib
-        from matplotlib import font_manager
-    except ImportError:
-        return None
-    name = f"fontlist-v{font_manager.FontManager.__version__}.json"
-    found = Path(matplotlib.get_cachedir()) / name
-    return found if found.is_file() else None
-
-
-def _copy_font_list(folder: Path) -> None:
-    """Give the kernel its own copy of the font list: a fresh one costs about 0.4 s to build.
-
-    The copy comes from the grader, never from another student's kernel.
-    """
-    font_list = _font_list()
-    if font_list is None:
-        return
-    folder.mkdir(mode=0o700, exist_ok=True)
-    with contextlib.suppress(OSError):
-        shutil.copyfile(font_list, folder / font_list.name)
-
-
-@contextlib.contextmanager
-def _folders() -> Iterator[tuple[Path, Path]]:
-    root = Path(tempfile.mkdtemp(prefix="kerasguide-grade-"))
-    try:
-        (root / "work").mkdir()
-        (root / "kernel").mkdir(mode=0o700)
-        yield root / "work", root / "kernel"
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _read_notebook(path: Path, run: Run) -> NotebookNode | None:
@@ -288,7 +165,7 @@ def _execute(
     work, private, token, hidden = where
     nb.cells.insert(0, new_code_cell(_WARM))  # type: ignore[no-untyped-call]
     nb.cells.append(new_code_cell(_save_cell(exercises, token)))  # type: ignore[no-untyped-call]
-    km = _kernel_manager(_prefix(limits, hidden, work), private)
+    km = _kernel_manager(sandbox.command_prefix(limits, hidden, work), private)
     client = NotebookClient(
         nb,
         km=km,
@@ -302,7 +179,7 @@ def _execute(
     )
     deadline = time.monotonic() + limits.notebook_seconds
     try:
-        with client.setup_kernel(cwd=str(work), env=_environment(work, private)):
+        with client.setup_kernel(cwd=str(work), env=sandbox.environment(work, private)):
             _track(run, km)
             client.timeout = int(max(120, limits.cell_seconds))
             client.execute_cell(nb.cells[0], 0)

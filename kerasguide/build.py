@@ -18,7 +18,7 @@ from kerasguide import _catalog as cat
 from kerasguide import _entries, _graph, _normalize, _ops, _wiring
 from kerasguide._keras import deferred_weights, is_model, keras
 from kerasguide._lint import warn_hints
-from kerasguide._shapes import format_shapes
+from kerasguide._shapes import format_shapes, shape_error_hint
 from kerasguide._types import KerasModel
 from kerasguide.errors import BuildError, KerasGuideError, OptionError, SpecError, first_line
 from kerasguide.limits import check_params, weight_bytes
@@ -432,32 +432,6 @@ def _apply(layer: Any, arg: Any, entry: dict[str, Any], where: str, refs: list[s
             where=where,
             expected=f"input shapes that {label} accepts",
             received="inputs of shape " + received,
-            hint=f"Keras says: {first_line(err).rstrip('.')}. " + _shape_hint(err, tensors, label),
+            hint=f"Keras says: {first_line(err).rstrip('.')}. "
+            + shape_error_hint(err, tensors, label),
         ) from err
-
-
-def _shape_hint(err: Exception, tensors: list[Any], label: str) -> str:
-    """The likely fix; a recurrent layer fed by one that returns only its last step first."""
-    if "expected ndim=3, found ndim=2" in str(err):
-        for tensor in tensors:
-            source = tensor._keras_history.operation
-            if getattr(source, "return_sequences", True) is False:
-                return (
-                    f"{label} needs a sequence (batch, steps, features), but {source.name!r} "
-                    "returns only its last step: give it return_sequences: true"
-                )
-        return f"{label} needs a sequence (batch, steps, features); a Reshape may be missing"
-    if "must be fully-defined" in str(err):
-        return (
-            f"{label} has weights, and their size depends on the last dimension of its "
-            "input, which is unknown (null): give that dimension in the input shape"
-        )
-    if "would be zero or negative" in str(err):
-        return (
-            "The input is smaller than the kernel or pool: use a smaller kernel_size or "
-            "pool_size, padding: same, or fewer poolings before it"
-        )
-    return (
-        "Check the layers that feed it; a Flatten or Reshape may be missing, "
-        "or a merge may need matching shapes"
-    )

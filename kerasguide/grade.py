@@ -276,7 +276,7 @@ def _grade_locked(
         report(submission)
     records = {k: v for k, v in _out.read_records(task.output).items() if k in results}
     _out.write_class(task.output, records, [e.name for e in task.assignment.exercises])
-    from kerasguide._grade_kernel import isolation
+    from kerasguide._grade_sandbox import isolation
 
     ordered = tuple(results[name] for name in sorted(results))
     return GradeReport(task.assignment.title, task.output, ordered, isolation(task.limits))
