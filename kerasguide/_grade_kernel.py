@@ -197,6 +197,17 @@ def _execute(
         run.report = _report(nb, token)
         nb.cells.pop()
         nb.cells.pop(0)
+        _renumber(nb)
+
+
+def _renumber(nb: NotebookNode) -> None:
+    """Count executions from 1 again, as the student saw them: the warm-up cell ran first."""
+    for cell in nb.cells:
+        if cell.get("execution_count"):
+            cell.execution_count -= 1
+        for output in cell.get("outputs", []):
+            if output.get("execution_count"):
+                output.execution_count -= 1
 
 
 def _track(run: Run, km: AsyncKernelManager) -> None:

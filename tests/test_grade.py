@@ -12,6 +12,7 @@ import csv
 import fcntl
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,9 @@ def test_feedback_and_overview_are_written(graded: dict[str, Any]) -> None:
         assert (out / "students" / student / "feedback.html").stat().st_size > 0
     assert (out / "overview.png").read_bytes().startswith(b"\x89PNG")
     assert (out / "overview.html").stat().st_size > 0
+    # The grader's warm-up cell is not counted: the student's first cell is In [1].
+    page = (out / "students" / "correct" / "feedback.html").read_text()
+    assert re.findall(r"In\s\[(\d+)\]", page) == ["1", "2", "3"]  # In&nbsp;[1]
 
 
 def test_common_findings_count_students() -> None:
