@@ -16,6 +16,8 @@ import pytest
 
 import kerasguide._keras as _k
 
+pytest_plugins = ("pytester",)  # runs a student's pytest file in this process
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

@@ -6,13 +6,9 @@ beside each case.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +22,6 @@ from tests.golden import assert_golden
 
 keras = _k.keras()
 layers = keras.layers
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _student() -> Any:
@@ -127,19 +122,22 @@ def _pytest_lines(output: str) -> str:
     return re.sub(r"name=sequential(_\d+)?", "name=sequential", text)
 
 
-def test_what_pytest_prints_for_a_failed_check(tmp_path: Path, overwrite: bool) -> None:
-    """A real failing test file run by pytest in a subprocess, as a student's course runs it."""
-    (tmp_path / "test_student.py").write_text(textwrap.dedent(_PYTEST_FILE), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+def test_what_pytest_prints_for_a_failed_check(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, overwrite: bool
+) -> None:
+    """A real failing test file run by pytest, as a student's course runs it.
+
+    In this process (pytester keeps the two runs apart), so TensorFlow is not imported
+    again; the text is the same as from ``pytest`` on the command line.
+    """
+    pytester.makepyfile(test_student=textwrap.dedent(_PYTEST_FILE))
+    monkeypatch.setenv("COLUMNS", "100")
     for name in ("PYTEST_ADDOPTS", "CI", "BUILD_NUMBER"):  # on CI, pytest never truncates
-        env.pop(name, None)
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-         "-W", "ignore", "test_student.py"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert run.returncode == 1, run.stdout + run.stderr
-    text = _pytest_lines(run.stdout)
+        monkeypatch.delenv(name, raising=False)
+    run = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider", "-W", "ignore")
+    output = run.stdout.str()
+    assert run.ret == 1, output
+    text = _pytest_lines(output)
     # The short result's finding is in the assertion line; the long one's first and last.
     assert "E       assert FAIL: 1 difference from the expected parameter counts:\\n" in text
     assert "expected 551 parameters in total" in text
