@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kerasguide import _cli_terminal as _terminal
 from kerasguide import _files
 from kerasguide._cli_terminal import say
-from kerasguide._inputs import PLOT_SUFFIXES, SPEC_SUFFIXES, load_keras, resolve
+from kerasguide._inputs import PLOT_SUFFIXES, SPEC_SUFFIXES, load_keras, locate, resolve
 from kerasguide.errors import FileError, OptionError
 from kerasguide.specs import example_path, list_examples
 
@@ -310,6 +310,9 @@ def run(args: argparse.Namespace) -> int:
     TensorFlow is imported.
     """
     with quiet_native_log(keep_all=args.debug) as stderr:
+        for name in ("source", "expect"):  # a missing input fails before Keras is loaded
+            if isinstance(getattr(args, name, None), str):
+                locate(getattr(args, name))
         if args.command not in WITHOUT_KERAS and "keras" not in sys.modules:
             with stderr.status("kerasguide: loading Keras\u2026"):
                 from kerasguide._keras import keras

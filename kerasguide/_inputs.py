@@ -64,6 +64,16 @@ def resolve(text: str) -> Source:
     raise _input_error(text, "no such file, and no example of that name", hint)
 
 
+def locate(text: str) -> None:
+    """Raise at once, before Keras is loaded, the error :func:`resolve` gives for a source
+    that is not there (a mistyped path should not wait for TensorFlow's import).
+
+    Every reader checks its file before it needs Keras, so this loads nothing.
+    """
+    if not Path(text).exists() and text not in list_examples():
+        resolve(text)
+
+
 def _input_error(text: str, problem: str, hint: str) -> FileError:
     return FileError(
         problem,

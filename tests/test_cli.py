@@ -994,12 +994,24 @@ def test_loading_keras_shows_on_a_terminal_and_is_erased() -> None:
 
 
 def test_loading_line_is_ended_cleanly_before_an_error(tmp_path: Path) -> None:
-    code, err = _on_a_terminal("summary", str(tmp_path / "missing.yaml"))
+    (tmp_path / "typo.yaml").write_text("input_shape: [4]\nlayers:\n  - {Dence: 3}\n")
+    code, err = _on_a_terminal("summary", str(tmp_path / "typo.yaml"))
     assert code == 2
     text = err.decode()
     assert text.startswith("kerasguide: loading Keras…\r\x1b[K")
+    assert "did you mean 'Dense'" in text
     assert "kerasguide summary: \x1b[1m\x1b[31merror\x1b[0m:" in text
     assert "oneDNN" not in text
+
+
+@pytest.mark.parametrize("source", ["missing.yaml", "missing.keras", "mpl"])
+def test_a_missing_input_fails_at_once_without_loading_keras(tmp_path: Path, source: str) -> None:
+    """A mistyped path or example name does not wait for TensorFlow's import."""
+    code, err = _on_a_terminal("summary", str(tmp_path / source) if "." in source else source)
+    assert code == 2
+    text = err.decode()
+    assert text.startswith("kerasguide summary: \x1b[1m\x1b[31merror\x1b[0m:")
+    assert "loading Keras" not in text  # shown whenever the command loads Keras
 
 
 def test_no_loading_line_for_a_pipe() -> None:
