@@ -19,7 +19,6 @@ reader as a spec (safe loader, duplicate keys refused, size and alias limits).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -387,9 +386,3 @@ def _existing(text: str, where: str, folder: Path) -> Path:
 
 def _siblings(path: Path) -> list[str]:
     return [p.name for p in path.parent.iterdir()] if path.parent.is_dir() else []
-
-
-def to_json(assignment: Assignment) -> str:
-    """A short description, stored with the outputs."""
-    exercises = [{"name": e.name, "points": e.points} for e in assignment.exercises]
-    return json.dumps({"title": assignment.title, "exercises": exercises})

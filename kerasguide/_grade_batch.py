@@ -26,7 +26,7 @@ from kerasguide import _files
 from kerasguide import _grade_output as _out
 from kerasguide._grade_assignment import Assignment, GradeLimits
 from kerasguide._grade_assignment import load as load_assignment
-from kerasguide._grade_record import StudentRecord
+from kerasguide._grade_record import AssignmentRecord, StudentRecord
 from kerasguide._grade_score import ExerciseResult
 from kerasguide._version import __version__
 from kerasguide.errors import FileError, OptionError
@@ -100,8 +100,11 @@ class Task:
 
 
 def _assignment_json(assignment: Assignment) -> str:
-    exercises = [{"name": e.name, "points": e.points} for e in assignment.exercises]
-    data = {"title": assignment.title, "digest": assignment.digest, "exercises": exercises}
+    data: AssignmentRecord = {
+        "title": assignment.title,
+        "digest": assignment.digest,
+        "exercises": [{"name": e.name, "points": e.points} for e in assignment.exercises],
+    }
     return json.dumps(data, indent=2) + "\n"
 
 

@@ -11,11 +11,10 @@ import argparse
 import json
 import shutil
 from pathlib import Path
-from typing import TypeGuard
 
 from kerasguide import _files
 from kerasguide._grade_output import read_records
-from kerasguide._grade_record import AssignmentRecord, StudentRecord
+from kerasguide._grade_record import AssignmentRecord, StudentRecord, is_assignment_record
 from kerasguide.errors import FileError, OptionError
 
 __all__ = ["add_arguments", "merge_folders"]
@@ -71,7 +70,7 @@ def _assignment(folder: Path) -> AssignmentRecord:
             received=str(err),
             hint="give the folders passed to -o of the sharded runs",
         ) from None
-    if not _is_assignment(data):
+    if not is_assignment_record(data):
         raise FileError(
             "assignment.json is not kerasguide's",
             where=str(folder),
@@ -79,13 +78,6 @@ def _assignment(folder: Path) -> AssignmentRecord:
             received=str(data)[:80],
         )
     return data
-
-
-def _is_assignment(data: object) -> TypeGuard[AssignmentRecord]:
-    if not isinstance(data, dict) or not isinstance(data.get("exercises"), list):
-        return False
-    names = all(isinstance(e, dict) and isinstance(e.get("name"), str) for e in data["exercises"])
-    return names and isinstance(data.get("digest"), str) and isinstance(data.get("title"), str)
 
 
 # --- the command line -----------------------------------------------------------------

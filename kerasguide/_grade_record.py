@@ -18,6 +18,7 @@ __all__ = [
     "ExerciseRecord",
     "FindingRecord",
     "StudentRecord",
+    "is_assignment_record",
     "parse_record",
 ]
 
@@ -120,6 +121,15 @@ def _is_record(data: object) -> TypeGuard[StudentRecord]:
     if not _has(data, _FIELDS) or not isinstance(data, dict):
         return False
     return all(_has(ex, _EXERCISE_FIELDS) for ex in data["exercises"])
+
+
+def is_assignment_record(data: object) -> TypeGuard[AssignmentRecord]:
+    """True when ``data`` (read from ``assignment.json``) is what kerasguide wrote there."""
+    if not _has(data, {"title": str, "digest": str, "exercises": list}) or not isinstance(
+        data, dict
+    ):
+        return False
+    return all(_has(e, {"name": str, "points": (int, float)}) for e in data["exercises"])
 
 
 def _has(data: object, fields: dict[str, type | tuple[type, ...]]) -> bool:

@@ -337,7 +337,12 @@ def test_a_broken_reference_stops_the_batch_before_any_grade(tmp_path: Path) -> 
 
 
 def test_a_record_is_read_back_only_when_it_is_one(graded: dict[str, Any]) -> None:
-    from kerasguide._grade_record import parse_record
+    from kerasguide._grade_record import is_assignment_record, parse_record
+
+    described = json.loads((graded["out"] / "assignment.json").read_text())
+    assert is_assignment_record(described)
+    assert [e["name"] for e in described["exercises"]] == ["classifier", "regressor"]
+    assert not is_assignment_record({**described, "exercises": [{"name": "c"}]})
 
     text = (graded["out"] / "students" / "correct" / "record.json").read_text()
     record = parse_record(text)
