@@ -35,7 +35,7 @@ from kerasguide.errors import (
     SummaryParseError,
 )
 from kerasguide.explain import Explanation, explain
-from kerasguide.grade import (
+from kerasguide.grading import (
     Assignment,
     GradedSubmission,
     GradeReport,

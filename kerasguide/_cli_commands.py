@@ -297,7 +297,7 @@ WITHOUT_KERAS = frozenset({"examples", "completion"})
 
 
 def grade(args: argparse.Namespace) -> int:
-    from kerasguide.grade import command
+    from kerasguide.grading._grade import command
 
     return command(args)
 

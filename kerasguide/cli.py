@@ -286,7 +286,7 @@ def _add_completion(commands: _Commands) -> None:
 
 
 def _add_grade(commands: _Commands) -> None:
-    from kerasguide._grade_merge import USAGE, add_arguments
+    from kerasguide.grading._merge import USAGE, add_arguments
 
     add_arguments(
         _command(

@@ -2,7 +2,9 @@
 
 Read from the modules' source with :mod:`ast`, nothing imported: no import cycles
 (imports made inside functions and under ``TYPE_CHECKING`` count too), no module
-borrowing another's private name, no module over 450 lines, no ``# fmt: skip``.
+borrowing another's private name, no module over 450 lines, no ``# fmt: skip``,
+and grading (``kerasguide/grading/``) kept apart: no module of the library's core
+imports it; only the public API (``__init__``) and the command line reach it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "kerasguide"
-MODULES = {path.stem: path for path in sorted(PACKAGE.glob("*.py"))}
+MODULES = {
+    ".".join(path.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__"): path
+    for path in sorted(PACKAGE.rglob("*.py"))
+}
+# The modules allowed to import kerasguide.grading from outside it: the public API and
+# the command line's dispatch.
+GRADING_DOORS = {"__init__", "cli", "_cli_commands"}
 
 pytestmark = pytest.mark.no_keras
 
@@ -23,17 +31,18 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            parts = node.module.split(".")
-            if parts[0] != "kerasguide":
+            if node.module != "kerasguide" and not node.module.startswith("kerasguide."):
                 continue
+            module = node.module.removeprefix("kerasguide").removeprefix(".")
             names = [alias.name for alias in node.names]
-            if len(parts) == 1:  # from kerasguide import _x, y
-                found += [(name, []) for name in names if name in MODULES]
-            else:
-                found.append((parts[1], names))
+            prefix = f"{module}." if module else ""
+            submodules = [f"{prefix}{name}" for name in names if f"{prefix}{name}" in MODULES]
+            found += [(name, []) for name in submodules]  # from kerasguide import _x
+            if module and len(submodules) < len(names):
+                found.append((module, [n for n in names if f"{prefix}{n}" not in MODULES]))
         elif isinstance(node, ast.Import):
             found += [
-                (alias.name.split(".")[1], [])
+                (alias.name.removeprefix("kerasguide."), [])
                 for alias in node.names
                 if alias.name.startswith("kerasguide.")
             ]
@@ -90,6 +99,18 @@ def test_no_module_is_over_450_lines() -> None:
         name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in MODULES.items()
     }
     assert {name: n for name, n in sizes.items() if n > 450} == {}
+
+
+def test_the_core_never_imports_grading() -> None:
+    reaching = sorted(
+        f"{name} imports {target}"
+        for name, path in MODULES.items()
+        if not name.startswith("grading") and name not in GRADING_DOORS
+        for target, _ in _imports(path)
+        if target == "grading" or target.startswith("grading.")
+    )
+    assert reaching == []
+    assert any(target.startswith("grading") for target, _ in _imports(MODULES["__init__"]))
 
 
 def test_no_formatting_is_switched_off() -> None:

@@ -197,7 +197,7 @@ def test_feedback_and_overview_are_written(graded: dict[str, Any]) -> None:
 
 
 def test_common_findings_count_students() -> None:
-    from kerasguide._grade_overview import common_findings
+    from kerasguide.grading._overview import common_findings
 
     finding = {"where": "layer 2 (Dense)", "message": "expected 16 units, found 32"}
     rows = [{"exercises": [{"name": "a", "findings": [finding, finding]}]}] * 2
@@ -232,7 +232,7 @@ def test_shards_merge_into_the_unsharded_gradebook(graded: dict[str, Any], tmp_p
 
 
 def test_shards_are_a_partition() -> None:
-    from kerasguide._grade_batch import shard
+    from kerasguide.grading._batch import shard
 
     paths = [Path(f"{i}.ipynb") for i in range(7)]
     slices = [shard(paths, f"{k}/3") for k in (1, 2, 3)]
@@ -337,7 +337,7 @@ def test_a_broken_reference_stops_the_batch_before_any_grade(tmp_path: Path) -> 
 
 
 def test_a_record_is_read_back_only_when_it_is_one(graded: dict[str, Any]) -> None:
-    from kerasguide._grade_record import is_assignment_record, parse_record
+    from kerasguide.grading._record import is_assignment_record, parse_record
 
     described = json.loads((graded["out"] / "assignment.json").read_text())
     assert is_assignment_record(described)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kerasguide import _grade_sandbox as sandbox
-from kerasguide._grade_assignment import GradeLimits
+from kerasguide.grading import _sandbox as sandbox
+from kerasguide.grading._assignment import GradeLimits
 
 pytestmark = pytest.mark.no_keras
 

@@ -1,6 +1,6 @@
 """``kerasguide grade merge`` and the ``grade`` command line.
 
-Private to :mod:`kerasguide.grade`. Merging copies each shard's
+Private to :mod:`kerasguide.grading`. Merging copies each shard's
 ``students/NAME/`` folders into one output folder; the class files are then
 written from the records, exactly as an unsharded run writes them.
 """
@@ -13,9 +13,9 @@ import shutil
 from pathlib import Path
 
 from kerasguide import _files
-from kerasguide._grade_output import read_records
-from kerasguide._grade_record import AssignmentRecord, StudentRecord, is_assignment_record
 from kerasguide.errors import FileError, OptionError
+from kerasguide.grading._output import read_records
+from kerasguide.grading._record import AssignmentRecord, StudentRecord, is_assignment_record
 
 __all__ = ["add_arguments", "merge_folders"]
 

@@ -1,7 +1,7 @@
 """Run one submitted notebook on a fresh, limited kernel; bring its models out as files.
 
-Private to :mod:`kerasguide.grade`. The kernel runs in the sandbox of
-:mod:`kerasguide._grade_sandbox` (its folders, environment, limits and namespaces).
+Private to :mod:`kerasguide.grading`. The kernel runs in the sandbox of
+:mod:`kerasguide.grading._sandbox` (its folders, environment, limits and namespaces).
 
 - **Models leave as files under a random name** chosen per run; the grader
   takes only a regular file (no link) of at most ``model_mb`` and loads it
@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kerasguide import _grade_sandbox as sandbox
-from kerasguide._grade_assignment import Exercise, GradeLimits
-from kerasguide._grade_record import CellError
+from kerasguide.grading import _sandbox as sandbox
+from kerasguide.grading._assignment import Exercise, GradeLimits
+from kerasguide.grading._record import CellError
 
 if TYPE_CHECKING:
     from jupyter_client.manager import AsyncKernelManager

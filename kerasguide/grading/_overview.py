@@ -1,6 +1,6 @@
 """The class overview of ``kerasguide grade``: what to re-teach, at a glance.
 
-Private to :mod:`kerasguide.grade`: a histogram of the totals (matplotlib,
+Private to :mod:`kerasguide.grading`: a histogram of the totals (matplotlib,
 ``overview.png``) and, per exercise, the mean score, how many models could not
 be graded and why, and the most common findings.
 """
@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from kerasguide import _files
-from kerasguide._grade_record import StudentRecord
+from kerasguide.grading._record import StudentRecord
 
 __all__ = ["common_findings", "write_overview"]
 

@@ -1,6 +1,6 @@
 """The sandbox a student's kernel runs in: its folders, environment, limits and namespaces.
 
-Private to :mod:`kerasguide.grade` (used by :mod:`kerasguide._grade_kernel`).
+Private to :mod:`kerasguide.grading` (used by :mod:`kerasguide.grading._kernel`).
 What is enforced, and where:
 
 - **Working directory.** A new temporary folder holding a copy of the notebook
@@ -32,7 +32,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from kerasguide._grade_assignment import GradeLimits
+from kerasguide.grading._assignment import GradeLimits
 
 __all__ = ["command_prefix", "copy_font_list", "environment", "folders", "isolation"]
 

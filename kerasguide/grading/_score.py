@@ -1,6 +1,6 @@
 """Score one exercise: load the student's model safely, run kerasguide's checks, deduct.
 
-Private to :mod:`kerasguide.grade`. Runs in the grader's process, never in the
+Private to :mod:`kerasguide.grading`. Runs in the grader's process, never in the
 student's kernel: the references are read here only.
 """
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from kerasguide._grade_assignment import Assignment, Exercise, FitCheck
-from kerasguide._grade_record import ExerciseRecord, FindingRecord
 from kerasguide._types import KerasModel
 from kerasguide.errors import KerasGuideError
+from kerasguide.grading._assignment import Assignment, Exercise, FitCheck
+from kerasguide.grading._record import ExerciseRecord, FindingRecord
 
 if TYPE_CHECKING:
     import numpy as np

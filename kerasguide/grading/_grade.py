@@ -4,7 +4,7 @@ An instructor writes an assignment file (YAML) naming, per exercise, the
 variable that holds the student's model, a reference, the checks and the
 points. :func:`grade` runs each notebook on a fresh kernel in its own
 temporary folder, under time and memory limits (see
-:mod:`kerasguide._grade_kernel` for what is enforced where), takes each model
+:mod:`kerasguide.grading._kernel` for what is enforced where), takes each model
 out of the kernel as a ``.keras`` file, loads it with ``safe_mode=True`` and
 compares it with the reference using :func:`~kerasguide.check_model`,
 :func:`~kerasguide.check_summary` and :func:`~kerasguide.check_params`.
@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kerasguide import _grade_batch as _batch
-from kerasguide import _grade_output as _out
-from kerasguide._grade_assignment import Assignment
-from kerasguide._grade_assignment import load as _load
-from kerasguide._grade_record import ExerciseRecord, StudentRecord
+from kerasguide.grading import _batch as _batch
+from kerasguide.grading import _output as _out
+from kerasguide.grading._assignment import Assignment
+from kerasguide.grading._assignment import load as _load
+from kerasguide.grading._record import ExerciseRecord, StudentRecord
 
 if TYPE_CHECKING:
     import argparse
@@ -276,7 +276,7 @@ def _grade_locked(
         report(submission)
     records = {k: v for k, v in _out.read_records(task.output).items() if k in results}
     _out.write_class(task.output, records, [e.name for e in task.assignment.exercises])
-    from kerasguide._grade_sandbox import isolation
+    from kerasguide.grading._sandbox import isolation
 
     ordered = tuple(results[name] for name in sorted(results))
     return GradeReport(task.assignment.title, task.output, ordered, isolation(task.limits))
@@ -305,7 +305,7 @@ def merge_grades(
     Example:
         >>> merge_grades(["out-1", "out-2"], output="out")  # doctest: +SKIP
     """
-    from kerasguide._grade_merge import merge_folders
+    from kerasguide.grading._merge import merge_folders
 
     title, records, exercises = merge_folders([Path(p) for p in outputs], Path(output))
     _out.write_class(Path(output), records, exercises)

@@ -1,6 +1,6 @@
 """The assignment file of ``kerasguide grade``: read safely, checked with where/expected/hint.
 
-Private to :mod:`kerasguide.grade`. An assignment is YAML (or JSON)::
+Private to :mod:`kerasguide.grading`. An assignment is YAML (or JSON)::
 
     title: "Week 3: a first classifier"
     limits: {notebook_seconds: 120, cell_seconds: 60, memory_mb: 4096}

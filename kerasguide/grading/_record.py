@@ -1,6 +1,6 @@
 """The plain data ``kerasguide grade`` stores: one student's record, and what it holds.
 
-Private to :mod:`kerasguide.grade`. A record is written to
+Private to :mod:`kerasguide.grading`. A record is written to
 ``OUT/students/NAME/record.json`` once the student is graded; the class files
 (gradebook, findings, overview) and a merge of shards are made from records
 alone. :func:`parse_record` reads one back, and refuses anything else: a

@@ -1,6 +1,6 @@
-"""The batch behind :func:`kerasguide.grade`: which notebooks, how many at once, the progress.
+"""The batch behind :func:`kerasguide.grading`: which notebooks, how many at once, the progress.
 
-Private to :mod:`kerasguide.grade`. Notebooks run on a pool of threads (each
+Private to :mod:`kerasguide.grading`. Notebooks run on a pool of threads (each
 thread drives one kernel, the CPU work is in the kernels); scoring takes a lock.
 An exception in the caller's loop (Ctrl-C, or a progress function that raises)
 kills the running kernels; what was written stays, and the next run resumes.
@@ -23,19 +23,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from kerasguide import _files
-from kerasguide import _grade_output as _out
-from kerasguide._grade_assignment import Assignment, GradeLimits
-from kerasguide._grade_assignment import load as load_assignment
-from kerasguide._grade_record import AssignmentRecord, StudentRecord
-from kerasguide._grade_score import ExerciseResult
 from kerasguide._version import __version__
 from kerasguide.errors import FileError, OptionError
+from kerasguide.grading import _output as _out
+from kerasguide.grading._assignment import Assignment, GradeLimits
+from kerasguide.grading._assignment import load as load_assignment
+from kerasguide.grading._record import AssignmentRecord, StudentRecord
+from kerasguide.grading._score import ExerciseResult
 
 __all__ = ["Task", "progress", "run_all", "shard", "workers"]
 
 if TYPE_CHECKING:
-    from kerasguide._grade_kernel import Run
-    from kerasguide._grade_score import References
+    from kerasguide.grading._kernel import Run
+    from kerasguide.grading._score import References
 
 
 class Scored(Protocol):
@@ -159,7 +159,7 @@ def run_all(task: Task, pending: list[Path], workers: int) -> Iterator[StudentRe
     The references load (importing TensorFlow, a few seconds) while the first kernels
     start; a broken reference kills the kernels and is raised from here.
     """
-    from kerasguide._grade_kernel import kill_all
+    from kerasguide.grading._kernel import kill_all
 
     stop = threading.Event()  # set when the caller stops: a killed kernel is no grade
     loader = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kerasguide-references")
@@ -184,7 +184,7 @@ def run_all(task: Task, pending: list[Path], workers: int) -> Iterator[StudentRe
 
 
 def _references(assignment: Assignment) -> References:
-    from kerasguide._grade_score import References
+    from kerasguide.grading._score import References
 
     references = References(assignment)
     for exercise in assignment.exercises:
@@ -194,7 +194,7 @@ def _references(assignment: Assignment) -> References:
 
 def _stop_if_broken(done: cf.Future[References], stop: threading.Event) -> None:
     if done.exception() is not None:
-        from kerasguide._grade_kernel import kill_all
+        from kerasguide.grading._kernel import kill_all
 
         stop.set()
         kill_all()
@@ -203,8 +203,8 @@ def _stop_if_broken(done: cf.Future[References], stop: threading.Event) -> None:
 def _grade_one(
     task: Task, path: Path, references: cf.Future[References], stop: threading.Event
 ) -> StudentRecord | None:
-    from kerasguide._grade_kernel import run_notebook
-    from kerasguide._grade_score import score_exercise
+    from kerasguide.grading._kernel import run_notebook
+    from kerasguide.grading._score import score_exercise
 
     if stop.is_set():
         return None

@@ -1,6 +1,6 @@
 """What ``kerasguide grade`` writes: per student, and for the class.
 
-Private to :mod:`kerasguide.grade`. The output folder::
+Private to :mod:`kerasguide.grading`. The output folder::
 
     OUT/gradebook.csv                 one row per student, one column per exercise, total
     OUT/findings.json                 every finding of every student
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from kerasguide import _files
-from kerasguide._grade_overview import page, write_overview
-from kerasguide._grade_record import ExerciseRecord, StudentRecord, parse_record
+from kerasguide.grading._overview import page, write_overview
+from kerasguide.grading._record import ExerciseRecord, StudentRecord, parse_record
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
