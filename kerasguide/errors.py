@@ -14,7 +14,8 @@ exception, so ``except ValueError`` keeps working::
     ├── SummaryParseError(ValueError)    summary text that cannot be parsed
     ├── LimitError(ValueError)           an input over a limit (see set_limits)
     ├── CheckFailed(AssertionError)      CheckResult.raise_for_failure()
-    └── GraphvizUnavailable(RuntimeError) engine="graphviz" without Graphviz
+    ├── GraphvizUnavailable(RuntimeError) engine="graphviz" without Graphviz
+    └── SandboxUnavailable(RuntimeError) grading untrusted notebooks without bubblewrap
 
     KerasGuideWarning(UserWarning)       a legal but probably wrong model (kg.lint's hints)
 
@@ -34,6 +35,7 @@ __all__ = [
     "KerasGuideWarning",
     "LimitError",
     "OptionError",
+    "SandboxUnavailable",
     "SpecError",
     "SpecSyntaxError",
     "SpecTypeError",
@@ -163,6 +165,10 @@ class CheckFailed(KerasGuideError, AssertionError):
 
 class GraphvizUnavailable(KerasGuideError, RuntimeError):
     """``engine="graphviz"`` was asked for, but pydot or Graphviz's ``dot`` is missing."""
+
+
+class SandboxUnavailable(KerasGuideError, RuntimeError):
+    """``kerasguide grade`` cannot sandbox students' kernels here (no usable bubblewrap)."""
 
 
 class KerasGuideWarning(UserWarning):

@@ -17,6 +17,7 @@ import shutil
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,8 @@ class Task:
     folder: Path
     notebooks: list[Path]
     output: Path
+    trusted: bool = False
+    names: dict[Path, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def create(
@@ -69,7 +72,12 @@ class Task:
         submissions: str | os.PathLike[str],
         output: str | os.PathLike[str],
         limits: Mapping[str, float] | None,
+        *,
+        trusted: bool = False,
     ) -> Task:
+        from kerasguide.grading import _sandbox
+
+        _sandbox.require(trusted=trusted)
         if not isinstance(assignment, Assignment):
             assignment = load_assignment(assignment)
         folder = Path(submissions)
@@ -88,15 +96,42 @@ class Task:
         out = _files.make_folder(Path(output))
         (out / "students").mkdir(exist_ok=True)
         _files.write_text(out / "assignment.json", _assignment_json(assignment))
-        return cls(assignment, _limits(assignment.limits, limits), folder, notebooks, out)
+        _sandbox.sweep()
+        checked = _limits(assignment.limits, limits)
+        return cls(assignment, checked, folder, notebooks, out, trusted, student_names(notebooks))
 
     def key(self, path: Path) -> str:
         """What a grade depends on: the notebook, the assignment and its files, the limits."""
         text = f"{__version__}\n{self.assignment.digest}\n{self.limits}\n".encode()
         return hashlib.sha256(text + path.read_bytes()).hexdigest()
 
-    def hidden(self) -> list[Path]:
-        return [*self.assignment.hidden_paths(), self.folder.resolve(), self.output.resolve()]
+    def student(self, path: Path) -> str:
+        """The student's safe name: the folder and the gradebook row of this notebook."""
+        return self.names[path]
+
+
+def student_names(notebooks: list[Path]) -> dict[Path, str]:
+    """A safe, unique name per notebook, from its file name.
+
+    Letters, digits, ``-``, ``_`` and inner dots are kept (NFC); anything else,
+    a leading dot or ``-`` become ``_``, so that no name is ``.``, ``..``, holds a
+    ``/`` or a control character, or reads as a spreadsheet formula. Names that
+    clash once cleaned get ``-2``, ``-3``… in the order of the file names.
+    """
+    names: dict[Path, str] = {}
+    taken: set[str] = set()
+    for path in sorted(notebooks, key=lambda p: p.name):
+        stem = unicodedata.normalize("NFC", path.name.removesuffix(".ipynb"))
+        clean = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:80]
+        clean = "_" + clean[1:] if clean[:1] in (".", "-", "") else clean
+        clean = clean or "_"
+        name, n = clean, 1
+        while name.casefold() in taken:
+            n += 1
+            name = f"{clean}-{n}"
+        taken.add(name.casefold())
+        names[path] = name
+    return names
 
 
 def _assignment_json(assignment: Assignment) -> str:
@@ -209,7 +244,10 @@ def _grade_one(
     if stop.is_set():
         return None
     exercises = task.assignment.exercises
-    run = run_notebook(path, exercises, task.limits, task.hidden())
+    if _out.attempts(task.output, task.student(path), task.key(path)) >= 2:
+        run = _grader_stopped()
+    else:
+        run = run_notebook(path, exercises, task.limits, trusted=task.trusted)
     if stop.is_set() or references.exception() is not None:
         _discard(run.models)
         return None
@@ -226,6 +264,16 @@ def _grade_one(
     return record
 
 
+def _grader_stopped() -> Run:
+    from kerasguide.grading._kernel import Run
+
+    return Run(
+        status="error",
+        reason="stopped the grader: the grader stopped twice while this notebook ran, so it "
+        "is not run again (pass --regrade to run it once more)",
+    )
+
+
 def _discard(models: Mapping[str, Path | str]) -> None:
     """Delete the model files of a run that will not be scored."""
     for model in models.values():
@@ -235,7 +283,7 @@ def _discard(models: Mapping[str, Path | str]) -> None:
 
 def _record(task: Task, path: Path, run: Run, scored: list[ExerciseResult]) -> StudentRecord:
     return {
-        "student": path.stem,
+        "student": task.student(path),
         "notebook": path.name,
         "key": task.key(path),
         "title": task.assignment.title,

@@ -197,6 +197,7 @@ def grade(
     shard: str | None = None,
     limits: Mapping[str, float] | None = None,
     progress: bool | Progress = True,
+    trusted: bool = False,
 ) -> GradeReport:
     """Grade every notebook (``*.ipynb``) of a folder; write the gradebook and feedback.
 
@@ -213,6 +214,9 @@ def grade(
         progress: Print progress on stderr (True), or a function called with
             each :class:`GradedSubmission` as it is done; an exception it raises
             stops the run (what was graded stays graded).
+        trusted: Run the notebooks without the sandbox: for your own notebooks
+            (e.g. in CI) where bubblewrap cannot run. Only the time and memory
+            limits hold then; a notebook can read and write what you can.
 
     Returns:
         A :class:`GradeReport`.
@@ -220,6 +224,8 @@ def grade(
     Raises:
         FileError: The assignment, the folder or the output cannot be read or written.
         OptionError: A bad ``workers``, ``shard`` or ``limits``.
+        SandboxUnavailable: bubblewrap cannot sandbox kernels here, and
+            ``trusted`` is not set.
 
     Example:
         >>> report = grade("week3/assignment.yaml", "week3/submitted/",
@@ -227,7 +233,7 @@ def grade(
         >>> report["alice"].score  # doctest: +SKIP
         17.0
     """
-    task = _batch.Task.create(assignment, submissions, output, limits)
+    task = _batch.Task.create(assignment, submissions, output, limits, trusted=trusted)
     with _output_lock(task.output):
         return _grade_locked(task, shard=shard, workers=workers, regrade=regrade, progress=progress)
 
@@ -264,10 +270,12 @@ def _grade_locked(
     results: dict[str, GradedSubmission] = {}
     pending = []
     for path in chosen:
-        record = done.get(path.stem)
+        record = done.get(task.student(path))
         if not regrade and record is not None and record.get("key") == task.key(path):
-            results[path.stem] = GradedSubmission.from_record(record, skipped=True)
+            results[task.student(path)] = GradedSubmission.from_record(record, skipped=True)
         else:
+            if regrade:
+                _out.forget_attempts(task.output, task.student(path))
             pending.append(path)
     report = _batch.progress(progress, len(chosen), len(results))
     for record in _batch.run_all(task, pending, count):
@@ -279,7 +287,8 @@ def _grade_locked(
     from kerasguide.grading._sandbox import isolation
 
     ordered = tuple(results[name] for name in sorted(results))
-    return GradeReport(task.assignment.title, task.output, ordered, isolation(task.limits))
+    where = isolation(task.limits, trusted=task.trusted)
+    return GradeReport(task.assignment.title, task.output, ordered, where)
 
 
 # --- merge ----------------------------------------------------------------------------
@@ -353,6 +362,7 @@ def command(args: argparse.Namespace) -> int:
             regrade=args.regrade,
             shard=args.shard,
             limits=limits,
+            trusted=args.trusted,
         )
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))

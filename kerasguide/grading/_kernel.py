@@ -12,20 +12,22 @@ Private to :mod:`kerasguide.grading`. The kernel runs in the sandbox of
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import secrets
-import shutil
 import signal
 import stat
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from kerasguide.grading import _sandbox as sandbox
 from kerasguide.grading._assignment import Exercise, GradeLimits
@@ -46,6 +48,7 @@ _WARM = (
 )
 _ACTIVE: dict[int, int] = {}  # id(run) -> kernel pid, killed on an interrupted batch
 _LOCK = threading.Lock()
+OUTPUT_BYTES = 8 * 2**20  # of a notebook's outputs kept for its feedback
 
 
 @dataclass
@@ -64,22 +67,71 @@ class Run:
     errors: list[CellError] = field(default_factory=list)
     report: dict[str, str] | None = None
     seconds: float = 0.0
+    log: str = ""
 
 
-def _kernel_manager(prefix: list[str], folder: Path) -> AsyncKernelManager:
+def _kernel_manager(box: sandbox.Sandbox, log: _Log) -> AsyncKernelManager:
     from jupyter_client.manager import AsyncKernelManager
+
+    host_file, inside_file = box.connection_file()
+    inside = str(inside_file)
 
     class SandboxKernelManager(AsyncKernelManager):
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-            kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
-            return [*prefix, *kernel, *(extra_arguments or [])]
+            kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", inside]
+            return [*box.prefix(), *kernel, *(extra_arguments or [])]
+
+        @property
+        def kernel_spec(self):  # type: ignore[no-untyped-def]
+            # bwrap does not pass signals on: interrupts go as messages (ipykernel >= 6)
+            spec = super().kernel_spec
+            if spec is not None:
+                spec.interrupt_mode = "message"
+            return spec
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: object) -> None:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            process = getattr(self.provisioner, "process", None)
+            if process is not None:
+                log.drain(process.stderr)
+                box.attach(process)
+            self.ip = str(box.inside(box.private / "run" / "k"))
 
     return SandboxKernelManager(
         kernel_name="python3",
         transport="ipc",
-        ip=str(folder / "k"),
-        connection_file=str(folder / "kernel.json"),
+        ip=str(box.private / "run" / "k"),
+        connection_file=str(host_file),
     )
+
+
+class _Log:
+    """The kernel process's own stdout and stderr: the first ``most`` bytes are kept."""
+
+    def __init__(self, most: int = 64 * 1024) -> None:
+        self.most = most
+        self.kept = bytearray()
+        self.dropped = 0
+        self._thread: threading.Thread | None = None
+
+    def drain(self, stream: IO[bytes] | None) -> None:
+        if stream is None:
+            return
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
+                room = self.most - len(self.kept)
+                self.kept += chunk[: max(room, 0)]
+                self.dropped += max(len(chunk) - max(room, 0), 0)
+
+    def text(self) -> str:
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        text = self.kept.decode("utf-8", "replace")
+        return text + (f"\n[{self.dropped:,} more bytes not kept]" if self.dropped else "")
 
 
 def _save_cell(exercises: tuple[Exercise, ...], token: str) -> str:
@@ -112,7 +164,7 @@ def _save_cell(exercises: tuple[Exercise, ...], token: str) -> str:
 
 
 def run_notebook(
-    path: Path, exercises: tuple[Exercise, ...], limits: GradeLimits, hidden: list[Path]
+    path: Path, exercises: tuple[Exercise, ...], limits: GradeLimits, *, trusted: bool = False
 ) -> Run:
     """Run the notebook at ``path`` in a fresh sandboxed kernel and collect its models."""
     start = time.monotonic()
@@ -120,12 +172,14 @@ def run_notebook(
     nb = _read_notebook(path, run)
     if nb is None:
         return run
-    with sandbox.folders() as (work, private):
-        (work / path.name).write_bytes(path.read_bytes())
-        sandbox.copy_font_list(private / "mpl")
-        token = f"kg-{secrets.token_hex(8)}"
-        _execute(nb, exercises, limits, (work, private, token, hidden), run)
-        _collect(run, exercises, work, token, limits)
+    with sandbox.Sandbox(limits, trusted=trusted) as box:
+        box.give(box.work / path.name, path)
+        font_list = sandbox.font_list()
+        if font_list is not None:
+            box.give(box.private / "mpl" / font_list.name, font_list)
+        log = _Log()
+        _execute(nb, exercises, (box, f"kg-{secrets.token_hex(8)}", log), run)
+        run.log = log.text()
     run.seconds = time.monotonic() - start
     return run
 
@@ -134,11 +188,16 @@ def _read_notebook(path: Path, run: Run) -> NotebookNode | None:
     import nbformat
 
     try:
-        if path.stat().st_size > 50 * 2**20:
-            raise ValueError(f"{path.stat().st_size:,} bytes, over the 50 MB limit")
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            size = os.fstat(fd).st_size
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ValueError("it is not a regular file")
+            if size > 50 * 2**20:
+                raise ValueError(f"{size:,} bytes, over the 50 MB limit")
+            text = handle.read(50 * 2**20 + 1).decode("utf-8")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            text = path.read_text(encoding="utf-8")
             nb: NotebookNode = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
         if not isinstance(nb.get("cells"), list):
             raise ValueError("it has no list of cells")
@@ -155,18 +214,77 @@ def _read_notebook(path: Path, run: Run) -> NotebookNode | None:
 def _execute(
     nb: NotebookNode,
     exercises: tuple[Exercise, ...],
-    limits: GradeLimits,
-    where: tuple[Path, Path, str, list[Path]],
+    where: tuple[sandbox.Sandbox, str, _Log],
     run: Run,
 ) -> None:
-    from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell
 
-    work, private, token, hidden = where
+    box, token, log = where
+    limits = box.limits
     nb.cells.insert(0, new_code_cell(_WARM))  # type: ignore[no-untyped-call]
     nb.cells.append(new_code_cell(_save_cell(exercises, token)))  # type: ignore[no-untyped-call]
-    km = _kernel_manager(sandbox.command_prefix(limits, hidden, work), private)
-    client = NotebookClient(
+    km = _kernel_manager(box, log)
+    client = _client(nb, km, limits)
+    deadline = time.monotonic() + limits.notebook_seconds
+    try:
+        with client.setup_kernel(
+            cwd="/", env=box.environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        ):
+            _track(run, km)
+            client.timeout = int(max(120, limits.cell_seconds))
+            client.execute_cell(nb.cells[0], 0)
+            _cells(client, nb, deadline, limits, run)
+            _save(client, nb)
+            run.report = _report(nb, token)
+            _collect(run, exercises, box, token)  # while the kernel's files are there
+    except Exception as err:  # the kernel would not start, or died while saving
+        _stopped(run, err, km, limits)
+    finally:
+        with _LOCK:
+            _ACTIVE.pop(id(run), None)
+        with contextlib.suppress(Exception):
+            client._cleanup_kernel()
+        _close_thread_loop()
+        run.notebook = nb
+        if not run.models:
+            run.report = _report(nb, token)
+            _collect(run, exercises, box, token)
+        nb.cells.pop()
+        nb.cells.pop(0)
+        _renumber(nb)
+
+
+def _client(nb: NotebookNode, km: AsyncKernelManager, limits: GradeLimits) -> NotebookClient:
+    from nbclient import NotebookClient
+
+    class BoundedClient(NotebookClient):
+        """Keeps at most ``OUTPUT_BYTES`` of the student's outputs (errors always)."""
+
+        spent = 0
+        noted = False
+
+        def output(
+            self,
+            outs: list[NotebookNode],
+            msg: dict[str, object],
+            display_id: str | None,
+            cell_index: int,
+        ) -> NotebookNode | None:
+            if msg.get("msg_type") == "error" or cell_index == len(self.nb.cells) - 1:
+                return super().output(outs, msg, display_id, cell_index)
+            self.spent += len(str(msg.get("content", "")))
+            if self.spent <= OUTPUT_BYTES:
+                return super().output(outs, msg, display_id, cell_index)
+            if not self.noted:
+                self.noted = True
+                from nbformat.v4 import new_output
+
+                note = f"[kerasguide: the notebook printed over {OUTPUT_BYTES // 2**20} MB; "
+                note += "the rest of its output is not kept]\n"
+                outs.append(new_output("stream", name="stderr", text=note))  # type: ignore[no-untyped-call]
+            return None
+
+    return BoundedClient(
         nb,
         km=km,
         allow_errors=True,
@@ -177,27 +295,6 @@ def _execute(
         timeout=int(limits.cell_seconds),
         iopub_timeout=5,
     )
-    deadline = time.monotonic() + limits.notebook_seconds
-    try:
-        with client.setup_kernel(cwd=str(work), env=sandbox.environment(work, private)):
-            _track(run, km)
-            client.timeout = int(max(120, limits.cell_seconds))
-            client.execute_cell(nb.cells[0], 0)
-            _cells(client, nb, deadline, limits, run)
-            _save(client, nb)
-    except Exception as err:  # the kernel would not start, or died while saving
-        _stopped(run, err, km, limits)
-    finally:
-        with _LOCK:
-            _ACTIVE.pop(id(run), None)
-        with contextlib.suppress(Exception):
-            client._cleanup_kernel()
-        _close_thread_loop()
-        run.notebook = nb
-        run.report = _report(nb, token)
-        nb.cells.pop()
-        nb.cells.pop(0)
-        _renumber(nb)
 
 
 def _renumber(nb: NotebookNode) -> None:
@@ -297,17 +394,15 @@ def _stopped(run: Run, err: Exception, km: AsyncKernelManager, limits: GradeLimi
         run.reason = f"the kernel stopped: {name}: {str(err)[:200]}{cause}"
 
 
-def _collect(
-    run: Run, exercises: tuple[Exercise, ...], work: Path, token: str, limits: GradeLimits
-) -> None:
+def _collect(run: Run, exercises: tuple[Exercise, ...], box: sandbox.Sandbox, token: str) -> None:
     report = run.report
     for i, exercise in enumerate(exercises):
         if exercise.file is not None:
-            run.models[exercise.name] = _model_file(work / exercise.file, limits, exercise.file)
+            run.models[exercise.name] = _model_file(box, exercise.file, exercise.file)
         elif report is None:
             run.models[exercise.name] = "not-run: " + (run.reason or "the notebook did not finish")
         elif report.get(exercise.name) == "saved":
-            run.models[exercise.name] = _model_file(work / f"{token}-{i}.keras", limits, "model")
+            run.models[exercise.name] = _model_file(box, f"{token}-{i}.keras", "model")
         else:
             run.models[exercise.name] = str(report.get(exercise.name, "missing: no report"))
 
@@ -323,18 +418,39 @@ def _report(nb: NotebookNode, token: str) -> dict[str, str] | None:
     return None
 
 
-def _model_file(path: Path, limits: GradeLimits, what: str) -> Path | str:
-    try:
-        info = path.lstat()
-    except OSError:
-        return f"missing: the notebook did not save {what!r}"
-    if not stat.S_ISREG(info.st_mode):
-        return f"unloadable: {what!r} is not a regular file"
-    if info.st_size > limits.model_mb * 2**20:
-        return f"unloadable: {what!r} has {info.st_size:,} bytes, over {limits.model_mb} MB"
+def _model_file(box: sandbox.Sandbox, name: str, what: str) -> Path | str:
+    """The kernel's model file, copied out for the grader: only a regular file, bounded."""
+    most = box.limits.model_mb * 2**20
+    data = box.take(name, most=most)
+    if isinstance(data, str):
+        return data.replace(repr(name), repr(what))
+    refused = _zip_refusal(data, most)
+    if refused is not None:
+        return f"unloadable: {what!r} {refused}"
     keep = Path(tempfile.mkdtemp(prefix="kerasguide-model-")) / "model.keras"
-    shutil.copyfile(path, keep)
+    keep.write_bytes(data)
     return keep
+
+
+def _zip_refusal(data: bytes, most: int) -> str | None:
+    """Why a ``.keras`` file is refused by its zip directory alone, before anything inflates."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        return f"is not a .keras (zip) file ({err})"
+    if len(members) > 64:
+        return f"holds {len(members)} files; a .keras file holds 3"
+    total = sum(member.file_size for member in members)
+    for member in members:
+        if member.file_size > most:
+            return (
+                f"would inflate {member.filename!r} to {member.file_size:,} bytes, over the "
+                f"model limit of {most // 2**20} MB"
+            )
+    if total > most:
+        return f"would inflate to {total:,} bytes, over the model limit of {most // 2**20} MB"
+    return None
 
 
 def kill_all() -> None:

@@ -86,8 +86,9 @@ USAGE = (
     "  kerasguide grade assignment.yaml submitted/ -o graded/\n"
     "  kerasguide grade assignment.yaml submitted/ -o graded-2/ --shard 2/4 --workers 8\n"
     "  kerasguide grade merge graded-1/ graded-2/ graded-3/ graded-4/ -o graded/\n\n"
-    "Each notebook runs on a fresh kernel in its own temporary folder, with time and memory\n"
-    "limits; graded notebooks are skipped when run again (--regrade grades them again).\n"
+    "Each notebook runs on a fresh kernel in a bubblewrap sandbox (its own uid, no network,\n"
+    "no view of other files), with time, memory, disk and process limits. Graded notebooks\n"
+    "are skipped when run again (--regrade grades them again).\n"
     "Writes gradebook.csv, findings.json, overview.html and students/NAME/ (feedback.html,\n"
     "Gradescope's results.json). Exit status 0 when every notebook was graded, whatever\n"
     "the scores."
@@ -116,4 +117,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, metavar="S", help="seconds per notebook")
     parser.add_argument("--cell-timeout", type=float, metavar="S", help="seconds per cell")
     parser.add_argument("--memory-mb", type=int, metavar="MB", help="the kernel's memory cap")
+    parser.add_argument(
+        "--trusted",
+        action="store_true",
+        help="your own notebooks only: run them without the sandbox (where bubblewrap "
+        "cannot run); only time and memory are limited",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")

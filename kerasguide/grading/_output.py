@@ -70,6 +70,31 @@ def write_student(out: Path, record: StudentRecord, notebook_html: str) -> None:
     _files.write_text(folder / "results.json", _json(gradescope(record)))
     _files.write_text(folder / "feedback.html", feedback_page(record, notebook_html))
     _files.write_text(folder / "record.json", _json(record))  # last: its presence means done
+    forget_attempts(out, record["student"])
+
+
+def attempts(out: Path, student: str, key: str) -> int:
+    """How often a grader started this notebook before (and died); note one more start.
+
+    The count lives in ``OUT/.running/NAME.json`` until the student's record is
+    written, so a notebook that stopped the grader twice is not run a third time.
+    """
+    folder = _files.make_folder(out / ".running")
+    path = folder / f"{student}.json"
+    before = 0
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(found, dict) and found.get("key") == key:
+            before = int(found.get("attempts", 0))
+    except (OSError, ValueError, TypeError):
+        pass
+    _files.write_text(path, _json({"key": key, "attempts": before + 1}))
+    return before
+
+
+def forget_attempts(out: Path, student: str) -> None:
+    """The notebook is done (or graded again on purpose): no earlier starts count."""
+    (out / ".running" / f"{student}.json").unlink(missing_ok=True)
 
 
 def _json(data: object) -> str:
@@ -211,17 +236,23 @@ def gradebook_csv(rows: list[StudentRecord], exercises: list[str]) -> str:
     """One row per student: each exercise's score, the total, and how the notebook ran."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", *exercises, "total", "max_total", "status", "reason"])
+    writer.writerow(["student", "notebook", *exercises, "total", "max_total", "status", "reason"])
     for r in rows:
         scores = {ex["name"]: ex["score"] for ex in r["exercises"]}
         writer.writerow(
             [
-                r["student"],
+                _cell(r["student"]),
+                _cell(r["notebook"]),
                 *(f"{scores.get(x, 0):g}" for x in exercises),
                 f"{r['score']:g}",
                 f"{r['max_score']:g}",
                 r["status"],
-                r["reason"],
+                _cell(r["reason"]),
             ]
         )
     return buffer.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A text cell that a spreadsheet shows as text, never runs as a formula (OWASP)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,118 +1,462 @@
-"""The sandbox a student's kernel runs in: its folders, environment, limits and namespaces.
+"""The sandbox a student's kernel runs in: bubblewrap, an unprivileged uid, its own namespaces.
 
-Private to :mod:`kerasguide.grading` (used by :mod:`kerasguide.grading._kernel`).
-What is enforced, and where:
+Private to :mod:`kerasguide.grading`. Every kernel runs under ``bwrap``
+(Debian's ``bubblewrap``, the engine Flatpak uses), never under a home-made
+script. What the kernel gets:
 
-- **Working directory.** A new temporary folder holding a copy of the notebook
-  only; the kernel's ``HOME`` and ``TMPDIR`` point into it, and its environment
-  is a short list (no ``PWD``, no paths of the grader).
-- **Time.** Each cell gets ``cell_seconds`` (at most what is left of
-  ``notebook_seconds``); a cell over its time is interrupted and the run stops.
-- **Memory.** ``RLIMIT_AS`` (address space) of ``memory_mb`` on the kernel
-  process, set before ``exec``: an allocation over the cap fails with
-  ``MemoryError`` inside the kernel, or the kernel dies; files are capped at
-  ``RLIMIT_FSIZE``. Linux and macOS.
-- **Network and the answers** (root on Linux, where ``unshare`` works): the
-  kernel runs in new network and mount namespaces. It has no network (not even
-  loopback: kernel messages go through Unix sockets), and the assignment, its
-  references, the submissions folder and the output folder are covered (a file
-  by ``/dev/null``, a folder by an empty tmpfs). Elsewhere, these files are
-  only out of the kernel's sight: not in its folder and not in its environment.
+- **An unprivileged identity.** As root, the grader gives each kernel its own
+  uid and gid (from ``UID_BASE``, held by a lock file while the kernel runs)
+  before it starts ``bwrap``; inside, the kernel is uid 1000 in a new user
+  namespace, with no capabilities, ``no_new_privs``, and no way to make
+  further user namespaces (``--disable-userns``).
+- **Its own namespaces**: user, PID, network (no network at all, not even
+  loopback), IPC, UTS and cgroup; ``--die-with-parent``, and the launcher
+  sets the parent-death signal too. When the kernel ends, the PID namespace
+  goes with it: every process it started, ``setsid`` and double forks too.
+- **Its own file system.** A fresh root holding only ``/usr``, ``/etc``, the
+  Python installation and the kerasguide package, read-only; the kernel's work
+  folder ``/work``, ``/tmp``, ``/dev/shm`` and its private ``/kg`` (kernel
+  sockets, IPython's and matplotlib's folders) are tmpfs with a size each, so
+  the *total* written is capped (:func:`disk_mb`). Nothing of the grader's
+  temporary folders, the other kernels, the submissions, the references or the
+  output folder is in it.
+- **Limits** set before ``bwrap`` starts: ``RLIMIT_AS`` (memory),
+  ``RLIMIT_FSIZE`` (one file), ``RLIMIT_NPROC`` (processes and threads, as root:
+  each kernel has its own uid), no core files.
+
+The grader reaches the kernel's sockets and files through ``/proc/PID/root``
+of the sandbox (as root, or as the user who owns its user namespace): the
+sockets live only inside that sandbox. Files are opened without following
+links and only if they are regular files.
+
+``trusted=True`` (``kerasguide grade --trusted``) runs the kernel without
+bubblewrap, for an instructor's own notebooks: only the limits are set.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import functools
+import json
 import os
 import shutil
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO
 
+from kerasguide.errors import SandboxUnavailable
 from kerasguide.grading._assignment import GradeLimits
 
-__all__ = ["command_prefix", "copy_font_list", "environment", "folders", "isolation"]
+__all__ = [
+    "UID_BASE",
+    "Sandbox",
+    "disk_mb",
+    "isolation",
+    "require",
+    "sweep",
+]
 
-_TRAMPOLINE = (
-    "import os, sys, resource as r\n"
-    "for k, v in ((r.RLIMIT_AS, int(sys.argv[1])), (r.RLIMIT_FSIZE, int(sys.argv[2]))):\n"
-    "    r.setrlimit(k, (v, v))\n"
-    "os.execv(sys.argv[3], sys.argv[3:])\n"
-)
-_HIDE = (
-    'while [ "$1" != "--" ]; do '
-    'if [ -d "$1" ]; then mount -t tmpfs -o ro,size=4k none "$1"; '
-    'elif [ -e "$1" ]; then mount --bind /dev/null "$1"; fi || exit 97; shift; done; '
-    'shift; exec "$@"'
-)  # a path already under a covered folder no longer exists: it is hidden already
+UID_BASE = 1_900_000_000  # each kernel's uid is UID_BASE + a free slot (as root)
+SLOTS = 512
+_INSIDE_UID = 1000
+_TMP_MB, _SHM_MB, _KG_MB = 64, 64, 32
+# The kernel's folders, named so that no host path bound into the sandbox falls under them.
+_WORK = PurePosixPath("/kerasguide-kernel/work")
+_PRIVATE = PurePosixPath("/kerasguide-kernel/private")
+_NPROC = 512  # processes and threads of one kernel (TensorFlow starts many threads)
+_STATE = Path(tempfile.gettempdir()) / "kerasguide-sandbox"
+
+# Runs as the grader's user, then becomes the kernel: opens the files the sandbox gets
+# copies of, sets the limits, drops to the kernel's uid, asks to die with the grader,
+# and starts bwrap. argv: a JSON of {limits, uid, files, bwrap}.
+_LAUNCH = """\
+import ctypes, json, os, resource, sys
+plan = json.loads(sys.argv[1])
+command = []
+for word in plan["bwrap"]:
+    if isinstance(word, list):
+        fd = os.open(word[0], os.O_RDONLY | os.O_NOFOLLOW)
+        os.set_inheritable(fd, True)
+        word = str(fd)
+    command.append(word)
+for name, value in plan["limits"].items():
+    resource.setrlimit(getattr(resource, name), (value, value))
+if plan["uid"] is not None:
+    os.setgroups([])
+    os.setgid(plan["uid"])
+    os.setuid(plan["uid"])
+parent = os.getppid()
+ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+if os.getppid() != parent:
+    sys.exit(1)
+command += sys.argv[2:]
+os.execv(command[0], command)
+"""
+
+
+def disk_mb(limits: GradeLimits) -> int:
+    """The size of the kernel's work folder: the model files it saves must fit."""
+    return max(4 * limits.model_mb, 256)
 
 
 @functools.lru_cache(maxsize=1)
-def _can_unshare() -> bool:
-    if not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("unshare"):
-        return False
-    try:
-        probe = subprocess.run(
-            ["unshare", "--net", "--mount", "true"], capture_output=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return probe.returncode == 0
+def _bwrap() -> str | None:
+    return shutil.which("bwrap")
 
 
-def isolation(limits: GradeLimits) -> dict[str, str]:
+def _why_not() -> str | None:
+    """Why bubblewrap cannot sandbox a kernel here, or None when it can (probed once)."""
+    return _probe(os.geteuid())
+
+
+@functools.lru_cache(maxsize=2)
+def _probe(euid: int) -> str | None:
+    if not sys.platform.startswith("linux"):
+        return f"bubblewrap needs Linux, and this is {sys.platform}"
+    if _bwrap() is None:
+        return "bubblewrap (bwrap) is not installed"
+    with Sandbox(GradeLimits(), trusted=False, probe=True) as box:
+        command = [*box.prefix(), sys.executable, "-c", "import os; print(os.getuid())"]
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=60, check=False, cwd=box.host
+            )
+        except (OSError, subprocess.SubprocessError) as err:
+            return f"bwrap could not be started ({err})"
+    if done.returncode != 0 or done.stdout.strip() != str(_INSIDE_UID):
+        said = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"bwrap could not start a sandbox here ({said})"
+    return None
+
+
+def require(*, trusted: bool) -> None:
+    """Refuse to grade untrusted notebooks where no sandbox can be made."""
+    if trusted:
+        return
+    why = _why_not()
+    if why is None:
+        return
+    raise SandboxUnavailable(
+        "students' notebooks cannot be sandboxed on this machine",
+        where="kerasguide grade",
+        expected="bubblewrap with user namespaces (Linux; root, or unprivileged user "
+        "namespaces enabled)",
+        received=why,
+        hint="install it (Debian/Ubuntu: apt-get install bubblewrap), run as root or enable "
+        "user namespaces (sysctl kernel.unprivileged_userns_clone=1); or, for your own "
+        "notebooks only, pass --trusted (grade(..., trusted=True)): no sandbox at all",
+    )
+
+
+def isolation(limits: GradeLimits, *, trusted: bool = False) -> dict[str, str]:
     """What this machine enforces, in words (shown in the report and the README)."""
-    namespaces = _can_unshare()
+    time_text = f"{limits.cell_seconds:g} s per cell, {limits.notebook_seconds:g} s per notebook"
+    memory = f"{limits.memory_mb} MB address space (RLIMIT_AS)"
+    if trusted:
+        return {
+            "sandbox": "none (--trusted): the kernel runs as the grader's user",
+            "memory": memory,
+            "time": time_text,
+            "network": "not blocked",
+            "files": "the kernel can read and write whatever the grader's user can",
+        }
+    root = os.geteuid() == 0
     return {
-        "memory": f"{limits.memory_mb} MB address space (RLIMIT_AS) on the kernel",
-        "time": f"{limits.cell_seconds:g} s per cell, {limits.notebook_seconds:g} s per notebook",
-        "network": "none (network namespace)" if namespaces else "not blocked (needs root)",
-        "answers": "covered in a mount namespace"
-        if namespaces
-        else "outside the kernel's folder and environment (not covered: needs root)",
+        "sandbox": "bubblewrap: new user, PID, network, IPC, UTS and cgroup namespaces, "
+        "no capabilities",
+        "user": f"a uid of its own from {UID_BASE}" if root else "the grader's uid, mapped",
+        "memory": memory,
+        "time": time_text,
+        "processes": f"{_NPROC} (RLIMIT_NPROC)" if root else "not capped (needs root)",
+        "disk": f"{disk_mb(limits) + _TMP_MB + _SHM_MB + _KG_MB} MB in all (tmpfs)",
+        "network": "none (network namespace)",
+        "files": "only /usr, /etc and Python, read-only: no grader, student or reference file",
     }
 
 
-def command_prefix(limits: GradeLimits, hidden: list[Path], work: Path) -> list[str]:
-    """What runs the kernel: its limits set, then its namespaces with ``hidden`` covered."""
-    memory = str(limits.memory_mb * 2**20)
-    files = str(max(limits.model_mb * 2**20 * 4, 2**28))
-    command = [sys.executable, "-c", _TRAMPOLINE, memory, files]
-    if not _can_unshare():
-        return command
-    keep = (Path(sys.prefix).resolve(), work.resolve())
-    cover = [str(p) for p in hidden if p.exists() and not any(_inside(k, p) for k in keep)]
-    return ["unshare", "--net", "--mount", "--", "sh", "-c", _HIDE, "sh", *cover, "--", *command]
+# --- one kernel's sandbox -------------------------------------------------------------
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
+@dataclass
+class Sandbox:
+    """One kernel's sandbox: its uid, its host folder, and the way into its file system.
+
+    ``inside(path)`` is the grader's view of a path of the kernel's (through
+    ``/proc/PID/root`` once :meth:`attach` has found the sandbox's first process).
+    """
+
+    limits: GradeLimits
+    trusted: bool
+    probe: bool = False
+    host: Path = field(init=False)
+    uid: int | None = field(init=False, default=None)
+    pid: int | None = field(init=False, default=None)
+    files: dict[str, Path] = field(init=False, default_factory=dict)
+    _lock: IO[str] | None = field(init=False, default=None)
+
+    def __enter__(self) -> Sandbox:
+        _STATE.mkdir(mode=0o711, exist_ok=True)
+        self.host = Path(tempfile.mkdtemp(prefix="kerasguide-grade-"))
+        (self.host / "grader.pid").write_text(str(os.getpid()))
+        if self.trusted:
+            for name in ("work", "kg", "kg/run", "kg/ipython", "kg/mpl", "tmp"):
+                (self.host / name).mkdir(mode=0o700)
+        elif os.geteuid() == 0:
+            self.uid, self._lock = _take_uid()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.uid is not None:
+            _kill_uid(self.uid)
+        if self._lock is not None:
+            self._lock.close()
+        shutil.rmtree(self.host, ignore_errors=True)
+
+    # --- paths: the kernel's, and the grader's view of them ---
+
+    @property
+    def work(self) -> PurePosixPath:
+        """The kernel's working folder, as the kernel sees it."""
+        return PurePosixPath(self.host / "work") if self.trusted else _WORK
+
+    @property
+    def private(self) -> PurePosixPath:
+        """The kernel's own folder: sockets, connection file, IPython's and matplotlib's."""
+        return PurePosixPath(self.host / "kg") if self.trusted else _PRIVATE
+
+    def inside(self, path: PurePosixPath) -> Path:
+        """Where the grader finds the kernel's ``path``."""
+        if self.trusted:
+            return Path(path)
+        if self.pid is None:
+            raise RuntimeError("the sandbox has not started")
+        return Path(f"/proc/{self.pid}/root") / path.relative_to("/")
+
+    def give(self, where: PurePosixPath, source: Path) -> None:
+        """Put a copy of the grader's file ``source`` at the kernel's path ``where``."""
+        if self.trusted:
+            Path(where).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, where)
+        else:
+            self.files[str(where)] = source.resolve()  # copied by bwrap (--file) as it starts
+
+    def connection_file(self) -> tuple[Path, PurePosixPath]:
+        """The kernel's connection file: where the grader writes it, where the kernel reads it."""
+        inside = self.private / "kernel.json"
+        if self.trusted:
+            return Path(inside), inside
+        self.files[str(inside)] = self.host / "kernel.json"
+        return self.host / "kernel.json", inside
+
+    def environment(self) -> dict[str, str]:
+        """The kernel's whole environment: a short list, with no paths of the grader."""
+        env = {
+            "PATH": os.defpath,
+            "HOME": str(self.work),
+            "TMPDIR": str(self.host / "tmp") if self.trusted else "/tmp",
+            "IPYTHONDIR": str(self.private / "ipython"),
+            "MPLCONFIGDIR": str(self.private / "mpl"),
+            "MPLBACKEND": "Agg",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "CUDA_VISIBLE_DEVICES": "",
+            "LANG": "C.UTF-8",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        }
+        return env | {k: v for k, v in os.environ.items() if k.startswith("KERASGUIDE_")}
+
+    # --- the command ---
+
+    def prefix(self) -> list[str]:
+        """What starts the kernel: the launcher, then bwrap (unless trusted), then ``--``."""
+        limits = {
+            "RLIMIT_AS": self.limits.memory_mb * 2**20,
+            "RLIMIT_FSIZE": disk_mb(self.limits) * 2**20,
+            "RLIMIT_CORE": 0,
+        }
+        if self.uid is not None:
+            limits["RLIMIT_NPROC"] = _NPROC
+        bwrap: list[str | list[str]] = [] if self.trusted else self._bwrap_words()
+        plan = {"limits": limits, "uid": self.uid, "bwrap": bwrap}
+        return [sys.executable, "-I", "-c", _LAUNCH, json.dumps(plan)]
+
+    def _bwrap_words(self) -> list[str | list[str]]:
+        words: list[str | list[str]] = [
+            str(_bwrap()),
+            "--unshare-all",
+            "--unshare-user",
+            "--disable-userns",
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL",
+            "--uid",
+            str(_INSIDE_UID),
+            "--gid",
+            str(_INSIDE_UID),
+            "--hostname",
+            "kernel",
+            # the grader's pid means nothing in the kernel's PID namespace (ipykernel would
+            # take its parent for dead)
+            "--unsetenv",
+            "JPY_PARENT_PID",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            *_tmpfs(str(_WORK), disk_mb(self.limits)),
+            *_tmpfs("/tmp", _TMP_MB),
+            *_tmpfs("/dev/shm", _SHM_MB),
+            *_tmpfs(str(_PRIVATE), _KG_MB),
+            *[w for name in ("run", "ipython", "mpl") for w in ("--dir", str(_PRIVATE / name))],
+            # after the tmpfs: a Python installed under /tmp stays visible
+            *_system(),
+            *_python(),
+        ]
+        for where, source in self.files.items():
+            words += ["--file", [str(source)], where]
+        return [*words, "--remount-ro", "/", "--chdir", str(_WORK), "--"]
+
+    def attach(self, process: subprocess.Popen[bytes], *, seconds: float = 60.0) -> None:
+        """Find the sandbox's first process (the child of the ``bwrap`` ``process``)."""
+        if self.trusted:
+            return
+        deadline = time.monotonic() + seconds
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        while time.monotonic() < deadline and process.poll() is None:
+            with contextlib.suppress(OSError):
+                found = children.read_text().split()
+                if found and Path(f"/proc/{found[0]}/root{_PRIVATE}/run").is_dir():
+                    self.pid = int(found[0])
+                    return
+            time.sleep(0.01)
+        raise RuntimeError("the sandbox did not start")
+
+    def take(self, name: str, *, most: int) -> bytes | str:
+        """The bytes of the kernel's regular file ``work/name``, or why there are none."""
+        try:
+            folder = os.open(self.inside(self.work), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except (OSError, RuntimeError):
+            return "missing: the kernel's folder was gone"
+        try:
+            return _read_regular(folder, name, most)
+        finally:
+            os.close(folder)
 
 
-def environment(work: Path, private: Path) -> dict[str, str]:
-    """The kernel's whole environment: a short list, with no paths of the grader."""
-    env = {
-        "PATH": os.defpath,
-        "HOME": str(work),
-        "TMPDIR": str(work),
-        "IPYTHONDIR": str(private / "ipython"),
-        "MPLCONFIGDIR": str(private / "mpl"),
-        "MPLBACKEND": "Agg",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "PYTHONHASHSEED": "0",
-        "CUDA_VISIBLE_DEVICES": "",
-        "LANG": "C.UTF-8",
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-    }
-    return env | {k: v for k, v in os.environ.items() if k.startswith("KERASGUIDE_")}
+def _read_regular(folder: int, name: str, most: int) -> bytes | str:
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return f"unloadable: {name!r} is not a regular file"
+        return f"missing: the notebook did not save {name!r}"
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return f"unloadable: {name!r} is not a regular file"
+        if info.st_size > most:
+            return f"unloadable: {name!r} has {info.st_size:,} bytes, over {most // 2**20} MB"
+        data = handle.read(most + 1)
+    if len(data) > most:
+        return f"unloadable: {name!r} grew over {most // 2**20} MB while it was read"
+    return data
+
+
+def _tmpfs(where: str, mb: int) -> list[str]:
+    return ["--size", str(mb * 2**20), "--perms", "0755", "--tmpfs", where]
 
 
 @functools.lru_cache(maxsize=1)
-def _font_list() -> Path | None:
-    """The grader's matplotlib font list (``import keras`` imports pyplot, which needs it)."""
+def _system() -> tuple[str, ...]:
+    """``/usr`` and ``/etc`` read-only, and ``/bin``, ``/lib``… as the host has them."""
+    words = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        path = Path("/") / name
+        if path.is_symlink():
+            words += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            words += ["--ro-bind", str(path), str(path)]
+    return tuple(words)
+
+
+@functools.lru_cache(maxsize=1)
+def _python() -> tuple[str, ...]:
+    """The Python installation, its packages and kerasguide, read-only, where they are."""
+    import kerasguide
+
+    places = {Path(sys.base_prefix), Path(sys.prefix), Path(kerasguide.__file__).parent}
+    places |= {Path(p) for p in sys.path if p and Path(p).is_dir() and "site-packages" in p}
+    words: list[str] = []
+    for place in sorted(p.resolve() for p in places):
+        if any(parent in place.parents for parent in places if parent.resolve() != place):
+            continue
+        if str(place).startswith(("/usr/", "/etc/")):
+            continue
+        words += ["--ro-bind", str(_reachable(place)), str(place)]
+    return tuple(words)
+
+
+def _reachable(place: Path) -> Path:
+    """``place``, or a hard-linked mirror of it where the kernel's uid cannot reach it.
+
+    A Python under ``/root`` (pyenv) cannot be bound by ``bwrap`` running as the
+    kernel's uid: ``/root`` is closed to others. The mirror holds the same files
+    (hard links, or copies across file systems), is made once and kept.
+    """
+    if os.geteuid() != 0 or all(p.stat().st_mode & stat.S_IXOTH for p in [place, *place.parents]):
+        return place
+    mirror = _STATE / "mirror" / str(place).strip("/").replace("/", "_")
+    if (mirror / ".complete").is_file():
+        return mirror
+    with _locked(_STATE / "mirror.lock"):
+        if not (mirror / ".complete").is_file():
+            shutil.rmtree(mirror, ignore_errors=True)
+            mirror.parent.mkdir(mode=0o711, parents=True, exist_ok=True)
+            skip = shutil.ignore_patterns("site-packages", "__pycache__", "test", "tests")
+            keep_packages = Path(sys.prefix) == Path(sys.base_prefix)
+            shutil.copytree(
+                place,
+                mirror,
+                symlinks=True,
+                copy_function=_link_or_copy,
+                ignore=None if keep_packages else skip,
+            )
+            (mirror / ".complete").write_text("")
+    return mirror
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+@functools.lru_cache(maxsize=1)
+def font_list() -> Path | None:
+    """The grader's matplotlib font list: ``import keras`` imports pyplot, which needs it.
+
+    Each kernel gets a copy (a fresh one costs about 0.4 s to build), from the
+    grader, never from another student's kernel.
+    """
     try:
         import matplotlib
         from matplotlib import font_manager
@@ -123,26 +467,62 @@ def _font_list() -> Path | None:
     return found if found.is_file() else None
 
 
-def copy_font_list(folder: Path) -> None:
-    """Give the kernel its own copy of the font list: a fresh one costs about 0.4 s to build.
-
-    The copy comes from the grader, never from another student's kernel.
-    """
-    font_list = _font_list()
-    if font_list is None:
-        return
-    folder.mkdir(mode=0o700, exist_ok=True)
-    with contextlib.suppress(OSError):
-        shutil.copyfile(font_list, folder / font_list.name)
+# --- uids, and what a dead grader left behind -------------------------------------------
 
 
-@contextlib.contextmanager
-def folders() -> Iterator[tuple[Path, Path]]:
-    """A new working folder for the notebook, and a private one for the kernel's files."""
-    root = Path(tempfile.mkdtemp(prefix="kerasguide-grade-"))
+def _take_uid() -> tuple[int, IO[str]]:
+    """A uid no other kernel on this machine holds (a lock file per uid)."""
+    for slot in range(SLOTS):
+        handle = (_STATE / f"uid-{slot}.lock").open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        uid = UID_BASE + slot
+        _kill_uid(uid)  # a grader that died may have left processes with this uid
+        return uid, handle
+    raise RuntimeError(f"all {SLOTS} sandbox uids are in use")
+
+
+def _kill_uid(uid: int) -> None:
+    """Kill every process of ``uid`` (a kernel's, after its sandbox is done)."""
+    for _ in range(50):
+        found = [pid for pid in _pids() if _owner(pid) == uid]
+        if not found:
+            return
+        for pid in found:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.02)
+
+
+def _pids() -> list[int]:
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def _owner(pid: int) -> int | None:
     try:
-        (root / "work").mkdir()
-        (root / "kernel").mkdir(mode=0o700)
-        yield root / "work", root / "kernel"
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
+
+
+def sweep() -> None:
+    """Clean up what a grader that died left: its kernels' processes and folders."""
+    if os.geteuid() == 0 and _STATE.is_dir():
+        for slot in range(SLOTS):
+            lock = _STATE / f"uid-{slot}.lock"
+            if not lock.exists():
+                continue
+            with lock.open("w") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # a live kernel holds it
+                _kill_uid(UID_BASE + slot)
+    for folder in Path(tempfile.gettempdir()).glob("kerasguide-grade-*"):
+        with contextlib.suppress(OSError, ValueError):
+            pid = int((folder / "grader.pid").read_text())
+            if not Path(f"/proc/{pid}").exists():
+                shutil.rmtree(folder, ignore_errors=True)
