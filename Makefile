@@ -1,7 +1,7 @@
 # The only entry points. `make demo`, `make test` and `make site` each set everything
 # up from a fresh clone: a .venv with kerasguide and its dev and docs extras, plus
-# Graphviz's `dot` and Chromium (for the website's browser test) through apt-get when
-# running as root.
+# Graphviz's `dot`, Chromium (for the website's browser test) and bubblewrap (the
+# grading sandbox) through apt-get when running as root.
 
 PYTHON ?= python3
 VENV := .venv
@@ -35,6 +35,15 @@ $(STAMP): pyproject.toml
 	      || echo "warning: Chromium could not be installed; the browser test will be skipped"; \
 	  else \
 	    echo "note: Chromium is missing and this is not root; the browser test will be skipped"; \
+	  fi; \
+	fi
+	@if ! command -v bwrap >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing bubblewrap (the grading sandbox) with apt-get"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null) \
+	      || echo "warning: bubblewrap could not be installed; kerasguide grade will need --trusted"; \
+	  else \
+	    echo "note: bubblewrap is missing and this is not root; kerasguide grade will need --trusted"; \
 	  fi; \
 	fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -1,76 +1,393 @@
-"""The sandbox of a grading kernel, piece by piece, without starting a kernel.
+"""The grading sandbox attacked directly: small programs run in it, without a kernel.
 
-The kernels themselves (limits hit, answers hidden) are tested by outcome in
-tests/test_grade.py.
+Each test starts ``bwrap`` with the same command a student's kernel gets and runs
+a short Python program in it (about half a second, no TensorFlow). Whole hostile
+notebooks graded beside honest ones are in tests/test_grade_hostile.py.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
 import subprocess
 import sys
-from pathlib import Path
+import textwrap
+import time
+import zipfile
+from pathlib import Path, PurePosixPath
 
 import pytest
 
+from kerasguide.errors import SandboxUnavailable
 from kerasguide.grading import _sandbox as sandbox
 from kerasguide.grading._assignment import GradeLimits
+from kerasguide.grading._batch import student_names
+from kerasguide.grading._kernel import _zip_refusal
+from kerasguide.grading._output import gradebook_csv
 
 pytestmark = pytest.mark.no_keras
 
+WHY_NOT = sandbox._why_not()
+needs_bwrap = pytest.mark.skipif(
+    WHY_NOT is not None and not os.environ.get("CI"),
+    reason=f"no sandbox here: {WHY_NOT}",  # in CI (make install brings bwrap) it must run
+)
 
-def test_the_kernel_gets_its_own_copy_of_the_graders_font_list(tmp_path: Path) -> None:
-    import matplotlib
-    from matplotlib import font_manager
 
-    grader = Path(matplotlib.get_cachedir()) / (
-        f"fontlist-v{font_manager.FontManager.__version__}.json"
+def _run(code: str, limits: GradeLimits | None = None, **files: Path) -> tuple[str, str, int]:
+    """Run ``code`` in a fresh sandbox; its stdout, stderr and the host uid it had."""
+    with sandbox.Sandbox(limits or GradeLimits(), trusted=False) as box:
+        for name, source in files.items():
+            box.give(box.work / name, source)
+        command = [*box.prefix(), sys.executable, "-c", textwrap.dedent(code)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd="/")
+        uid = box.uid if box.uid is not None else os.getuid()
+        left = _left(box.uid)
+    assert left == [] or box.uid is None, f"processes outlived the sandbox: {left}"
+    return done.stdout, done.stderr, uid
+
+
+def _left(uid: int | None, seconds: float = 3.0) -> list[int]:
+    """The processes of ``uid`` still there once the PID namespace has had time to go."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = [pid for pid in sandbox._pids() if uid is not None and sandbox._owner(pid) == uid]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
+@needs_bwrap
+def test_the_kernel_is_an_unprivileged_user_with_no_capabilities() -> None:
+    out, err, uid = _run(
+        """
+        import os
+        status = dict(l.split(":", 1) for l in open("/proc/self/status").read().splitlines())
+        print(os.getuid(), os.getgid(), status["CapEff"].strip(), status["CapBnd"].strip(),
+              status["NoNewPrivs"].strip())
+        """
     )
-    sandbox.copy_font_list(tmp_path / "mpl")
-    copied = tmp_path / "mpl" / grader.name
-    assert copied.read_bytes() == grader.read_bytes()
-    assert not copied.samefile(grader)
+    inside, gid, eff, bounding, nnp = out.split()
+    assert (inside, gid) == ("1000", "1000"), err
+    assert int(eff, 16) == 0
+    assert int(bounding, 16) == 0
+    assert nnp == "1"
+    if os.geteuid() == 0:
+        assert sandbox.UID_BASE <= uid < sandbox.UID_BASE + sandbox.SLOTS
 
 
-def test_a_kernel_with_the_copy_does_not_build_the_font_list_again(tmp_path: Path) -> None:
-    sandbox.copy_font_list(tmp_path / "mpl")
-    before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "mpl").iterdir()}
-    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl")}
-    code = "import matplotlib.font_manager as f; print(len(f.fontManager.ttflist))"
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert int(done.stdout) > 0
-    after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "mpl").iterdir()}
-    assert after == before  # read, not rebuilt
-
-
-def test_the_environment_holds_no_path_of_the_grader(tmp_path: Path) -> None:
-    work, private = tmp_path / "work", tmp_path / "kernel"
-    env = sandbox.environment(work, private)
-    assert env["HOME"] == env["TMPDIR"] == str(work)
-    assert env["MPLCONFIGDIR"] == str(private / "mpl")
-    assert "PWD" not in env
-    assert "VIRTUAL_ENV" not in env
-    grader = [v for k, v in env.items() if not k.startswith("KERASGUIDE_")]  # passed on as set
-    assert str(Path.cwd()) not in "".join(grader)
-
-
-def test_the_prefix_sets_the_memory_cap_before_the_kernel_starts(tmp_path: Path) -> None:
-    limits = GradeLimits(memory_mb=1234)
-    prefix = sandbox.command_prefix(limits, [], tmp_path)
-    assert prefix[-5:-3] == [sys.executable, "-c"]  # last: python -c TRAMPOLINE MEMORY FILES
-    assert prefix[-2] == str(1234 * 2**20)
-    code = "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])"
-    done = subprocess.run(
-        [*prefix, sys.executable, "-c", code], capture_output=True, text=True, check=False
+@needs_bwrap
+def test_nothing_of_the_graders_files_is_in_sight(tmp_path: Path) -> None:
+    secret = tmp_path / "reference.yaml"
+    secret.write_text("answer: 42")
+    out, err, _ = _run(
+        f"""
+        import os
+        print(sorted(os.listdir("/")))
+        print(os.path.exists({str(secret)!r}), os.path.exists({str(Path.cwd() / "tests")!r}))
+        print(sorted(os.listdir("/proc")[:0] + [p for p in os.listdir("/proc") if p.isdigit()]))
+        """
     )
+    lines = out.splitlines()
+    assert len(lines) == 3, err
+    allowed = {"bin", "dev", "etc", "kerasguide-kernel", "lib", "lib64", "proc", "sbin", "tmp"}
+    allowed |= {"usr", "root", "work", "home", "opt", "lib32", "libx32"}  # where Python lives
+    assert set(eval(lines[0])) <= allowed
+    assert lines[1] == "False False"
+    assert eval(lines[2]) == ["1", "2"]  # bwrap's init and the program: nothing else
+
+
+@needs_bwrap
+def test_covers_cannot_be_lifted_and_the_system_is_read_only() -> None:
+    out, _, _ = _run(
+        """
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        results = []
+        for target in (b"/", b"/usr", b"/proc", b"/kerasguide-kernel/work"):
+            results.append(libc.umount2(target, 2) == 0)      # MNT_DETACH
+        results.append(libc.unshare(0x10000000) == 0)        # CLONE_NEWUSER
+        results.append(libc.unshare(0x00020000) == 0)        # CLONE_NEWNS
+        for path in ("/usr/evil", "/etc/evil", "/evil"):
+            try:
+                open(path, "w").close()
+                results.append(True)
+            except OSError:
+                results.append(False)
+        print(results)
+        """
+    )
+    assert out.strip() == str([False] * 9)
+
+
+@needs_bwrap
+def test_no_network_not_even_loopback_and_no_other_namespace() -> None:
+    out, _, _ = _run(
+        """
+        import ctypes, os, socket
+        found = []
+        for family, address in ((socket.AF_INET, ("127.0.0.1", 22)),
+                                (socket.AF_INET, ("1.1.1.1", 53))):
+            s = socket.socket(family, socket.SOCK_STREAM)
+            s.settimeout(2)
+            try:
+                s.connect(address)
+                found.append("connected")
+            except OSError as err:
+                found.append(type(err).__name__)
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open("/proc/1/ns/net", os.O_RDONLY)
+        found.append(libc.setns(fd, 0) == 0)  # pid 1 is the sandbox's own init
+        print(found, os.listdir("/sys") if os.path.isdir("/sys") else "no /sys")
+        """
+    )
+    assert "connected" not in out
+    assert "False" in out
+    assert "no /sys" in out
+
+
+@needs_bwrap
+def test_the_total_written_is_capped_per_folder() -> None:
+    limits = GradeLimits(model_mb=16)  # work folder: 256 MB at least
+    out, _, _ = _run(
+        """
+        import os
+        written = {}
+        for folder in ("/tmp", "/dev/shm", "/kerasguide-kernel/work", "/kerasguide-kernel/private"):
+            total = 0
+            try:
+                for i in range(1000):
+                    with open(f"{folder}/fill-{i}", "wb") as f:
+                        f.write(b"x" * 2**20 * 8)
+                    total += 8
+            except OSError as err:
+                written[folder] = (total, err.errno)
+        print(written)
+        """,
+        limits,
+    )
+    written = eval(out)
+    assert written["/tmp"][0] <= sandbox._TMP_MB
+    assert written["/dev/shm"][0] <= sandbox._SHM_MB
+    assert written["/kerasguide-kernel/work"][0] <= sandbox.disk_mb(limits)
+    assert written["/kerasguide-kernel/private"][0] <= sandbox._KG_MB
+    assert {errno for _, errno in written.values()} <= {27, 28}  # EFBIG or ENOSPC
+
+
+@needs_bwrap
+@pytest.mark.skipif(os.geteuid() != 0, reason="the process cap needs a uid of its own (root)")
+def test_a_fork_bomb_meets_the_process_cap() -> None:
+    out, _, _ = _run(
+        """
+        import threading, time
+        started = 0
+        try:
+            for _ in range(5000):
+                threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+                started += 1
+        except RuntimeError:
+            pass
+        print(started)
+        """
+    )
+    assert 0 < int(out) < sandbox._NPROC
+
+
+@needs_bwrap
+def test_detached_processes_die_with_the_sandbox() -> None:
+    stamp = Path("/dev/shm") / f"kerasguide-test-{os.getpid()}"
+    before = set(os.listdir("/dev/shm"))
+    out, _, _ = _run(
+        f"""
+        import os, subprocess, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(3)
+                open({str(stamp)!r}, "w").write("outlived")   # the host's /dev/shm
+                os._exit(0)
+            os._exit(0)
+        open("/dev/shm/mine", "w").write("x" * 1000)
+        print("left a daemon")
+        """
+    )
+    assert out.strip() == "left a daemon"
+    time.sleep(4)
+    assert not stamp.exists()
+    assert set(os.listdir("/dev/shm")) == before
+
+
+@needs_bwrap
+def test_the_sandbox_goes_when_its_bwrap_is_killed() -> None:
+    with sandbox.Sandbox(GradeLimits(), trusted=False) as box:
+        code = "import os, time\nif os.fork() == 0: os.setsid()\ntime.sleep(60)"
+        process = subprocess.Popen([*box.prefix(), sys.executable, "-c", code], cwd="/")
+        box.attach(process)
+        assert box.pid is not None
+        assert Path(f"/proc/{box.pid}").exists()
+        if os.geteuid() == 0:  # seen from the host, the sandbox runs as its own uid
+            assert sandbox._owner(box.pid) == box.uid
+        process.kill()
+        process.wait()
+        deadline = time.monotonic() + 5
+        while Path(f"/proc/{box.pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{box.pid}").exists()
+        assert _left(box.uid) == []
+
+
+@needs_bwrap
+def test_files_are_taken_only_when_regular_and_small() -> None:
+    limits = GradeLimits(model_mb=1)
+    with sandbox.Sandbox(limits, trusted=False) as box:
+        code = (
+            "import os\n"
+            "open('model.keras', 'wb').write(b'PK' * 10)\n"
+            "os.symlink('/etc/passwd', 'link.keras')\n"
+            "os.mkfifo('pipe.keras')\n"
+            "open('big.keras', 'wb').write(b'x' * (2 * 2**20))\n"
+            "print('ready', flush=True)\n"
+            "import time; time.sleep(30)\n"
+        )
+        process = subprocess.Popen(
+            [*box.prefix(), sys.executable, "-c", code], cwd="/", stdout=subprocess.PIPE
+        )
+        try:
+            box.attach(process)
+            assert process.stdout is not None
+            assert process.stdout.readline().strip() == b"ready"
+            assert box.take("model.keras", most=2**20) == b"PK" * 10
+            assert (
+                box.take("link.keras", most=2**20)
+                == "unloadable: 'link.keras' is not a regular file"
+            )
+            assert (
+                box.take("pipe.keras", most=2**20)
+                == "unloadable: 'pipe.keras' is not a regular file"
+            )
+            assert str(box.take("big.keras", most=2**20)).startswith("unloadable: 'big.keras' has")
+            assert str(box.take("none.keras", most=2**20)).startswith("missing:")
+        finally:
+            process.kill()
+            process.wait()
+            assert process.stdout is not None
+            process.stdout.close()
+
+
+def test_require_refuses_without_bubblewrap_and_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sandbox, "_why_not", lambda: "bubblewrap (bwrap) is not installed")
+    with pytest.raises(
+        SandboxUnavailable, match=r"(?s)cannot be sandboxed.*apt-get install bubblewrap.*--trusted"
+    ):
+        sandbox.require(trusted=False)
+    sandbox.require(trusted=True)  # no error: the instructor's own notebooks
+
+
+def test_the_probe_says_why_when_bwrap_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sandbox, "_bwrap", lambda: None)
+    sandbox._probe.cache_clear()
+    try:
+        assert sandbox._probe(12345) == "bubblewrap (bwrap) is not installed"
+    finally:
+        sandbox._probe.cache_clear()
+
+
+def test_the_trusted_environment_holds_no_path_of_the_grader() -> None:
+    with sandbox.Sandbox(GradeLimits(), trusted=True) as box:
+        env = box.environment()
+        assert env["HOME"] == str(box.work)
+        assert "PWD" not in env
+        assert "VIRTUAL_ENV" not in env
+        assert str(Path.cwd()) not in "".join(v for k, v in env.items() if k != "PATH")
+        folder = box.host
+    assert not folder.exists()
+
+
+def test_the_launcher_sets_the_memory_cap_before_the_kernel_starts() -> None:
+    with sandbox.Sandbox(GradeLimits(memory_mb=1234), trusted=True) as box:
+        code = "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])"
+        done = subprocess.run(
+            [*box.prefix(), sys.executable, "-c", code], capture_output=True, text=True, cwd="/"
+        )
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) == 1234 * 2**20
 
 
-def test_the_folders_are_removed_afterwards() -> None:
-    with sandbox.folders() as (work, private):
-        (work / "left.txt").write_text("x")
-        assert oct(private.stat().st_mode & 0o777) == "0o700"
-    assert not work.exists()
-    assert not private.exists()
+def _zip(members: dict[str, int], *, stored_size: int | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, size in members.items():
+            archive.writestr(name, b"\0" * size)
+    return buffer.getvalue()
+
+
+def test_a_zip_bomb_is_refused_by_its_directory() -> None:
+    bomb = _zip({"config.json": 300 * 2**20, "model.weights.h5": 10})
+    assert len(bomb) < 2**20  # small on disk
+    assert _zip_refusal(bomb, 100 * 2**20) == (
+        "would inflate 'config.json' to 314,572,800 bytes, over the model limit of 100 MB"
+    )
+    many = _zip({f"part{i}": 30 * 2**20 for i in range(4)})
+    assert _zip_refusal(many, 100 * 2**20) == (
+        "would inflate to 125,829,120 bytes, over the model limit of 100 MB"
+    )
+    assert _zip_refusal(_zip({"config.json": 100}), 100 * 2**20) is None
+    assert str(_zip_refusal(b"not a zip", 100)).startswith("is not a .keras (zip) file")
+
+
+def test_student_names_are_safe_unique_and_keep_nothing_dangerous() -> None:
+    paths = [
+        Path(f"/s/{n}.ipynb")
+        for n in (".", "..", "=cmd|' C calc'!A0", "Zoë Ünï", "a b", "a_b", "-rm")
+    ]
+    names = student_names(paths)
+    assert names == {
+        Path("/s/..ipynb"): "_",
+        Path("/s/...ipynb"): "_.",
+        Path("/s/=cmd|' C calc'!A0.ipynb"): "_cmd___C_calc__A0",
+        Path("/s/Zoë Ünï.ipynb"): "Zoë_Ünï",
+        Path("/s/a b.ipynb"): "a_b",
+        Path("/s/a_b.ipynb"): "a_b-2",
+        Path("/s/-rm.ipynb"): "_rm",
+    }
+
+
+def test_gradebook_cells_never_run_as_formulas() -> None:
+    record = {
+        "student": "_cmd",
+        "notebook": "=cmd.ipynb",
+        "score": 0.0,
+        "max_score": 10.0,
+        "status": "error",
+        "reason": "@SUM(A1) +1 -1",
+        "exercises": [],
+    }
+    text = gradebook_csv([record], [])  # type: ignore[list-item]
+    assert text.splitlines()[1] == "_cmd,'=cmd.ipynb,0,10,error,'@SUM(A1) +1 -1"
+
+
+def test_what_a_dead_grader_left_is_swept(tmp_path: Path) -> None:
+    import tempfile
+
+    stale = Path(tempfile.mkdtemp(prefix="kerasguide-grade-"))
+    (stale / "grader.pid").write_text("999999999")
+    live = Path(tempfile.mkdtemp(prefix="kerasguide-grade-"))
+    (live / "grader.pid").write_text(str(os.getpid()))
+    try:
+        sandbox.sweep()
+        assert not stale.exists()
+        assert live.exists()
+    finally:
+        shutil.rmtree(live, ignore_errors=True)
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def test_paths_inside_are_seen_through_the_sandboxs_root() -> None:
+    with sandbox.Sandbox(GradeLimits(), trusted=False) as box:
+        box.pid = 4321
+        assert box.inside(PurePosixPath("/kerasguide-kernel/work/m.keras")) == Path(
+            "/proc/4321/root/kerasguide-kernel/work/m.keras"
+        )
