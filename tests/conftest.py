@@ -84,7 +84,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # is scheduled one by one as in `--dist load`.
 # (`--dist loadgroup` would say this with a mark, but does not group under pytest 9.2:
 # pytest-dev/pytest-xdist#1386.)
-SHARED_RUN_MODULES = ("tests/test_grade.py", "tests/test_site.py")
+SHARED_RUN_MODULES = {
+    "tests/test_grade.py": "grading",
+    # the sandbox's own tests count its uids' processes and folders: never beside a class run
+    "tests/test_grade_hostile.py": "grading",
+    "tests/test_grade_sandbox.py": "grading",
+    "tests/test_site.py": "site",
+}
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, absent under -p no:xdist
@@ -96,6 +102,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class Scheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            return module if module in SHARED_RUN_MODULES else nodeid
+            return SHARED_RUN_MODULES.get(module, nodeid)
 
     return Scheduling(config, log)

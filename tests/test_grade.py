@@ -194,6 +194,12 @@ def test_feedback_and_overview_are_written(graded: dict[str, Any]) -> None:
     # The grader's warm-up cell is not counted: the student's first cell is In [1].
     page = (out / "students" / "correct" / "feedback.html").read_text()
     assert re.findall(r"In\s\[(\d+)\]", page) == ["1", "2", "3"]  # In&nbsp;[1]
+    # A finding that costs nothing (the parameter counts that follow from a changed layer)
+    # is listed without a "(−0)".
+    wrong = (out / "students" / "wrong_units" / "feedback.html").read_text()
+    assert "parameters" in wrong
+    assert "(−0)" not in wrong
+    assert "(−3)" in wrong
 
 
 def test_common_findings_count_students() -> None:

@@ -113,12 +113,6 @@ class Assignment:
         """The maximum total score."""
         return sum(exercise.points for exercise in self.exercises)
 
-    def hidden_paths(self) -> list[Path]:
-        """The files a student's kernel must never see: the assignment and its references."""
-        paths = {self.path.resolve(), *(e.reference.resolve() for e in self.exercises)}
-        paths |= {e.fit.data.resolve() for e in self.exercises if e.fit}
-        return sorted(paths)
-
 
 def load(source: str | os.PathLike[str]) -> Assignment:
     """Read and check an assignment file; raise a ``KerasGuideError`` naming the mistake."""

@@ -260,7 +260,7 @@ def _grade_one(
     if stop.is_set():
         return None
     record = _record(task, path, run, scored)
-    _out.write_student(task.output, record, _out.notebook_html(run.notebook))
+    _out.write_student(task.output, record, _out.notebook_html(run.notebook), run.log)
     return record
 
 

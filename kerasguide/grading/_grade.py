@@ -2,9 +2,9 @@
 
 An instructor writes an assignment file (YAML) naming, per exercise, the
 variable that holds the student's model, a reference, the checks and the
-points. :func:`grade` runs each notebook on a fresh kernel in its own
-temporary folder, under time and memory limits (see
-:mod:`kerasguide.grading._kernel` for what is enforced where), takes each model
+points. :func:`grade` runs each notebook on a fresh kernel in a bubblewrap
+sandbox, under time, memory, disk and process limits (see
+:mod:`kerasguide.grading._sandbox` for what is enforced where), takes each model
 out of the kernel as a ``.keras`` file, loads it with ``safe_mode=True`` and
 compares it with the reference using :func:`~kerasguide.check_model`,
 :func:`~kerasguide.check_summary` and :func:`~kerasguide.check_params`.
@@ -79,7 +79,9 @@ class GradedSubmission:
     """One student's grade.
 
     Attributes:
-        student: The notebook's name without ``.ipynb``.
+        student: The notebook's name without ``.ipynb``, made safe and unique
+            (letters, digits, ``-``, ``_`` and inner dots; see ``gradebook.csv``'s
+            ``notebook`` column for the file it came from).
         score: The total; ``max_score`` the most there is.
         status: How the notebook ran: ``ok``, ``error``, ``timeout``, ``memory``,
             ``kernel-died`` or ``invalid-notebook``; ``reason`` says more.

@@ -4,9 +4,11 @@ Private to :mod:`kerasguide.grading`. The kernel runs in the sandbox of
 :mod:`kerasguide.grading._sandbox` (its folders, environment, limits and namespaces).
 
 - **Models leave as files under a random name** chosen per run; the grader
-  takes only a regular file (no link) of at most ``model_mb`` and loads it
-  with ``safe_mode=True``. A student controls their kernel, so they can put any
-  model in that file: which is no more than they could do by writing it.
+  copies out only a regular file (opened without following links) of at most
+  ``model_mb``, whose zip directory promises no more than ``model_mb`` once
+  inflated, while the kernel is still alive, and loads it with ``safe_mode=True``.
+  A student controls their kernel, so they can put any model in that file:
+  which is no more than they could do by writing it.
 """
 
 from __future__ import annotations
@@ -113,10 +115,12 @@ class _Log:
         self.kept = bytearray()
         self.dropped = 0
         self._thread: threading.Thread | None = None
+        self._stream: IO[bytes] | None = None
 
     def drain(self, stream: IO[bytes] | None) -> None:
         if stream is None:
             return
+        self._stream = stream
         self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
         self._thread.start()
 
@@ -130,6 +134,9 @@ class _Log:
     def text(self) -> str:
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._stream is not None:
+            with contextlib.suppress(OSError):
+                self._stream.close()
         text = self.kept.decode("utf-8", "replace")
         return text + (f"\n[{self.dropped:,} more bytes not kept]" if self.dropped else "")
 

