@@ -27,12 +27,6 @@ if TYPE_CHECKING:
     from kerasguide._types import KerasModel
     from kerasguide.specs import Spec
 
-# TensorFlow's C++ log lines (oneDNN, CUDA probing), written straight to file descriptor 2.
-_NATIVE_LOG = re.compile(
-    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called"
-    r"|[IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\] )"
-)
-
 
 def writable(target: str, *, force: bool, refused: str = "--no-clobber") -> Path:
     """The output path, refused early when it exists (unless ``force``) or is not a file.
@@ -333,7 +327,7 @@ class _Unfiltered:
 def quiet_native_log(*, keep_all: bool = False) -> Iterator[_Status]:
     """Stream stderr as it is written, without TensorFlow's C++ start-up log lines."""
     try:
-        stderr = _terminal.StderrFilter(None if keep_all else _NATIVE_LOG)
+        stderr = _terminal.StderrFilter(None if keep_all else _terminal.NATIVE_LOG)
         stderr.__enter__()
     except OSError:  # no file descriptor 2 to redirect
         yield _Unfiltered()

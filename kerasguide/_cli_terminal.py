@@ -44,6 +44,11 @@ __all__ = [
 ]
 
 _GREEN, _RED, _BOLD, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[1m", "\x1b[0m"
+# TensorFlow's C++ log lines (oneDNN, CUDA probing), written straight to file descriptor 2.
+NATIVE_LOG = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|[IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\] )"
+)
 _VERDICT = re.compile(r"^(PASS|OK|FAIL)\b", re.MULTILINE)
 _BOX = re.compile(r"[\u2500-\u257f]")
 # Where a wrapped line's continuation starts: after a number, a bullet, a short label or a gap.

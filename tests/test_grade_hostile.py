@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 import kerasguide as kg
+from kerasguide.grading import _host as host
 from kerasguide.grading import _sandbox as sandbox
 
 pytestmark = pytest.mark.slow
@@ -282,8 +283,8 @@ def test_the_gradebook_is_the_graders_alone(batches: dict[str, Any]) -> None:
 
 
 def test_nothing_is_left_behind(batches: dict[str, Any]) -> None:
-    uids = range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.SLOTS)
-    assert [p for p in sandbox._pids() if sandbox._owner(p) in uids] == []
+    uids = range(host.UID_BASE, host.UID_BASE + host.SLOTS)
+    assert [p for p in host.pids() if host.owner(p) in uids] == []
     assert set(os.listdir("/dev/shm")) <= batches["shm_before"]
     left = {p.name for p in Path(tempfile.gettempdir()).glob("kerasguide-*")}
     assert left - batches["temp_before"] == set()

@@ -20,10 +20,11 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from kerasguide.errors import SandboxUnavailable
+from kerasguide.grading import _host as host
 from kerasguide.grading import _sandbox as sandbox
 from kerasguide.grading._assignment import GradeLimits
 from kerasguide.grading._batch import student_names
-from kerasguide.grading._kernel import _zip_refusal
+from kerasguide.grading._collect import zip_refusal
 from kerasguide.grading._output import gradebook_csv
 
 pytestmark = pytest.mark.no_keras
@@ -52,7 +53,7 @@ def _left(uid: int | None, seconds: float = 3.0) -> list[int]:
     """The processes of ``uid`` still there once the PID namespace has had time to go."""
     deadline = time.monotonic() + seconds
     while True:
-        left = [pid for pid in sandbox._pids() if uid is not None and sandbox._owner(pid) == uid]
+        left = [pid for pid in host.pids() if uid is not None and host.owner(pid) == uid]
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.05)
@@ -74,7 +75,7 @@ def test_the_kernel_is_an_unprivileged_user_with_no_capabilities() -> None:
     assert int(bounding, 16) == 0
     assert nnp == "1"
     if os.geteuid() == 0:
-        assert sandbox.UID_BASE <= uid < sandbox.UID_BASE + sandbox.SLOTS
+        assert host.UID_BASE <= uid < host.UID_BASE + host.SLOTS
 
 
 @needs_bwrap
@@ -227,7 +228,7 @@ def test_the_sandbox_goes_when_its_bwrap_is_killed() -> None:
         assert box.pid is not None
         assert Path(f"/proc/{box.pid}").exists()
         if os.geteuid() == 0:  # seen from the host, the sandbox runs as its own uid
-            assert sandbox._owner(box.pid) == box.uid
+            assert host.owner(box.pid) == box.uid
         process.kill()
         process.wait()
         deadline = time.monotonic() + 5
@@ -327,15 +328,15 @@ def _zip(members: dict[str, int], *, stored_size: int | None = None) -> bytes:
 def test_a_zip_bomb_is_refused_by_its_directory() -> None:
     bomb = _zip({"config.json": 300 * 2**20, "model.weights.h5": 10})
     assert len(bomb) < 2**20  # small on disk
-    assert _zip_refusal(bomb, 100 * 2**20) == (
+    assert zip_refusal(bomb, 100 * 2**20) == (
         "would inflate 'config.json' to 314,572,800 bytes, over the model limit of 100 MB"
     )
     many = _zip({f"part{i}": 30 * 2**20 for i in range(4)})
-    assert _zip_refusal(many, 100 * 2**20) == (
+    assert zip_refusal(many, 100 * 2**20) == (
         "would inflate to 125,829,120 bytes, over the model limit of 100 MB"
     )
-    assert _zip_refusal(_zip({"config.json": 100}), 100 * 2**20) is None
-    assert str(_zip_refusal(b"not a zip", 100)).startswith("is not a .keras (zip) file")
+    assert zip_refusal(_zip({"config.json": 100}), 100 * 2**20) is None
+    assert str(zip_refusal(b"not a zip", 100)).startswith("is not a .keras (zip) file")
 
 
 def test_student_names_are_safe_unique_and_keep_nothing_dangerous() -> None:
@@ -377,7 +378,7 @@ def test_what_a_dead_grader_left_is_swept(tmp_path: Path) -> None:
     live = Path(tempfile.mkdtemp(prefix="kerasguide-grade-"))
     (live / "grader.pid").write_text(str(os.getpid()))
     try:
-        sandbox.sweep()
+        host.sweep()
         assert not stale.exists()
         assert live.exists()
     finally:
@@ -414,11 +415,11 @@ def test_a_killed_grader_leaves_nothing_that_the_next_run_does_not_clean() -> No
         [sys.executable, "-c", grader], stdout=subprocess.PIPE, text=True
     ) as process:
         assert process.stdout is not None
-        host, uid, pid = process.stdout.readline().split()
+        folder, uid, pid = process.stdout.readline().split()
         assert Path(f"/proc/{pid}").exists()
         process.send_signal(signal.SIGKILL)  # the grader dies without cleaning up
         process.wait()
     assert _left(None if uid == "None" else int(uid)) == []  # the sandbox died with it
-    assert Path(host).exists()  # its folder stays until the next run sweeps it
-    sandbox.sweep()
-    assert not Path(host).exists()
+    assert Path(folder).exists()  # its folder stays until the next run sweeps it
+    host.sweep()
+    assert not Path(folder).exists()

@@ -75,7 +75,7 @@ class Task:
         *,
         trusted: bool = False,
     ) -> Task:
-        from kerasguide.grading import _sandbox
+        from kerasguide.grading import _host, _sandbox
 
         _sandbox.require(trusted=trusted)
         if not isinstance(assignment, Assignment):
@@ -96,7 +96,7 @@ class Task:
         out = _files.make_folder(Path(output))
         (out / "students").mkdir(exist_ok=True)
         _files.write_text(out / "assignment.json", _assignment_json(assignment))
-        _sandbox.sweep()
+        _host.sweep()
         checked = _limits(assignment.limits, limits)
         return cls(assignment, checked, folder, notebooks, out, trusted, student_names(notebooks))
 

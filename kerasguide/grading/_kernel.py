@@ -14,7 +14,6 @@ Private to :mod:`kerasguide.grading`. The kernel runs in the sandbox of
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import secrets
@@ -22,17 +21,17 @@ import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
+from kerasguide.grading import _host as host
 from kerasguide.grading import _sandbox as sandbox
 from kerasguide.grading._assignment import Exercise, GradeLimits
+from kerasguide.grading._collect import KernelLog, model_file
 from kerasguide.grading._record import CellError
 
 if TYPE_CHECKING:
@@ -72,7 +71,7 @@ class Run:
     log: str = ""
 
 
-def _kernel_manager(box: sandbox.Sandbox, log: _Log) -> AsyncKernelManager:
+def _kernel_manager(box: sandbox.Sandbox, log: KernelLog) -> AsyncKernelManager:
     from jupyter_client.manager import AsyncKernelManager
 
     host_file, inside_file = box.connection_file()
@@ -105,40 +104,6 @@ def _kernel_manager(box: sandbox.Sandbox, log: _Log) -> AsyncKernelManager:
         ip=str(box.private / "run" / "k"),
         connection_file=str(host_file),
     )
-
-
-class _Log:
-    """The kernel process's own stdout and stderr: the first ``most`` bytes are kept."""
-
-    def __init__(self, most: int = 64 * 1024) -> None:
-        self.most = most
-        self.kept = bytearray()
-        self.dropped = 0
-        self._thread: threading.Thread | None = None
-        self._stream: IO[bytes] | None = None
-
-    def drain(self, stream: IO[bytes] | None) -> None:
-        if stream is None:
-            return
-        self._stream = stream
-        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
-        self._thread.start()
-
-    def _read(self, stream: IO[bytes]) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
-                room = self.most - len(self.kept)
-                self.kept += chunk[: max(room, 0)]
-                self.dropped += max(len(chunk) - max(room, 0), 0)
-
-    def text(self) -> str:
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        if self._stream is not None:
-            with contextlib.suppress(OSError):
-                self._stream.close()
-        text = self.kept.decode("utf-8", "replace")
-        return text + (f"\n[{self.dropped:,} more bytes not kept]" if self.dropped else "")
 
 
 def _save_cell(exercises: tuple[Exercise, ...], token: str) -> str:
@@ -181,10 +146,10 @@ def run_notebook(
         return run
     with sandbox.Sandbox(limits, trusted=trusted) as box:
         box.give(box.work / path.name, path)
-        font_list = sandbox.font_list()
+        font_list = host.font_list()
         if font_list is not None:
             box.give(box.private / "mpl" / font_list.name, font_list)
-        log = _Log()
+        log = KernelLog()
         _execute(nb, exercises, (box, f"kg-{secrets.token_hex(8)}", log), run)
         run.log = log.text()
     run.seconds = time.monotonic() - start
@@ -221,7 +186,7 @@ def _read_notebook(path: Path, run: Run) -> NotebookNode | None:
 def _execute(
     nb: NotebookNode,
     exercises: tuple[Exercise, ...],
-    where: tuple[sandbox.Sandbox, str, _Log],
+    where: tuple[sandbox.Sandbox, str, KernelLog],
     run: Run,
 ) -> None:
     from nbformat.v4 import new_code_cell
@@ -235,7 +200,10 @@ def _execute(
     deadline = time.monotonic() + limits.notebook_seconds
     try:
         with client.setup_kernel(
-            cwd="/", env=box.environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            cwd=str(box.work) if box.trusted else "/",
+            env=box.environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         ):
             _track(run, km)
             client.timeout = int(max(120, limits.cell_seconds))
@@ -405,11 +373,11 @@ def _collect(run: Run, exercises: tuple[Exercise, ...], box: sandbox.Sandbox, to
     report = run.report
     for i, exercise in enumerate(exercises):
         if exercise.file is not None:
-            run.models[exercise.name] = _model_file(box, exercise.file, exercise.file)
+            run.models[exercise.name] = model_file(box, exercise.file, exercise.file)
         elif report is None:
             run.models[exercise.name] = "not-run: " + (run.reason or "the notebook did not finish")
         elif report.get(exercise.name) == "saved":
-            run.models[exercise.name] = _model_file(box, f"{token}-{i}.keras", "model")
+            run.models[exercise.name] = model_file(box, f"{token}-{i}.keras", "model")
         else:
             run.models[exercise.name] = str(report.get(exercise.name, "missing: no report"))
 
@@ -422,41 +390,6 @@ def _report(nb: NotebookNode, token: str) -> dict[str, str] | None:
                 with contextlib.suppress(ValueError):
                     found = json.loads(line.split(" ", 2)[2])
                     return found if isinstance(found, dict) else None
-    return None
-
-
-def _model_file(box: sandbox.Sandbox, name: str, what: str) -> Path | str:
-    """The kernel's model file, copied out for the grader: only a regular file, bounded."""
-    most = box.limits.model_mb * 2**20
-    data = box.take(name, most=most)
-    if isinstance(data, str):
-        return data.replace(repr(name), repr(what))
-    refused = _zip_refusal(data, most)
-    if refused is not None:
-        return f"unloadable: {what!r} {refused}"
-    keep = Path(tempfile.mkdtemp(prefix="kerasguide-model-")) / "model.keras"
-    keep.write_bytes(data)
-    return keep
-
-
-def _zip_refusal(data: bytes, most: int) -> str | None:
-    """Why a ``.keras`` file is refused by its zip directory alone, before anything inflates."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as err:
-        return f"is not a .keras (zip) file ({err})"
-    if len(members) > 64:
-        return f"holds {len(members)} files; a .keras file holds 3"
-    total = sum(member.file_size for member in members)
-    for member in members:
-        if member.file_size > most:
-            return (
-                f"would inflate {member.filename!r} to {member.file_size:,} bytes, over the "
-                f"model limit of {most // 2**20} MB"
-            )
-    if total > most:
-        return f"would inflate to {total:,} bytes, over the model limit of {most // 2**20} MB"
     return None
 
 

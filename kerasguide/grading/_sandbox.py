@@ -5,7 +5,7 @@ Private to :mod:`kerasguide.grading`. Every kernel runs under ``bwrap``
 script. What the kernel gets:
 
 - **An unprivileged identity.** As root, the grader gives each kernel its own
-  uid and gid (from ``UID_BASE``, held by a lock file while the kernel runs)
+  uid and gid (from :mod:`kerasguide.grading._host`'s ``UID_BASE``)
   before it starts ``bwrap``; inside, the kernel is uid 1000 in a new user
   namespace, with no capabilities, ``no_new_privs``, and no way to make
   further user namespaces (``--disable-userns``).
@@ -37,43 +37,31 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import functools
 import json
 import os
 import shutil
-import signal
 import stat
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
 
 from kerasguide.errors import SandboxUnavailable
+from kerasguide.grading import _host as host
 from kerasguide.grading._assignment import GradeLimits
 
-__all__ = [
-    "UID_BASE",
-    "Sandbox",
-    "disk_mb",
-    "isolation",
-    "require",
-    "sweep",
-]
+__all__ = ["Sandbox", "disk_mb", "isolation", "require"]
 
-UID_BASE = 1_900_000_000  # each kernel's uid is UID_BASE + a free slot (as root)
-SLOTS = 512
 _INSIDE_UID = 1000
 _TMP_MB, _SHM_MB, _KG_MB = 64, 64, 32
 # The kernel's folders, named so that no host path bound into the sandbox falls under them.
 _WORK = PurePosixPath("/kerasguide-kernel/work")
 _PRIVATE = PurePosixPath("/kerasguide-kernel/private")
 _NPROC = 512  # processes and threads of one kernel (TensorFlow starts many threads)
-_STATE = Path(tempfile.gettempdir()) / "kerasguide-sandbox"
 
 # Runs as the grader's user, then becomes the kernel: opens the files the sandbox gets
 # copies of, sets the limits, drops to the kernel's uid, asks to die with the grader,
@@ -173,7 +161,7 @@ def isolation(limits: GradeLimits, *, trusted: bool = False) -> dict[str, str]:
     return {
         "sandbox": "bubblewrap: new user, PID, network, IPC, UTS and cgroup namespaces, "
         "no capabilities",
-        "user": f"a uid of its own from {UID_BASE}" if root else "the grader's uid, mapped",
+        "user": f"a uid of its own from {host.UID_BASE}" if root else "the grader's uid, mapped",
         "memory": memory,
         "time": time_text,
         "processes": f"{_NPROC} (RLIMIT_NPROC)" if root else "not capped (needs root)",
@@ -203,19 +191,19 @@ class Sandbox:
     _lock: IO[str] | None = field(init=False, default=None)
 
     def __enter__(self) -> Sandbox:
-        _STATE.mkdir(mode=0o711, exist_ok=True)
+        host.STATE.mkdir(mode=0o711, exist_ok=True)
         self.host = Path(tempfile.mkdtemp(prefix="kerasguide-grade-"))
         (self.host / "grader.pid").write_text(str(os.getpid()))
         if self.trusted:
             for name in ("work", "kg", "kg/run", "kg/ipython", "kg/mpl", "tmp"):
                 (self.host / name).mkdir(mode=0o700)
         elif os.geteuid() == 0:
-            self.uid, self._lock = _take_uid()
+            self.uid, self._lock = host.take_uid()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.uid is not None:
-            _kill_uid(self.uid)
+            host.kill_uid(self.uid)
         if self._lock is not None:
             self._lock.close()
         shutil.rmtree(self.host, ignore_errors=True)
@@ -402,126 +390,5 @@ def _python() -> tuple[str, ...]:
             continue
         if str(place).startswith(("/usr/", "/etc/")):
             continue
-        words += ["--ro-bind", str(_reachable(place)), str(place)]
+        words += ["--ro-bind", str(host.reachable(place)), str(place)]
     return tuple(words)
-
-
-def _reachable(place: Path) -> Path:
-    """``place``, or a hard-linked mirror of it where the kernel's uid cannot reach it.
-
-    A Python under ``/root`` (pyenv) cannot be bound by ``bwrap`` running as the
-    kernel's uid: ``/root`` is closed to others. The mirror holds the same files
-    (hard links, or copies across file systems), is made once and kept.
-    """
-    if os.geteuid() != 0 or all(p.stat().st_mode & stat.S_IXOTH for p in [place, *place.parents]):
-        return place
-    mirror = _STATE / "mirror" / str(place).strip("/").replace("/", "_")
-    if (mirror / ".complete").is_file():
-        return mirror
-    with _locked(_STATE / "mirror.lock"):
-        if not (mirror / ".complete").is_file():
-            shutil.rmtree(mirror, ignore_errors=True)
-            mirror.parent.mkdir(mode=0o711, parents=True, exist_ok=True)
-            skip = shutil.ignore_patterns("site-packages", "__pycache__", "test", "tests")
-            keep_packages = Path(sys.prefix) == Path(sys.base_prefix)
-            shutil.copytree(
-                place,
-                mirror,
-                symlinks=True,
-                copy_function=_link_or_copy,
-                ignore=None if keep_packages else skip,
-            )
-            (mirror / ".complete").write_text("")
-    return mirror
-
-
-def _link_or_copy(source: str, target: str) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
-@functools.lru_cache(maxsize=1)
-def font_list() -> Path | None:
-    """The grader's matplotlib font list: ``import keras`` imports pyplot, which needs it.
-
-    Each kernel gets a copy (a fresh one costs about 0.4 s to build), from the
-    grader, never from another student's kernel.
-    """
-    try:
-        import matplotlib
-        from matplotlib import font_manager
-    except ImportError:
-        return None
-    name = f"fontlist-v{font_manager.FontManager.__version__}.json"
-    found = Path(matplotlib.get_cachedir()) / name
-    return found if found.is_file() else None
-
-
-# --- uids, and what a dead grader left behind -------------------------------------------
-
-
-def _take_uid() -> tuple[int, IO[str]]:
-    """A uid no other kernel on this machine holds (a lock file per uid)."""
-    for slot in range(SLOTS):
-        handle = (_STATE / f"uid-{slot}.lock").open("w")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            continue
-        uid = UID_BASE + slot
-        _kill_uid(uid)  # a grader that died may have left processes with this uid
-        return uid, handle
-    raise RuntimeError(f"all {SLOTS} sandbox uids are in use")
-
-
-def _kill_uid(uid: int) -> None:
-    """Kill every process of ``uid`` (a kernel's, after its sandbox is done)."""
-    for _ in range(50):
-        found = [pid for pid in _pids() if _owner(pid) == uid]
-        if not found:
-            return
-        for pid in found:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.02)
-
-
-def _pids() -> list[int]:
-    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
-
-
-def _owner(pid: int) -> int | None:
-    try:
-        return os.stat(f"/proc/{pid}").st_uid
-    except OSError:
-        return None
-
-
-def sweep() -> None:
-    """Clean up what a grader that died left: its kernels' processes and folders."""
-    if os.geteuid() == 0 and _STATE.is_dir():
-        for slot in range(SLOTS):
-            lock = _STATE / f"uid-{slot}.lock"
-            if not lock.exists():
-                continue
-            with lock.open("w") as handle:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
-                    continue  # a live kernel holds it
-                _kill_uid(UID_BASE + slot)
-    for folder in Path(tempfile.gettempdir()).glob("kerasguide-grade-*"):
-        with contextlib.suppress(OSError, ValueError):
-            pid = int((folder / "grader.pid").read_text())
-            if not Path(f"/proc/{pid}").exists():
-                shutil.rmtree(folder, ignore_errors=True)

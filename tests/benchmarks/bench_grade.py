@@ -1,11 +1,12 @@
-"""Benchmark of issue 14: grading N copies of the correct submission vs. just executing them.
+"""Benchmark of issues 14 and 18: grading N copies of the correct submission vs. executing them.
 
 Both sides run the same notebooks on fresh kernels with nbclient, with the same
-number of workers. Grading adds the sandbox (limits, namespaces), the cell that
-saves the models, safe loading, the checks, the HTML feedback and the files.
-Target: ratio < 1.15. The grader kills each kernel once its models are saved, where
-nbclient's default shuts it down politely (about a second): the run with nbclient's
-kernels killed the same way is timed too, to show what the rest of grading costs.
+number of workers. Grading adds each kernel's bubblewrap sandbox and limits, the
+cell that saves the models, copying them out, safe loading, the checks, the HTML
+feedback and the files. Target: ratio <= 1.15. The grader kills each kernel once
+its models are saved, where nbclient's default shuts it down politely (about a
+second): the run with nbclient's kernels killed the same way is timed too, to
+show what the rest of grading costs.
 ``KERASGUIDE_BENCH_GRADE_COPIES`` (default 100) sets N.
 """
 

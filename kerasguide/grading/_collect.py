@@ -1,0 +1,98 @@
+"""What comes out of a student's kernel: its model files and its stderr, bounded.
+
+Private to :mod:`kerasguide.grading`, used by :mod:`kerasguide.grading._kernel`.
+
+- **Model files** are copied out of the sandbox while the kernel is alive: only
+  a regular file (opened without following links, so a link to a grader's file
+  is refused), of at most ``model_mb``, whose zip directory promises no more
+  than ``model_mb`` once inflated (a zip bomb is refused before anything
+  inflates). The grader then loads it with ``safe_mode=True``.
+- **The kernel's stderr** is drained on a thread; its first 64 KB are kept for
+  the student's feedback page, without TensorFlow's C++ start-up lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+from typing import IO
+
+from kerasguide._cli_terminal import NATIVE_LOG
+from kerasguide.grading import _sandbox as sandbox
+
+__all__ = ["KernelLog", "model_file", "zip_refusal"]
+
+
+class KernelLog:
+    """The kernel process's own stdout and stderr: the first ``most`` bytes are kept."""
+
+    def __init__(self, most: int = 64 * 1024) -> None:
+        self.most = most
+        self.kept = bytearray()
+        self.dropped = 0
+        self._thread: threading.Thread | None = None
+        self._stream: IO[bytes] | None = None
+
+    def drain(self, stream: IO[bytes] | None) -> None:
+        if stream is None:
+            return
+        self._stream = stream
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
+                room = self.most - len(self.kept)
+                self.kept += chunk[: max(room, 0)]
+                self.dropped += max(len(chunk) - max(room, 0), 0)
+
+    def text(self) -> str:
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._stream is not None:
+            with contextlib.suppress(OSError):
+                self._stream.close()
+        text = self.kept.decode("utf-8", "replace")
+        lines = text.splitlines(keepends=True)
+        text = "".join(line for line in lines if not NATIVE_LOG.match(line))  # TensorFlow's
+        return text + (f"\n[{self.dropped:,} more bytes not kept]" if self.dropped else "")
+
+
+def model_file(box: sandbox.Sandbox, name: str, what: str) -> Path | str:
+    """The kernel's model file, copied out for the grader: only a regular file, bounded."""
+    most = box.limits.model_mb * 2**20
+    data = box.take(name, most=most)
+    if isinstance(data, str):
+        return data.replace(repr(name), repr(what))
+    refused = zip_refusal(data, most)
+    if refused is not None:
+        return f"unloadable: {what!r} {refused}"
+    keep = Path(tempfile.mkdtemp(prefix="kerasguide-model-")) / "model.keras"
+    keep.write_bytes(data)
+    return keep
+
+
+def zip_refusal(data: bytes, most: int) -> str | None:
+    """Why a ``.keras`` file is refused by its zip directory alone, before anything inflates."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        return f"is not a .keras (zip) file ({err})"
+    if len(members) > 64:
+        return f"holds {len(members)} files; a .keras file holds 3"
+    total = sum(member.file_size for member in members)
+    for member in members:
+        if member.file_size > most:
+            return (
+                f"would inflate {member.filename!r} to {member.file_size:,} bytes, over the "
+                f"model limit of {most // 2**20} MB"
+            )
+    if total > most:
+        return f"would inflate to {total:,} bytes, over the model limit of {most // 2**20} MB"
+    return None
