@@ -202,6 +202,15 @@ def test_feedback_and_overview_are_written(graded: dict[str, Any]) -> None:
     assert "(−3)" in wrong
 
 
+def test_feedback_pages_load_nothing_from_elsewhere(graded: dict[str, Any]) -> None:
+    for page in (graded["out"] / "students").glob("*/feedback.html"):
+        text = page.read_text()
+        assert "cdnjs" not in text
+        assert not re.search(r"(?i)(src|href)=(&quot;|[\"'])?(https?:)?//", text), page
+        assert "<script" not in text.replace("&lt;script", "")
+        assert "@font-face" not in text
+
+
 def test_common_findings_count_students() -> None:
     from kerasguide.grading._overview import common_findings
 
@@ -358,3 +367,18 @@ def test_a_record_is_read_back_only_when_it_is_one(graded: dict[str, Any]) -> No
     damaged["exercises"][0].pop("findings")
     for bad in ("{", "[]", json.dumps({**json.loads(text), "score": "20"}), json.dumps(damaged)):
         assert parse_record(bad) is None
+
+
+def test_a_cell_has_one_number_everywhere(graded: dict[str, Any], report: kg.GradeReport) -> None:
+    """The error list, the reason, the prompt and the traceback all say In [4]."""
+    raises = report["raises"]
+    assert raises.reason == "the cell In [4] raised RuntimeError: I did not finish this exercise"
+    record = json.loads((graded["out"] / "students" / "raises" / "record.json").read_text())
+    assert record["errors"][0]["cell"] == 4
+    page = (graded["out"] / "students" / "raises" / "feedback.html").read_text()
+    assert "<p>A cell of the notebook raised an error: the cell In [4] raised" in page
+    assert "<li>In [4]: RuntimeError" in page
+    frame = re.sub(r"&lt;.*?&gt;", "", page)  # the notebook's own tags, escaped in the frame
+    assert "Cell In[4]" in frame
+    assert re.findall(r"In&amp;nbsp;\[(\d+)\]", frame) == ["1", "2", "3", "4"]
+    assert "In [4]" in str(report["infinite_loop"].reason)

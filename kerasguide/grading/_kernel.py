@@ -193,7 +193,6 @@ def _execute(
 
     box, token, log = where
     limits = box.limits
-    nb.cells.insert(0, new_code_cell(_WARM))  # type: ignore[no-untyped-call]
     nb.cells.append(new_code_cell(_save_cell(exercises, token)))  # type: ignore[no-untyped-call]
     km = _kernel_manager(box, log)
     client = _client(nb, km, limits)
@@ -207,7 +206,7 @@ def _execute(
         ):
             _track(run, km)
             client.timeout = int(max(120, limits.cell_seconds))
-            client.execute_cell(nb.cells[0], 0)
+            _warm(client)
             _cells(client, nb, deadline, limits, run)
             _save(client, nb)
             run.report = _report(nb, token)
@@ -225,8 +224,6 @@ def _execute(
             run.report = _report(nb, token)
             _collect(run, exercises, box, token)
         nb.cells.pop()
-        nb.cells.pop(0)
-        _renumber(nb)
 
 
 def _client(nb: NotebookNode, km: AsyncKernelManager, limits: GradeLimits) -> NotebookClient:
@@ -272,14 +269,16 @@ def _client(nb: NotebookNode, km: AsyncKernelManager, limits: GradeLimits) -> No
     )
 
 
-def _renumber(nb: NotebookNode) -> None:
-    """Count executions from 1 again, as the student saw them: the warm-up cell ran first."""
-    for cell in nb.cells:
-        if cell.get("execution_count"):
-            cell.execution_count -= 1
-        for output in cell.get("outputs", []):
-            if output.get("execution_count"):
-                output.execution_count -= 1
+def _warm(client: NotebookClient) -> None:
+    """Import TensorFlow before the student's first cell, outside their time and history.
+
+    Not stored in the kernel's history, so the student's cells count from ``In [1]``
+    in the prompts, the error list and the tracebacks alike.
+    """
+    from nbformat.v4 import new_code_cell
+
+    warm = new_code_cell(_WARM)  # type: ignore[no-untyped-call]
+    client.execute_cell(warm, 0, store_history=False)
 
 
 def _track(run: Run, km: AsyncKernelManager) -> None:
@@ -313,7 +312,7 @@ def _cells(
         "evalue": "over the time limit",
         "traceback": [],
     }
-    for index, cell in enumerate(nb.cells[1:-1], start=1):
+    for index, cell in enumerate(nb.cells[:-1]):
         if cell.cell_type != "code":
             continue
         left = deadline - time.monotonic()
@@ -326,7 +325,8 @@ def _cells(
             run.reason = (
                 f"the notebook ran over its limit of {limits.notebook_seconds:g} s"
                 if whole
-                else f"cell {index} ran over its limit of {limits.cell_seconds:g} s"
+                else f"the cell {_prompt(cell, index)} ran over its limit of "
+                f"{limits.cell_seconds:g} s"
             )
             return
         _cell_errors(cell, index, run, limits)
@@ -338,7 +338,7 @@ def _cell_errors(cell: NotebookNode, index: int, run: Run, limits: GradeLimits) 
             continue
         run.errors.append(
             {
-                "cell": index,
+                "cell": int(cell.get("execution_count") or index + 1),
                 "ename": output.get("ename", ""),
                 "evalue": str(output.get("evalue", ""))[:300],
             }
@@ -347,12 +347,21 @@ def _cell_errors(cell: NotebookNode, index: int, run: Run, limits: GradeLimits) 
             continue
         if output.get("ename") == "MemoryError":
             run.status = "memory"
-            run.reason = f"cell {index} ran out of memory (cap: {limits.memory_mb} MB)"
+            run.reason = (
+                f"the cell {_prompt(cell, index)} ran out of memory (cap: {limits.memory_mb} MB)"
+            )
         else:
             run.status = "error"
             run.reason = (
-                f"cell {index} raised {output.get('ename')}: " + str(output.get("evalue", ""))[:200]
+                f"the cell {_prompt(cell, index)} raised {output.get('ename')}: "
+                + str(output.get("evalue", ""))[:200]
             )
+
+
+def _prompt(cell: NotebookNode, index: int) -> str:
+    """How the student sees a cell: ``In [3]``, as at its prompt and in its traceback."""
+    count = cell.get("execution_count")
+    return f"In [{count}]" if count else f"number {index + 1} (not run)"
 
 
 def _save(client: NotebookClient, nb: NotebookNode) -> None:

@@ -19,6 +19,7 @@ import csv
 import html
 import io
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
@@ -32,12 +33,12 @@ if TYPE_CHECKING:
 __all__ = ["STATUS_TEXT", "gradescope", "read_records", "write_class", "write_student"]
 
 STATUS_TEXT = {
-    "ok": "ran to the end",
-    "error": "a cell raised an error",
-    "timeout": "stopped: over its time limit",
-    "memory": "stopped: over its memory cap",
-    "kernel-died": "the kernel stopped",
-    "invalid-notebook": "not a readable notebook",
+    "ok": "The notebook ran to the end",
+    "error": "A cell of the notebook raised an error",
+    "timeout": "The notebook was stopped: it ran over its time limit",
+    "memory": "The notebook was stopped: it ran over its memory cap",
+    "kernel-died": "The notebook's kernel stopped",
+    "invalid-notebook": "The file is not a readable notebook",
 }
 
 
@@ -136,7 +137,7 @@ def gradescope(record: StudentRecord) -> GradescopeResults:
 def run_text(record: StudentRecord) -> str:
     """One line on how the notebook ran."""
     text = STATUS_TEXT.get(record["status"], record["status"])
-    return f"The notebook {text}" + (f": {record['reason']}" if record["reason"] else ".")
+    return text + (f": {record['reason']}" if record["reason"] else ".")
 
 
 def exercise_text(ex: ExerciseRecord) -> str:
@@ -148,7 +149,8 @@ def exercise_text(ex: ExerciseRecord) -> str:
         return f"{head}. Your model matches the reference."
     lines = [f"{head}. {len(ex['findings'])} difference(s) from the reference:"]
     for n, f in enumerate(ex["findings"], 1):
-        lines.append(f"  {n}. {f['where']}: {f['message']} (-{f['deduction']:g})")
+        cost = f" (-{f['deduction']:g})" if f["deduction"] else ""
+        lines.append(f"  {n}. {f['where']}: {f['message']}{cost}")
         if f["hint"]:
             lines.append(f"     hint: {f['hint']}")
     return "\n".join(lines)
@@ -173,7 +175,7 @@ def feedback_page(record: StudentRecord, notebook_html: str, log: str = "") -> s
         parts.append(_exercise_html(ex))
     if record["errors"]:
         items = "".join(
-            f"<li>cell {x['cell']}: {e(x['ename'])}: {e(x['evalue'])}</li>"
+            f"<li>In [{x['cell']}]: {e(x['ename'])}: {e(x['evalue'])}</li>"
             for x in record["errors"]
         )
         parts.append(f"<h2>Errors in your notebook</h2><ul>{items}</ul>")
@@ -214,14 +216,29 @@ def _exercise_html(ex: ExerciseRecord) -> str:
 
 
 def notebook_html(nb: NotebookNode | None) -> str:
-    """The executed notebook as a standalone HTML page (nbconvert's HTMLExporter)."""
+    """The executed notebook as a standalone, offline HTML page (nbconvert's HTMLExporter).
+
+    Every script (nbconvert's require.js, jQuery, MathJax and mermaid from a CDN, and
+    any a student's output holds) and every web font is taken out: the page loads
+    nothing, and its frame in the feedback page runs no script anyway.
+    """
     if nb is None:
         return ""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="classic")  # type: ignore[no-untyped-call]
     body, _ = exporter.from_notebook_node(nb)
-    return str(body)
+    return offline(str(body))
+
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)
+_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.IGNORECASE)
+_EXTERNAL = re.compile(r"<link\b[^>]*\bhref=[\"']?(?:https?:)?//[^>]*>", re.IGNORECASE)
+
+
+def offline(page_html: str) -> str:
+    """``page_html`` without scripts, web fonts or linked resources from elsewhere."""
+    return _EXTERNAL.sub("", _FONT_FACE.sub("", _SCRIPT.sub("", page_html)))
 
 
 # --- the class ------------------------------------------------------------------------
