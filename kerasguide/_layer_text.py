@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 
 import kerasguide._keras as _k
+from kerasguide._activations import layer_config
 from kerasguide._graph import (
     is_operation,
     operation_function,
@@ -144,7 +145,7 @@ def _signature_defaults(layer: KerasOperation) -> dict[str, object]:
 def config(layer: KerasOperation, *, inner: bool = True) -> dict[str, object]:
     """The settings of ``layer`` that :data:`CONFIG` lists; a wrapper adds its inner layer's."""
     try:
-        found = layer.get_config()
+        found = layer_config(layer)
     except (NotImplementedError, TypeError):
         return {}
     result = {key: _plain(found[key]) for key in CONFIG if key in found}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import overload
 
 from kerasguide import _graph
+from kerasguide._activations import layer_config
 from kerasguide._types import JSONValue, KerasModel, KerasNode, KerasOperation, TensorNest
 from kerasguide._values import clip
 from kerasguide.errors import SpecError
@@ -106,7 +107,7 @@ def _same_operation(a: KerasOperation, b: KerasOperation, name: str) -> None:
         _same_inputs(a, b)
         _same_operations(a, b, prefix=name + "/")
         return
-    config_a, config_b = plain(a.get_config()), plain(b.get_config())
+    config_a, config_b = plain(layer_config(a)), plain(layer_config(b))
     for key in sorted(set(config_a) | set(config_b)):
         if config_a.get(key) != config_b.get(key):
             raise _differs(name, f"argument {key!r}", config_a.get(key), config_b.get(key))

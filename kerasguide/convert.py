@@ -14,6 +14,7 @@ from typing import Any
 
 from kerasguide import _catalog as cat
 from kerasguide import _entries, _graph, _ops, _roundtrip, _wiring
+from kerasguide._activations import layer_config
 from kerasguide._keras import is_model, keras, weightless
 from kerasguide.errors import KerasGuideError, OptionError, SpecError
 from kerasguide.specs import Spec
@@ -256,7 +257,7 @@ def _layer_entry(layer: Any, parent_trainable: bool = True) -> dict[str, Any]:
         if not layer.trainable and parent_trainable:
             entry["trainable"] = False
         return entry
-    return _config_entry(type(layer), layer.name, layer.get_config(), parent_trainable)
+    return _config_entry(type(layer), layer.name, layer_config(layer), parent_trainable)
 
 
 def _config_entry(

@@ -380,5 +380,5 @@ def test_a_cell_has_one_number_everywhere(graded: dict[str, Any], report: kg.Gra
     assert "<li>In [4]: RuntimeError" in page
     frame = re.sub(r"&lt;.*?&gt;", "", page)  # the notebook's own tags, escaped in the frame
     assert "Cell In[4]" in frame
-    assert re.findall(r"In&amp;nbsp;\[(\d+)\]", frame) == ["1", "2", "3", "4"]
+    assert re.findall(r"In\xa0\[(\d+)\]", frame) == ["1", "2", "3", "4"]
     assert "In [4]" in str(report["infinite_loop"].reason)

@@ -6,7 +6,9 @@ Private to :mod:`kerasguide.grading`. An assignment is YAML (or JSON)::
     limits: {notebook_seconds: 120, cell_seconds: 60, memory_mb: 4096}
     exercises:
       - name: classifier
-        variable: model                    # or file: classifier.keras
+        variable: model                    # or [model, clf]: the first that is set
+                                           # or call: build_model (a function, no args)
+                                           # or file: classifier.keras
         reference: {spec: classifier.yaml}   # or keras: x.keras, or summary: x.txt
         checks: [model]                    # model, summary, params
         points: 10
@@ -49,7 +51,17 @@ CHECKS = ("model", "summary", "params")
 REFERENCE_KINDS = ("spec", "keras", "summary")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TOP = ("title", "limits", "exercises")
-_EXERCISE = ("name", "variable", "file", "reference", "checks", "points", "deductions", "fit")
+_EXERCISE = (
+    "name",
+    "variable",
+    "call",
+    "file",
+    "reference",
+    "checks",
+    "points",
+    "deductions",
+    "fit",
+)
 _FIT = ("data", "loss", "optimizer", "metric", "threshold", "epochs", "batch_size")
 
 
@@ -88,10 +100,11 @@ class Exercise:
     reference: Path
     points: float
     checks: tuple[str, ...] = ("model",)
-    variable: str | None = None
+    variable: tuple[str, ...] = ()
     file: str | None = None
     deductions: dict[str, float] = field(default_factory=dict)
     fit: FitCheck | None = None
+    call: str | None = None
 
     def deduction(self, kind: str) -> float:
         """Points taken off for one finding of ``kind`` (``default``: all the points)."""
@@ -180,24 +193,22 @@ def _exercise(value: object, where: str, folder: Path) -> Exercise:
             received=repr(name),
             hint="e.g. classifier_1",
         )
-    variable, file = item.get("variable"), item.get("file")
-    if (variable is None) == (file is None):
+    variable, file, call = item.get("variable"), item.get("file"), item.get("call")
+    given = [
+        key for key, value in (("variable", variable), ("file", file), ("call", call)) if value
+    ]
+    if len(given) != 1:
         raise SpecError(
             "say where the student's model is",
             where=where,
-            expected="exactly one of `variable:` (a name in the notebook) or `file:` (a .keras "
-            "file the notebook saves)",
-            received="both" if variable else "neither",
+            expected="exactly one of `variable:` (a name in the notebook, or a list of names "
+            "tried in order), `call:` (a function of the notebook that returns the model) or "
+            "`file:` (a .keras file the notebook saves)",
+            received=" and ".join(given) if given else "none of them",
         )
-    if variable is not None:
-        variable = _string(variable, f"{where}.variable")
-    if variable is not None and not _NAME.match(variable):
-        raise SpecError(
-            "not a Python variable name",
-            where=f"{where}.variable",
-            expected="an identifier such as model",
-            received=repr(variable),
-        )
+    names = _variables(variable, f"{where}.variable") if variable is not None else ()
+    if call is not None:
+        call = _identifier(_string(call, f"{where}.call"), f"{where}.call", "build_model")
     if file is not None:
         file = _string(file, f"{where}.file")
         _relative_file(file, f"{where}.file")
@@ -215,7 +226,35 @@ def _exercise(value: object, where: str, folder: Path) -> Exercise:
     points = _number(item["points"], f"{where}.points")
     deductions = _deductions(item.get("deductions", {}), f"{where}.deductions")
     fit = _fit(item["fit"], f"{where}.fit", folder) if item.get("fit") is not None else None
-    return Exercise(name, kind, reference, points, checks, variable, file, deductions, fit)
+    return Exercise(name, kind, reference, points, checks, names, file, deductions, fit, call)
+
+
+def _variables(value: object, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (_identifier(value, where, "model"),)
+    listed = _list(value, where)
+    if not 1 <= len(listed) <= 10:
+        raise SpecError(
+            "a list of 1 to 10 variable names",
+            where=where,
+            expected="e.g. [model, untrained_model]",
+            received=f"{len(listed)} names",
+        )
+    return tuple(
+        _identifier(_string(v, f"{where}[{i}]"), f"{where}[{i}]", "model")
+        for i, v in enumerate(listed)
+    )
+
+
+def _identifier(text: str, where: str, example: str) -> str:
+    if not _NAME.match(text):
+        raise SpecError(
+            "not a Python variable name",
+            where=where,
+            expected=f"an identifier such as {example}",
+            received=repr(text),
+        )
+    return text
 
 
 def _reference(value: object, where: str, folder: Path) -> tuple[str, Path]:

@@ -24,7 +24,7 @@ from typing import IO
 from kerasguide._cli_terminal import NATIVE_LOG
 from kerasguide.grading import _sandbox as sandbox
 
-__all__ = ["KernelLog", "model_file", "zip_refusal"]
+__all__ = ["KernelLog", "file_copy", "model_file", "zip_refusal"]
 
 
 class KernelLog:
@@ -63,8 +63,26 @@ class KernelLog:
         return text + (f"\n[{self.dropped:,} more bytes not kept]" if self.dropped else "")
 
 
-def model_file(box: sandbox.Sandbox, name: str, what: str) -> Path | str:
-    """The kernel's model file, copied out for the grader: only a regular file, bounded."""
+def model_file(box: sandbox.Sandbox, stem: str, saved: str) -> Path | str:
+    """The kernel's model ``stem.keras``, copied out for the grader, or why there is none.
+
+    Beside it in the grader's folder: ``spec.yaml`` when the kernel also wrote the
+    model as a spec (a function Keras cannot load again), and ``why.txt`` when it
+    could not (``saved``: the kernel's report).
+    """
+    found = file_copy(box, f"{stem}.keras", "model")
+    if isinstance(found, Path):
+        spec = box.take(f"{stem}.yaml", most=2**20)
+        if isinstance(spec, bytes):
+            (found.parent / "spec.yaml").write_bytes(spec)
+        why = saved.partition("saved; no spec: ")[2]
+        if why:
+            (found.parent / "why.txt").write_text(why, encoding="utf-8")
+    return found
+
+
+def file_copy(box: sandbox.Sandbox, name: str, what: str) -> Path | str:
+    """The kernel's file ``name`` as a ``.keras`` in a folder of the grader's: checked, bounded."""
     most = box.limits.model_mb * 2**20
     data = box.take(name, most=most)
     if isinstance(data, str):

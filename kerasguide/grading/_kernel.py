@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from kerasguide.grading import _host as host
 from kerasguide.grading import _sandbox as sandbox
 from kerasguide.grading._assignment import Exercise, GradeLimits
-from kerasguide.grading._collect import KernelLog, model_file
+from kerasguide.grading._collect import KernelLog, file_copy, model_file
 from kerasguide.grading._record import CellError
 
 if TYPE_CHECKING:
@@ -45,7 +45,9 @@ _MARK = "KERASGUIDE-GRADE"
 # Run before the student's first cell, outside their time: TensorFlow's import.
 _WARM = (
     "try:\n    import keras as _kerasguide_keras\nexcept Exception:\n    pass\n"
-    "else:\n    del _kerasguide_keras"
+    "else:\n    del _kerasguide_keras\n"
+    # The student's first cell is In [1] again, at its prompt and in its tracebacks.
+    "get_ipython().execution_count = 1"
 )
 _ACTIVE: dict[int, int] = {}  # id(run) -> kernel pid, killed on an interrupted batch
 _LOCK = threading.Lock()
@@ -106,33 +108,70 @@ def _kernel_manager(box: sandbox.Sandbox, log: KernelLog) -> AsyncKernelManager:
     )
 
 
+# The last cell: each exercise's model saved under a name chosen per run, and a report.
+# A model whose config holds a function Keras cannot load again (activation=tf.nn.softmax)
+# is also written as a spec, which the grader reads with load_spec's limits.
+_SAVE = """\
+def _kerasguide_save(wanted, token, mark):
+    import json, sys
+    keras = sys.modules.get('keras')
+    scope = globals()
+    report = {}
+    def models():
+        return sorted(k for k, v in scope.items()
+                      if keras and not k.startswith('_') and isinstance(v, keras.Model))
+    def find(variables, call):
+        if call is not None:
+            if not callable(scope.get(call)):
+                return None, 'missing: the notebook defines no function ' + repr(call)
+            try:
+                return scope[call](), None
+            except Exception as err:
+                return None, f'missing: {call}() raised {type(err).__name__}: {str(err)[:200]}'
+        found = [v for v in variables if v in scope]
+        if not found:
+            return None, 'missing: the notebook defines no variable ' + ' or '.join(
+                map(repr, variables))
+        chosen = next((v for v in found if keras and isinstance(scope[v], keras.Model)), found[0])
+        return scope[chosen], None
+    for name, variables, call, file, spec in wanted:
+        if not variables and call is None:
+            continue
+        value, why = find(variables, call)
+        if why is None and (keras is None or not isinstance(value, keras.Model)):
+            why = f'not-a-model: it is a {type(value).__name__}, not a Keras model'
+        if why is not None:
+            if why.startswith('missing') and models():
+                why += '; the Keras models it defines: ' + ', '.join(models()[:10])
+            report[name] = why
+            continue
+        try:
+            value.save(file)
+            report[name] = 'saved'
+        except Exception as err:
+            report[name] = f'unsaved: {type(err).__name__}: {str(err)[:300]}'
+            continue
+        try:
+            config = json.dumps(value.get_config(), default=str)
+        except Exception:
+            config = ''
+        if '"builtins"' in config:
+            try:
+                import kerasguide
+                with open(spec, 'w') as handle:
+                    handle.write(kerasguide.to_spec(value).to_yaml())
+            except Exception as err:
+                report[name] = 'saved; no spec: ' + str(err)[:600]
+    print(mark, token, json.dumps(report))
+"""
+
+
 def _save_cell(exercises: tuple[Exercise, ...], token: str) -> str:
-    wanted = [(e.name, e.variable, f"{token}-{i}.keras") for i, e in enumerate(exercises)]
-    return (
-        "def _kerasguide_save(wanted, token):\n"
-        "    import json, sys\n"
-        "    keras = sys.modules.get('keras')\n"
-        "    report = {}\n"
-        "    for name, variable, file in wanted:\n"
-        "        if variable is None:\n"
-        "            continue\n"
-        "        if variable not in globals():\n"
-        "            report[name] = 'missing: the notebook defines no variable ' + repr(variable)\n"
-        "            continue\n"
-        "        value = globals()[variable]\n"
-        "        if keras is None or not isinstance(value, keras.Model):\n"
-        "            report[name] = 'not-a-model: ' + repr(variable) + ' is a ' + "
-        "type(value).__name__ + ', not a Keras model'\n"
-        "            continue\n"
-        "        try:\n"
-        "            value.save(file)\n"
-        "            report[name] = 'saved'\n"
-        "        except Exception as err:\n"
-        "            report[name] = 'unsaved: ' + type(err).__name__ + ': ' + str(err)[:300]\n"
-        f"    print({_MARK!r}, token, json.dumps(report))\n"
-        f"_kerasguide_save({wanted!r}, {token!r})\n"
-        "del _kerasguide_save\n"
-    )
+    wanted = [
+        (e.name, list(e.variable), e.call, f"{token}-{i}.keras", f"{token}-{i}.yaml")
+        for i, e in enumerate(exercises)
+    ]
+    return f"{_SAVE}_kerasguide_save({wanted!r}, {token!r}, {_MARK!r})\ndel _kerasguide_save\n"
 
 
 def run_notebook(
@@ -193,6 +232,7 @@ def _execute(
 
     box, token, log = where
     limits = box.limits
+    nb.cells.insert(0, new_code_cell(_WARM))  # type: ignore[no-untyped-call]
     nb.cells.append(new_code_cell(_save_cell(exercises, token)))  # type: ignore[no-untyped-call]
     km = _kernel_manager(box, log)
     client = _client(nb, km, limits)
@@ -206,7 +246,7 @@ def _execute(
         ):
             _track(run, km)
             client.timeout = int(max(120, limits.cell_seconds))
-            _warm(client)
+            client.execute_cell(nb.cells[0], 0)
             _cells(client, nb, deadline, limits, run)
             _save(client, nb)
             run.report = _report(nb, token)
@@ -224,6 +264,7 @@ def _execute(
             run.report = _report(nb, token)
             _collect(run, exercises, box, token)
         nb.cells.pop()
+        nb.cells.pop(0)
 
 
 def _client(nb: NotebookNode, km: AsyncKernelManager, limits: GradeLimits) -> NotebookClient:
@@ -269,18 +310,6 @@ def _client(nb: NotebookNode, km: AsyncKernelManager, limits: GradeLimits) -> No
     )
 
 
-def _warm(client: NotebookClient) -> None:
-    """Import TensorFlow before the student's first cell, outside their time and history.
-
-    Not stored in the kernel's history, so the student's cells count from ``In [1]``
-    in the prompts, the error list and the tracebacks alike.
-    """
-    from nbformat.v4 import new_code_cell
-
-    warm = new_code_cell(_WARM)  # type: ignore[no-untyped-call]
-    client.execute_cell(warm, 0, store_history=False)
-
-
 def _track(run: Run, km: AsyncKernelManager) -> None:
     """Note the kernel's process, to kill it if the batch is interrupted."""
     from jupyter_client.provisioning.local_provisioner import LocalProvisioner
@@ -312,7 +341,7 @@ def _cells(
         "evalue": "over the time limit",
         "traceback": [],
     }
-    for index, cell in enumerate(nb.cells[:-1]):
+    for index, cell in enumerate(nb.cells[1:-1], start=1):
         if cell.cell_type != "code":
             continue
         left = deadline - time.monotonic()
@@ -338,7 +367,7 @@ def _cell_errors(cell: NotebookNode, index: int, run: Run, limits: GradeLimits) 
             continue
         run.errors.append(
             {
-                "cell": int(cell.get("execution_count") or index + 1),
+                "cell": int(cell.get("execution_count") or index),
                 "ename": output.get("ename", ""),
                 "evalue": str(output.get("evalue", ""))[:300],
             }
@@ -361,7 +390,7 @@ def _cell_errors(cell: NotebookNode, index: int, run: Run, limits: GradeLimits) 
 def _prompt(cell: NotebookNode, index: int) -> str:
     """How the student sees a cell: ``In [3]``, as at its prompt and in its traceback."""
     count = cell.get("execution_count")
-    return f"In [{count}]" if count else f"number {index + 1} (not run)"
+    return f"In [{count}]" if count else f"number {index} (not run)"
 
 
 def _save(client: NotebookClient, nb: NotebookNode) -> None:
@@ -382,11 +411,11 @@ def _collect(run: Run, exercises: tuple[Exercise, ...], box: sandbox.Sandbox, to
     report = run.report
     for i, exercise in enumerate(exercises):
         if exercise.file is not None:
-            run.models[exercise.name] = model_file(box, exercise.file, exercise.file)
+            run.models[exercise.name] = file_copy(box, exercise.file, exercise.file)
         elif report is None:
             run.models[exercise.name] = "not-run: " + (run.reason or "the notebook did not finish")
-        elif report.get(exercise.name) == "saved":
-            run.models[exercise.name] = model_file(box, f"{token}-{i}.keras", "model")
+        elif report.get(exercise.name, "").startswith("saved"):
+            run.models[exercise.name] = model_file(box, f"{token}-{i}", str(report[exercise.name]))
         else:
             run.models[exercise.name] = str(report.get(exercise.name, "missing: no report"))
 

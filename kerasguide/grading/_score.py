@@ -104,9 +104,10 @@ def _checked(exercise: Exercise, path: Path, references: References) -> Exercise
     try:
         student: KerasModel = load_keras(path)
     except KerasGuideError as err:
-        return ExerciseResult(
-            exercise.name, 0.0, exercise.points, "unloadable", f"{err.problem}: {err.received}"
-        )
+        loaded = _from_spec(path.parent, err)
+        if isinstance(loaded, str):
+            return ExerciseResult(exercise.name, 0.0, exercise.points, "unloadable", loaded)
+        student = loaded
     try:
         findings = _findings(exercise, student, references.get(exercise))
     except Exception as err:  # a model the checks cannot read is the student's zero, not a crash
@@ -119,6 +120,29 @@ def _checked(exercise: Exercise, path: Path, references: References) -> Exercise
         )
     score = max(0.0, exercise.points - sum(f["deduction"] for f in findings))
     return ExerciseResult(exercise.name, round(score, 2), exercise.points, "graded", "", findings)
+
+
+def _from_spec(folder: Path, err: KerasGuideError) -> KerasModel | str:
+    """The model from the spec the kernel wrote beside an unloadable ``.keras``, or why not.
+
+    Keras cannot load a model whose config holds a function (``activation=tf.nn.softmax``);
+    the kernel then writes it with ``to_spec``, and the spec is read as any spec is:
+    :func:`~kerasguide.load_spec` with all its limits, so the trust boundary holds.
+    """
+    from kerasguide.build import build
+    from kerasguide.specs import load_spec
+
+    why = folder / "why.txt"
+    if why.is_file():
+        return why.read_text(encoding="utf-8")
+    spec = folder / "spec.yaml"
+    if not spec.is_file():
+        return f"{err.problem}: {err.received}"
+    try:
+        model: KerasModel = build(load_spec(spec))
+    except KerasGuideError as spec_err:
+        return f"{err.problem}; its spec could not be built either: {spec_err.problem}"
+    return model
 
 
 def _findings(
