@@ -295,10 +295,7 @@ def check_model(
     found = summarize(model, expand_nested=True)
     expected = summarize(reference, expand_nested=True)
     findings = _compare.summaries(
-        found,
-        expected,
-        compare_names=compare_names,
-        layers=(_compare.layer_objects(model), _compare.layer_objects(reference)),
+        found, expected, compare_names=compare_names, models=(model, reference)
     )
     return _result("check_model", "the reference model", findings, found)
 
