@@ -55,7 +55,8 @@ def summaries(
     graphs = None
     if models is not None:
         owners = (row_owners(models[0]), row_owners(models[1]))
-        graphs = _compare_calls.Graphs(models, owners, (found, expected), pairs)
+        graphs = _compare_calls.Graphs(models, owners, (found, expected))
+        pairs = graphs.align(pairs)
     findings: list[Finding] = []
     after: int | None = None
     for e, f in pairs:

@@ -16,21 +16,25 @@ layers' calls are compared, not tensors, operations' operands or the outputs' or
 
 from __future__ import annotations
 
+import hashlib
 import inspect
-from collections.abc import Sequence
+from collections import Counter, deque
 
 from kerasguide._finding import Finding, named, where
 from kerasguide._graph import Source, call_arguments, io_structure, is_graph_model, is_operation
 from kerasguide._layer_text import show
 from kerasguide._rows import Row
-from kerasguide._settings import value
+from kerasguide._settings import fingerprint, value
 from kerasguide._types import KerasModel, KerasOperation
 from kerasguide.summary import Summary
 
 __all__ = ["Graphs"]
 
 _Owned = list[tuple[KerasOperation, KerasModel]]
+# Layers and operations whose inputs can come in any order: layers.Add()([x, y]), x * y.
+_COMMUTATIVE = frozenset(("Add", "Multiply", "Average", "Maximum", "Minimum"))
 _Diff = tuple[str, object, object, str]  # the argument's path, expected, found, kind
+_Pair = tuple[int | None, int | None]  # the expected and the found row, None when unpaired
 
 
 class Graphs:
@@ -45,7 +49,6 @@ class Graphs:
         models: tuple[KerasModel, KerasModel],
         owners: tuple[_Owned, _Owned],
         summaries: tuple[Summary, Summary],
-        pairs: Sequence[tuple[int | None, int | None]],
     ) -> None:
         self.models = models
         self.owners = owners
@@ -53,9 +56,73 @@ class Graphs:
         self.index = [
             {(id(owner), id(op)): i for i, (op, owner) in enumerate(side)} for side in owners
         ]
+        self.e_to_f: dict[int, int] = {}
+        self.f_to_e: dict[int, int] = {}
+        self.exact = False
+
+    def align(self, pairs: list[_Pair]) -> list[_Pair]:
+        """The rows paired: by the graph when both models hold the same layers, else ``pairs``.
+
+        ``pairs`` come from the rows' order. Keras orders a model's rows by how its graph
+        was written, so swapping two inputs of a ``Concatenate`` can reorder the rows;
+        when every row has its twin in the other model (same type, settings and sources,
+        ignoring their order), rows are paired with their twins instead, and the swap
+        is then found where it is. Failing that, when the rows' order left some unpaired,
+        twins are looked for without the settings, then without the shapes.
+        """
+        chosen = self._pairs_by(2)
+        if chosen is None and any(e is None or f is None for e, f in pairs):
+            chosen = self._pairs_by(1) or self._pairs_by(0)
+        pairs = pairs if chosen is None else chosen
         self.e_to_f = {e: f for e, f in pairs if e is not None and f is not None}
         self.f_to_e = {f: e for e, f in self.e_to_f.items()}
         self.exact = len(self.e_to_f) == len(pairs)  # every row paired: tensors can be compared
+        return pairs
+
+    def _pairs_by(self, level: int) -> list[_Pair] | None:
+        found, expected = self._signatures(0, level), self._signatures(1, level)
+        if Counter(found) != Counter(expected):
+            return None
+        waiting: dict[str, deque[int]] = {}
+        for f, signature in enumerate(found):
+            waiting.setdefault(signature, deque()).append(f)
+        pairs: list[_Pair] = [
+            (e, waiting[signature].popleft()) for e, signature in enumerate(expected)
+        ]
+        return sorted(pairs, key=lambda pair: pair[1] or 0)
+
+    def _signatures(self, side: int, level: int) -> list[str]:
+        """A digest of each row and, recursively, of the rows feeding it (in any order).
+
+        Level 0: the type, and the shapes of inputs; 1: also every shape and the
+        parameters; 2: also every setting.
+        """
+        rows, owned = self.summaries[side].rows, self.owners[side]
+        memo: dict[int, str] = {}
+
+        def signature(index: int) -> str:
+            if index in memo:
+                return memo[index]
+            memo[index] = "cycle"
+            op, owner = owned[index]
+            row = rows[index]
+            feeding = []
+            for call in call_arguments(owner, op):
+                for source in _tensors(call):
+                    at = self.index[side].get((id(owner), id(source.operation)))
+                    name = type(source.operation).__name__ if at is None else signature(at)
+                    feeding.append(f"{name}:{source.tensor}")
+            parts: list[object] = [row.depth, row.type, sorted(feeding)]
+            if level >= 1 or row.is_input:
+                parts.append(row.output_shapes)
+            if level >= 1:
+                parts.append(row.params)
+            if level >= 2:
+                parts.append(fingerprint(op))
+            memo[index] = hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
+            return memo[index]
+
+        return [signature(index) for index in range(len(rows))]
 
     def _row(self, side: int, owner: KerasModel, source: Source) -> int | None:
         return self.index[side].get((id(owner), id(source.operation)))
@@ -65,10 +132,10 @@ class Graphs:
         e, f = self._row(1, owners[1], want), self._row(0, owners[0], got)
         if e is None or f is None:  # made by something that is not a row: compare by type
             same_type = type(want.operation).__name__ == type(got.operation).__name__
-            return same_type and want[1:] == got[1:]
+            return same_type and want.place == got.place
         if e not in self.e_to_f or f not in self.f_to_e:
             return True  # a missing or extra layer, reported as such
-        return self.e_to_f[e] == f and want[1:] == got[1:]
+        return self.e_to_f[e] == f and want.place == got.place
 
     def describe(self, side: int, owner: KerasModel, source: Source) -> str:
         """``the output of layer 3 (Dense)``, numbered as in the student's model."""
@@ -104,25 +171,49 @@ class Graphs:
         same_kind = is_operation(want_op) == is_operation(got_op)
         diffs: list[tuple[int, _Diff]] = []
         for number, (want, have) in enumerate(zip(wanted, got, strict=True)):
-            if same_kind:
+            owners = (got_owner, want_owner)
+            bound: tuple[dict[str, object], dict[str, object]]
+            if type(want_op).__name__ in _COMMUTATIVE:  # x + y is y + x
+                tensors = _tensors(want)
+                bound = (
+                    {"inputs": tensors},
+                    {"inputs": self._match(tensors, _tensors(have), owners)},
+                )
+            elif same_kind:
                 bound = (_bound(want_op, *want), _bound(got_op, *have))
             else:  # x + y and layers.Add()([x, y]): only the tensors can be compared
                 bound = ({"inputs": _tensors(want)}, {"inputs": _tensors(have)})
-            owners = (got_owner, want_owner)
             for key in dict.fromkeys([*bound[0], *bound[1]]):
                 pair = (bound[0].get(key), bound[1].get(key))
                 diffs += [(number, d) for d in self._diff(key, *pair, owners)]
         return self._call_findings(row, f, diffs, len(wanted) > 1, (got_owner, want_owner))
 
+    def _match(
+        self, wanted: list[Source], got: list[Source], owners: tuple[KerasModel, KerasModel]
+    ) -> list[Source]:
+        """``got`` in the order of ``wanted`` where the same tensors are there, for ``x + y``."""
+        left = list(got)
+        matched: list[Source | None] = []
+        for want in wanted:
+            index = next((i for i, item in enumerate(left) if self.same(want, item, owners)), None)
+            matched.append(None if index is None else left.pop(index))
+        result: list[Source] = []
+        for item in matched:
+            if item is not None:
+                result.append(item)
+            elif left:
+                result.append(left.pop(0))
+        return result + left
+
     def _diff(
         self, path: str, want: object, got: object, owners: tuple[KerasModel, KerasModel]
     ) -> list[_Diff]:
-        if not self.exact and (_has_tensor(want) or _has_tensor(got)):
-            return []
-        if isinstance(want, Source) and isinstance(got, Source):
-            return [] if self.same(want, got, owners) else [(path, want, got, "wiring")]
         if _has_tensor(want) != _has_tensor(got):
             return [(path, want, got, "call")]  # a mask or initial_state given on one side only
+        if not self.exact and _has_tensor(want):
+            return []  # which tensor it is follows from the missing or extra layers
+        if isinstance(want, Source) and isinstance(got, Source):
+            return [] if self.same(want, got, owners) else [(path, want, got, "wiring")]
         if isinstance(want, dict) and isinstance(got, dict) and want.keys() == got.keys():
             return [
                 d
@@ -200,7 +291,8 @@ class Graphs:
             return []
         findings = []
         for index, side in enumerate(("inputs", "outputs")):
-            diffs = self._structure(side, want[index], got[index], models)
+            diffs = _reordered(side, want[index], got[index])
+            diffs = diffs or self._structure(side, want[index], got[index], models)
             for message, hint in diffs:
                 findings.append(Finding(place, message, hint, "structure", layer))
         return findings
@@ -209,12 +301,13 @@ class Graphs:
         self, path: str, want: object, got: object, models: tuple[KerasModel, KerasModel]
     ) -> list[tuple[str, str]]:
         want, got = _as_list(want), _as_list(got)
+        side = path.split("[")[0]
         if isinstance(want, Source) and isinstance(got, Source):
             if not self.exact or self.same(want, got, models):
                 return []
             wanted, found = self.describe(1, models[1], want), self.describe(0, models[0], got)
             message = f"expected {path} to be {wanted}, found {found}"
-            return [(message, f"list the model's {path.split('[')[0]} in the expected order")]
+            return [(message, f"list the model's {side} in the expected order")]
         if isinstance(want, dict) and isinstance(got, dict) and want.keys() == got.keys():
             return [
                 d for k in want for d in self._structure(f"{path}[{k!r}]", want[k], got[k], models)
@@ -222,7 +315,6 @@ class Graphs:
         if isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
             pairs = enumerate(zip(want, got, strict=True))
             return [d for i, (a, b) in pairs for d in self._structure(f"{path}[{i}]", a, b, models)]
-        side = path.split("[")[0]
         message = f"expected the {path} as {_form(want)}, found {_form(got)}"
         return [(message, f"give keras.Model its {side} as {_form(want)}")]
 
@@ -293,6 +385,46 @@ def _as_list(item: object) -> object:
     if isinstance(item, list) and len(item) == 1 and isinstance(item[0], Source):
         return item[0]
     return item
+
+
+def _reordered(side: str, want: object, got: object) -> list[tuple[str, str]]:
+    """The same tensors (by shape and dtype) in another order: ``outputs[0]`` and ``[1]`` swapped.
+
+    Only for a reordering: a tensor of another shape follows from a layer, found there.
+    """
+    wanted, found = _leaves(_as_list(want), side), _leaves(_as_list(got), side)
+    if [path for path, _ in wanted] != [path for path, _ in found]:
+        return []
+    kinds = [[(s.shape, s.dtype) for _, s in leaves] for leaves in (wanted, found)]
+    if kinds[0] == kinds[1] or Counter(kinds[0]) != Counter(kinds[1]):
+        return []
+    hint = f"list the model's {side} in the expected order"
+    return [
+        (f"expected {path} to be {_tensor(a)}, found {_tensor(b)}", hint)
+        for (path, a), (_, b) in zip(wanted, found, strict=True)
+        if (a.shape, a.dtype) != (b.shape, b.dtype)
+    ]
+
+
+def _leaves(item: object, path: str) -> list[tuple[str, Source]]:
+    if isinstance(item, Source):
+        return [(path, item)]
+    if isinstance(item, dict):
+        return [leaf for key in sorted(item) for leaf in _leaves(item[key], f"{path}[{key!r}]")]
+    if isinstance(item, (list, tuple)):
+        return [leaf for i, x in enumerate(item) for leaf in _leaves(x, f"{path}[{i}]")]
+    return []
+
+
+def _tensor(source: Source) -> str:
+    """``a (None, 3) float32 tensor``."""
+    shape = (
+        "("
+        + ", ".join(str(d) for d in source.shape)
+        + ("," if len(source.shape) == 1 else "")
+        + ")"
+    )
+    return f"a {shape} {source.dtype} tensor"
 
 
 def _form(item: object) -> str:

@@ -78,14 +78,21 @@ def _connections(node: KerasNode) -> list[Connection]:
 class Source(NamedTuple):
     """Where a tensor argument comes from: output ``tensor`` of call ``call`` of ``operation``.
 
-    ``call`` counts the calls of ``operation`` inside the graph that holds it (0 for its
-    first; -1 for a call made outside that graph), so it does not depend on calls made
-    elsewhere, as a node index does.
+    With the tensor's ``shape`` and ``dtype``. ``call`` counts the calls of ``operation``
+    inside the graph that holds it (0 for its first; -1 for a call made outside that
+    graph), so it does not depend on calls made elsewhere, as a node index does.
     """
 
     operation: KerasOperation
     call: int
     tensor: int
+    shape: Shape = ()
+    dtype: str = ""
+
+    @property
+    def place(self) -> tuple[int, int]:
+        """Which call and which of its outputs: what two tensors of one operation differ by."""
+        return self.call, self.tensor
 
 
 def call_arguments(
@@ -135,7 +142,8 @@ def _sources(value: object, own: set[int]) -> object:
         node = producer._inbound_nodes[history.node_index]
         calls = _own_calls(own, producer)
         call = next((i for i, item in enumerate(calls) if item is node), -1)
-        return Source(producer, call, history.tensor_index)
+        shape = tuple(None if d is None else int(d) for d in value.shape)
+        return Source(producer, call, history.tensor_index, shape, str(value.dtype))
     if isinstance(value, dict):
         return {key: _sources(item, own) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -30,7 +30,17 @@ from kerasguide._graph import is_operation, wrapped_layers
 from kerasguide._layer_text import CONFIG
 from kerasguide._types import KerasOperation
 
-__all__ = ["KINDS", "UNSET", "Change", "KerasObject", "changes", "holder", "leaf", "value"]
+__all__ = [
+    "KINDS",
+    "UNSET",
+    "Change",
+    "KerasObject",
+    "changes",
+    "fingerprint",
+    "holder",
+    "leaf",
+    "value",
+]
 
 # The kinds of a setting's change, besides "config": what a grader may weigh apart.
 KINDS = ("initializer", "regularizer", "constraint", "dtype", "seed")
@@ -150,6 +160,17 @@ def changes(expected: KerasOperation | None, found: KerasOperation | None) -> li
     return sorted(found_changes, key=lambda change: order.get(change.key, len(order)))
 
 
+def fingerprint(layer: KerasOperation) -> str:
+    """Every setting of ``layer`` (and of the layers it holds) as one text; names left out."""
+    config = _config(layer)
+    if _is_model(layer):
+        own = {key: value(config.get(key)) for key in _MODEL_KEYS}
+    else:
+        own = {k: value(v) for k, v in config.items() if k not in _SKIP and k not in _INNER}
+    inner = [fingerprint(item) for item in wrapped_layers(layer)]
+    return repr((type(layer).__name__, sorted(own.items(), key=lambda item: item[0]), inner))
+
+
 def _changes(expected: KerasOperation, found: KerasOperation) -> list[Change]:
     wanted, got = _config(expected), _config(found)
     inner = bool(wrapped_layers(expected))
@@ -164,7 +185,25 @@ def _changes(expected: KerasOperation, found: KerasOperation) -> list[Change]:
         have = value(got[key]) if key in got else _default(found, key, wanted)
         if want != have or (type(want) is not type(have) and not _numbers(want, have)):
             result.append(Change(key, want, have, kind(key)))
-    return result + _inner_changes(expected, found, set(wanted) | set(got))
+    holders = _holder_changes(wanted.get("cell"), got.get("cell")) if inner else []
+    return result + holders + _inner_changes(expected, found, set(wanted) | set(got))
+
+
+def _holder_changes(wanted: object, got: object) -> list[Change]:
+    """The settings of the ``StackedRNNCells`` an ``RNN`` of several cells holds (``cell.*``)."""
+    if not (isinstance(wanted, dict) and isinstance(got, dict)):
+        return []
+    first, second = value(wanted.get("config")), value(got.get("config"))
+    if not (isinstance(first, dict) and isinstance(second, dict)):
+        return []
+    if "cells" not in first or "cells" not in second:
+        return []
+    keys = [k for k in dict.fromkeys([*first, *second]) if k not in _SKIP and k != "cells"]
+    return [
+        Change(f"cell.{key}", first.get(key, UNSET), second.get(key, UNSET), kind(key))
+        for key in keys
+        if first.get(key, UNSET) != second.get(key, UNSET)
+    ]
 
 
 def _numbers(first: object, second: object) -> bool:
