@@ -186,7 +186,10 @@ class Graphs:
             for key in dict.fromkeys([*bound[0], *bound[1]]):
                 pair = (bound[0].get(key), bound[1].get(key))
                 diffs += [(number, d) for d in self._diff(key, *pair, owners)]
-        return self._call_findings(row, f, diffs, len(wanted) > 1, (got_owner, want_owner))
+        defaults = _defaults(want_op)
+        return self._call_findings(
+            row, f, diffs, (len(wanted) > 1, defaults), (got_owner, want_owner)
+        )
 
     def _match(
         self, wanted: list[Source], got: list[Source], owners: tuple[KerasModel, KerasModel]
@@ -238,9 +241,11 @@ class Graphs:
         row: Row,
         f: int,
         diffs: list[tuple[int, _Diff]],
-        several: bool,
+        calls: tuple[bool, dict[str, object]],
         owners: tuple[KerasModel, KerasModel],
     ) -> list[Finding]:
+        """One finding per kind; ``calls`` says if there are several, and the defaults."""
+        several, defaults = calls
         findings = []
         for kind in ("call", "wiring"):
             chosen = [(n, d) for n, d in diffs if d[3] == kind]
@@ -253,7 +258,8 @@ class Graphs:
                 found = self._show(0, owners[0], got)
                 if kind == "call":
                     messages.append(f"{call}expected {path}={wanted}, found {path}={found}")
-                    hints.append(f"without {path}" if want is None else f"with {path}={wanted}")
+                    default = path in defaults and _equal(defaults[path], want)
+                    hints.append(f"without {path}" if default else f"with {path}={wanted}")
                 else:
                     messages.append(f"{call}expected {path} to be {wanted}, found {found}")
                     hints.append(f"{wanted} as {path}")
@@ -337,6 +343,15 @@ def _bound(
         else:
             result[name] = item
     return result
+
+
+def _defaults(op: KerasOperation) -> dict[str, object]:
+    """The defaults of the operation's ``call``: left out, an argument takes its default."""
+    try:
+        parameters = inspect.signature(op.call).parameters  # type: ignore[attr-defined]
+    except (AttributeError, TypeError, ValueError):
+        return {}
+    return {name: p.default for name, p in parameters.items() if p.default is not p.empty}
 
 
 def _tensors(call: tuple[tuple[object, ...], dict[str, object]]) -> list[Source]:

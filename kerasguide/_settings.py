@@ -284,6 +284,8 @@ def holder(layer: KerasOperation | None, keys: list[str]) -> str:
     kind_name = type(layer).__name__
     if first.startswith("backward_layer."):
         return f"the backward layer of this {kind_name}"
+    if first.startswith("cell.") and len(inner) > 1:
+        return f"the StackedRNNCells that this {kind_name} holds"
     if first.startswith("cells["):
         number = int(first[len("cells[") : first.index("]")]) + 1
         return f"cell {number} of this {kind_name}"

@@ -28,6 +28,7 @@ import copy
 import dataclasses
 import gc
 import inspect
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -62,6 +63,7 @@ class Outcome:
     missed: list[str] = dataclasses.field(default_factory=list)
     noisy: list[str] = dataclasses.field(default_factory=list)  # unchanged models that fail
     refusals: list[str] = dataclasses.field(default_factory=list)  # why Keras refused each
+    examples: list[str] | None = None  # each mutation caught, and the finding naming it
     seconds: float = 0.0
 
     def add(self, other: Outcome) -> None:
@@ -442,6 +444,11 @@ def _classes(model: Any) -> dict[str, Any]:
 # --- running them ------------------------------------------------------------------------
 
 
+def names(message: str, attribute: str) -> bool:
+    """Whether ``message`` names ``attribute`` as a word (``backward_layer.units`` names units)."""
+    return re.search(rf"(?<!\w){re.escape(attribute)}(?!\w)", message) is not None
+
+
 def _unbuilt(config: Any) -> None:
     """Drop every ``build_config``: a layer after a changed one is built for its new input."""
     if isinstance(config, dict):
@@ -468,11 +475,18 @@ def _quietly(run: Callable[[], Any]) -> Any:
 
 
 def run_model(
-    name: str, make: Callable[[], Any], *, only: Callable[[Mutation], bool] | None = None
+    name: str,
+    make: Callable[[], Any],
+    *,
+    only: Callable[[Mutation], bool] | None = None,
+    examples: bool = False,
 ) -> Outcome:
-    """Every mutation of one model (or those ``only`` keeps), checked against the model."""
+    """Every mutation of one model (or those ``only`` keeps), checked against the model.
+
+    With ``examples``, the outcome keeps each mutation caught with the finding naming it.
+    """
     start = time.perf_counter()
-    outcome = Outcome()
+    outcome = Outcome(examples=[] if examples else None)
     model = make()
     config = serialized(model)
     for label, again in (("itself", model), ("rebuilt", _quietly(lambda: rebuilt(config)))):
@@ -506,8 +520,11 @@ def _one(
         return
     outcome.tried += 1
     result = kg.check_model(student, model)
-    if not result.passed and any(mutation.attribute in f.message for f in result.findings):
+    if not result.passed and any(names(f.message, mutation.attribute) for f in result.findings):
         outcome.caught += 1
+        if outcome.examples is not None:
+            named = next(f for f in result.findings if names(f.message, mutation.attribute))
+            outcome.examples.append(f"{name}: {mutation.detail}\n    {named!r}")
         return
     said = str(result.findings[0]) if result.findings else "PASS"
     outcome.missed.append(f"{name}: {mutation.target}: {mutation.detail}: {said[:160]}")
