@@ -52,11 +52,27 @@ def summaries(
     e_at = [i for i, row in enumerate(expected.rows) if keep_inputs or not row.is_input]
     aligned = _align([expected.rows[i] for i in e_at], [found.rows[j] for j in f_at])
     pairs = [(None if e is None else e_at[e], None if f is None else f_at[f]) for e, f in aligned]
-    graphs = None
-    if models is not None:
-        owners = (row_owners(models[0]), row_owners(models[1]))
-        graphs = _compare_calls.Graphs(models, owners, (found, expected))
-        pairs = graphs.align(pairs)
+    if models is None:
+        return _paired(found, expected, pairs, None, compare_names)
+    owners = (row_owners(models[0]), row_owners(models[1]))
+    graphs = _compare_calls.Graphs(models, owners, (found, expected))
+    best: list[Finding] | None = None
+    for candidate in graphs.candidates(pairs):
+        graphs.use(candidate)
+        findings = _paired(found, expected, candidate, graphs, compare_names)
+        if best is None or len(findings) < len(best):
+            best = findings
+    return best or []
+
+
+def _paired(
+    found: Summary,
+    expected: Summary,
+    pairs: list[tuple[int | None, int | None]],
+    graphs: _compare_calls.Graphs | None,
+    compare_names: bool,
+) -> list[Finding]:
+    """The findings of one way of pairing the rows."""
     findings: list[Finding] = []
     after: int | None = None
     for e, f in pairs:

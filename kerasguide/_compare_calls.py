@@ -16,113 +16,30 @@ layers' calls are compared, not tensors, operations' operands or the outputs' or
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-from collections import Counter, deque
+from collections import Counter
 
+from kerasguide._compare_pairs import Rows, leaves, tensors
 from kerasguide._finding import Finding, named, where
 from kerasguide._graph import Source, call_arguments, io_structure, is_graph_model, is_operation
 from kerasguide._layer_text import show
 from kerasguide._rows import Row
-from kerasguide._settings import fingerprint, value
+from kerasguide._settings import value
 from kerasguide._types import KerasModel, KerasOperation
-from kerasguide.summary import Summary
 
 __all__ = ["Graphs"]
 
-_Owned = list[tuple[KerasOperation, KerasModel]]
 # Layers and operations whose inputs can come in any order: layers.Add()([x, y]), x * y.
 _COMMUTATIVE = frozenset(("Add", "Multiply", "Average", "Maximum", "Minimum"))
 _Diff = tuple[str, object, object, str]  # the argument's path, expected, found, kind
-_Pair = tuple[int | None, int | None]  # the expected and the found row, None when unpaired
 
 
-class Graphs:
-    """Both models' rows (each with the model holding it) and which rows are paired.
+class Graphs(Rows):
+    """Both models' rows, how they are paired, and how the paired rows' calls differ.
 
     Side 0 is the student's model (``found``), side 1 the reference (``expected``), as
     :mod:`kerasguide._compare` numbers them.
     """
-
-    def __init__(
-        self,
-        models: tuple[KerasModel, KerasModel],
-        owners: tuple[_Owned, _Owned],
-        summaries: tuple[Summary, Summary],
-    ) -> None:
-        self.models = models
-        self.owners = owners
-        self.summaries = summaries
-        self.index = [
-            {(id(owner), id(op)): i for i, (op, owner) in enumerate(side)} for side in owners
-        ]
-        self.e_to_f: dict[int, int] = {}
-        self.f_to_e: dict[int, int] = {}
-        self.exact = False
-
-    def align(self, pairs: list[_Pair]) -> list[_Pair]:
-        """The rows paired: by the graph when both models hold the same layers, else ``pairs``.
-
-        ``pairs`` come from the rows' order. Keras orders a model's rows by how its graph
-        was written, so swapping two inputs of a ``Concatenate`` can reorder the rows;
-        when every row has its twin in the other model (same type, settings and sources,
-        ignoring their order), rows are paired with their twins instead, and the swap
-        is then found where it is. Failing that, when the rows' order left some unpaired,
-        twins are looked for without the settings, then without the shapes.
-        """
-        chosen = self._pairs_by(2)
-        if chosen is None and any(e is None or f is None for e, f in pairs):
-            chosen = self._pairs_by(1) or self._pairs_by(0)
-        pairs = pairs if chosen is None else chosen
-        self.e_to_f = {e: f for e, f in pairs if e is not None and f is not None}
-        self.f_to_e = {f: e for e, f in self.e_to_f.items()}
-        self.exact = len(self.e_to_f) == len(pairs)  # every row paired: tensors can be compared
-        return pairs
-
-    def _pairs_by(self, level: int) -> list[_Pair] | None:
-        found, expected = self._signatures(0, level), self._signatures(1, level)
-        if Counter(found) != Counter(expected):
-            return None
-        waiting: dict[str, deque[int]] = {}
-        for f, signature in enumerate(found):
-            waiting.setdefault(signature, deque()).append(f)
-        pairs: list[_Pair] = [
-            (e, waiting[signature].popleft()) for e, signature in enumerate(expected)
-        ]
-        return sorted(pairs, key=lambda pair: pair[1] or 0)
-
-    def _signatures(self, side: int, level: int) -> list[str]:
-        """A digest of each row and, recursively, of the rows feeding it (in any order).
-
-        Level 0: the type, and the shapes of inputs; 1: also every shape and the
-        parameters; 2: also every setting.
-        """
-        rows, owned = self.summaries[side].rows, self.owners[side]
-        memo: dict[int, str] = {}
-
-        def signature(index: int) -> str:
-            if index in memo:
-                return memo[index]
-            memo[index] = "cycle"
-            op, owner = owned[index]
-            row = rows[index]
-            feeding = []
-            for call in call_arguments(owner, op):
-                for source in _tensors(call):
-                    at = self.index[side].get((id(owner), id(source.operation)))
-                    name = type(source.operation).__name__ if at is None else signature(at)
-                    feeding.append(f"{name}:{source.tensor}")
-            parts: list[object] = [row.depth, row.type, sorted(feeding)]
-            if level >= 1 or row.is_input:
-                parts.append(row.output_shapes)
-            if level >= 1:
-                parts.append(row.params)
-            if level >= 2:
-                parts.append(fingerprint(op))
-            memo[index] = hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
-            return memo[index]
-
-        return [signature(index) for index in range(len(rows))]
 
     def _row(self, side: int, owner: KerasModel, source: Source) -> int | None:
         return self.index[side].get((id(owner), id(source.operation)))
@@ -161,8 +78,8 @@ class Graphs:
         got_op, got_owner = self.owners[0][f]
         row = self.summaries[0].rows[f]
         wanted, got = call_arguments(want_owner, want_op), call_arguments(got_owner, got_op)
-        if not self.exact and (is_operation(want_op) or len(wanted) != len(got)):
-            return []  # its operands and its calls follow from the missing or extra layers
+        if not self.exact and is_operation(want_op):
+            return []  # its operands follow from the missing or extra layers
         if len(wanted) != len(got):
             message = f"expected this {_noun(row)} to be called {_times(len(wanted))}, "
             message += f"found {_times(len(got))}"
@@ -174,15 +91,12 @@ class Graphs:
             owners = (got_owner, want_owner)
             bound: tuple[dict[str, object], dict[str, object]]
             if type(want_op).__name__ in _COMMUTATIVE:  # x + y is y + x
-                tensors = _tensors(want)
-                bound = (
-                    {"inputs": tensors},
-                    {"inputs": self._match(tensors, _tensors(have), owners)},
-                )
+                given = tensors(want)
+                bound = ({"inputs": given}, {"inputs": self._match(given, tensors(have), owners)})
             elif same_kind:
                 bound = (_bound(want_op, *want), _bound(got_op, *have))
             else:  # x + y and layers.Add()([x, y]): only the tensors can be compared
-                bound = ({"inputs": _tensors(want)}, {"inputs": _tensors(have)})
+                bound = ({"inputs": tensors(want)}, {"inputs": tensors(have)})
             for key in dict.fromkeys([*bound[0], *bound[1]]):
                 pair = (bound[0].get(key), bound[1].get(key))
                 diffs += [(number, d) for d in self._diff(key, *pair, owners)]
@@ -342,6 +256,9 @@ def _bound(
             result.update(item)
         else:
             result[name] = item
+    training = signature.parameters.get("training")
+    if training is not None and result.get("training") is None:  # None: Keras's own choice,
+        result["training"] = training.default  # which is the default when built
     return result
 
 
@@ -354,27 +271,8 @@ def _defaults(op: KerasOperation) -> dict[str, object]:
     return {name: p.default for name, p in parameters.items() if p.default is not p.empty}
 
 
-def _tensors(call: tuple[tuple[object, ...], dict[str, object]]) -> list[Source]:
-    found: list[Source] = []
-    _collect(call, found)
-    return found
-
-
-def _collect(item: object, found: list[Source]) -> None:
-    if isinstance(item, Source):
-        found.append(item)
-    elif isinstance(item, dict):
-        for value_ in item.values():
-            _collect(value_, found)
-    elif isinstance(item, (list, tuple)):
-        for value_ in item:
-            _collect(value_, found)
-
-
 def _has_tensor(item: object) -> bool:
-    found: list[Source] = []
-    _collect(item, found)
-    return bool(found)
+    return bool(tensors(item))
 
 
 def _items(item: object) -> list[object] | None:
@@ -407,7 +305,7 @@ def _reordered(side: str, want: object, got: object) -> list[tuple[str, str]]:
 
     Only for a reordering: a tensor of another shape follows from a layer, found there.
     """
-    wanted, found = _leaves(_as_list(want), side), _leaves(_as_list(got), side)
+    wanted, found = leaves(_as_list(want), side), leaves(_as_list(got), side)
     if [path for path, _ in wanted] != [path for path, _ in found]:
         return []
     kinds = [[(s.shape, s.dtype) for _, s in leaves] for leaves in (wanted, found)]
@@ -419,16 +317,6 @@ def _reordered(side: str, want: object, got: object) -> list[tuple[str, str]]:
         for (path, a), (_, b) in zip(wanted, found, strict=True)
         if (a.shape, a.dtype) != (b.shape, b.dtype)
     ]
-
-
-def _leaves(item: object, path: str) -> list[tuple[str, Source]]:
-    if isinstance(item, Source):
-        return [(path, item)]
-    if isinstance(item, dict):
-        return [leaf for key in sorted(item) for leaf in _leaves(item[key], f"{path}[{key!r}]")]
-    if isinstance(item, (list, tuple)):
-        return [leaf for i, x in enumerate(item) for leaf in _leaves(x, f"{path}[{i}]")]
-    return []
 
 
 def _tensor(source: Source) -> str:
