@@ -88,7 +88,8 @@ def _only(student: Any, reference: Any) -> kg.Finding:
     ("student", "reference", "kind", "message", "hint"),
     [
         (lambda: _lstm(go_backwards=True), _lstm, "config",
-         "expected go_backwards=False, found go_backwards=True", "set go_backwards=False on this layer"),
+         "expected go_backwards=False, found go_backwards=True",
+         "set go_backwards=False on this layer"),
         (lambda: _lstm(recurrent_activation="hard_sigmoid"), _lstm, "config",
          "expected recurrent_activation='sigmoid', found recurrent_activation='hard_sigmoid'",
          "set recurrent_activation='sigmoid' on this layer"),
@@ -97,7 +98,8 @@ def _only(student: Any, reference: Any) -> kg.Finding:
          "kernel_initializer=keras.initializers.HeNormal()",
          "set kernel_initializer=keras.initializers.GlorotUniform() on this layer"),
         (lambda: _dense(kernel_regularizer="l2"), _dense, "regularizer",
-         "expected kernel_regularizer=None, found kernel_regularizer=keras.regularizers.L2(l2=0.01)",
+         "expected kernel_regularizer=None, found "
+         "kernel_regularizer=keras.regularizers.L2(l2=0.01)",
          "set kernel_regularizer=None on this layer"),
         (lambda: _dense(bias_constraint="non_neg"), _dense, "constraint",
          "expected bias_constraint=None, found bias_constraint=keras.constraints.NonNeg()",
