@@ -7,6 +7,11 @@ missing plus an extra one (a small dynamic programme; :class:`difflib.SequenceMa
 when there are very many rows), so that one missing or extra layer does not make
 every later layer look wrong. Each difference becomes a :class:`Finding` that says
 what was expected, what was found, what follows from it, and how to fix it.
+
+With the models themselves (``check_model``), every setting of a layer is compared
+(:mod:`kerasguide._settings`), and so are its calls and the model's inputs and outputs
+(:mod:`kerasguide._compare_calls`); the rows are also paired through the graph
+(:mod:`kerasguide._compare_pairs`), and the pairing with the fewest findings is kept.
 """
 
 from __future__ import annotations
