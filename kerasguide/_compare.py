@@ -7,61 +7,27 @@ missing plus an extra one (a small dynamic programme; :class:`difflib.SequenceMa
 when there are very many rows), so that one missing or extra layer does not make
 every later layer look wrong. Each difference becomes a :class:`Finding` that says
 what was expected, what was found, what follows from it, and how to fix it.
+
+With the models themselves (``check_model``), every setting of a layer is compared
+(:mod:`kerasguide._settings`), and so are its calls and the model's inputs and outputs
+(:mod:`kerasguide._compare_calls`); the rows are also paired through the graph
+(:mod:`kerasguide._compare_pairs`), and the pairing with the fewest findings is kept.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from kerasguide._graph import wrapped_layers
-from kerasguide._layer_text import config, constructor, kind_of, show, unwrap_hint, what, wrap_hint
-from kerasguide._rows import Row, row_objects
+from kerasguide import _compare_calls, _settings
+from kerasguide._finding import Finding, named, where
+from kerasguide._layer_text import constructor, kind_of, show, unwrap_hint, what, wrap_hint
+from kerasguide._rows import Row, row_owners
 from kerasguide._shapes import Shape, format_shapes, same_text
-from kerasguide._types import JSONDict, KerasModel, KerasOperation
+from kerasguide._types import KerasModel, KerasOperation
 from kerasguide.summary import Summary
 
-__all__ = ["Finding", "layer_objects", "summaries", "totals", "where"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One difference between the model and what was expected.
-
-    Attributes:
-        where: Where it is, in the student's model: ``"layer 3 (Dense)"``, ``"model"``.
-        message: What differs, e.g. ``"expected 20 units, found 10"``.
-        hint: How to fix it.
-        kind: What kind of difference: ``"type"``, ``"config"``, ``"shape"``,
-            ``"params"``, ``"input"``, ``"missing"``, ``"extra"``, ``"name"``,
-            ``"totals"`` (the model's parameter totals), ``"per_layer"`` (one
-            layer's count in ``check_params(per_layer=...)``) or ``"layer"``.
-        layer: The name of the student's layer, when there is one.
-    """
-
-    where: str
-    message: str
-    hint: str | None = None
-    kind: str = "layer"
-    layer: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
-
-    def __repr__(self) -> str:
-        text = str(self)
-        return f"{text}\n  hint: {self.hint}" if self.hint else text
-
-    def to_dict(self) -> JSONDict:
-        """The finding as plain data."""
-        return {
-            "where": self.where,
-            "message": self.message,
-            "hint": self.hint,
-            "kind": self.kind,
-            "layer": self.layer,
-        }
+__all__ = ["Finding", "summaries", "totals", "where"]
 
 
 # --- the comparison --------------------------------------------------------------------
@@ -77,37 +43,58 @@ _Key = tuple[int, str, tuple[Shape, ...] | None]  # how rows are aligned: depth,
 _Change = tuple[str, object, object]  # a setting: its key, the expected and the found value
 
 
-def layer_objects(model: KerasModel) -> list[KerasOperation]:
-    """The layers and operations behind ``summarize(model, expand_nested=True)``'s rows."""
-    return [op for op, _ in row_objects(model, expand=True)]
-
-
 def summaries(
     found: Summary,
     expected: Summary,
     *,
     compare_names: bool,
-    layers: tuple[list[KerasOperation], list[KerasOperation]] | None = None,
+    models: tuple[KerasModel, KerasModel] | None = None,
 ) -> list[Finding]:
+    """Every difference between two summaries; with the models (found, expected), also
+    every setting, call and the structure of their inputs and outputs."""
     keep_inputs = any(row.is_input for row in expected.rows)
     f_at = [i for i, row in enumerate(found.rows) if keep_inputs or not row.is_input]
     e_at = [i for i, row in enumerate(expected.rows) if keep_inputs or not row.is_input]
-    pairs = _align([expected.rows[i] for i in e_at], [found.rows[j] for j in f_at])
+    aligned = _align([expected.rows[i] for i in e_at], [found.rows[j] for j in f_at])
+    pairs = [(None if e is None else e_at[e], None if f is None else f_at[f]) for e, f in aligned]
+    if models is None:
+        return _paired(found, expected, pairs, None, compare_names)
+    owners = (row_owners(models[0]), row_owners(models[1]))
+    graphs = _compare_calls.Graphs(models, owners, (found, expected))
+    best: list[Finding] | None = None
+    for candidate in graphs.candidates(pairs):
+        graphs.use(candidate)
+        findings = _paired(found, expected, candidate, graphs, compare_names)
+        if best is None or len(findings) < len(best):
+            best = findings
+    return best or []
+
+
+def _paired(
+    found: Summary,
+    expected: Summary,
+    pairs: list[tuple[int | None, int | None]],
+    graphs: _compare_calls.Graphs | None,
+    compare_names: bool,
+) -> list[Finding]:
+    """The findings of one way of pairing the rows."""
     findings: list[Finding] = []
     after: int | None = None
     for e, f in pairs:
         if f is not None:
-            after = f_at[f]
+            after = f
         if e is None and f is not None:
-            if not _own_input(found.rows, f_at[f]):
-                findings.append(_extra(found.rows[f_at[f]], f_at[f], _obj(layers, 0, f_at[f])))
+            if not _own_input(found.rows, f):
+                findings.append(_extra(found.rows[f], f, _obj(graphs, 0, f)))
         elif e is not None and f is None:
-            findings.append(
-                _missing(expected.rows[e_at[e]], found, after, _obj(layers, 1, e_at[e]))
-            )
+            findings.append(_missing(expected.rows[e], found, after, _obj(graphs, 1, e)))
         elif e is not None and f is not None:
-            objects = (_obj(layers, 0, f_at[f]), _obj(layers, 1, e_at[e]))
-            findings += _pair(found, expected, f_at[f], e_at[e], objects, compare_names)
+            objects = (_obj(graphs, 0, f), _obj(graphs, 1, e))
+            findings += _pair(found, expected, f, e, objects, compare_names)
+            if graphs is not None and _same_type(found.rows[f], expected.rows[e], objects):
+                findings += graphs.call_findings(e, f) + graphs.structure_findings(e, f)
+    if graphs is not None:
+        findings += graphs.structure_findings(None, None)
     return findings + totals(found, expected, layers_differ=bool(findings))
 
 
@@ -118,10 +105,8 @@ def _own_input(rows: tuple[Row, ...], index: int) -> bool:
     return row.is_input and parent is not None and parent.type == "Sequential"
 
 
-def _obj(
-    layers: tuple[list[KerasOperation], list[KerasOperation]] | None, side: int, index: int
-) -> KerasOperation | None:
-    return None if layers is None else layers[side][index]
+def _obj(graphs: _compare_calls.Graphs | None, side: int, index: int) -> KerasOperation | None:
+    return None if graphs is None else graphs.owners[side][index][0]
 
 
 def _align(expected: list[Row], found: list[Row]) -> list[_Pair]:
@@ -199,19 +184,10 @@ def _type(name: str, known: set[str]) -> str:
     return name
 
 
-def where(row: Row, index: int) -> str:
-    """``layer 3 (Dense)``: the 1-based position in the summary's rows, and the type."""
-    return f"layer {index + 1} ({row.type})"
-
-
 def _extra(row: Row, index: int, layer: KerasOperation | None) -> Finding:
     message = f"this {what(row, layer).split(' ', 1)[1]} is not in the expected model"
-    hint = f"remove it{_named(row)}"
+    hint = f"remove it{named(row)}"
     return Finding(where(row, index), message, hint, "extra", row.name)
-
-
-def _named(row: Row) -> str:
-    return f" (it is the {'operation' if row.operation else 'layer'} named '{row.name}')"
 
 
 def _missing(row: Row, found: Summary, after: int | None, layer: KerasOperation | None) -> Finding:
@@ -227,13 +203,29 @@ def _missing(row: Row, found: Summary, after: int | None, layer: KerasOperation 
     return Finding("missing layer", message, f"{how} {place}", "missing")
 
 
-def _config_changes(expected: KerasOperation | None, found: KerasOperation | None) -> list[_Change]:
-    if expected is None or found is None:
-        return []
-    wanted, got = config(expected), config(found)
-    return [
-        (key, wanted[key], got[key]) for key in wanted if key in got and wanted[key] != got[key]
-    ]
+def _settings_findings(
+    row: Row, index: int, layer: KerasOperation | None, changes: list[_settings.Change]
+) -> list[Finding]:
+    """One finding for each kind of setting that a grader may weigh apart (initializers, …)."""
+    findings = []
+    for kind in _settings.KINDS if not row.is_input else ("config", *_settings.KINDS):
+        chosen = [change for change in changes if change.kind == kind]
+        if chosen:
+            message = "; ".join(_describe(c.key, c.expected, c.found) for c in chosen)
+            hint = _set_hint(row, layer, [(c.key, c.expected, c.found) for c in chosen])
+            findings.append(Finding(where(row, index), message, hint, kind, row.name))
+    return findings
+
+
+def _set_hint(row: Row, layer: KerasOperation | None, changes: list[_Change]) -> str:
+    setting = ", ".join(f"{_settings.leaf(key)}={show(value)}" for key, value, _ in changes)
+    if row.is_input:
+        return f"use keras.Input(..., {setting}){named(row)}"
+    holder = _settings.holder(layer, [key for key, _, _ in changes])
+    hint = f"set {setting} on {holder}{named(row)}"
+    if any(_settings.kind(key) == "dtype" for key, _, _ in changes):
+        hint += "; keras.config.set_floatx() and set_dtype_policy() change every layer's default"
+    return hint
 
 
 def _describe(key: str, expected: object, found: object) -> str:
@@ -249,20 +241,27 @@ def _pair(
 ) -> list[Finding]:
     got, want = found.rows[f], expected.rows[e]
     place = where(got, f)
-    if not same_text(kind_of(want, objects[1]), kind_of(got, objects[0])):
+    if not _same_type(got, want, objects):
         return [_type_finding(got, want, place, objects)]
     findings = []
     if names and not same_text(want.name, got.name):
         message = f"expected the name '{want.name}', found '{got.name}'"
         findings.append(Finding(place, message, f"add name='{want.name}'", "name", got.name))
+    changes = _settings.changes(objects[1], objects[0])
     if got.is_input:
         if want.output_shapes != got.output_shapes:
             message = f"expected input shape {want.output_shape}, found {got.output_shape}"
             hint = f"use keras.Input(shape={_feature_shape(want)})"
             findings.append(Finding(place, message, hint, "input", got.name))
-        return findings
-    change = _change(found, expected, f, e, objects)
-    return findings + ([change] if change is not None else [])
+        return findings + _settings_findings(got, f, objects[1], changes)
+    config = [(c.key, c.expected, c.found) for c in changes if c.kind == "config"]
+    change = _change(found, expected, f, e, objects, config)
+    settings = _settings_findings(got, f, objects[1], changes)
+    return findings + ([change] if change is not None else []) + settings
+
+
+def _same_type(got: Row, want: Row, objects: _Objects) -> bool:
+    return same_text(kind_of(want, objects[1]), kind_of(got, objects[0]))
 
 
 def _type_finding(got: Row, want: Row, place: str, objects: _Objects) -> Finding:
@@ -287,12 +286,11 @@ def _feature_shape(row: Row) -> str:
     return str(tuple(shape))
 
 
-def _change(found: Summary, expected: Summary, f: int, e: int, objects: _Objects) -> Finding | None:
+def _change(
+    found: Summary, expected: Summary, f: int, e: int, objects: _Objects, config: list[_Change]
+) -> Finding | None:
     got, want = found.rows[f], expected.rows[e]
-    if objects[1] is not None:
-        changes = _config_changes(objects[1], objects[0])
-    else:
-        changes = _implied_changes(want, got)
+    changes = config if objects[1] is not None else _implied_changes(want, got)
     effects = []
     nested = want.type in _MODELS and any(row.depth > want.depth for row in expected.rows)
     if want.output_shapes != got.output_shapes and not nested:
@@ -308,18 +306,7 @@ def _change(found: Summary, expected: Summary, f: int, e: int, objects: _Objects
         message = f"{causes}; also {', and '.join(effects)}{_input_note(found, expected, f, e)}"
     else:
         message = causes
-    setting = ", ".join(f"{key}={show(value)}" for key, value, _ in changes)
-    hint = f"set {setting} on {_holder(objects[1], changes)}{_named(got)}"
-    return Finding(where(got, f), message, hint, "config", got.name)
-
-
-def _holder(layer: KerasOperation | None, changes: list[_Change]) -> str:
-    """``this layer``, or ``the LSTM that this Bidirectional wraps`` for an inner setting."""
-    inner = wrapped_layers(layer) if layer is not None else []
-    own = config(layer, inner=False) if layer is not None and inner else {}
-    if not inner or all(key in own for key, _, _ in changes):
-        return "this layer"
-    return f"the {type(inner[0]).__name__} that this {type(layer).__name__} wraps"
+    return Finding(where(got, f), message, _set_hint(got, objects[1], changes), "config", got.name)
 
 
 def _implied(row: Row) -> tuple[str, int] | None:
@@ -352,7 +339,7 @@ def _effects(found: Summary, expected: Summary, f: int, e: int, effects: list[st
     if note:
         hint = "this follows from a difference before it: fix the earlier layers first"
     else:
-        hint = f"check the settings of this layer{_named(got)}"
+        hint = f"check the settings of this layer{named(got)}"
     kind = "shape" if effects[0].startswith("its output") else "params"
     return Finding(where(got, f), ", and ".join(effects) + note, hint, kind, got.name)
 

@@ -75,6 +75,83 @@ def _connections(node: KerasNode) -> list[Connection]:
     return result
 
 
+class Source(NamedTuple):
+    """Where a tensor argument comes from: output ``tensor`` of call ``call`` of ``operation``.
+
+    With the tensor's ``shape`` and ``dtype``. ``call`` counts the calls of ``operation``
+    inside the graph that holds it (0 for its first; -1 for a call made outside that
+    graph), so it does not depend on calls made elsewhere, as a node index does.
+    """
+
+    operation: KerasOperation
+    call: int
+    tensor: int
+    shape: Shape = ()
+    dtype: str = ""
+
+    @property
+    def place(self) -> tuple[int, int]:
+        """Which call and which of its outputs: what two tensors of one operation differ by."""
+        return self.call, self.tensor
+
+
+def call_arguments(
+    model: KerasModel, operation: KerasOperation
+) -> list[tuple[tuple[object, ...], dict[str, object]]]:
+    """The arguments of each call of ``operation`` inside ``model``'s own graph, in order.
+
+    Positional and keyword arguments as Keras recorded them, with every tensor replaced
+    by its :class:`Source`: ``Dropout(0.5)(x, training=True)`` gives
+    ``[((Source(input, 0, 0),), {"training": True})]``.
+
+    Example:
+        >>> call_arguments(model, model.get_layer("dropout"))  # doctest: +SKIP
+        [((Source(operation=<InputLayer ...>, call=0, tensor=0),), {'training': True})]
+    """
+    own = model_nodes(model)
+    calls = []
+    for node in _own_calls(own, operation):
+        args = [_sources(item, own) for item in node.arguments.args]
+        kwargs = {key: _sources(item, own) for key, item in node.arguments.kwargs.items()}
+        calls.append((tuple(args), kwargs))
+    return calls
+
+
+def io_structure(model: KerasModel) -> tuple[object, object] | None:
+    """The inputs and outputs of ``model`` as it was made: nests of :class:`Source`.
+
+    ``keras.Model({"a": x, "b": y}, [p, q])`` gives a dict with the keys ``a`` and
+    ``b``, and a list of two. None for a model without a graph (a subclassed one).
+    """
+    owner = _graph_owner(model)
+    if not is_graph_model(model):
+        return None
+    own = model_nodes(model)
+    inputs = getattr(owner, "_inputs_struct", None)
+    outputs = getattr(owner, "_outputs_struct", None)
+    inputs = owner.inputs if inputs is None else inputs
+    outputs = owner.outputs if outputs is None else outputs
+    return _sources(inputs, own), _sources(outputs, own)
+
+
+def _sources(value: object, own: set[int]) -> object:
+    """``value`` with every Keras tensor in it replaced by its :class:`Source`."""
+    if isinstance(value, _k.keras().KerasTensor):
+        history = value._keras_history
+        producer = history.operation
+        node = producer._inbound_nodes[history.node_index]
+        calls = _own_calls(own, producer)
+        call = next((i for i, item in enumerate(calls) if item is node), -1)
+        shape = tuple(None if d is None else int(d) for d in value.shape)
+        return Source(producer, call, history.tensor_index, shape, str(value.dtype))
+    if isinstance(value, dict):
+        return {key: _sources(item, own) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [_sources(item, own) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    return value
+
+
 def inbound_layers(model: KerasModel) -> dict[str, list[Connection]]:
     """For each layer name, the connections feeding all its calls, in order."""
     result: dict[str, list[Connection]] = {}

@@ -154,6 +154,7 @@ __all__ = [
     "optimizer_count",
     "outputs",
     "row_objects",
+    "row_owners",
     "summary_rows",
 ]
 
@@ -173,18 +174,27 @@ def row_objects(model: KerasModel, *, expand: bool) -> list[tuple[KerasOperation
         >>> [(op.name, depth) for op, depth in row_objects(model, expand=False)]  # doctest: +SKIP
         [('input', 0), ('dense', 0), ('add', 0)]
     """
-    return _objects(model, summary_operations(model), expand=expand, depth=0)
+    return [(op, depth) for op, depth, _ in _objects(model, summary_operations(model), expand, 0)]
+
+
+def row_owners(model: KerasModel) -> list[tuple[KerasOperation, KerasModel]]:
+    """The objects of ``row_objects(model, expand=True)``, each with the model holding it.
+
+    The holder is ``model`` for its own rows, the nested model for the rows of a nested
+    model: the graph in which the row's calls are made.
+    """
+    return [(op, owner) for op, _, owner in _objects(model, summary_operations(model), True, 0)]
 
 
 def _objects(
-    model: KerasModel, ops: Sequence[KerasOperation], *, expand: bool, depth: int
-) -> list[tuple[KerasOperation, int]]:
+    model: KerasModel, ops: Sequence[KerasOperation], expand: bool, depth: int
+) -> list[tuple[KerasOperation, int, KerasModel]]:
     keras = _k.keras()
-    found: list[tuple[KerasOperation, int]] = []
+    found: list[tuple[KerasOperation, int, KerasModel]] = []
     for op in ops:
-        found.append((op, depth))
+        found.append((op, depth, model))
         if expand and isinstance(op, keras.Model):
-            found += _objects(op, all_layers(op), expand=True, depth=depth + 1)
+            found += _objects(op, all_layers(op), True, depth + 1)
     return found
 
 

@@ -270,9 +270,16 @@ def check_model(
 ) -> CheckResult:
     """Compare a model with a reference model layer by layer.
 
-    Compares each layer's type, output shape, parameters and the configuration
-    that matters (units, filters, kernel_size, strides, padding, activation,
-    return_sequences, rate, …), nested models included.
+    Compares everything that changes what the model computes, nested models
+    included: each layer's type, output shape and parameters; every value of its
+    ``get_config()`` against Keras's defaults for its class (an omitted default
+    equals an explicit one), initializers, regularizers, constraints and dtype
+    policies included; each call's arguments (``training=``, ``mask``,
+    ``use_causal_mask``, ``initial_state``, the tensors it is given); and the
+    inputs' and outputs' structure (dict keys, list order). Each difference is a
+    :class:`Finding` whose ``kind`` a grader can weigh apart: ``config``,
+    ``initializer``, ``regularizer``, ``constraint``, ``dtype``, ``seed``, ``call``,
+    ``wiring``, ``structure`` (besides ``type``, ``shape``, ``params``, …).
 
     Args:
         model: The student's Keras model (or a spec).
@@ -295,10 +302,7 @@ def check_model(
     found = summarize(model, expand_nested=True)
     expected = summarize(reference, expand_nested=True)
     findings = _compare.summaries(
-        found,
-        expected,
-        compare_names=compare_names,
-        layers=(_compare.layer_objects(model), _compare.layer_objects(reference)),
+        found, expected, compare_names=compare_names, models=(model, reference)
     )
     return _result("check_model", "the reference model", findings, found)
 

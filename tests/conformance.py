@@ -21,7 +21,9 @@ names what a spec cannot say), ``FAILED`` (any other exception, or a check that 
 pass) or ``DIFFERENT`` (a wrong answer given silently: the worst case).
 
 Run ``make conformance`` (or ``python -m tests.conformance [NAME ...]``); it prints a
-table and exits non-zero when anything FAILED or is DIFFERENT. ``tests/test_conformance.py``
+table and exits non-zero when anything FAILED or is DIFFERENT. Without NAMEs it then
+runs ``check_model``'s mutation sweep (``tests/model_mutations.py``) and prints
+"mutations caught / tried" (``--mutations-only`` runs that alone). ``tests/test_conformance.py``
 runs a fast subset under ``make test``.
 """
 
@@ -712,7 +714,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.conformance", description=__doc__)
     parser.add_argument("names", nargs="*", help="only these models (default: all)")
     parser.add_argument("--stage1-only", action="store_true", help="run to_spec only")
+    parser.add_argument(
+        "--mutations-only",
+        action="store_true",
+        help="only the mutation sweep of check_model (run after the table when no NAME is given)",
+    )
     args = parser.parse_args(argv)
+    if args.mutations_only:
+        return _mutations()
     cases = [c for c in all_cases() if not args.names or c.name in args.names]
     unknown = set(args.names) - {c.name for c in cases}
     if unknown:
@@ -732,7 +741,23 @@ def main(argv: list[str] | None = None) -> int:
     if details:
         print("\ndetails (first line of each refusal and failure):")
         print("\n".join(details))
-    return 1 if any(r.bad for r in rows) else 0
+    failed = any(r.bad for r in rows)
+    if not args.names:
+        failed = bool(_mutations()) or failed
+    return 1 if failed else 0
+
+
+def _mutations() -> int:
+    """check_model's mutation sweep (issue 20): print "mutations caught / tried"."""
+    from tests import model_mutations
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    outcome = model_mutations.sweep(log=log)
+    print("\ncheck_model, one attribute changed at a time (tests/model_mutations.py):")
+    print(model_mutations.report(outcome))
+    return 0 if outcome.caught == outcome.tried and not outcome.noisy else 1
 
 
 if __name__ == "__main__":

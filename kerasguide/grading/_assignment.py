@@ -45,6 +45,14 @@ FINDING_KINDS = (
     "totals",
     "per_layer",
     "layer",
+    "initializer",
+    "regularizer",
+    "constraint",
+    "dtype",
+    "seed",
+    "call",
+    "wiring",
+    "structure",
     "fit",
 )
 CHECKS = ("model", "summary", "params")
