@@ -26,6 +26,7 @@ import inspect
 from typing import NamedTuple
 
 import kerasguide._keras as _k
+from kerasguide._activations import layer_config
 from kerasguide._graph import is_operation, wrapped_layers
 from kerasguide._layer_text import CONFIG
 from kerasguide._types import KerasOperation
@@ -138,7 +139,7 @@ def leaf(key: str) -> str:
 
 def _config(layer: KerasOperation) -> dict[str, object]:
     try:
-        return dict(layer.get_config())
+        return layer_config(layer)  # activation callables by their Keras names
     except (NotImplementedError, TypeError):
         return {}
 

@@ -16,8 +16,8 @@ import pytest
 
 import kerasguide as kg
 import kerasguide._keras as _k
-from kerasguide._grade_assignment import FINDING_KINDS
-from kerasguide._grade_assignment import load as load_assignment
+from kerasguide.grading._assignment import FINDING_KINDS
+from kerasguide.grading._assignment import load as load_assignment
 from tests import model_mutations as mm
 
 keras = _k.keras()
