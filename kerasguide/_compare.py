@@ -20,7 +20,7 @@ import re
 from difflib import SequenceMatcher
 
 from kerasguide import _compare_calls, _settings
-from kerasguide._finding import Finding, named, where
+from kerasguide._finding import Finding, blocks, named, where
 from kerasguide._layer_text import constructor, kind_of, show, unwrap_hint, what, wrap_hint
 from kerasguide._rows import Row, row_owners
 from kerasguide._shapes import Shape, format_shapes, same_text
@@ -58,7 +58,7 @@ def summaries(
     aligned = _align([expected.rows[i] for i in e_at], [found.rows[j] for j in f_at])
     pairs = [(None if e is None else e_at[e], None if f is None else f_at[f]) for e, f in aligned]
     if models is None:
-        return _paired(found, expected, pairs, None, compare_names)
+        return blocks(_paired(found, expected, pairs, None, compare_names))
     owners = (row_owners(models[0]), row_owners(models[1]))
     graphs = _compare_calls.Graphs(models, owners, (found, expected))
     best: list[Finding] | None = None
@@ -67,7 +67,7 @@ def summaries(
         findings = _paired(found, expected, candidate, graphs, compare_names)
         if best is None or len(findings) < len(best):
             best = findings
-    return best or []
+    return blocks(best or [])
 
 
 def _paired(
@@ -340,7 +340,8 @@ def _effects(found: Summary, expected: Summary, f: int, e: int, effects: list[st
         hint = "this follows from a difference before it: fix the earlier layers first"
     else:
         hint = f"check the settings of this layer{named(got)}"
-    kind = "shape" if effects[0].startswith("its output") else "params"
+    # follows from an earlier difference: a consequence, never the layer's own fault
+    kind = "consequence" if note else "shape" if effects[0].startswith("its output") else "params"
     return Finding(where(got, f), ", and ".join(effects) + note, hint, kind, got.name)
 
 

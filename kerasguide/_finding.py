@@ -6,6 +6,7 @@ Shared by :mod:`kerasguide._compare` (layers, settings, totals) and
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kerasguide._rows import Row
@@ -24,6 +25,8 @@ class Finding:
         hint: How to fix it.
         kind: What kind of difference: ``"type"``, ``"config"``, ``"shape"``,
             ``"params"``, ``"input"``, ``"missing"``, ``"extra"``, ``"name"``,
+            ``"consequence"`` (a layer's shape or parameters that differ only
+            because its input does: the cause is an earlier finding),
             ``"totals"`` (the model's parameter totals), ``"per_layer"`` (one
             layer's count in ``check_params(per_layer=...)``) or ``"layer"``; and,
             from ``check_model``, a setting that a grader may weigh apart:
@@ -67,3 +70,67 @@ def where(row: Row, index: int) -> str:
 def named(row: Row) -> str:
     """`` (it is the layer named 'dense_2')``, to end a hint with."""
     return f" (it is the {'operation' if row.operation else 'layer'} named '{row.name}')"
+
+
+_SPAN = re.compile(r"^layers? (\d+)(?:–(\d+))? \((.+)\)$")
+_PLACE = re.compile(r"^expected .*? ((?:at the start|after .*)), but there is none$")
+_ADD = re.compile(r"^add (.*) ((?:at the start|after .*))$")
+
+
+def blocks(findings: list[Finding]) -> list[Finding]:
+    """Runs of extra layers next to each other, or of layers missing at one place, as one
+    finding each: an extra convolution block is one mistake, not one per layer."""
+    merged: list[Finding] = []
+    for finding in findings:
+        joined = _join(merged[-1], finding) if merged else None
+        if joined is not None:
+            merged[-1] = joined
+        else:
+            merged.append(finding)
+    return merged
+
+
+def _join(last: Finding, finding: Finding) -> Finding | None:
+    """``last`` and ``finding`` as one block finding, or None when they are not one."""
+    if last.kind != finding.kind:
+        return None
+    if finding.kind == "extra":
+        return _join_extra(last, finding)
+    if finding.kind == "missing":
+        return _join_missing(last, finding)
+    return None
+
+
+def _join_extra(last: Finding, finding: Finding) -> Finding | None:
+    before, this = _SPAN.match(last.where), _SPAN.match(finding.where)
+    if before is None or this is None or this.group(2) is not None:
+        return None
+    start, end = int(before.group(1)), int(before.group(2) or before.group(1))
+    if int(this.group(1)) != end + 1:
+        return None
+    types = [*before.group(3).split(", "), this.group(3)]
+    names = [*re.findall(r"'([^']+)'", last.hint or ""), finding.layer or "?"]
+    return Finding(
+        f"layers {start}–{end + 1} ({', '.join(types)})",
+        f"this block of {len(types)} layers ({' → '.join(types)}) is not in the expected model",
+        "remove it (the layers named " + ", ".join(f"'{n}'" for n in names) + ")",
+        "extra",
+        last.layer,
+    )
+
+
+def _join_missing(last: Finding, finding: Finding) -> Finding | None:
+    before, this = _PLACE.match(last.message), _PLACE.match(finding.message)
+    steps_before, step = _ADD.match(last.hint or ""), _ADD.match(finding.hint or "")
+    if None in (before, this, steps_before, step):
+        return None
+    place = this.group(1)  # type: ignore[union-attr]
+    if before.group(1) != place:  # type: ignore[union-attr]
+        return None
+    steps = [*steps_before.group(1).split(" then "), step.group(1)]  # type: ignore[union-attr]
+    return Finding(
+        "missing layers",
+        f"expected a block of {len(steps)} layers {place}, but there is none",
+        f"add {' then '.join(steps)} {place}",
+        "missing",
+    )

@@ -183,7 +183,7 @@ def test_every_mistake_at_once() -> None:
     out = keras.layers.Dense(1, activation="sigmoid")(x)
     result = kg.check_model(keras.Model(visible, out), SEED_SPEC)
     assert [f.kind for f in result.findings] == [
-        "input", "config", "config", "params", "extra", "params", "totals"
+        "input", "config", "config", "consequence", "extra", "consequence", "totals"
     ]  # fmt: skip
     assert messages(result)[1] == (
         "layer 2 (Dense): expected activation 'relu', found 'tanh'; also it has 130 parameters "

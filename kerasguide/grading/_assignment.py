@@ -4,6 +4,9 @@ Private to :mod:`kerasguide.grading`. An assignment is YAML (or JSON)::
 
     title: "Week 3: a first classifier"
     limits: {notebook_seconds: 120, cell_seconds: 60, memory_mb: 4096}
+    files: [data/digits.npz]                 # each kernel finds it there, read-only
+    setup: |                                 # run before the notebook, outside its time
+      import os; os.environ["DATA"] = "data/digits.npz"
     exercises:
       - name: classifier
         variable: model                    # or [model, clf]: the first that is set
@@ -12,7 +15,9 @@ Private to :mod:`kerasguide.grading`. An assignment is YAML (or JSON)::
         reference: {spec: classifier.yaml}   # or keras: x.keras, or summary: x.txt
         checks: [model]                    # model, summary, params
         points: 10
-        deductions: {config: 3, extra: 4, default: 0}
+        deductions: {config: 3, extra: 4, default: 0,
+                     caps: {config: 6},             # at most 6 points off for config
+                     max: 8}                        # at most 8 off in this exercise
 
 Paths are relative to the assignment file. The document goes through the same
 reader as a spec (safe loader, duplicate keys refused, size and alias limits).
@@ -22,12 +27,22 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kerasguide._suggest import did_you_mean
 from kerasguide.errors import FileError, SpecError, SpecTypeError
+from kerasguide.grading._fields import (
+    NAME,
+    choice,
+    existing,
+    identifier,
+    keys,
+    list_of,
+    number,
+    relative_file,
+    string,
+    unique,
+)
 from kerasguide.specs import read_document, read_text
 
 __all__ = ["FINDING_KINDS", "Assignment", "Exercise", "FitCheck", "GradeLimits", "load"]
@@ -53,12 +68,15 @@ FINDING_KINDS = (
     "call",
     "wiring",
     "structure",
+    "consequence",
     "fit",
 )
+# Kinds that only follow from another difference: free unless the assignment prices them.
+FREE_KINDS = ("consequence", "totals")
 CHECKS = ("model", "summary", "params")
 REFERENCE_KINDS = ("spec", "keras", "summary")
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TOP = ("title", "limits", "exercises")
+_TOP = ("title", "limits", "files", "setup", "exercises")
+_FILES_MB = 512  # what files: may give each kernel, in all
 _EXERCISE = (
     "name",
     "variable",
@@ -113,10 +131,22 @@ class Exercise:
     deductions: dict[str, float] = field(default_factory=dict)
     fit: FitCheck | None = None
     call: str | None = None
+    caps: dict[str, float] = field(default_factory=dict)
+    most: float | None = None
 
     def deduction(self, kind: str) -> float:
         """Points taken off for one finding of ``kind`` (``default``: all the points)."""
+        if kind in FREE_KINDS and kind not in self.deductions:
+            return 0.0  # a consequence of another finding, which is priced itself
         return self.deductions.get(kind, self.deductions.get("default", self.points))
+
+    def lost(self, deductions: list[tuple[str, float]]) -> float:
+        """The points lost for ``(kind, deduction)`` findings: capped per kind, then in all."""
+        per_kind: dict[str, float] = {}
+        for kind, points in deductions:
+            per_kind[kind] = per_kind.get(kind, 0.0) + points
+        total = sum(min(points, self.caps.get(kind, points)) for kind, points in per_kind.items())
+        return min(total, self.points if self.most is None else self.most)
 
 
 @dataclass(frozen=True)
@@ -128,6 +158,8 @@ class Assignment:
     exercises: tuple[Exercise, ...]
     limits: GradeLimits
     digest: str
+    files: tuple[tuple[str, Path], ...] = ()
+    setup: str = ""
 
     @property
     def points(self) -> float:
@@ -156,15 +188,45 @@ def load(source: str | os.PathLike[str]) -> Assignment:
             received=str(err),
         ) from None
     where = path.name
-    data = _keys(_parse(text, path.name), _TOP, where, required=("exercises",))
-    title = _string(data.get("title", path.stem), f"{where}: title")
+    data = keys(_parse(text, path.name), _TOP, where, required=("exercises",))
+    title = string(data.get("title", path.stem), f"{where}: title")
     limits = _limits_of(data.get("limits", {}), f"{where}: limits")
-    exercises = _list(data["exercises"], f"{where}: exercises")
+    exercises = list_of(data["exercises"], f"{where}: exercises")
     parsed = tuple(
         _exercise(item, f"{where}: exercises[{i}]", path.parent) for i, item in enumerate(exercises)
     )
-    _unique([e.name for e in parsed], f"{where}: exercises")
-    return Assignment(title, path, parsed, limits, _digest(text, parsed))
+    unique([e.name for e in parsed], f"{where}: exercises")
+    given = data.get("files")
+    files = _files(given, f"{where}: files", path.parent) if given is not None else ()
+    setup = string(data["setup"], f"{where}: setup") if data.get("setup") is not None else ""
+    digest = _digest(text, parsed, [source for _, source in files])
+    return Assignment(title, path, parsed, limits, digest, files, setup)
+
+
+def _files(value: object, where: str, folder: Path) -> tuple[tuple[str, Path], ...]:
+    """``files:``: data each kernel finds, read-only, at the same relative path."""
+    found = []
+    for i, item in enumerate(list_of(value, where)):
+        text = string(item, f"{where}[{i}]")
+        relative = Path(text)
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise SpecError(
+                "a file of the assignment must be inside its folder",
+                where=f"{where}[{i}]",
+                expected="a relative path such as data/digits.npz (the notebook finds it there)",
+                received=repr(text),
+            )
+        found.append((relative.as_posix(), existing(text, f"{where}[{i}]", folder)))
+    total = sum(source.stat().st_size for _, source in found)
+    if total > _FILES_MB * 2**20:
+        raise SpecError(
+            "the assignment's files are too large",
+            where=where,
+            expected=f"at most {_FILES_MB} MB in all (every kernel gets them)",
+            received=f"{total:,} bytes",
+            hint="give the notebooks a smaller sample of the data",
+        )
+    return tuple(found)
 
 
 def _parse(text: str, name: str) -> object:
@@ -180,20 +242,21 @@ def _parse(text: str, name: str) -> object:
     return data
 
 
-def _digest(text: str, exercises: tuple[Exercise, ...]) -> str:
+def _digest(text: str, exercises: tuple[Exercise, ...], files: list[Path]) -> str:
     """A hash of the assignment and every file it names: a change means regrading."""
     digest = hashlib.sha256(text.encode("utf-8"))
+    named = [*files]
     for exercise in exercises:
-        for file in (exercise.reference, exercise.fit.data if exercise.fit else None):
-            if file is not None:
-                digest.update(file.read_bytes())
+        named += [exercise.reference, *([exercise.fit.data] if exercise.fit else [])]
+    for file in named:
+        digest.update(file.read_bytes())
     return digest.hexdigest()
 
 
 def _exercise(value: object, where: str, folder: Path) -> Exercise:
-    item = _keys(value, _EXERCISE, where, required=("name", "reference", "points"))
-    name = _string(item["name"], f"{where}.name")
-    if not _NAME.match(name):
+    item = keys(value, _EXERCISE, where, required=("name", "reference", "points"))
+    name = string(item["name"], f"{where}.name")
+    if not NAME.match(name):
         raise SpecError(
             "an exercise name must be a plain identifier",
             where=f"{where}.name",
@@ -216,13 +279,13 @@ def _exercise(value: object, where: str, folder: Path) -> Exercise:
         )
     names = _variables(variable, f"{where}.variable") if variable is not None else ()
     if call is not None:
-        call = _identifier(_string(call, f"{where}.call"), f"{where}.call", "build_model")
+        call = identifier(string(call, f"{where}.call"), f"{where}.call", "build_model")
     if file is not None:
-        file = _string(file, f"{where}.file")
-        _relative_file(file, f"{where}.file")
+        file = string(file, f"{where}.file")
+        relative_file(file, f"{where}.file")
     kind, reference = _reference(item["reference"], f"{where}.reference", folder)
-    listed = _list(item.get("checks", ["model"]), f"{where}.checks")
-    checks = tuple(_choice(check, CHECKS, f"{where}.checks[{i}]") for i, check in enumerate(listed))
+    listed = list_of(item.get("checks", ["model"]), f"{where}.checks")
+    checks = tuple(choice(check, CHECKS, f"{where}.checks[{i}]") for i, check in enumerate(listed))
     if kind == "summary" and "model" in checks:
         raise SpecError(
             "check `model` needs a model as reference",
@@ -231,16 +294,18 @@ def _exercise(value: object, where: str, folder: Path) -> Exercise:
             received="model",
             hint="use reference: {spec: ...} or {keras: ...}",
         )
-    points = _number(item["points"], f"{where}.points")
-    deductions = _deductions(item.get("deductions", {}), f"{where}.deductions")
+    points = number(item["points"], f"{where}.points")
+    deductions, caps, most = _deductions(item.get("deductions", {}), f"{where}.deductions")
     fit = _fit(item["fit"], f"{where}.fit", folder) if item.get("fit") is not None else None
-    return Exercise(name, kind, reference, points, checks, names, file, deductions, fit, call)
+    return Exercise(
+        name, kind, reference, points, checks, names, file, deductions, fit, call, caps, most
+    )
 
 
 def _variables(value: object, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
-        return (_identifier(value, where, "model"),)
-    listed = _list(value, where)
+        return (identifier(value, where, "model"),)
+    listed = list_of(value, where)
     if not 1 <= len(listed) <= 10:
         raise SpecError(
             "a list of 1 to 10 variable names",
@@ -249,20 +314,9 @@ def _variables(value: object, where: str) -> tuple[str, ...]:
             received=f"{len(listed)} names",
         )
     return tuple(
-        _identifier(_string(v, f"{where}[{i}]"), f"{where}[{i}]", "model")
+        identifier(string(v, f"{where}[{i}]"), f"{where}[{i}]", "model")
         for i, v in enumerate(listed)
     )
-
-
-def _identifier(text: str, where: str, example: str) -> str:
-    if not _NAME.match(text):
-        raise SpecError(
-            "not a Python variable name",
-            where=where,
-            expected=f"an identifier such as {example}",
-            received=repr(text),
-        )
-    return text
 
 
 def _reference(value: object, where: str, folder: Path) -> tuple[str, Path]:
@@ -274,27 +328,27 @@ def _reference(value: object, where: str, folder: Path) -> tuple[str, Path]:
             received=repr(value)[:80],
         )
     ((key, file),) = value.items()
-    kind = _choice(key, REFERENCE_KINDS, f"{where} key")
-    return kind, _existing(_string(file, f"{where}.{kind}"), f"{where}.{kind}", folder)
+    kind = choice(key, REFERENCE_KINDS, f"{where} key")
+    return kind, existing(string(file, f"{where}.{kind}"), f"{where}.{kind}", folder)
 
 
 def _fit(mapping: object, where: str, folder: Path) -> FitCheck:
-    value = _keys(mapping, _FIT, where, required=("data", "loss", "metric", "threshold"))
+    value = keys(mapping, _FIT, where, required=("data", "loss", "metric", "threshold"))
     return FitCheck(
-        data=_existing(_string(value["data"], f"{where}.data"), f"{where}.data", folder),
-        loss=_string(value["loss"], f"{where}.loss"),
-        metric=_string(value["metric"], f"{where}.metric"),
-        threshold=_number(value["threshold"], f"{where}.threshold"),
-        optimizer=_string(value.get("optimizer", "adam"), f"{where}.optimizer"),
-        epochs=int(_number(value.get("epochs", 1), f"{where}.epochs")),
-        batch_size=int(_number(value.get("batch_size", 32), f"{where}.batch_size")),
+        data=existing(string(value["data"], f"{where}.data"), f"{where}.data", folder),
+        loss=string(value["loss"], f"{where}.loss"),
+        metric=string(value["metric"], f"{where}.metric"),
+        threshold=number(value["threshold"], f"{where}.threshold"),
+        optimizer=string(value.get("optimizer", "adam"), f"{where}.optimizer"),
+        epochs=int(number(value.get("epochs", 1), f"{where}.epochs")),
+        batch_size=int(number(value.get("batch_size", 32), f"{where}.batch_size")),
     )
 
 
 def _limits_of(mapping: object, where: str) -> GradeLimits:
     fields = ("notebook_seconds", "cell_seconds", "memory_mb", "model_mb")
-    value = _keys(mapping, fields, where)
-    numbers = {key: _number(value[key], f"{where}.{key}", positive=True) for key in value}
+    value = keys(mapping, fields, where)
+    numbers = {key: number(value[key], f"{where}.{key}", positive=True) for key in value}
     default = GradeLimits()
     return GradeLimits(
         notebook_seconds=numbers.get("notebook_seconds", default.notebook_seconds),
@@ -304,126 +358,16 @@ def _limits_of(mapping: object, where: str) -> GradeLimits:
     )
 
 
-def _deductions(mapping: object, where: str) -> dict[str, float]:
-    value = _keys(mapping, (*FINDING_KINDS, "default"), where)
-    return {key: _number(points, f"{where}.{key}") for key, points in value.items()}
-
-
-# --- small checks ---------------------------------------------------------------------
-
-
-def _keys(
-    value: object, allowed: tuple[str, ...], where: str, *, required: tuple[str, ...] = ()
-) -> dict[str, object]:
-    """``value`` as a mapping, once it is one and its keys are among ``allowed``."""
-    if not isinstance(value, dict):
-        raise SpecTypeError(
-            "expected a mapping",
-            where=where,
-            expected=f"keys among {', '.join(allowed)}",
-            received=type(value).__name__,
-        )
-    for key in value:
-        if key not in allowed:
-            raise SpecError(
-                f"unknown key {key!r}",
-                where=f"{where}.{key}",
-                expected=f"one of {', '.join(allowed)}",
-                received=repr(key),
-                hint=did_you_mean(str(key), allowed),
-            )
-    for key in required:
-        if key not in value:
-            raise SpecError(
-                f"`{key}:` is missing",
-                where=where,
-                expected=f"a `{key}:` entry",
-                received=f"keys {', '.join(map(str, value)) or 'none'}",
-            )
-    return {str(key): item for key, item in value.items()}
-
-
-def _choice(value: object, allowed: tuple[str, ...], where: str) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        raise SpecError(
-            "unknown value",
-            where=where,
-            expected=f"one of {', '.join(allowed)}",
-            received=repr(value),
-            hint=did_you_mean(str(value), allowed),
-        )
-    return value
-
-
-def _string(value: object, where: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise SpecTypeError(
-            "expected a non-empty string", where=where, expected="text", received=repr(value)[:80]
-        )
-    return value
-
-
-def _number(value: object, where: str, *, positive: bool = False) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or value < 0
-        or (positive and value == 0)
-    ):
-        raise SpecTypeError(
-            "expected a number",
-            where=where,
-            expected="a number > 0" if positive else "a number >= 0",
-            received=repr(value)[:80],
-        )
-    return float(value)
-
-
-def _list(value: object, where: str) -> list[object]:
-    if not isinstance(value, list) or not value:
-        raise SpecTypeError(
-            "expected a non-empty list",
-            where=where,
-            expected="a YAML list",
-            received=repr(value)[:80],
-        )
-    return value
-
-
-def _unique(names: list[str], where: str) -> None:
-    for name in names:
-        if names.count(name) > 1:
-            raise SpecError(
-                "two exercises have one name",
-                where=where,
-                expected="unique names",
-                received=repr(name),
-            )
-
-
-def _relative_file(text: str, where: str) -> None:
-    path = Path(text)
-    if path.is_absolute() or ".." in path.parts or path.suffix != ".keras":
-        raise SpecError(
-            "the file must be a .keras file inside the notebook's folder",
-            where=where,
-            expected="a relative name such as classifier.keras",
-            received=repr(text),
-        )
-
-
-def _existing(text: str, where: str, folder: Path) -> Path:
-    path = folder / text
-    if not path.is_file():
-        raise FileError(
-            "no such file",
-            where=where,
-            expected="a file, relative to the assignment file",
-            received=str(path),
-            hint=did_you_mean(Path(text).name, _siblings(path)),
-        )
-    return path
-
-
-def _siblings(path: Path) -> list[str]:
-    return [p.name for p in path.parent.iterdir()] if path.parent.is_dir() else []
+def _deductions(
+    mapping: object, where: str
+) -> tuple[dict[str, float], dict[str, float], float | None]:
+    """Points per finding kind; ``caps``: the most lost per kind; ``max``: in all."""
+    value = keys(mapping, (*FINDING_KINDS, "default", "caps", "max"), where)
+    caps_given = value.pop("caps", {})
+    most = value.pop("max", None)
+    caps = keys(caps_given, FINDING_KINDS, f"{where}.caps")
+    return (
+        {key: number(points, f"{where}.{key}") for key, points in value.items()},
+        {key: number(points, f"{where}.caps.{key}") for key, points in caps.items()},
+        None if most is None else number(most, f"{where}.max"),
+    )

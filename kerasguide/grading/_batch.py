@@ -238,7 +238,7 @@ def _stop_if_broken(done: cf.Future[References], stop: threading.Event) -> None:
 def _grade_one(
     task: Task, path: Path, references: cf.Future[References], stop: threading.Event
 ) -> StudentRecord | None:
-    from kerasguide.grading._kernel import run_notebook
+    from kerasguide.grading._kernel import Prepare, run_notebook
     from kerasguide.grading._score import score_exercise
 
     if stop.is_set():
@@ -247,7 +247,8 @@ def _grade_one(
     if _out.attempts(task.output, task.student(path), task.key(path)) >= 2:
         run = _grader_stopped()
     else:
-        run = run_notebook(path, exercises, task.limits, trusted=task.trusted)
+        prepare = Prepare(task.assignment.files, task.assignment.setup)
+        run = run_notebook(path, exercises, task.limits, trusted=task.trusted, prepare=prepare)
     if stop.is_set() or references.exception() is not None:
         _discard(run.models)
         return None

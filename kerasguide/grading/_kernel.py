@@ -14,7 +14,6 @@ Private to :mod:`kerasguide.grading`. The kernel runs in the sandbox of
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import signal
@@ -32,26 +31,34 @@ from kerasguide.grading import _host as host
 from kerasguide.grading import _sandbox as sandbox
 from kerasguide.grading._assignment import Exercise, GradeLimits
 from kerasguide.grading._collect import KernelLog, file_copy, model_file
-from kerasguide.grading._record import CellError
+from kerasguide.grading._record import ENVIRONMENT, CellError
+from kerasguide.grading._save import report, save_cell
 
 if TYPE_CHECKING:
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbformat import NotebookNode
 
-__all__ = ["Run", "kill_all", "run_notebook"]
+__all__ = ["Prepare", "Run", "kill_all", "run_notebook"]
 
-_MARK = "KERASGUIDE-GRADE"
-# Run before the student's first cell, outside their time: TensorFlow's import.
+# Run before the student's first cell, outside their time: TensorFlow's import. Then the
+# student's first cell is In [1] again, at its prompt and in its tracebacks.
+_RESET = "get_ipython().execution_count = 1"
 _WARM = (
     "try:\n    import keras as _kerasguide_keras\nexcept Exception:\n    pass\n"
-    "else:\n    del _kerasguide_keras\n"
-    # The student's first cell is In [1] again, at its prompt and in its tracebacks.
-    "get_ipython().execution_count = 1"
+    f"else:\n    del _kerasguide_keras\n{_RESET}"
 )
 _ACTIVE: dict[int, int] = {}  # id(run) -> kernel pid, killed on an interrupted batch
 _LOCK = threading.Lock()
 OUTPUT_BYTES = 8 * 2**20  # of a notebook's outputs kept for its feedback
+
+
+@dataclass(frozen=True)
+class Prepare:
+    """What the assignment gives every kernel: ``files`` (read-only), ``setup`` code."""
+
+    files: tuple[tuple[str, Path], ...] = ()
+    setup: str = ""
 
 
 @dataclass
@@ -108,74 +115,13 @@ def _kernel_manager(box: sandbox.Sandbox, log: KernelLog) -> AsyncKernelManager:
     )
 
 
-# The last cell: each exercise's model saved under a name chosen per run, and a report.
-# A model whose config holds a function Keras cannot load again (activation=tf.nn.softmax)
-# is also written as a spec, which the grader reads with load_spec's limits.
-_SAVE = """\
-def _kerasguide_save(wanted, token, mark):
-    import json, sys
-    keras = sys.modules.get('keras')
-    scope = globals()
-    report = {}
-    def models():
-        return sorted(k for k, v in scope.items()
-                      if keras and not k.startswith('_') and isinstance(v, keras.Model))
-    def find(variables, call):
-        if call is not None:
-            if not callable(scope.get(call)):
-                return None, 'missing: the notebook defines no function ' + repr(call)
-            try:
-                return scope[call](), None
-            except Exception as err:
-                return None, f'missing: {call}() raised {type(err).__name__}: {str(err)[:200]}'
-        found = [v for v in variables if v in scope]
-        if not found:
-            return None, 'missing: the notebook defines no variable ' + ' or '.join(
-                map(repr, variables))
-        chosen = next((v for v in found if keras and isinstance(scope[v], keras.Model)), found[0])
-        return scope[chosen], None
-    for name, variables, call, file, spec in wanted:
-        if not variables and call is None:
-            continue
-        value, why = find(variables, call)
-        if why is None and (keras is None or not isinstance(value, keras.Model)):
-            why = f'not-a-model: it is a {type(value).__name__}, not a Keras model'
-        if why is not None:
-            if why.startswith('missing') and models():
-                why += '; the Keras models it defines: ' + ', '.join(models()[:10])
-            report[name] = why
-            continue
-        try:
-            value.save(file)
-            report[name] = 'saved'
-        except Exception as err:
-            report[name] = f'unsaved: {type(err).__name__}: {str(err)[:300]}'
-            continue
-        try:
-            config = json.dumps(value.get_config(), default=str)
-        except Exception:
-            config = ''
-        if '"builtins"' in config:
-            try:
-                import kerasguide
-                with open(spec, 'w') as handle:
-                    handle.write(kerasguide.to_spec(value).to_yaml())
-            except Exception as err:
-                report[name] = 'saved; no spec: ' + str(err)[:600]
-    print(mark, token, json.dumps(report))
-"""
-
-
-def _save_cell(exercises: tuple[Exercise, ...], token: str) -> str:
-    wanted = [
-        (e.name, list(e.variable), e.call, f"{token}-{i}.keras", f"{token}-{i}.yaml")
-        for i, e in enumerate(exercises)
-    ]
-    return f"{_SAVE}_kerasguide_save({wanted!r}, {token!r}, {_MARK!r})\ndel _kerasguide_save\n"
-
-
 def run_notebook(
-    path: Path, exercises: tuple[Exercise, ...], limits: GradeLimits, *, trusted: bool = False
+    path: Path,
+    exercises: tuple[Exercise, ...],
+    limits: GradeLimits,
+    *,
+    trusted: bool = False,
+    prepare: Prepare = Prepare(),
 ) -> Run:
     """Run the notebook at ``path`` in a fresh sandboxed kernel and collect its models."""
     start = time.monotonic()
@@ -188,8 +134,10 @@ def run_notebook(
         font_list = host.font_list()
         if font_list is not None:
             box.give(box.private / "mpl" / font_list.name, font_list)
+        for relative, source in prepare.files:
+            box.lend(relative, source)
         log = KernelLog()
-        _execute(nb, exercises, (box, f"kg-{secrets.token_hex(8)}", log), run)
+        _execute(nb, exercises, (box, f"kg-{secrets.token_hex(8)}", log, prepare.setup), run)
         run.log = log.text()
     run.seconds = time.monotonic() - start
     return run
@@ -225,15 +173,17 @@ def _read_notebook(path: Path, run: Run) -> NotebookNode | None:
 def _execute(
     nb: NotebookNode,
     exercises: tuple[Exercise, ...],
-    where: tuple[sandbox.Sandbox, str, KernelLog],
+    where: tuple[sandbox.Sandbox, str, KernelLog, str],
     run: Run,
 ) -> None:
     from nbformat.v4 import new_code_cell
 
-    box, token, log = where
+    box, token, log, setup = where
     limits = box.limits
-    nb.cells.insert(0, new_code_cell(_WARM))  # type: ignore[no-untyped-call]
-    nb.cells.append(new_code_cell(_save_cell(exercises, token)))  # type: ignore[no-untyped-call]
+    lead = [_WARM, *([f"{setup}\n{_RESET}"] if setup.strip() else [])]
+    for code in reversed(lead):
+        nb.cells.insert(0, new_code_cell(code))  # type: ignore[no-untyped-call]
+    nb.cells.append(new_code_cell(save_cell(exercises, token)))  # type: ignore[no-untyped-call]
     km = _kernel_manager(box, log)
     client = _client(nb, km, limits)
     deadline = time.monotonic() + limits.notebook_seconds
@@ -246,10 +196,13 @@ def _execute(
         ):
             _track(run, km)
             client.timeout = int(max(120, limits.cell_seconds))
-            client.execute_cell(nb.cells[0], 0)
-            _cells(client, nb, deadline, limits, run)
+            for index in range(len(lead)):
+                client.execute_cell(nb.cells[index], index)
+            if _setup_failed(nb.cells[len(lead) - 1] if setup.strip() else None, run):
+                return
+            _cells(client, nb, deadline, limits, run, len(lead))
             _save(client, nb)
-            run.report = _report(nb, token)
+            run.report = report(nb, token)
             _collect(run, exercises, box, token)  # while the kernel's files are there
     except Exception as err:  # the kernel would not start, or died while saving
         _stopped(run, err, km, limits)
@@ -261,10 +214,24 @@ def _execute(
         _close_thread_loop()
         run.notebook = nb
         if not run.models:
-            run.report = _report(nb, token)
+            run.report = report(nb, token)
             _collect(run, exercises, box, token)
         nb.cells.pop()
-        nb.cells.pop(0)
+        del nb.cells[: len(lead)]
+
+
+def _setup_failed(cell: NotebookNode | None, run: Run) -> bool:
+    """The assignment's ``setup:`` raised: the instructor's failure, not the student's."""
+    for output in cell.get("outputs", []) if cell is not None else []:
+        if output.get("output_type") == "error":
+            run.status = "setup-error"
+            run.reason = (
+                f"the assignment's setup code raised {output.get('ename')}: "
+                f"{str(output.get('evalue', ''))[:200]} (the instructor's setup, not your "
+                "notebook: it was not run)"
+            )
+            return True
+    return False
 
 
 def _client(nb: NotebookNode, km: AsyncKernelManager, limits: GradeLimits) -> NotebookClient:
@@ -331,7 +298,12 @@ def _close_thread_loop() -> None:
 
 
 def _cells(
-    client: NotebookClient, nb: NotebookNode, deadline: float, limits: GradeLimits, run: Run
+    client: NotebookClient,
+    nb: NotebookNode,
+    deadline: float,
+    limits: GradeLimits,
+    run: Run,
+    lead: int,
 ) -> None:
     # A cell over its time is interrupted (nbclient's interrupt_on_timeout), and the kernel
     # is then idle again: the save cell still runs, so earlier exercises keep their grade.
@@ -341,13 +313,13 @@ def _cells(
         "evalue": "over the time limit",
         "traceback": [],
     }
-    for index, cell in enumerate(nb.cells[1:-1], start=1):
+    for index, cell in enumerate(nb.cells[lead:-1], start=1):
         if cell.cell_type != "code":
             continue
         left = deadline - time.monotonic()
         client.timeout = max(1, int(min(limits.cell_seconds, left)))
         start = time.monotonic()
-        client.execute_cell(cell, index)
+        client.execute_cell(cell, index + lead - 1)
         if time.monotonic() - start >= client.timeout:
             whole = left < limits.cell_seconds
             run.status = "timeout"
@@ -374,10 +346,17 @@ def _cell_errors(cell: NotebookNode, index: int, run: Run, limits: GradeLimits) 
         )
         if run.status != "ok":
             continue
+        cause = ENVIRONMENT.get(str(output.get("ename")))
         if output.get("ename") == "MemoryError":
             run.status = "memory"
             run.reason = (
                 f"the cell {_prompt(cell, index)} ran out of memory (cap: {limits.memory_mb} MB)"
+            )
+        elif cause is not None:
+            run.status = "environment"
+            run.reason = (
+                f"the cell {_prompt(cell, index)} raised {output.get('ename')}: "
+                f"{str(output.get('evalue', ''))[:200]}: {cause}"
             )
         else:
             run.status = "error"
@@ -418,17 +397,6 @@ def _collect(run: Run, exercises: tuple[Exercise, ...], box: sandbox.Sandbox, to
             run.models[exercise.name] = model_file(box, f"{token}-{i}", str(report[exercise.name]))
         else:
             run.models[exercise.name] = str(report.get(exercise.name, "missing: no report"))
-
-
-def _report(nb: NotebookNode, token: str) -> dict[str, str] | None:
-    outputs = nb.cells[-1].get("outputs", []) if nb.cells else []
-    for output in outputs:
-        for line in str(output.get("text", "")).splitlines():
-            if line.startswith(f"{_MARK} {token} "):
-                with contextlib.suppress(ValueError):
-                    found = json.loads(line.split(" ", 2)[2])
-                    return found if isinstance(found, dict) else None
-    return None
 
 
 def kill_all() -> None:

@@ -35,6 +35,8 @@ __all__ = ["STATUS_TEXT", "gradescope", "read_records", "write_class", "write_st
 STATUS_TEXT = {
     "ok": "The notebook ran to the end",
     "error": "A cell of the notebook raised an error",
+    "environment": "A cell failed because of the grading machine, not the student's code",
+    "setup-error": "The assignment's setup failed: nothing of the notebook was run",
     "timeout": "The notebook was stopped: it ran over its time limit",
     "memory": "The notebook was stopped: it ran over its memory cap",
     "kernel-died": "The notebook's kernel stopped",

@@ -8,11 +8,13 @@ be graded and why, and the most common findings.
 from __future__ import annotations
 
 import html
+import re
 from collections import Counter
 from pathlib import Path
 
 from kerasguide import _files
-from kerasguide.grading._record import StudentRecord
+from kerasguide.grading._assignment import FREE_KINDS
+from kerasguide.grading._record import ENVIRONMENT, FindingRecord, StudentRecord
 
 __all__ = ["common_findings", "write_overview"]
 
@@ -37,13 +39,38 @@ def page(title: str, body: str) -> str:
 
 
 def common_findings(rows: list[StudentRecord], exercise: str) -> list[tuple[str, int]]:
-    """The most common findings of one exercise, as ``(text, number of students)``."""
+    """The most common mistakes of one exercise, as ``(text, number of students)``.
+
+    A mistake is grouped by what it is, not where: the layer's type and the first
+    clause of the message (``Dense: expected 16 units, found 32``), wherever in the
+    model it is. Consequences (and the totals they change) are left out: they are
+    not mistakes of their own. Each student counts once per mistake.
+    """
     counts: Counter[str] = Counter()
     for r in rows:
         for ex in r["exercises"]:
             if ex["name"] == exercise:
-                counts.update({f"{f['where']}: {f['message']}" for f in ex["findings"]})
+                counts.update({mistake(f) for f in ex["findings"] if f["kind"] not in FREE_KINDS})
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+
+
+def mistake(finding: FindingRecord) -> str:
+    """What a finding says, without where: ``Dense: expected 16 units, found 32``."""
+    head = re.split(r" — |; also |, because ", finding["message"])[0]
+    found = re.search(r"\(([A-Za-z0-9_]+)\)", finding["where"])
+    return f"{found.group(1)}: {head}" if found else head
+
+
+def _causes(rows: list[StudentRecord]) -> Counter[str]:
+    """The grading machine's failures, by cause (``environment`` and ``setup-error``)."""
+    causes: Counter[str] = Counter()
+    for r in rows:
+        if r["status"] == "setup-error":
+            causes["the assignment's setup code raised an error"] += 1
+        elif r["status"] == "environment":
+            cause = next((c for c in ENVIRONMENT.values() if r["reason"].endswith(c)), "other")
+            causes[cause] += 1
+    return causes
 
 
 def _ungraded(rows: list[StudentRecord], exercise: str) -> Counter[str]:
@@ -86,6 +113,10 @@ def write_overview(out: Path, rows: list[StudentRecord], exercises: list[str]) -
         + "</p>",
         "<img src='overview.png' alt='score distribution' style='max-width:100%'>",
     ]
+    causes = _causes(rows)
+    if causes:
+        items = "".join(f"<li>{n}: {e(cause)}</li>" for cause, n in sorted(causes.items()))
+        parts.append(f"<h2>Failures of the grading machine, not of students</h2><ul>{items}</ul>")
     for name in exercises:
         parts.append(_exercise_section(rows, name))
     links = "".join(
@@ -119,6 +150,6 @@ def _exercise_section(rows: list[StudentRecord], name: str) -> str:
     if common:
         items = "".join(f"<tr><td>{n}</td><td>{e(text)}</td></tr>" for text, n in common)
         lines.append(
-            f"<table><tr><th>students</th><th>most common findings</th></tr>{items}</table>"
+            f"<table><tr><th>students</th><th>most common mistakes</th></tr>{items}</table>"
         )
     return "".join(lines)

@@ -188,6 +188,7 @@ class Sandbox:
     uid: int | None = field(init=False, default=None)
     pid: int | None = field(init=False, default=None)
     files: dict[str, Path] = field(init=False, default_factory=dict)
+    lent: dict[str, Path] = field(init=False, default_factory=dict)
     _lock: IO[str] | None = field(init=False, default=None)
 
     def __enter__(self) -> Sandbox:
@@ -235,6 +236,16 @@ class Sandbox:
             shutil.copyfile(source, where)
         else:
             self.files[str(where)] = source.resolve()  # copied by bwrap (--file) as it starts
+
+    def lend(self, relative: str, source: Path) -> None:
+        """Show the grader's file ``source`` read-only at ``work/relative`` (``files:``)."""
+        where = self.work / relative
+        if self.trusted:
+            Path(where).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, where)
+            Path(where).chmod(0o444)
+        else:
+            self.lent[str(where)] = source.resolve()
 
     def connection_file(self) -> tuple[Path, PurePosixPath]:
         """The kernel's connection file: where the grader writes it, where the kernel reads it."""
@@ -312,6 +323,11 @@ class Sandbox:
         ]
         for where, source in self.files.items():
             words += ["--file", [str(source)], where]
+        for where, source in self.lent.items():  # copied from a file the launcher opens
+            parents = PurePosixPath(where).relative_to(_WORK).parents
+            for parent in reversed([p for p in parents if str(p) != "."]):
+                words += ["--dir", str(_WORK / parent)]
+            words += ["--ro-bind-data", [str(source)], where]
         return [*words, "--remount-ro", "/", "--chdir", str(_WORK), "--"]
 
     def attach(self, process: subprocess.Popen[bytes], *, seconds: float = 60.0) -> None:

@@ -20,6 +20,8 @@ from kerasguide.grading._record import ExerciseRecord, FindingRecord
 if TYPE_CHECKING:
     import numpy as np
 
+    from kerasguide._finding import Finding
+    from kerasguide.checks import CheckResult
     from kerasguide.summary import Summary
 
 __all__ = ["ExerciseResult", "References", "score_exercise"]
@@ -118,7 +120,8 @@ def _checked(exercise: Exercise, path: Path, references: References) -> Exercise
             "check-error",
             f"{type(err).__name__}: {str(err).splitlines()[0][:200]}",
         )
-    score = max(0.0, exercise.points - sum(f["deduction"] for f in findings))
+    lost = exercise.lost([(f["kind"], f["deduction"]) for f in findings])
+    score = max(0.0, exercise.points - lost)
     return ExerciseResult(exercise.name, round(score, 2), exercise.points, "graded", "", findings)
 
 
@@ -174,10 +177,20 @@ def _findings(
         }
         for r in results
         for f in r.findings
+        if not _repeated(f, r.check, results)
     ]
     if exercise.fit is not None:
         findings += _fit(student, exercise.fit, exercise.deduction("fit"))
     return findings
+
+
+def _repeated(finding: Finding, check: str, results: list[CheckResult]) -> bool:
+    """``params``'s totals when ``model`` or ``summary`` already said them."""
+    return (
+        check == "check_params"
+        and finding.kind == "totals"
+        and any(r.check != check and any(f.kind == "totals" for f in r.findings) for r in results)
+    )
 
 
 class _FitHistory(Protocol):
