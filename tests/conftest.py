@@ -88,6 +88,7 @@ SHARED_RUN_MODULES = {
     "tests/test_grade.py": "grading",
     # the sandbox's own tests count its uids' processes and folders: never beside a class run
     "tests/test_grade_hostile.py": "grading",
+    "tests/test_grade_class.py": "grading",
     "tests/test_grade_sandbox.py": "grading",
     "tests/test_site.py": "site",
 }

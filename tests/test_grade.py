@@ -214,9 +214,22 @@ def test_feedback_pages_load_nothing_from_elsewhere(graded: dict[str, Any]) -> N
 def test_common_findings_count_students() -> None:
     from kerasguide.grading._overview import common_findings
 
-    finding = {"where": "layer 2 (Dense)", "message": "expected 16 units, found 32"}
-    rows = [{"exercises": [{"name": "a", "findings": [finding, finding]}]}] * 2
-    assert common_findings(rows, "a") == [("layer 2 (Dense): expected 16 units, found 32", 2)]
+    def finding(where: str, message: str, kind: str = "config") -> dict[str, str]:
+        return {"where": where, "message": message, "kind": kind}
+
+    units = "expected 16 units, found 32 — its output is (None, 32) instead of (None, 16)"
+    rows = [
+        # one mistake, at layer 2 for one student and layer 3 for another: one row, 3 students
+        {"exercises": [{"name": "a", "findings": [finding("layer 2 (Dense)", units)] * 2}]},
+        {"exercises": [{"name": "a", "findings": [finding("layer 3 (Dense)", units)]}]},
+        {"exercises": [{"name": "a", "findings": [
+            finding("layer 2 (Dense)", units),
+            finding("layer 3 (Dense)", "it has 264 parameters instead of 136, because its "
+                    "input is (None, 32) instead of (None, 16)", "consequence"),
+            finding("model", "expected 289 parameters in total", "totals"),
+        ]}]},
+    ]  # fmt: skip
+    assert common_findings(rows, "a") == [("Dense: expected 16 units, found 32", 3)]  # type: ignore[arg-type]
 
 
 def test_shards_merge_into_the_unsharded_gradebook(graded: dict[str, Any], tmp_path: Path) -> None:

@@ -423,3 +423,11 @@ def test_a_killed_grader_leaves_nothing_that_the_next_run_does_not_clean() -> No
     assert Path(folder).exists()  # its folder stays until the next run sweeps it
     host.sweep()
     assert not Path(folder).exists()
+
+
+def test_the_command_line_takes_trusted() -> None:
+    from kerasguide.cli import parser
+
+    args = parser().parse_args(["grade", "a.yaml", "submitted", "-o", "out", "--trusted"])
+    assert args.trusted is True
+    assert parser().parse_args(["grade", "a.yaml", "submitted", "-o", "out"]).trusted is False

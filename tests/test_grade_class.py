@@ -1,0 +1,231 @@
+"""A realistic class, graded to the scores a fair instructor would give.
+
+The exercise is the classic one of introductory courses (improve a digits
+classifier with convolutions: Conv2D → MaxPooling2D → Flatten → Dense → Dense),
+written here in the style of public course notebooks, not copied from them:
+tf.nn activations, other variable names, models built inside functions, a
+`!pip` cell, data cells that need the assignment's `files:`, extra and missing
+blocks. The gradebook is compared byte for byte across an unsharded run and
+`--shard 1/2` + `2/2` + merge.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+import pytest
+
+import kerasguide as kg
+from kerasguide.grading import _sandbox as sandbox
+
+pytestmark = pytest.mark.slow
+
+if sandbox._why_not() is not None and not os.environ.get("CI"):
+    pytest.skip(f"no sandbox here: {sandbox._why_not()}", allow_module_level=True)
+
+REFERENCE = """\
+kind: sequential
+name: digits_cnn
+input_shape: [8, 8, 1]
+layers:
+  - {Conv2D: 16, kernel_size: 3, activation: relu}
+  - MaxPooling2D
+  - Flatten
+  - {Dense: 32, activation: relu}
+  - {Dense: 10, activation: softmax}
+"""
+
+ASSIGNMENT = """\
+title: "Week 5: convolutions"
+limits: {notebook_seconds: 120, cell_seconds: 30}
+files: [data/digits.npz]
+setup: |
+  import os
+  os.environ["DIGITS"] = "data/digits.npz"
+exercises:
+  - name: cnn
+    variable: [model, cnn]
+    reference: {spec: reference.yaml}
+    checks: [model, params]
+    points: 10
+    deductions: {config: 2, extra: 3, missing: 3, input: 3, type: 3, default: 0,
+                 caps: {config: 4}}
+"""
+
+DATA = "import numpy as np\ndata = np.load('data/digits.npz')\nx, y = data['x'], data['y']"
+IMPORTS = "import tensorflow as tf\nimport keras\nfrom keras import layers"
+
+
+def _cnn(
+    *,
+    filters: int = 16,
+    units: int = 32,
+    hidden: str = "'relu'",
+    out: str = "'softmax'",
+    conv: str = "'relu'",
+    channels: int = 1,
+    extra: bool = False,
+    dense: bool = True,
+) -> str:
+    block = "    layers.Conv2D(16, 2, activation='relu'),\n    layers.MaxPooling2D(1),\n"
+    return (
+        "keras.Sequential([\n"
+        f"    keras.Input(shape=(8, 8, {channels})),\n"
+        f"    layers.Conv2D({filters}, 3, activation={conv}),\n"
+        "    layers.MaxPooling2D(),\n"
+        + (block if extra else "")
+        + "    layers.Flatten(),\n"
+        + (f"    layers.Dense({units}, activation={hidden}),\n" if dense else "")
+        + f"    layers.Dense(10, activation={out}),\n])"
+    )
+
+
+TRAIN = (
+    "model.compile('adam', 'sparse_categorical_crossentropy')\nmodel.fit(x, y, epochs=1, verbose=0)"
+)
+
+# name: (cells, score, status), as a fair instructor grades them.
+CLASS: dict[str, tuple[list[str], float, str]] = {
+    "ada": ([IMPORTS, DATA, f"model = {_cnn()}", TRAIN], 10, "ok"),
+    "ben_tf_nn": (
+        [
+            IMPORTS,
+            DATA,
+            f"model = {_cnn(conv='tf.nn.relu', hidden='tf.nn.relu', out='tf.nn.softmax')}",
+        ],
+        10,
+        "ok",
+    ),
+    "chloe_named_cnn": ([IMPORTS, DATA, f"cnn = {_cnn()}"], 10, "ok"),
+    "dev_in_function": (
+        [IMPORTS, DATA, f"def build():\n    return {_cnn()}\n\nmodel = build()", TRAIN],
+        10,
+        "ok",
+    ),
+    "eve_pip_cell": (["!pip install --quiet numpy", IMPORTS, DATA, f"model = {_cnn()}"], 10, "ok"),
+    "finn_filters": ([IMPORTS, DATA, f"model = {_cnn(filters=32)}"], 8, "ok"),
+    "gia_extra_block": ([IMPORTS, DATA, f"model = {_cnn(extra=True)}"], 7, "ok"),
+    "hugo_missing_dense": ([IMPORTS, DATA, f"model = {_cnn(dense=False)}"], 7, "ok"),
+    "iris_sigmoid": ([IMPORTS, DATA, f"model = {_cnn(out='tf.nn.sigmoid')}"], 8, "ok"),
+    "jay_own_data_file": (
+        [IMPORTS, "import numpy as np\ndata = np.load('mnist.npz')", f"model = {_cnn()}"],
+        10,
+        "environment",
+    ),
+    "kim_raises": (
+        [IMPORTS, DATA, "model = keras.Sequential([layers.Dense(10, activaton='relu')])"],
+        0,
+        "error",
+    ),
+    "leo_other_name": ([IMPORTS, DATA, f"untrained_model = {_cnn()}"], 0, "ok"),
+    "mia_channels": ([IMPORTS, DATA, f"model = {_cnn(channels=3)}"], 7, "ok"),
+    "noah_three_settings": (
+        [IMPORTS, DATA, "model = " + _cnn(filters=8, units=64, out="'sigmoid'")],
+        6,
+        "ok",
+    ),
+}
+
+
+def _notebook(cells: list[str]) -> str:
+    return json.dumps(
+        {
+            "cells": [
+                {"cell_type": "code", "metadata": {}, "source": c, "outputs": [],
+                 "execution_count": None}
+                for c in cells
+            ],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                        "language": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("course")
+    (root / "data").mkdir()
+    rng = np.random.default_rng(0)
+    np.savez(
+        root / "data" / "digits.npz",
+        x=rng.random((64, 8, 8, 1), dtype=np.float32),
+        y=rng.integers(0, 10, 64),
+    )
+    (root / "reference.yaml").write_text(REFERENCE)
+    (root / "assignment.yaml").write_text(ASSIGNMENT)
+    submitted = root / "submitted"
+    submitted.mkdir()
+    for name, (cells, _, _) in CLASS.items():
+        (submitted / f"{name}.ipynb").write_text(_notebook(cells))
+    assignment = root / "assignment.yaml"
+    whole = kg.grade(assignment, submitted, output=root / "whole", workers=2, progress=False)
+    for k in (1, 2):
+        kg.grade(
+            assignment, submitted, output=root / f"shard{k}", shard=f"{k}/2", workers=2,
+            progress=False,
+        )  # fmt: skip
+    merged = kg.merge_grades([root / "shard1", root / "shard2"], output=root / "merged")
+    return {"root": root, "whole": whole, "merged": merged}
+
+
+@pytest.mark.parametrize("student", sorted(CLASS))
+def test_each_student_gets_a_fair_score(course: dict[str, Any], student: str) -> None:
+    graded = course["whole"][student]
+    _, score, status = CLASS[student]
+    assert (graded.score, graded.status) == (score, status), str(graded)
+
+
+def test_one_finding_per_mistake_and_consequences_cost_nothing(course: dict[str, Any]) -> None:
+    extra = course["whole"]["gia_extra_block"].exercise("cnn")
+    priced = [f for f in extra["findings"] if f["deduction"]]
+    assert [f["kind"] for f in priced] == ["extra"]
+    assert priced[0]["message"] == (
+        "this block of 2 layers (Conv2D → MaxPooling2D) is not in the expected model"
+    )
+    assert {f["kind"] for f in extra["findings"]} <= {"extra", "consequence", "totals"}
+    missing = course["whole"]["hugo_missing_dense"].exercise("cnn")
+    assert [f["kind"] for f in missing["findings"] if f["deduction"]] == ["missing"]
+    for name in CLASS:  # no layer is blamed for what comes from before it
+        for finding in course["whole"][name].exercises[0]["findings"]:
+            if "because its input" in finding["message"]:
+                assert finding["kind"] == "consequence", (name, finding)
+    totals = [f for f in extra["findings"] if f["kind"] == "totals"]
+    assert len(totals) == 1  # said by `model`, not repeated by `params`
+
+
+def test_caps_hold_and_the_reason_names_what_exists(course: dict[str, Any]) -> None:
+    three = course["whole"]["noah_three_settings"].exercise("cnn")
+    assert sum(f["deduction"] for f in three["findings"]) == 6  # 3 × 2, capped at 4
+    assert three["score"] == 6
+    other = course["whole"]["leo_other_name"].exercise("cnn")
+    assert other["status"] == "missing"
+    assert other["reason"] == (
+        "the notebook defines no variable 'model' or 'cnn'; the Keras models it defines: "
+        "untrained_model"
+    )
+
+
+def test_the_environment_is_told_apart_from_the_student(course: dict[str, Any]) -> None:
+    jay = course["whole"]["jay_own_data_file"]
+    assert jay.reason.startswith("the cell In [2] raised FileNotFoundError")
+    assert jay.reason.endswith("with the assignment's `files:`)")
+    overview = (course["root"] / "whole" / "overview.html").read_text()
+    assert "Failures of the grading machine, not of students" in overview
+    assert "<li>1: a file the notebook reads is not on the grading machine" in overview
+    assert "most common mistakes" in overview
+
+
+def test_no_grader_path_and_byte_identical_gradebooks(course: dict[str, Any]) -> None:
+    root = course["root"]
+    whole = (root / "whole" / "gradebook.csv").read_bytes()
+    assert (root / "merged" / "gradebook.csv").read_bytes() == whole
+    text = whole.decode()
+    for part in (str(root), "/tmp/", "kerasguide-grade-", "/proc/"):
+        assert part not in text
+    findings = (root / "whole" / "findings.json").read_text()
+    assert str(root) not in findings
