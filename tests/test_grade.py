@@ -119,7 +119,7 @@ def test_classic_mistakes_get_partial_credit(
         ("infinite_loop", "timeout", None),
         ("memory_hog", "memory", "MemoryError"),
         ("raises", "error", "RuntimeError"),
-        ("cheater", "error", "FileNotFoundError"),
+        ("cheater", "environment", "FileNotFoundError"),
     ],
 )
 def test_misbehaving_notebooks_keep_the_exercises_done_before(
@@ -383,15 +383,17 @@ def test_a_record_is_read_back_only_when_it_is_one(graded: dict[str, Any]) -> No
 
 
 def test_a_cell_has_one_number_everywhere(graded: dict[str, Any], report: kg.GradeReport) -> None:
-    """The error list, the reason, the prompt and the traceback all say In [4]."""
+    """The error list, the reason, the prompt and the traceback all say In [3]."""
     raises = report["raises"]
-    assert raises.reason == "the cell In [4] raised RuntimeError: I did not finish this exercise"
+    assert raises.reason == "the cell In [3] raised RuntimeError: I did not finish this exercise"
     record = json.loads((graded["out"] / "students" / "raises" / "record.json").read_text())
-    assert record["errors"][0]["cell"] == 4
+    assert record["errors"][0]["cell"] == 3
     page = (graded["out"] / "students" / "raises" / "feedback.html").read_text()
-    assert "<p>A cell of the notebook raised an error: the cell In [4] raised" in page
-    assert "<li>In [4]: RuntimeError" in page
+    assert "<p>A cell of the notebook raised an error: the cell In [3] raised" in page
+    assert "<li>In [3]: RuntimeError" in page
     frame = re.sub(r"&lt;.*?&gt;", "", page)  # the notebook's own tags, escaped in the frame
-    assert "Cell In[4]" in frame
-    assert re.findall(r"In\xa0\[(\d+)\]", frame) == ["1", "2", "3", "4"]
-    assert "In [4]" in str(report["infinite_loop"].reason)
+    assert "Cell In[3]" in frame
+    assert re.findall(r"In\xa0\[(\d+)\]", frame) == ["1", "2", "3"]
+    assert re.fullmatch(
+        r"the cell In \[3\] ran over its limit of 5 s", report["infinite_loop"].reason
+    )
