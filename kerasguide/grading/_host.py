@@ -24,6 +24,7 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +39,7 @@ __all__ = [
     "owner",
     "pids",
     "reachable",
+    "release",
     "sweep",
     "take_uid",
 ]
@@ -56,14 +58,15 @@ def reachable(place: Path) -> Path:
     """
     if os.geteuid() != 0 or all(p.stat().st_mode & stat.S_IXOTH for p in [place, *place.parents]):
         return place
-    mirror = STATE / "mirror" / str(place).strip("/").replace("/", "_")
+    # (v2: with the compiled __pycache__, which a read-only kernel cannot write itself)
+    mirror = STATE / "mirror-v2" / str(place).strip("/").replace("/", "_")
     if (mirror / ".complete").is_file():
         return mirror
     with _locked(STATE / "mirror.lock"):
         if not (mirror / ".complete").is_file():
             shutil.rmtree(mirror, ignore_errors=True)
             mirror.parent.mkdir(mode=0o711, parents=True, exist_ok=True)
-            skip = shutil.ignore_patterns("site-packages", "__pycache__", "test", "tests")
+            skip = shutil.ignore_patterns("site-packages", "test", "tests")
             keep_packages = Path(sys.prefix) == Path(sys.base_prefix)
             shutil.copytree(
                 place,
@@ -123,6 +126,22 @@ def take_uid() -> tuple[int, IO[str]]:
         kill_uid(uid)  # a grader that died may have left processes with this uid
         return uid, handle
     raise RuntimeError(f"all {SLOTS} sandbox uids are in use")
+
+
+def release(uid: int, lock: IO[str]) -> None:
+    """Give ``uid`` back once its last process is gone, on a thread of its own.
+
+    The kernel's PID namespace takes a moment to go (TensorFlow's memory is freed):
+    the next notebook need not wait for it, and no kernel takes the uid before then.
+    """
+
+    def finish() -> None:
+        try:
+            kill_uid(uid)
+        finally:
+            lock.close()
+
+    threading.Thread(target=finish, name=f"kerasguide-uid-{uid}", daemon=True).start()
 
 
 def kill_uid(uid: int) -> None:

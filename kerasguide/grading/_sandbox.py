@@ -203,9 +203,9 @@ class Sandbox:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.uid is not None:
-            host.kill_uid(self.uid)
-        if self._lock is not None:
+        if self.uid is not None and self._lock is not None:
+            host.release(self.uid, self._lock)
+        elif self._lock is not None:
             self._lock.close()
         shutil.rmtree(self.host, ignore_errors=True)
 
