@@ -18,34 +18,24 @@ export NO_MKDOCS_2_WARNING ?= 1
 
 install: $(STAMP)
 
+# $(call system_tool,COMMAND,DEBIAN PACKAGE,WHAT IT IS FOR,WHAT HAPPENS WITHOUT IT):
+# installed with apt-get when running as root, else a note.
+define system_tool
+@if ! command -v $(1) >/dev/null 2>&1; then \
+  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+    echo "Installing $(2) ($(3)) with apt-get"; \
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null) \
+      || echo "warning: $(2) could not be installed; $(4)"; \
+  else \
+    echo "note: $(1) is missing and this is not root; $(4)"; \
+  fi; \
+fi
+endef
+
 $(STAMP): pyproject.toml
-	@if ! command -v dot >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Graphviz (dot) with apt-get"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null) \
-	      || echo "warning: Graphviz could not be installed; diagrams will use the matplotlib engine"; \
-	  else \
-	    echo "note: Graphviz's dot is missing and this is not root; diagrams will use the matplotlib engine"; \
-	  fi; \
-	fi
-	@if ! command -v chromium >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Chromium (the course website's browser test) with apt-get"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "warning: Chromium could not be installed; the browser test will be skipped"; \
-	  else \
-	    echo "note: Chromium is missing and this is not root; the browser test will be skipped"; \
-	  fi; \
-	fi
-	@if ! command -v bwrap >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing bubblewrap (the grading sandbox) with apt-get"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null) \
-	      || echo "warning: bubblewrap could not be installed; kerasguide grade will need --trusted"; \
-	  else \
-	    echo "note: bubblewrap is missing and this is not root; kerasguide grade will need --trusted"; \
-	  fi; \
-	fi
+	$(call system_tool,dot,graphviz,diagrams,diagrams will use the matplotlib engine)
+	$(call system_tool,chromium,chromium,the course website's browser test,the browser test will be skipped)
+	$(call system_tool,bwrap,bubblewrap,the grading sandbox,kerasguide grade will need --trusted)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'

@@ -11,7 +11,6 @@ blocks. The gradebook is compared byte for byte across an unsharded run and
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
@@ -20,6 +19,7 @@ import pytest
 
 import kerasguide as kg
 from kerasguide.grading import _sandbox as sandbox
+from tests.notebook_files import notebook_json
 
 pytestmark = pytest.mark.slow
 
@@ -130,22 +130,6 @@ CLASS: dict[str, tuple[list[str], float, str]] = {
 }
 
 
-def _notebook(cells: list[str]) -> str:
-    return json.dumps(
-        {
-            "cells": [
-                {"cell_type": "code", "metadata": {}, "source": c, "outputs": [],
-                 "execution_count": None}
-                for c in cells
-            ],
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                        "language": "python"}},
-            "nbformat": 4,
-            "nbformat_minor": 5,
-        }
-    )  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("course")
@@ -161,7 +145,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     submitted = root / "submitted"
     submitted.mkdir()
     for name, (cells, _, _) in CLASS.items():
-        (submitted / f"{name}.ipynb").write_text(_notebook(cells))
+        (submitted / f"{name}.ipynb").write_text(notebook_json(cells))
     assignment = root / "assignment.yaml"
     whole = kg.grade(assignment, submitted, output=root / "whole", workers=2, progress=False)
     for k in (1, 2):

@@ -25,6 +25,7 @@ import pytest
 import kerasguide as kg
 from kerasguide.grading import _host as host
 from kerasguide.grading import _sandbox as sandbox
+from tests.notebook_files import notebook_json
 
 pytestmark = pytest.mark.slow
 
@@ -34,22 +35,6 @@ HONEST = ("correct", "wrong_units", "raises")
 
 if sandbox._why_not() is not None and not os.environ.get("CI"):
     pytest.skip(f"no sandbox here: {sandbox._why_not()}", allow_module_level=True)
-
-
-def _notebook(*cells: str) -> str:
-    return json.dumps(
-        {
-            "cells": [
-                {"cell_type": "code", "metadata": {}, "source": c, "outputs": [],
-                 "execution_count": None}
-                for c in cells
-            ],
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                        "language": "python"}},
-            "nbformat": 4,
-            "nbformat_minor": 5,
-        }
-    )  # fmt: skip
 
 
 def _attacks(out: Path, submitted: Path, marker: Path, port: int) -> dict[str, str]:
@@ -214,7 +199,9 @@ def batches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     server, got = _listen()
     attacks = _attacks(out_mixed, mixed, marker, server.getsockname()[1])
     for name, code in attacks.items():
-        (mixed / f"{name}.ipynb").write_text(_notebook(code, "print('after')"), encoding="utf-8")
+        (mixed / f"{name}.ipynb").write_text(
+            notebook_json([code, "print('after')"]), encoding="utf-8"
+        )
     shm_before = set(os.listdir("/dev/shm"))
     temp_before = {p.name for p in Path(tempfile.gettempdir()).glob("kerasguide-*")}
     start = time.monotonic()
