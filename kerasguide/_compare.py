@@ -134,9 +134,23 @@ def _align(expected: list[Row], found: list[Row]) -> list[_Pair]:
 
 
 def _cost(want: _Key, got: _Key) -> float:
+    """0 for the same row; about 1 for a changed layer of the same type, a little less the
+    more of its output shape agrees (so an extra block is placed where the shapes part,
+    and the first of two like layers stays paired); more across types and depths."""
     if want == got:
         return 0.0
-    return 1.0 if want[:2] == got[:2] else 2.5 if want[0] == got[0] else 9.0
+    if want[:2] == got[:2]:
+        return 1.0 - 0.1 * _agreement(str(want[2]), str(got[2]))
+    return 2.5 if want[0] == got[0] else 9.0
+
+
+def _agreement(want: str, got: str) -> float:
+    """The share of a printed output shape's sizes that agree, position by position."""
+    a: list[str] = re.findall(r"None|\d+", want)
+    b: list[str] = re.findall(r"None|\d+", got)
+    if not a or len(a) != len(b):
+        return 0.0
+    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
 
 
 def _cheapest(expected: list[_Key], found: list[_Key]) -> list[_Pair]:

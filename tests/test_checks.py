@@ -351,3 +351,26 @@ GOLDEN = {
 @pytest.mark.parametrize("name", GOLDEN)
 def test_text_rendering(name: str, overwrite: bool) -> None:
     assert_golden(f"checks_{name}.txt", str(GOLDEN[name]()), overwrite=overwrite)
+
+
+def test_an_extra_block_after_a_changed_layer_is_found_where_it_is() -> None:
+    """One mistake per finding (issue 19): the first convolution has 64 filters instead of
+    32, and a second Conv2D/MaxPooling2D block follows it. The alignment pairs the first
+    convolution (its output's size agrees) and reports the later block as extra, not the
+    other way round, which blamed the second convolution for the block's parameters."""
+    ref = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Conv2D(32, 3), keras.layers.MaxPooling2D(),
+         keras.layers.Flatten(), keras.layers.Dense(10)]
+    )  # fmt: skip
+    student = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Conv2D(64, 3), keras.layers.MaxPooling2D(),
+         keras.layers.Conv2D(64, 3), keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+         keras.layers.Dense(10)]
+    )  # fmt: skip
+    found = kg.check_model(student, ref).findings
+    assert [f.kind for f in found] == [
+        "config", "consequence", "extra", "consequence", "consequence", "totals"
+    ]  # fmt: skip
+    assert found[0].message.startswith("expected 32 filters, found 64")
+    assert found[0].message.endswith("so it has 640 parameters instead of 320")
+    assert found[2].where == "layers 4–5 (Conv2D, MaxPooling2D)"
