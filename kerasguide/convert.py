@@ -13,9 +13,11 @@ import inspect
 from typing import Any
 
 from kerasguide import _catalog as cat
-from kerasguide import _entries, _graph, _ops, _roundtrip, _wiring
+from kerasguide import _entries, _graph, _roundtrip, _wiring
 from kerasguide._activations import layer_config
+from kerasguide._convert_ops import op_entry
 from kerasguide._keras import is_model, keras, weightless
+from kerasguide._roundtrip import DATA_FORMAT, FLOATX
 from kerasguide.errors import KerasGuideError, OptionError, SpecError
 from kerasguide.specs import Spec
 
@@ -78,7 +80,7 @@ def _verify(model: Any, spec: Spec) -> None:
     """Build ``spec`` with weights that have shapes but no memory, and compare it with ``model``."""
     from kerasguide.build import build
 
-    with weightless():
+    with weightless(), _roundtrip.default_settings():
         try:
             rebuilt = build(spec, ignore_hints="all")  # a check of exactness, not a lint
         except KerasGuideError as err:
@@ -122,7 +124,7 @@ def _sequential(model: Any) -> dict[str, Any]:
     spec["input_shape"] = list(tensor.shape[1:])
     if head.name != "input":
         spec["input_name"] = head.name
-    if tensor.dtype != keras().config.floatx():
+    if tensor.dtype != FLOATX:
         spec["input_dtype"] = str(tensor.dtype)
     if tensor.shape[0] is not None:
         spec["batch_size"] = int(tensor.shape[0])
@@ -138,7 +140,7 @@ def _functional(model: Any) -> dict[str, Any]:
         layer = tensor._keras_history.operation
         produced[(layer.name, 0)] = layer.name
         item: dict[str, Any] = {"name": layer.name, "shape": list(tensor.shape[1:])}
-        if tensor.dtype != keras().config.floatx():
+        if tensor.dtype != FLOATX:
             item["dtype"] = str(tensor.dtype)
         if tensor.shape[0] is not None:
             item["batch_size"] = int(tensor.shape[0])
@@ -152,7 +154,7 @@ def _functional(model: Any) -> dict[str, Any]:
         node = call.layer._inbound_nodes[call.node_index]
         refs = [_ref(c, produced, multi) for c in call.inputs]
         if _graph.is_operation(call.layer):
-            entry = _op_entry(call.layer, node, refs)
+            entry = op_entry(call.layer, node, refs)
         elif uses[call.layer.name] == 1:
             entry = _layer_entry(call.layer, model.trainable)
         else:
@@ -194,61 +196,6 @@ def _outputs(model: Any, produced: dict[tuple[str, int], str], multi: set[str]) 
     if isinstance(struct, (list, tuple)):
         return [ref(t) for t in struct]
     return ref(struct)
-
-
-def _op_entry(op: Any, node: Any, refs: list[str]) -> dict[str, Any]:
-    """An operation node as ``{op, name, inputs, **constants}``, or a SpecError."""
-    function = cat.snake_case(type(op).__name__)
-    if function not in _ops.available():
-        raise SpecError(
-            f"the operation {op.name!r} ({type(op).__name__}) cannot be written in a spec",
-            where=f"operation {op.name!r}",
-            expected="a keras.ops function from kerasguide's allow-list, e.g. add, mean, "
-            "reshape, concatenate",
-            received=f"{type(op).__module__}.{type(op).__name__}",
-            hint="slices (x[:, 0]) and other operations are not in specs: use a layer "
-            "(e.g. Cropping1D, Reshape, Add), or keep the model as a .keras file",
-        )
-    params = [p.name for p in _ops.parameters(function)]
-    call_names = list(inspect.signature(type(op).call).parameters)[1:]
-    values = dict(zip(call_names, node.arguments.args, strict=False))
-    values.update(node.arguments.kwargs)
-    config = {k: v for k, v in op.get_config().items() if k != "name"}
-    entry: dict[str, Any] = {"op": function, "name": op.name}
-    for key, value in {**config, **values}.items():
-        if _has_tensor(value):
-            continue
-        if key not in params:
-            raise _op_refused(op, key, value)
-        default = next(p.default for p in _ops.parameters(function) if p.name == key)
-        mine = _roundtrip.plain(value)
-        if mine == _roundtrip.plain(default) and not _before_tensor(key, values, params):
-            continue
-        entry[key] = mine
-    entry["inputs"] = refs[0] if len(refs) == 1 else refs
-    return entry
-
-
-def _has_tensor(value: Any) -> bool:
-    if isinstance(value, (list, tuple)):
-        return any(_has_tensor(v) for v in value)
-    return hasattr(value, "_keras_history")
-
-
-def _before_tensor(key: str, values: dict[str, Any], params: list[str]) -> bool:
-    """True when a constant comes before a tensor (``3.0 - x``): it must stay named."""
-    later = params[params.index(key) + 1 :]
-    return any(_has_tensor(values.get(p)) for p in later)
-
-
-def _op_refused(op: Any, key: str, value: Any) -> SpecError:
-    return SpecError(
-        f"the operation {op.name!r} has an argument a spec cannot write",
-        where=f"operation {op.name!r}.{key}",
-        expected=f"arguments of keras.ops.{cat.snake_case(type(op).__name__)}",
-        received=f"{key}={value!r}",
-        hint="keep the model as a .keras file, or use a layer for this step",
-    )
 
 
 def _layer_entry(layer: Any, parent_trainable: bool = True) -> dict[str, Any]:
@@ -340,7 +287,7 @@ def _arguments(cls: type, config: dict[str, Any]) -> dict[str, Any]:
         args[key] = mine
     dtype = config.get("dtype")
     policy = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
-    if policy and policy != keras().config.floatx():
+    if policy and policy != FLOATX:
         args["dtype"] = policy
     return args
 
@@ -374,7 +321,7 @@ def _implied(key: str, value: Any, config: dict[str, Any], default: Any) -> bool
     if default is not None:
         return False
     if key == "data_format":
-        return bool(value == keras().config.image_data_format())
+        return bool(value == DATA_FORMAT)
     if key == "strides" and "pool_size" in config:
         return bool(value == _canon("pool_size", config["pool_size"]))
     return False
