@@ -159,6 +159,7 @@ def _functional(model: Any) -> dict[str, Any]:
             entry = _layer_entry(call.layer, model.trainable)
         else:
             entry = {"reuse": call.layer.name, "name": f"{call.layer.name}@{uses[call.layer.name]}"}
+        entry.update(_call_options(model, call.layer, uses[call.layer.name] - 1))
         name = _wiring.entry_name(entry)
         produced[(call.layer.name, call.node_index)] = name
         if len(node.outputs) > 1:
@@ -174,6 +175,50 @@ def _functional(model: Any) -> dict[str, Any]:
         "layers": _wiring.compact(entries, inputs),
         "outputs": outputs,
     }
+
+
+def _call_options(model: Any, layer: Any, number: int) -> dict[str, Any]:
+    """``{"call": {"training": False}}`` for ``layer(x, training=False)``; empty by default.
+
+    Only the options a spec can give (``_entries.CALL_OPTIONS``) are written; any other
+    argument is left for the check in :func:`_verify` to refuse by name.
+    """
+    if _graph.is_operation(layer):
+        return {}
+    args, kwargs = _graph.call_arguments(model, layer)[number]
+    tensors = [key for key, value in kwargs.items() if _sources(value)]
+    if tensors:
+        raise _tensor_argument(layer.name, tensors[0], _sources(kwargs[tensors[0]]))
+    given = _graph.bound_arguments(layer, args, kwargs)
+    default = _graph.bound_arguments(layer, args, {})
+    options = {
+        key: given[key]
+        for key in _entries.CALL_OPTIONS
+        if isinstance(given.get(key), bool) and given[key] != default.get(key)
+    }
+    return {"call": options} if options else {}
+
+
+def _tensor_argument(name: str, key: str, sources: str) -> SpecError:
+    return SpecError(
+        f"the layer {name!r} is called with a tensor as {key!r}",
+        where=f"layer {name!r}",
+        expected="tensors given as the layer's inputs, and call options "
+        + ", ".join(_entries.CALL_OPTIONS),
+        received=f"{name}(..., {key}=<the output of {sources}>)",
+        hint=f"to_spec cannot write {key}= tensors (masks, initial states) yet: "
+        "keep the model as a .keras file (model.save('m.keras'))",
+    )
+
+
+def _sources(value: Any) -> str:
+    """The names of the layers making the tensors in a call argument, or ''."""
+    if isinstance(value, _graph.Source):
+        return repr(value.operation.name)
+    if isinstance(value, (list, tuple, dict)):
+        items = value.values() if isinstance(value, dict) else value
+        return ", ".join(name for name in map(_sources, items) if name)
+    return ""
 
 
 def _ref(conn: _graph.Connection, produced: dict[tuple[str, int], str], multi: set[str]) -> str:

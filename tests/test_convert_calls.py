@@ -106,12 +106,48 @@ def channels_first_model() -> Any:
         return keras.Model(x, layers.Flatten(name="flat")(y))
 
 
+def mc_dropout() -> Any:
+    x = keras.Input((4,), name="x")
+    y = layers.Dropout(0.5, name="drop")(x, training=True)  # Monte Carlo dropout
+    return keras.Model(x, layers.Dense(2, name="out")(y))
+
+
+def frozen_batchnorm() -> Any:
+    x = keras.Input((4,), name="x")
+    return keras.Model(x, layers.BatchNormalization(name="bn")(x, training=False))
+
+
+def frozen_base() -> Any:
+    inner = keras.Input((4,), name="inner")
+    base = keras.Model(inner, layers.Dense(3, name="base_dense")(inner), name="base")
+    base.trainable = False
+    x = keras.Input((4,), name="x")
+    return keras.Model(x, layers.Dense(1, name="head")(base(x, training=False)))
+
+
+def causal_attention() -> Any:
+    q = keras.Input((5, 4), name="q")
+    v = keras.Input((5, 4), name="v")
+    return keras.Model([q, v], layers.Attention(name="att")([q, v], use_causal_mask=True))
+
+
+def shared_dropout_once_in_training() -> Any:
+    x = keras.Input((4,), name="x")
+    drop = layers.Dropout(0.5, name="drop")
+    return keras.Model(x, layers.Add(name="add")([drop(x), drop(x, training=True)]))
+
+
 EXACT: dict[str, Callable[[], Any]] = {
     **models.ZOO,
     "dropout_default": dropout_default,
     "scalar_constant": scalar_constant,
     "float64_model": float64_model,
     "channels_first_model": channels_first_model,
+    "mc_dropout": mc_dropout,
+    "frozen_batchnorm": frozen_batchnorm,
+    "frozen_base": frozen_base,
+    "causal_attention": causal_attention,
+    "shared_dropout_once_in_training": shared_dropout_once_in_training,
 }
 
 
@@ -166,29 +202,16 @@ def test_channels_first_is_written_even_while_it_is_the_setting() -> None:
 # --- models that are refused, naming the layer and the argument -----------------------
 
 
-def mc_dropout() -> Any:
+def softmax_with_mask() -> Any:
     x = keras.Input((4,), name="x")
-    y = layers.Dropout(0.5, name="drop")(x, training=True)  # Monte Carlo dropout
-    return keras.Model(x, layers.Dense(2, name="out")(y))
+    mask = keras.Input((4,), name="m", dtype="bool")
+    return keras.Model([x, mask], layers.Softmax(name="soft")(x, mask=mask))
 
 
-def frozen_batchnorm() -> Any:
-    x = keras.Input((4,), name="x")
-    return keras.Model(x, layers.BatchNormalization(name="bn")(x, training=False))
-
-
-def frozen_base() -> Any:
-    inner = keras.Input((4,), name="inner")
-    base = keras.Model(inner, layers.Dense(3, name="base_dense")(inner), name="base")
-    base.trainable = False
-    x = keras.Input((4,), name="x")
-    return keras.Model(x, layers.Dense(1, name="head")(base(x, training=False)))
-
-
-def causal_attention() -> Any:
-    q = keras.Input((5, 4), name="q")
-    v = keras.Input((5, 4), name="v")
-    return keras.Model([q, v], layers.Attention(name="att")([q, v], use_causal_mask=True))
+def lstm_initial_state() -> Any:  # the encoder-decoder of keras.io's seq2seq example, cut down
+    x = keras.Input((5, 2), name="x")
+    h, c = keras.Input((3,), name="h"), keras.Input((3,), name="c")
+    return keras.Model([x, h, c], layers.LSTM(3, name="lstm")(x, initial_state=[h, c]))
 
 
 def dict_inputs_other_keys() -> Any:
@@ -209,23 +232,14 @@ def numpy_constant() -> Any:
 
 
 REFUSED: dict[str, tuple[Callable[[], Any], str]] = {
-    "mc_dropout": (
-        mc_dropout,
-        r"layer 'drop'[\s\S]*call argument 'training'[\s\S]*expected: training=True"
-        r"[\s\S]*received: training=False[\s\S]*keep the model as a \.keras file",
+    "softmax_mask": (
+        softmax_with_mask,
+        r"layer 'soft': the layer 'soft' is called with a tensor as 'mask'[\s\S]*"
+        r"received: soft\(\.\.\., mask=<the output of 'm'>\)[\s\S]*keep the model as a \.keras",
     ),
-    "frozen_batchnorm": (
-        frozen_batchnorm,
-        r"layer 'bn'[\s\S]*call argument 'training'[\s\S]*expected: training=False",
-    ),
-    "frozen_base": (
-        frozen_base,
-        r"layer 'base'[\s\S]*call argument 'training'[\s\S]*expected: training=False",
-    ),
-    "causal_attention": (
-        causal_attention,
-        r"layer 'att'[\s\S]*call argument 'use_causal_mask'[\s\S]*"
-        r"expected: use_causal_mask=True[\s\S]*received: use_causal_mask=False",
+    "lstm_initial_state": (
+        lstm_initial_state,
+        r"layer 'lstm'[\s\S]*a tensor as 'initial_state'[\s\S]*the output of 'h', 'c'",
     ),
     "dict_inputs_other_keys": (
         dict_inputs_other_keys,
@@ -250,3 +264,61 @@ def test_what_a_spec_would_drop_is_refused(case: tuple[Callable[[], Any], str]) 
     model = make()
     with pytest.raises(kg.SpecError, match=message):
         kg.to_spec(model)
+
+
+# --- call options in a spec -----------------------------------------------------------
+
+
+def test_call_options_are_written_on_the_entry_and_in_code() -> None:
+    spec = kg.to_spec(mc_dropout())
+    assert spec.to_dict()["layers"][0] == {
+        "type": "Dropout", "name": "drop", "rate": 0.5, "call": {"training": True},
+    }  # fmt: skip
+    assert "(x, training=True)" in kg.to_code(spec)
+    assert kg.to_spec(frozen_base()).to_dict()["layers"][0]["call"] == {"training": False}
+    assert kg.to_spec(frozen_batchnorm()).to_dict()["layers"][0]["call"] == {"training": False}
+    causal = kg.to_spec(causal_attention()).to_dict()["layers"][0]
+    assert causal["call"] == {"use_causal_mask": True}
+
+
+def test_a_call_option_left_at_its_default_is_not_written() -> None:
+    assert "call" not in kg.to_spec(dropout_default()).to_dict()["layers"][0]
+    x = keras.Input((4,), name="x")
+    model = keras.Model(x, layers.Dropout(0.5, name="drop")(x, training=False))
+    assert "call" not in kg.to_spec(model).to_dict()["layers"][0]
+
+
+def _functional(entry: dict[str, Any]) -> dict[str, Any]:
+    layers_ = [entry, {"type": "Dense", "name": "out", "units": 1}]
+    return {"inputs": [{"name": "x", "shape": [4]}], "layers": layers_, "outputs": "out"}
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ({"trainig": True}, r"layers\[0\]\.call\.trainig[\s\S]*did you mean 'training'"),
+        ({"training": 1}, r"layers\[0\]\.call\.training: `training` must be true or false"),
+        ("training", r"layers\[0\]\.call: `call` must be a mapping"),
+    ],
+)
+def test_malformed_call_options_are_refused(call: object, message: str) -> None:
+    with pytest.raises(kg.SpecError, match=message):
+        kg.load_spec(_functional({"type": "Dropout", "rate": 0.5, "call": call}))
+
+
+def test_call_options_need_a_functional_spec_and_code() -> None:
+    sequential = {"input_shape": [4], "layers": [{"type": "Dropout", "rate": 0.5, "call": {}}]}
+    with pytest.raises(kg.SpecError, match=r"layers\[0\]\.call: `call` needs a functional spec"):
+        kg.load_spec(sequential)
+    spec = kg.load_spec(_functional({"type": "Dropout", "rate": 0.5, "call": {"training": True}}))
+    with pytest.raises(kg.OptionError, match=r"layers\[0\]\.call[\s\S]*called with"):
+        kg.to_code(spec, style="sequential")
+
+
+def test_a_spec_with_call_options_builds_the_hand_written_model() -> None:
+    entry = {"type": "Dropout", "name": "drop", "rate": 0.5, "call": {"training": True}}
+    spec = kg.load_spec(_functional(entry))
+    x = keras.Input((4,), name="x")
+    y = layers.Dropout(0.5, name="drop")(x, training=True)
+    by_hand = keras.Model(x, layers.Dense(1, name="out")(y))
+    assert fingerprint(kg.build(spec))[1:] == fingerprint(by_hand)[1:]
