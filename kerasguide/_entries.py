@@ -130,6 +130,29 @@ def call_options(raw: object, where: str) -> dict[str, bool]:
     return {key: flag(raw[key], at(where, key), f"`{key}`") for key in CALL_OPTIONS if key in raw}
 
 
+def checked_call(layer: Any, options: dict[str, bool], where: str) -> dict[str, bool]:
+    """``options`` when each one is an argument of ``layer.call``, else a SpecError.
+
+    Keras would silently ignore ``training`` on a layer whose call has none, and fail
+    with a TypeError on any other option.
+    """
+    if not options:
+        return options
+    accepted = inspect.signature(layer.call).parameters
+    for key in options:
+        if key not in accepted:
+            kind = type(layer).__name__
+            takes = [option for option in CALL_OPTIONS if option in accepted]
+            raise SpecError(
+                f"{kind} {layer.name!r} has no call option {key!r}",
+                where=at(where, f"call.{key}"),
+                expected=f"options of {kind}'s call: " + (", ".join(takes) or "none"),
+                received=f"{key}: {show(options[key])}",
+                hint=f"remove `{key}` from `call`; it changes nothing for a {kind}",
+            )
+    return options
+
+
 def _op_entry(raw: dict[str, Any], where: str) -> dict[str, Any]:
     op = raw["op"]
     _ops.resolve(op, at(where, "op"))

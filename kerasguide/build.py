@@ -414,8 +414,9 @@ def _structure(outputs: Any, tensors: dict[str, Any]) -> Any:
 
 
 def _apply(layer: Any, arg: Any, entry: dict[str, Any], where: str, refs: list[str]) -> Any:
+    options = _entries.checked_call(layer, entry.get("call", {}), where)
     try:
-        return layer(arg, **entry.get("call", {}))
+        return layer(arg, **options)
     except Exception as err:
         tensors = arg if isinstance(arg, list) else [arg]
         if refs:

@@ -322,3 +322,21 @@ def test_a_spec_with_call_options_builds_the_hand_written_model() -> None:
     y = layers.Dropout(0.5, name="drop")(x, training=True)
     by_hand = keras.Model(x, layers.Dense(1, name="out")(y))
     assert fingerprint(kg.build(spec))[1:] == fingerprint(by_hand)[1:]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"type": "Dense", "units": 2, "call": {"use_causal_mask": True}},
+         r"layers\[0\]\.call\.use_causal_mask: Dense 'first' has no call option "
+         r"'use_causal_mask'[\s\S]*expected: options of Dense's call: training"),
+        ({"type": "Flatten", "call": {"training": True}},  # Keras would ignore it
+         r"Flatten 'first' has no call option 'training'[\s\S]*expected: options of "
+         r"Flatten's call: none[\s\S]*remove `training`"),
+        ({"type": "Dropout", "rate": 0.5, "call": {"use_causal_mask": False}},
+         r"expected: options of Dropout's call: training"),
+    ],
+)  # fmt: skip
+def test_a_call_option_the_layer_does_not_take_is_refused(entry: Any, message: str) -> None:
+    with pytest.raises(kg.SpecError, match=message):
+        kg.build(_functional({**entry, "name": "first"}))
