@@ -340,3 +340,46 @@ def test_a_spec_with_call_options_builds_the_hand_written_model() -> None:
 def test_a_call_option_the_layer_does_not_take_is_refused(entry: Any, message: str) -> None:
     with pytest.raises(kg.SpecError, match=message):
         kg.build(_functional({**entry, "name": "first"}))
+
+
+# --- the check itself, by mutation: one attribute changed, and it is named -----------
+
+
+def _pair(change: str) -> tuple[Any, Any]:
+    """The same small model twice, the second with one thing changed."""
+
+    def make(changed: bool) -> Any:
+        keras.backend.clear_session(free_memory=False)  # the operation is 'add' each time
+        x = keras.Input((5, 4), name="x")
+        dtype = "float64" if changed and change == "dtype" else None
+        y = layers.Dense(4, name="dense", dtype=dtype)(x)
+        flag = {"training": True} if changed and change == "training" else {}
+        y = layers.Dropout(0.5, name="drop")(y, **flag)
+        mask = {"use_causal_mask": True} if changed and change == "mask" else {}
+        y = layers.Attention(name="att")([y, x], **mask)
+        y = y + (3.0 if changed and change == "constant" else 2.0)
+        keys = ("b", "a") if changed and change == "keys" else ("a", "b")
+        return keras.Model(x, dict(zip(keys, [y, x], strict=True)), name="m")
+
+    return make(False), make(True)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("dtype", r"layer 'dense'[\s\S]*argument 'dtype'[\s\S]*float32[\s\S]*float64"),
+        ("training", r"layer 'drop'[\s\S]*'training'[\s\S]*expected: training=False[\s\S]*"
+         r"received: training=True"),
+        ("mask", r"layer 'att'[\s\S]*expected: use_causal_mask=False[\s\S]*use_causal_mask=True"),
+        ("constant", r"operation 'add'[\s\S]*expected: x2=2\.0[\s\S]*received: x2=3\.0"),
+        ("keys", r"model 'm'[\s\S]*cannot describe the outputs[\s\S]*expected: outputs = "
+         r"\{'a': \"<output of 'add'>\""),
+    ],
+)  # fmt: skip
+def test_the_check_names_each_single_change(change: str, message: str) -> None:
+    from kerasguide import _roundtrip
+
+    model, changed = _pair(change)
+    _roundtrip.verify(model, _pair(change)[0])  # the same model passes
+    with pytest.raises(kg.SpecError, match=message):
+        _roundtrip.verify(model, changed)
