@@ -186,10 +186,11 @@ def _call_options(model: Any, layer: Any, number: int) -> dict[str, Any]:
     if _graph.is_operation(layer):
         return {}
     args, kwargs = _graph.call_arguments(model, layer)[number]
-    tensors = [key for key, value in kwargs.items() if _sources(value)]
-    if tensors:
-        raise _tensor_argument(layer.name, tensors[0], _sources(kwargs[tensors[0]]))
     given = _graph.bound_arguments(layer, args, kwargs)
+    first = next(iter(given), None)  # the inputs: a spec's `inputs:` give them
+    tensors = [key for key, value in given.items() if key != first and _sources(value)]
+    if tensors:
+        raise _tensor_argument(layer.name, tensors[0], _sources(given[tensors[0]]))
     default = _graph.bound_arguments(layer, args, {})
     options = {
         key: given[key]
@@ -206,8 +207,9 @@ def _tensor_argument(name: str, key: str, sources: str) -> SpecError:
         expected="tensors given as the layer's inputs, and call options "
         + ", ".join(_entries.CALL_OPTIONS),
         received=f"{name}(..., {key}=<the output of {sources}>)",
-        hint=f"to_spec cannot write {key}= tensors (masks, initial states) yet: "
-        "keep the model as a .keras file (model.save('m.keras'))",
+        hint=f"to_spec cannot write a tensor given as {key}= yet (a mask, an initial "
+        "state, MultiHeadAttention's value): keep the model as a .keras file "
+        "(model.save('m.keras'))",
     )
 
 

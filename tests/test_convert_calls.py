@@ -214,6 +214,11 @@ def lstm_initial_state() -> Any:  # the encoder-decoder of keras.io's seq2seq ex
     return keras.Model([x, h, c], layers.LSTM(3, name="lstm")(x, initial_state=[h, c]))
 
 
+def self_attention() -> Any:  # keras.io's Transformer block calls mha(x, x)
+    x = keras.Input((6, 8), name="x")
+    return keras.Model(x, layers.MultiHeadAttention(2, 4, name="mha")(x, x))
+
+
 def dict_inputs_other_keys() -> Any:
     a = keras.Input((2,), name="a")
     b = keras.Input((3,), name="b")
@@ -240,6 +245,10 @@ REFUSED: dict[str, tuple[Callable[[], Any], str]] = {
     "lstm_initial_state": (
         lstm_initial_state,
         r"layer 'lstm'[\s\S]*a tensor as 'initial_state'[\s\S]*the output of 'h', 'c'",
+    ),
+    "self_attention": (
+        self_attention,
+        r"layer 'mha'[\s\S]*a tensor as 'value'[\s\S]*mha\(\.\.\., value=<the output of 'x'>\)",
     ),
     "dict_inputs_other_keys": (
         dict_inputs_other_keys,
