@@ -189,6 +189,17 @@ def test_float64_is_written_even_while_floatx_is_float64() -> None:
     assert fingerprint(round_trip(model)) == fingerprint(model)
 
 
+def test_a_mixed_precision_model_keeps_its_policy() -> None:
+    keras.config.set_dtype_policy("mixed_float16")  # the fixture gives float32 back
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, layers.Dense(2, name="out")(layers.Dense(4, name="hidden")(x)))
+    spec = kg.to_spec(model).to_dict()
+    assert keras.config.dtype_policy().name == "mixed_float16"
+    assert [entry["dtype"] for entry in spec["layers"]] == ["mixed_float16"] * 2
+    keras.config.set_dtype_policy("float32")
+    assert fingerprint(round_trip(model)) == fingerprint(model)
+
+
 def test_channels_first_is_written_even_while_it_is_the_setting() -> None:
     with _settings("float32", "channels_first"):
         model = channels_first_model()
