@@ -55,7 +55,7 @@ def entry(raw: object, where: str, *, functional: bool) -> dict[str, Any]:
             received=show(raw),
         )
     if not functional:
-        for key in ("inputs", "reuse", "op"):
+        for key in ("inputs", "reuse", "op", "call"):
             if key in raw:
                 raise SpecError(
                     f"`{key}` needs a functional spec",
@@ -80,17 +80,19 @@ def _refs(value: object, where: str) -> Any:
 
 
 def _reuse_entry(raw: dict[str, Any], where: str) -> dict[str, Any]:
-    check_keys(raw, ("reuse", "name", "inputs"), where, "a reuse entry")
+    check_keys(raw, ("reuse", "name", "inputs", "call"), where, "a reuse entry")
     result: dict[str, Any] = {"reuse": name_of(raw["reuse"], at(where, "reuse"))}
     if "name" in raw:
         result["name"] = name_of(raw["name"], at(where, "name"), alias=True)
     if "inputs" in raw:
         result["inputs"] = _refs(raw["inputs"], at(where, "inputs"))
+    if "call" in raw:
+        result["call"] = call_options(raw["call"], at(where, "call"))
     return result
 
 
 def _model_entry(raw: dict[str, Any], where: str) -> dict[str, Any]:
-    check_keys(raw, ("model", "name", "inputs", "trainable"), where, "a nested model entry")
+    check_keys(raw, ("model", "name", "inputs", "trainable", "call"), where, "a nested model entry")
     sub = dict(raw["model"]) if isinstance(raw["model"], dict) else raw["model"]
     if isinstance(sub, dict) and "name" in raw:
         sub["name"] = raw["name"]
@@ -101,7 +103,54 @@ def _model_entry(raw: dict[str, Any], where: str) -> dict[str, Any]:
         result["trainable"] = flag(raw["trainable"], at(where, "trainable"), "`trainable`")
     if "inputs" in raw:
         result["inputs"] = _refs(raw["inputs"], at(where, "inputs"))
+    if "call" in raw:
+        result["call"] = call_options(raw["call"], at(where, "call"))
     return result
+
+
+# The options of a layer's call that a spec can give, as ``call: {training: true}``.
+CALL_OPTIONS = ("training", "use_causal_mask")
+
+
+def call_options(raw: object, where: str) -> dict[str, bool]:
+    """``call: {training: false}``: the flags a functional spec passes to a layer's call.
+
+    Example:
+        >>> call_options({"training": True}, "layers[1].call")
+        {'training': True}
+    """
+    if not isinstance(raw, dict):
+        raise SpecTypeError(
+            "`call` must be a mapping of call options",
+            where=where,
+            expected="e.g. `call: {training: true}` (Monte Carlo dropout)",
+            received=show(raw),
+        )
+    check_keys(raw, CALL_OPTIONS, where, "`call`")
+    return {key: flag(raw[key], at(where, key), f"`{key}`") for key in CALL_OPTIONS if key in raw}
+
+
+def checked_call(layer: Any, options: dict[str, bool], where: str) -> dict[str, bool]:
+    """``options`` when each one is an argument of ``layer.call``, else a SpecError.
+
+    Keras would silently ignore ``training`` on a layer whose call has none, and fail
+    with a TypeError on any other option.
+    """
+    if not options:
+        return options
+    accepted = inspect.signature(layer.call).parameters
+    for key in options:
+        if key not in accepted:
+            kind = type(layer).__name__
+            takes = [option for option in CALL_OPTIONS if option in accepted]
+            raise SpecError(
+                f"{kind} {layer.name!r} has no call option {key!r}",
+                where=at(where, f"call.{key}"),
+                expected=f"options of {kind}'s call: " + (", ".join(takes) or "none"),
+                received=f"{key}: {show(options[key])}",
+                hint=f"remove `{key}` from `call`; it changes nothing for a {kind}",
+            )
+    return options
 
 
 def _op_entry(raw: dict[str, Any], where: str) -> dict[str, Any]:
@@ -180,6 +229,8 @@ def layer_entry(raw: dict[str, Any], where: str, *, functional: bool = False) ->
             result["name"] = name_of(value, here)
         elif key == "inputs" and functional:
             result["inputs"] = _refs(value, here)
+        elif key == "call" and functional:
+            result["call"] = call_options(value, here)
         elif key not in accepted:
             raise SpecError(
                 f"{type_} has no argument {key!r}",

@@ -6,6 +6,7 @@ Keras stays the source of truth: everything comes from the model's own nodes.
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import NamedTuple, TypeGuard, TypeVar
 
@@ -115,6 +116,36 @@ def call_arguments(
         kwargs = {key: _sources(item, own) for key, item in node.arguments.kwargs.items()}
         calls.append((tuple(args), kwargs))
     return calls
+
+
+def bound_arguments(
+    op: KerasOperation, args: tuple[object, ...], kwargs: dict[str, object]
+) -> dict[str, object]:
+    """A call's arguments by name, bound to ``op.call`` with its defaults filled in.
+
+    ``training=None`` (Keras's own choice, the default when the model was made) counts
+    as the signature's default, so it equals ``training`` left out.
+
+    Example:
+        >>> bound_arguments(dropout, (x,), {"training": True})  # doctest: +SKIP
+        {'inputs': x, 'training': True}
+    """
+    try:
+        signature = inspect.signature(op.call)  # type: ignore[attr-defined]
+        bound = signature.bind(*args, **kwargs)
+    except (AttributeError, TypeError, ValueError):
+        return {**{f"args[{i}]": item for i, item in enumerate(args)}, **kwargs}
+    bound.apply_defaults()
+    result: dict[str, object] = {}
+    for name, item in bound.arguments.items():
+        if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
+            result.update(item if isinstance(item, dict) else {})
+        else:
+            result[name] = item
+    training = signature.parameters.get("training")
+    if training is not None and result.get("training") is None:
+        result["training"] = training.default
+    return result
 
 
 def io_structure(model: KerasModel) -> tuple[object, object] | None:

@@ -10,13 +10,39 @@ so a spec is exact or refused, never a different model with the same count.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import overload
 
 from kerasguide import _graph
 from kerasguide._activations import layer_config
-from kerasguide._types import JSONValue, KerasModel, KerasNode, KerasOperation, TensorNest
+from kerasguide._keras import keras
+from kerasguide._types import KerasModel, KerasOperation
 from kerasguide._values import clip
 from kerasguide.errors import SpecError
+
+# Keras's own defaults of its global settings. A spec is read against these, not
+# against whatever keras.config says in the process that wrote it, so a model made
+# under set_floatx("float64") or set_image_data_format("channels_first") keeps its
+# dtypes and data formats, written out layer by layer, and the check builds under them.
+FLOATX = "float32"
+DATA_FORMAT = "channels_last"
+
+
+@contextlib.contextmanager
+def default_settings() -> Iterator[None]:
+    """Keras's default floatx, dtype policy and image data format, as in a fresh process."""
+    config = keras().config
+    saved = config.floatx(), config.image_data_format(), config.dtype_policy()
+    config.set_floatx(FLOATX)
+    config.set_image_data_format(DATA_FORMAT)
+    config.set_dtype_policy(FLOATX)
+    try:
+        yield
+    finally:
+        config.set_floatx(saved[0])
+        config.set_image_data_format(saved[1])
+        config.set_dtype_policy(saved[2])
 
 
 @overload
@@ -38,7 +64,7 @@ def verify(model: KerasModel, rebuilt: KerasModel) -> None:
     """Raise a SpecError at the first way ``rebuilt`` differs from ``model``."""
     _same_inputs(model, rebuilt)
     _same_operations(model, rebuilt, prefix="")
-    _same_outputs(model, rebuilt)
+    _same_structure(model, rebuilt, name="")
 
 
 def _differs(name: str, what: str, original: object, rebuilt: object) -> SpecError:
@@ -63,18 +89,40 @@ def _same_inputs(model: KerasModel, rebuilt: KerasModel) -> None:
         raise _differs("", "number of inputs", len(model.inputs), len(rebuilt.inputs))
 
 
-def _same_outputs(model: KerasModel, rebuilt: KerasModel) -> None:
-    def shape(struct: TensorNest) -> JSONValue:
-        if isinstance(struct, dict):
-            return {k: shape(v) for k, v in struct.items()}
-        if isinstance(struct, (list, tuple)):
-            return [shape(v) for v in struct]
-        return (struct._keras_history.operation.name, tuple(struct.shape))
+def _same_structure(model: KerasModel, rebuilt: KerasModel, *, name: str) -> None:
+    """The inputs and outputs as the model was made: a dict's keys, a list's order."""
+    mine, theirs = _graph.io_structure(model), _graph.io_structure(rebuilt)
+    if mine is None or theirs is None:
+        return
+    for index, side in enumerate(("inputs", "outputs")):
+        a, b = _shown(mine[index]), _shown(theirs[index])
+        if side == "inputs":  # keras.Model(x, ...) and keras.Model([x], ...) take the same data
+            a, b = _single(_named(a)), _single(_named(b))
+        if a != b:
+            raise SpecError(
+                f"a spec cannot describe the {side} of {name or model.name!r} exactly",
+                where=f"layer {name!r}" if name else f"model {model.name!r}",
+                expected=f"{side} = {clip(a, 120)}, as in the model",
+                received=f"{side} = {clip(b, 120)} in the model the spec builds",
+                hint="to_spec cannot write dict inputs whose keys differ from the Input "
+                "names: name each keras.Input after its key, or keep the model as a "
+                ".keras file (model.save('m.keras'))",
+            )
 
-    a = shape(getattr(model, "_outputs_struct", model.outputs))
-    b = shape(getattr(rebuilt, "_outputs_struct", rebuilt.outputs))
-    if a != b:
-        raise _differs(model.name, "outputs", a, b)
+
+def _named(item: object) -> object:
+    """A dict of inputs keyed by their own names takes the same data as the list of them.
+
+    Keras orders a dict's inputs by key, and accepts a dict keyed by the inputs' names
+    for a list of inputs; other keys are a different model (its feed dict is refused).
+    """
+    if isinstance(item, dict) and all(v == f"<output of {k!r}>" for k, v in item.items()):
+        return [item[key] for key in sorted(item)]
+    return item
+
+
+def _single(item: object) -> object:
+    return item[0] if isinstance(item, list) and len(item) == 1 else item
 
 
 def _same_operations(model: KerasModel, rebuilt: KerasModel, *, prefix: str) -> None:
@@ -95,7 +143,7 @@ def _same_operations(model: KerasModel, rebuilt: KerasModel, *, prefix: str) -> 
         if id(a.layer) not in checked:
             checked.add(id(a.layer))
             _same_operation(a.layer, b.layer, name)
-            _same_arguments(a, b, name)
+            _same_calls((model, rebuilt), a.layer, b.layer, name)
 
 
 def _same_operation(a: KerasOperation, b: KerasOperation, name: str) -> None:
@@ -106,6 +154,7 @@ def _same_operation(a: KerasOperation, b: KerasOperation, name: str) -> None:
             raise _differs(name, "trainable flag", a.trainable, b.trainable)
         _same_inputs(a, b)
         _same_operations(a, b, prefix=name + "/")
+        _same_structure(a, b, name=name)
         return
     config_a, config_b = plain(layer_config(a)), plain(layer_config(b))
     for key in sorted(set(config_a) | set(config_b)):
@@ -123,24 +172,54 @@ def _weights(layer: KerasOperation) -> list[tuple[tuple[int, ...], bool, str]]:
     return [(tuple(w.shape), w.trainable, str(w.dtype)) for w in getattr(layer, "weights", [])]
 
 
-def _same_arguments(a: _graph.Call, b: _graph.Call, name: str) -> None:
-    """The constants an operation was called with (``x + 3.0``: the 3.0)."""
-    if not _graph.is_operation(a.layer):
-        return
-    args_a = _constants(a.layer._inbound_nodes[a.node_index])
-    args_b = _constants(b.layer._inbound_nodes[b.node_index])
-    if args_a != args_b:
-        raise _differs(name, "call arguments", args_a, args_b)
+def _same_calls(
+    owners: tuple[KerasModel, KerasModel], a: KerasOperation, b: KerasOperation, name: str
+) -> None:
+    """The arguments of every call: ``training=True``, ``use_causal_mask``, ``x + 3.0``'s 3.0."""
+    wanted, got = _graph.call_arguments(owners[0], a), _graph.call_arguments(owners[1], b)
+    if len(wanted) != len(got):
+        raise _differs(name, "number of calls", len(wanted), len(got))
+    for want, have in zip(wanted, got, strict=True):
+        bound_a = _graph.bound_arguments(a, *want)
+        bound_b = _graph.bound_arguments(b, *have)
+        for key in dict.fromkeys([*bound_a, *bound_b]):
+            first, second = _shown(bound_a.get(key)), _shown(bound_b.get(key))
+            if first != second or _kinds(first) != _kinds(second):
+                raise _call_differs(name, key, first, second, operation=_graph.is_operation(a))
 
 
-def _constants(node: KerasNode) -> tuple[object, object]:
-    def strip(value: object) -> object:
-        if hasattr(value, "_keras_history"):
-            return "<tensor>"
-        if isinstance(value, (list, tuple)):
-            return [strip(v) for v in value]
-        if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items()}
-        return plain(value)
+def _call_differs(name: str, key: str, want: object, got: object, *, operation: bool) -> SpecError:
+    noun = "operation" if operation else "layer"
+    return SpecError(
+        f"a spec cannot describe how the model calls {name!r}: its call argument "
+        f"{key!r} would change",
+        where=f"{noun} {name!r}",
+        expected=f"{key}={clip(want, 120)}, as the model calls it",
+        received=f"{key}={clip(got, 120)} in the model the spec builds",
+        hint=f"to_spec cannot write the call argument {key!r} yet: keep the model as a "
+        f".keras file (model.save('m.keras')), or call the {noun} without it",
+    )
 
-    return strip(list(node.arguments.args)), strip(dict(node.arguments.kwargs))
+
+def _shown(value: object) -> object:
+    """A call argument to compare and show: a tensor as the output it is, arrays as lists."""
+    if isinstance(value, _graph.Source):
+        index = f"[{value.tensor}]" if value.tensor else ""
+        call = f" (call {value.call + 1})" if value.call > 0 else ""
+        return f"<output{index} of {value.operation.name!r}{call}>"
+    if isinstance(value, dict):
+        return {k: _shown(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_shown(v) for v in value]
+    if hasattr(value, "tolist") and callable(value.tolist):  # a numpy array or scalar
+        return _shown(value.tolist())
+    return plain(value)
+
+
+def _kinds(value: object) -> object:
+    """The types of booleans inside ``value``: ``training=1`` is not ``training=True``."""
+    if isinstance(value, dict):
+        return {k: _kinds(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_kinds(v) for v in value]
+    return isinstance(value, bool)

@@ -265,7 +265,7 @@ def _make_layer(entry: dict[str, Any], where: str) -> Any:
     cls = cat.layer_classes()[entry["type"]]
     kwargs = {}
     for key, value in entry.items():
-        if key in ("type", "inputs"):
+        if key in ("type", "inputs", "call"):
             continue
         kind = cat.object_kind(key)
         if _entries.layer_valued(cls, key):
@@ -414,8 +414,9 @@ def _structure(outputs: Any, tensors: dict[str, Any]) -> Any:
 
 
 def _apply(layer: Any, arg: Any, entry: dict[str, Any], where: str, refs: list[str]) -> Any:
+    options = _entries.checked_call(layer, entry.get("call", {}), where)
     try:
-        return layer(arg)
+        return layer(arg, **options)
     except Exception as err:
         tensors = arg if isinstance(arg, list) else [arg]
         if refs:

@@ -167,9 +167,9 @@ def check_chain(data: dict[str, Any]) -> None:
         if "reuse" in entry:
             raise _not_chain(f"layers[{i}]", f"{name!r} calls the layer {entry['reuse']!r} again")
         if "op" in entry:
-            raise _not_chain(
-                f"layers[{i}].op", f"{name!r} is the operation keras.ops.{entry['op']}"
-            )
+            raise _not_chain(f"layers[{i}].op", f"{name!r} is keras.ops.{entry['op']}")
+        if "call" in entry:
+            raise _not_chain(f"layers[{i}].call", f"{name!r} is called with {entry['call']!r}")
         if "inputs" in entry:
             previous = _wiring.entry_name(data["layers"][i - 1]) if i else data["inputs"][0]["name"]
             raise _not_chain(
@@ -284,7 +284,7 @@ class _Module:
         first = cat.first_parameter(cls)
         given = first if first in cat.parameters(cls)[1] and first in entry else None
         args = [self.argument(given, entry[given], keyword=False)] if given else []
-        skip = {"type", "name", "inputs", given}
+        skip = {"type", "name", "inputs", "call", given}
         args += [self.argument(k, v) for k, v in entry.items() if k not in skip]
         return head, [*args, f"name={_string(entry['name'])}"]
 
@@ -403,6 +403,7 @@ class _Graph:
 
     def entry_lines(self, entry: dict[str, Any], source: str) -> list[str]:
         name = _wiring.entry_name(entry)
+        source += "".join(f", {k}={v!r}" for k, v in entry.get("call", {}).items())
         if "reuse" in entry:
             var = self.tensors[name] = self.names.take(identifier(name))
             return [f"{self.indent}{var} = {self.objects[entry['reuse']]}({source})"]

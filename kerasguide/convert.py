@@ -13,9 +13,11 @@ import inspect
 from typing import Any
 
 from kerasguide import _catalog as cat
-from kerasguide import _entries, _graph, _ops, _roundtrip, _wiring
+from kerasguide import _entries, _graph, _roundtrip, _wiring
 from kerasguide._activations import layer_config
+from kerasguide._convert_ops import op_entry
 from kerasguide._keras import is_model, keras, weightless
+from kerasguide._roundtrip import DATA_FORMAT, FLOATX
 from kerasguide.errors import KerasGuideError, OptionError, SpecError
 from kerasguide.specs import Spec
 
@@ -78,7 +80,7 @@ def _verify(model: Any, spec: Spec) -> None:
     """Build ``spec`` with weights that have shapes but no memory, and compare it with ``model``."""
     from kerasguide.build import build
 
-    with weightless():
+    with weightless(), _roundtrip.default_settings():
         try:
             rebuilt = build(spec, ignore_hints="all")  # a check of exactness, not a lint
         except KerasGuideError as err:
@@ -122,7 +124,7 @@ def _sequential(model: Any) -> dict[str, Any]:
     spec["input_shape"] = list(tensor.shape[1:])
     if head.name != "input":
         spec["input_name"] = head.name
-    if tensor.dtype != keras().config.floatx():
+    if tensor.dtype != FLOATX:
         spec["input_dtype"] = str(tensor.dtype)
     if tensor.shape[0] is not None:
         spec["batch_size"] = int(tensor.shape[0])
@@ -138,7 +140,7 @@ def _functional(model: Any) -> dict[str, Any]:
         layer = tensor._keras_history.operation
         produced[(layer.name, 0)] = layer.name
         item: dict[str, Any] = {"name": layer.name, "shape": list(tensor.shape[1:])}
-        if tensor.dtype != keras().config.floatx():
+        if tensor.dtype != FLOATX:
             item["dtype"] = str(tensor.dtype)
         if tensor.shape[0] is not None:
             item["batch_size"] = int(tensor.shape[0])
@@ -152,11 +154,12 @@ def _functional(model: Any) -> dict[str, Any]:
         node = call.layer._inbound_nodes[call.node_index]
         refs = [_ref(c, produced, multi) for c in call.inputs]
         if _graph.is_operation(call.layer):
-            entry = _op_entry(call.layer, node, refs)
+            entry = op_entry(call.layer, node, refs)
         elif uses[call.layer.name] == 1:
             entry = _layer_entry(call.layer, model.trainable)
         else:
             entry = {"reuse": call.layer.name, "name": f"{call.layer.name}@{uses[call.layer.name]}"}
+        entry.update(_call_options(model, call.layer, uses[call.layer.name] - 1))
         name = _wiring.entry_name(entry)
         produced[(call.layer.name, call.node_index)] = name
         if len(node.outputs) > 1:
@@ -172,6 +175,52 @@ def _functional(model: Any) -> dict[str, Any]:
         "layers": _wiring.compact(entries, inputs),
         "outputs": outputs,
     }
+
+
+def _call_options(model: Any, layer: Any, number: int) -> dict[str, Any]:
+    """``{"call": {"training": False}}`` for ``layer(x, training=False)``; empty by default.
+
+    Only the options a spec can give (``_entries.CALL_OPTIONS``) are written; any other
+    argument is left for the check in :func:`_verify` to refuse by name.
+    """
+    if _graph.is_operation(layer):
+        return {}
+    args, kwargs = _graph.call_arguments(model, layer)[number]
+    given = _graph.bound_arguments(layer, args, kwargs)
+    first = next(iter(given), None)  # the inputs: a spec's `inputs:` give them
+    tensors = [key for key, value in given.items() if key != first and _sources(value)]
+    if tensors:
+        raise _tensor_argument(layer.name, tensors[0], _sources(given[tensors[0]]))
+    default = _graph.bound_arguments(layer, args, {})
+    options = {
+        key: given[key]
+        for key in _entries.CALL_OPTIONS
+        if isinstance(given.get(key), bool) and given[key] != default.get(key)
+    }
+    return {"call": options} if options else {}
+
+
+def _tensor_argument(name: str, key: str, sources: str) -> SpecError:
+    return SpecError(
+        f"the layer {name!r} is called with a tensor as {key!r}",
+        where=f"layer {name!r}",
+        expected="tensors given as the layer's inputs, and call options "
+        + ", ".join(_entries.CALL_OPTIONS),
+        received=f"{name}(..., {key}=<the output of {sources}>)",
+        hint=f"to_spec cannot write a tensor given as {key}= yet (a mask, an initial "
+        "state, MultiHeadAttention's value): keep the model as a .keras file "
+        "(model.save('m.keras'))",
+    )
+
+
+def _sources(value: Any) -> str:
+    """The names of the layers making the tensors in a call argument, or ''."""
+    if isinstance(value, _graph.Source):
+        return repr(value.operation.name)
+    if isinstance(value, (list, tuple, dict)):
+        items = value.values() if isinstance(value, dict) else value
+        return ", ".join(name for name in map(_sources, items) if name)
+    return ""
 
 
 def _ref(conn: _graph.Connection, produced: dict[tuple[str, int], str], multi: set[str]) -> str:
@@ -194,61 +243,6 @@ def _outputs(model: Any, produced: dict[tuple[str, int], str], multi: set[str]) 
     if isinstance(struct, (list, tuple)):
         return [ref(t) for t in struct]
     return ref(struct)
-
-
-def _op_entry(op: Any, node: Any, refs: list[str]) -> dict[str, Any]:
-    """An operation node as ``{op, name, inputs, **constants}``, or a SpecError."""
-    function = cat.snake_case(type(op).__name__)
-    if function not in _ops.available():
-        raise SpecError(
-            f"the operation {op.name!r} ({type(op).__name__}) cannot be written in a spec",
-            where=f"operation {op.name!r}",
-            expected="a keras.ops function from kerasguide's allow-list, e.g. add, mean, "
-            "reshape, concatenate",
-            received=f"{type(op).__module__}.{type(op).__name__}",
-            hint="slices (x[:, 0]) and other operations are not in specs: use a layer "
-            "(e.g. Cropping1D, Reshape, Add), or keep the model as a .keras file",
-        )
-    params = [p.name for p in _ops.parameters(function)]
-    call_names = list(inspect.signature(type(op).call).parameters)[1:]
-    values = dict(zip(call_names, node.arguments.args, strict=False))
-    values.update(node.arguments.kwargs)
-    config = {k: v for k, v in op.get_config().items() if k != "name"}
-    entry: dict[str, Any] = {"op": function, "name": op.name}
-    for key, value in {**config, **values}.items():
-        if _has_tensor(value):
-            continue
-        if key not in params:
-            raise _op_refused(op, key, value)
-        default = next(p.default for p in _ops.parameters(function) if p.name == key)
-        mine = _roundtrip.plain(value)
-        if mine == _roundtrip.plain(default) and not _before_tensor(key, values, params):
-            continue
-        entry[key] = mine
-    entry["inputs"] = refs[0] if len(refs) == 1 else refs
-    return entry
-
-
-def _has_tensor(value: Any) -> bool:
-    if isinstance(value, (list, tuple)):
-        return any(_has_tensor(v) for v in value)
-    return hasattr(value, "_keras_history")
-
-
-def _before_tensor(key: str, values: dict[str, Any], params: list[str]) -> bool:
-    """True when a constant comes before a tensor (``3.0 - x``): it must stay named."""
-    later = params[params.index(key) + 1 :]
-    return any(_has_tensor(values.get(p)) for p in later)
-
-
-def _op_refused(op: Any, key: str, value: Any) -> SpecError:
-    return SpecError(
-        f"the operation {op.name!r} has an argument a spec cannot write",
-        where=f"operation {op.name!r}.{key}",
-        expected=f"arguments of keras.ops.{cat.snake_case(type(op).__name__)}",
-        received=f"{key}={value!r}",
-        hint="keep the model as a .keras file, or use a layer for this step",
-    )
 
 
 def _layer_entry(layer: Any, parent_trainable: bool = True) -> dict[str, Any]:
@@ -340,7 +334,7 @@ def _arguments(cls: type, config: dict[str, Any]) -> dict[str, Any]:
         args[key] = mine
     dtype = config.get("dtype")
     policy = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
-    if policy and policy != keras().config.floatx():
+    if policy and policy != FLOATX:
         args["dtype"] = policy
     return args
 
@@ -374,7 +368,7 @@ def _implied(key: str, value: Any, config: dict[str, Any], default: Any) -> bool
     if default is not None:
         return False
     if key == "data_format":
-        return bool(value == keras().config.image_data_format())
+        return bool(value == DATA_FORMAT)
     if key == "strides" and "pool_size" in config:
         return bool(value == _canon("pool_size", config["pool_size"]))
     return False
