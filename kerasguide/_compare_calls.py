@@ -21,7 +21,14 @@ from collections import Counter
 
 from kerasguide._compare_pairs import Rows, leaves, tensors
 from kerasguide._finding import Finding, named, where
-from kerasguide._graph import Source, call_arguments, io_structure, is_graph_model, is_operation
+from kerasguide._graph import (
+    Source,
+    bound_arguments,
+    call_arguments,
+    io_structure,
+    is_graph_model,
+    is_operation,
+)
 from kerasguide._layer_text import show
 from kerasguide._rows import Row
 from kerasguide._settings import value
@@ -94,7 +101,10 @@ class Graphs(Rows):
                 given = tensors(want)
                 bound = ({"inputs": given}, {"inputs": self._match(given, tensors(have), owners)})
             elif same_kind:
-                bound = (_bound(want_op, *want), _bound(got_op, *have))
+                bound = (
+                    bound_arguments(want_op, *want),
+                    bound_arguments(got_op, *have),
+                )
             else:  # x + y and layers.Add()([x, y]): only the tensors can be compared
                 bound = ({"inputs": tensors(want)}, {"inputs": tensors(have)})
             for key in dict.fromkeys([*bound[0], *bound[1]]):
@@ -237,29 +247,6 @@ class Graphs(Rows):
             return [d for i, (a, b) in pairs for d in self._structure(f"{path}[{i}]", a, b, models)]
         message = f"expected the {path} as {_form(want)}, found {_form(got)}"
         return [(message, f"give keras.Model its {side} as {_form(want)}")]
-
-
-def _bound(
-    op: KerasOperation, args: tuple[object, ...], kwargs: dict[str, object]
-) -> dict[str, object]:
-    """The call's arguments by name, defaults filled in: ``training=None`` when left out."""
-    try:
-        signature = inspect.signature(op.call)  # type: ignore[attr-defined]
-        bound = signature.bind(*args, **kwargs)
-    except (AttributeError, TypeError, ValueError):
-        return {**{f"args[{i}]": item for i, item in enumerate(args)}, **kwargs}
-    bound.apply_defaults()
-    result: dict[str, object] = {}
-    for name, item in bound.arguments.items():
-        kind = signature.parameters[name].kind
-        if kind is inspect.Parameter.VAR_KEYWORD and isinstance(item, dict):
-            result.update(item)
-        else:
-            result[name] = item
-    training = signature.parameters.get("training")
-    if training is not None and result.get("training") is None:  # None: Keras's own choice,
-        result["training"] = training.default  # which is the default when built
-    return result
 
 
 def _defaults(op: KerasOperation) -> dict[str, object]:
