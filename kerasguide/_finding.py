@@ -134,3 +134,33 @@ def _join_missing(last: Finding, finding: Finding) -> Finding | None:
         f"add {' then '.join(steps)} {place}",
         "missing",
     )
+
+
+_NUMBER = re.compile(r"\b(layers?) (\d+)(?:–(\d+))? \((\w+)")
+
+
+def as_in_keras_summary(findings: list[Finding]) -> list[Finding]:
+    """Layer numbers as a Sequential model's own ``model.summary()`` shows them.
+
+    Keras does not list a Sequential model's InputLayer, so its first layer is 1
+    there, where kerasguide's rows count the input first: every number is one less,
+    and the InputLayer itself is called "the input".
+    """
+
+    def renumber(text: str | None) -> str | None:
+        if text is None:
+            return None
+
+        def one(match: re.Match[str]) -> str:
+            word, start, end, kind = match.groups()
+            if kind == "InputLayer":
+                return f"the input ({kind}"
+            span = f"{int(start) - 1}" + (f"–{int(end) - 1}" if end else "")
+            return f"{word} {span} ({kind}"
+
+        return _NUMBER.sub(one, text)
+
+    return [
+        Finding(str(renumber(f.where)), str(renumber(f.message)), renumber(f.hint), f.kind, f.layer)
+        for f in findings
+    ]

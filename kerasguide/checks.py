@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import kerasguide._keras as _k
 from kerasguide import _compare
 from kerasguide._compare import Finding
+from kerasguide._finding import as_in_keras_summary
 from kerasguide._rows import Row
 from kerasguide._suggest import did_you_mean
 from kerasguide.build import as_model
@@ -304,6 +305,9 @@ def check_model(
     findings = _compare.summaries(
         found, expected, compare_names=compare_names, models=(model, reference)
     )
+    if type(model).__name__ == "Sequential" and found.rows and found.rows[0].is_input:
+        # numbered as the student's own model.summary() shows them (no InputLayer row)
+        findings = as_in_keras_summary(findings)
     return _result("check_model", "the reference model", findings, found)
 
 

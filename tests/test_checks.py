@@ -373,4 +373,23 @@ def test_an_extra_block_after_a_changed_layer_is_found_where_it_is() -> None:
     ]  # fmt: skip
     assert found[0].message.startswith("expected 32 filters, found 64")
     assert found[0].message.endswith("so it has 640 parameters instead of 320")
-    assert found[2].where == "layers 4–5 (Conv2D, MaxPooling2D)"
+    assert found[2].where == "layers 3–4 (Conv2D, MaxPooling2D)"  # as in model.summary()
+
+
+def test_layers_are_numbered_as_the_students_own_summary_shows_them() -> None:
+    """Keras's summary of a Sequential model lists no InputLayer; a functional one does."""
+    ref = [keras.Input((8,)), keras.layers.Dense(16), keras.layers.Dense(1)]
+    wrong = [keras.Input((4,)), keras.layers.Dense(32), keras.layers.Dense(1)]
+    sequential = kg.check_model(keras.Sequential(wrong), keras.Sequential(ref)).findings
+    assert [f.where for f in sequential] == [
+        "the input (InputLayer)", "layer 1 (Dense)", "layer 2 (Dense)", "model"
+    ]  # fmt: skip
+    assert sequential[1].message.startswith("expected 16 units, found 32")
+    inputs = keras.Input((4,))
+    functional = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Dense(32)(inputs)))
+    found = kg.check_model(functional, keras.Sequential(ref)).findings
+    assert [f.where for f in found][:3] == [
+        "layer 1 (InputLayer)",
+        "layer 2 (Dense)",
+        "layer 3 (Dense)",
+    ]

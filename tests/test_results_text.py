@@ -141,7 +141,7 @@ def test_what_pytest_prints_for_a_failed_check(
     # The short result's finding is in the assertion line; the long one's first and last.
     assert "E       assert FAIL: 1 difference from the expected parameter counts:\\n" in text
     assert "expected 551 parameters in total" in text
-    assert "E         1. layer 3 (Dense): expected 20 units, found 10" in text
+    assert "E         1. layer 2 (Dense): expected 20 units, found 10" in text
     assert_golden("text_pytest_failures.txt", text, overwrite=overwrite)
 
 
