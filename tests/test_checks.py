@@ -217,14 +217,14 @@ def test_layer_configuration_that_matters() -> None:
 
     result = kg.check_model(cnn(4, 5, 2, "same"), cnn(8, 3, 1, "valid"))
     assert messages(result)[0] == (
-        "layer 2 (Conv2D): expected 8 filters, found 4; expected kernel_size=(3, 3), found "
+        "layer 1 (Conv2D): expected 8 filters, found 4; expected kernel_size=(3, 3), found "
         "kernel_size=(5, 5); expected strides=(1, 1), found strides=(2, 2); expected "
         "padding='valid', found padding='same' — its output is (None, 4, 4, 4) instead of "
         "(None, 6, 6, 8), so it has 104 parameters instead of 80"
     )
     low = keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.2)])
     dropout = kg.check_model(low, keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.5)]))
-    assert messages(dropout) == ["layer 2 (Dropout): expected rate=0.5, found rate=0.2"]
+    assert messages(dropout) == ["layer 1 (Dropout): expected rate=0.5, found rate=0.2"]
 
 
 def test_return_sequences() -> None:
@@ -232,7 +232,7 @@ def test_return_sequences() -> None:
         return keras.Sequential([keras.Input((5, 1)), keras.layers.LSTM(4, return_sequences=flag)])
 
     assert messages(kg.check_model(rnn(False), rnn(True))) == [
-        "layer 2 (LSTM): expected return_sequences=True, found return_sequences=False — its "
+        "layer 1 (LSTM): expected return_sequences=True, found return_sequences=False — its "
         "output is (None, 4) instead of (None, 5, 4)"
     ]
 

@@ -12,6 +12,7 @@ blocks. The gradebook is compared byte for byte across an unsharded run and
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -208,9 +209,48 @@ def test_the_environment_is_told_apart_from_the_student(course: dict[str, Any]) 
 def test_no_grader_path_and_byte_identical_gradebooks(course: dict[str, Any]) -> None:
     root = course["root"]
     whole = (root / "whole" / "gradebook.csv").read_bytes()
-    assert (root / "merged" / "gradebook.csv").read_bytes() == whole
+    for name in ("gradebook.csv", "findings.json", "overview.html"):
+        assert (root / "merged" / name).read_bytes() == (root / "whole" / name).read_bytes(), name
     text = whole.decode()
     for part in (str(root), "/tmp/", "kerasguide-grade-", "/proc/"):
         assert part not in text
     findings = (root / "whole" / "findings.json").read_text()
     assert str(root) not in findings
+
+
+def test_a_builder_function_is_called_and_graded(tmp_path_factory: pytest.TempPathFactory) -> None:
+    root = tmp_path_factory.mktemp("builder")
+    (root / "reference.yaml").write_text(REFERENCE)
+    (root / "assignment.yaml").write_text(
+        "title: builders\nexercises:\n  - name: cnn\n    call: build_model\n"
+        "    reference: {spec: reference.yaml}\n    points: 10\n"
+    )
+    submitted = root / "submitted"
+    submitted.mkdir()
+    code = f"def build_model():\n    return {_cnn()}"
+    (submitted / "zoe.ipynb").write_text(notebook_json([IMPORTS, code]))
+    (submitted / "yann.ipynb").write_text(notebook_json([IMPORTS, "x = 1"]))
+    report = kg.grade(root / "assignment.yaml", submitted, output=root / "out", progress=False)
+    assert (report["zoe"].score, report["zoe"].status) == (10, "ok")
+    assert report["yann"].exercise("cnn")["reason"] == (
+        "the notebook defines no function 'build_model'"
+    )
+
+
+def test_the_assignment_says_where_the_model_is_exactly_once(tmp_path: Path) -> None:
+    from kerasguide.errors import SpecError
+
+    (tmp_path / "reference.yaml").write_text(REFERENCE)
+    (tmp_path / "a.yaml").write_text(
+        "exercises:\n  - name: cnn\n    variable: model\n    call: build\n"
+        "    reference: {spec: reference.yaml}\n    points: 10\n"
+    )
+    with pytest.raises(SpecError, match=r"(?s)exercises\[0\].*say where the student's model is"
+                       r".*received: variable and call"):  # fmt: skip
+        kg.load_assignment(tmp_path / "a.yaml")
+    (tmp_path / "a.yaml").write_text(
+        "exercises:\n  - name: cnn\n    variable: [model, 2cnn]\n"
+        "    reference: {spec: reference.yaml}\n    points: 10\n"
+    )
+    with pytest.raises(SpecError, match=r"variable\[1\]: not a Python variable name"):
+        kg.load_assignment(tmp_path / "a.yaml")
