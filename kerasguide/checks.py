@@ -259,7 +259,9 @@ def check_summary(
     model = as_model(model)
     expand = any(row.depth for row in summary.rows)
     found = summarize(model, expand_nested=expand)
-    findings = _compare.summaries(found, summary, compare_names=compare_names)
+    findings = _numbered(
+        model, found, _compare.summaries(found, summary, compare_names=compare_names)
+    )
     return _result("check_summary", "the expected summary", findings, found)
 
 
@@ -305,10 +307,15 @@ def check_model(
     findings = _compare.summaries(
         found, expected, compare_names=compare_names, models=(model, reference)
     )
+    return _result("check_model", "the reference model", _numbered(model, found, findings), found)
+
+
+def _numbered(model: KerasModel, found: Summary, findings: list[Finding]) -> list[Finding]:
+    """Findings numbered as the student's own ``model.summary()`` shows the layers:
+    Keras lists no InputLayer row for a Sequential model."""
     if type(model).__name__ == "Sequential" and found.rows and found.rows[0].is_input:
-        # numbered as the student's own model.summary() shows them (no InputLayer row)
-        findings = as_in_keras_summary(findings)
-    return _result("check_model", "the reference model", findings, found)
+        return as_in_keras_summary(findings)
+    return findings
 
 
 def _result(check: str, subject: str, findings: list[Finding], found: Summary) -> CheckResult:

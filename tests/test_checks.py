@@ -393,3 +393,11 @@ def test_layers_are_numbered_as_the_students_own_summary_shows_them() -> None:
         "layer 2 (Dense)",
         "layer 3 (Dense)",
     ]
+
+
+def test_check_summary_numbers_layers_as_the_students_summary_too() -> None:
+    ref = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16), keras.layers.Dense(1)])
+    student = keras.Sequential([keras.Input((8,)), keras.layers.Dense(32), keras.layers.Dense(1)])
+    result = kg.check_summary(student, str(kg.summarize(ref)))
+    assert result.findings[0].where == "layer 1 (Dense)"
+    assert result.findings[0].message.startswith("expected 16 units, found 32")
