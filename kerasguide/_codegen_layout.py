@@ -8,6 +8,9 @@ argument per line, each of them wrapped in turn.
 
 from __future__ import annotations
 
+import builtins
+import keyword
+import re
 from collections.abc import Sequence
 
 __all__ = ["WIDTH", "Arg", "Group", "applied", "call_lines", "group_lines"]
@@ -82,3 +85,39 @@ def applied(indent: str, target: str, head: str, args: Sequence[Arg], source: st
         listed = Group("[", items, "]", explode=True)
         return [opening, *group_lines(indent + TAB, listed), indent + ")"]
     return call_lines(indent, f"{target} = {head}(", args, f")({source})")
+
+
+RESERVED = {"keras", "layers", "model"}  # names the generated code itself uses
+
+
+# --- variable names -------------------------------------------------------------------------
+
+
+def identifier(name: str) -> str:
+    """A valid Python variable name for a layer or input name (``encoder@2`` → ``encoder_2``).
+
+    Example:
+        >>> identifier("lambda"), identifier("input"), identifier("block-1.conv")
+        ('lambda_', 'input_', 'block_1_conv')
+    """
+    text = re.sub(r"\W", "_", name, flags=re.ASCII) or "_"
+    if text[0].isdigit():
+        text = "_" + text
+    if keyword.iskeyword(text) or text in RESERVED or hasattr(builtins, text):
+        text += "_"
+    return text
+
+
+class Names:
+    """Variable names in one scope, each given out once."""
+
+    def __init__(self, taken: set[str] | None = None) -> None:
+        self.taken = set(taken or ())
+
+    def take(self, base: str) -> str:
+        name, k = base, 1
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        return name

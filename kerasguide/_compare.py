@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from kerasguide import _compare_calls, _settings
+from kerasguide import _compare_calls, _masks, _settings
 from kerasguide._finding import Finding, blocks, named, where
 from kerasguide._layer_text import constructor, kind_of, show, unwrap_hint, what, wrap_hint
 from kerasguide._rows import Row, row_owners
@@ -61,10 +61,12 @@ def summaries(
         return blocks(_paired(found, expected, pairs, None, compare_names))
     owners = (row_owners(models[0]), row_owners(models[1]))
     graphs = _compare_calls.Graphs(models, owners, (found, expected))
+    # Keras names the operations of implicit masks itself: nobody can give those names
+    keras_named = _masks.mask_operations(models[0]) | _masks.mask_operations(models[1])
     best: list[Finding] | None = None
     for candidate in graphs.candidates(pairs):
         graphs.use(candidate)
-        findings = _paired(found, expected, candidate, graphs, compare_names)
+        findings = _paired(found, expected, candidate, graphs, compare_names, keras_named)
         if best is None or len(findings) < len(best):
             best = findings
     return blocks(best or [])
@@ -76,8 +78,10 @@ def _paired(
     pairs: list[tuple[int | None, int | None]],
     graphs: _compare_calls.Graphs | None,
     compare_names: bool,
+    keras_named: frozenset[int] | set[int] = frozenset(),
 ) -> list[Finding]:
-    """The findings of one way of pairing the rows."""
+    """The findings of one way of pairing the rows (``keras_named``: ids of operations
+    whose names are not compared)."""
     findings: list[Finding] = []
     after: int | None = None
     for e, f in pairs:
@@ -90,7 +94,8 @@ def _paired(
             findings.append(_missing(expected.rows[e], found, after, _obj(graphs, 1, e)))
         elif e is not None and f is not None:
             objects = (_obj(graphs, 0, f), _obj(graphs, 1, e))
-            findings += _pair(found, expected, f, e, objects, compare_names)
+            named = compare_names and not {id(o) for o in objects} & keras_named
+            findings += _pair(found, expected, f, e, objects, named)
             if graphs is not None and _same_type(found.rows[f], expected.rows[e], objects):
                 findings += graphs.call_findings(e, f) + graphs.structure_findings(e, f)
     if graphs is not None:

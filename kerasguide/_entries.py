@@ -23,6 +23,7 @@ from typing import Any
 
 from kerasguide import _catalog as cat
 from kerasguide import _ops
+from kerasguide._call_options import call_options
 from kerasguide._keras import keras
 from kerasguide._suggest import did_you_mean, listed
 from kerasguide._values import at, check_keys, flag, name_of, positive_int, show
@@ -106,51 +107,6 @@ def _model_entry(raw: dict[str, Any], where: str) -> dict[str, Any]:
     if "call" in raw:
         result["call"] = call_options(raw["call"], at(where, "call"))
     return result
-
-
-# The options of a layer's call that a spec can give, as ``call: {training: true}``.
-CALL_OPTIONS = ("training", "use_causal_mask")
-
-
-def call_options(raw: object, where: str) -> dict[str, bool]:
-    """``call: {training: false}``: the flags a functional spec passes to a layer's call.
-
-    Example:
-        >>> call_options({"training": True}, "layers[1].call")
-        {'training': True}
-    """
-    if not isinstance(raw, dict):
-        raise SpecTypeError(
-            "`call` must be a mapping of call options",
-            where=where,
-            expected="e.g. `call: {training: true}` (Monte Carlo dropout)",
-            received=show(raw),
-        )
-    check_keys(raw, CALL_OPTIONS, where, "`call`")
-    return {key: flag(raw[key], at(where, key), f"`{key}`") for key in CALL_OPTIONS if key in raw}
-
-
-def checked_call(layer: Any, options: dict[str, bool], where: str) -> dict[str, bool]:
-    """``options`` when each one is an argument of ``layer.call``, else a SpecError.
-
-    Keras would silently ignore ``training`` on a layer whose call has none, and fail
-    with a TypeError on any other option.
-    """
-    if not options:
-        return options
-    accepted = inspect.signature(layer.call).parameters
-    for key in options:
-        if key not in accepted:
-            kind = type(layer).__name__
-            takes = [option for option in CALL_OPTIONS if option in accepted]
-            raise SpecError(
-                f"{kind} {layer.name!r} has no call option {key!r}",
-                where=at(where, f"call.{key}"),
-                expected=f"options of {kind}'s call: " + (", ".join(takes) or "none"),
-                received=f"{key}: {show(options[key])}",
-                hint=f"remove `{key}` from `call`; it changes nothing for a {kind}",
-            )
-    return options
 
 
 def _op_entry(raw: dict[str, Any], where: str) -> dict[str, Any]:

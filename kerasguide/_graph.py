@@ -76,6 +76,32 @@ def _connections(node: KerasNode) -> list[Connection]:
     return result
 
 
+def first_argument(node: KerasNode) -> list[Connection]:
+    """The tensors of a call's first argument (a layer's inputs), not those of the others."""
+    args, kwargs = node.arguments.args, node.arguments.kwargs
+    bound = bound_arguments(node.operation, args, kwargs)
+    first = next(iter(bound.values()), None) if bound else None
+    return tensor_connections(first) or []
+
+
+def tensor_connections(value: object) -> list[Connection] | None:
+    """The Keras tensors inside a call argument, as connections; None when it holds none."""
+    found: list[Connection] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _k.keras().KerasTensor):
+            history = item._keras_history
+            found.append(
+                Connection(history.operation.name, history.node_index, history.tensor_index)
+            )
+        elif isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+    return found or None
+
+
 class Source(NamedTuple):
     """Where a tensor argument comes from: output ``tensor`` of call ``call`` of ``operation``.
 

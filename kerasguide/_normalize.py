@@ -39,7 +39,7 @@ TOP_KEYS = {
         "batch_size",
         "layers",
     ),
-    "functional": ("kind", "name", "inputs", "input_shape", "layers", "outputs"),
+    "functional": ("kind", "name", "inputs", "input_shape", "dict_inputs", "layers", "outputs"),
     "mlp": (
         "kind",
         "name",
@@ -220,13 +220,15 @@ def _functional(data: dict[str, Any], path: str) -> dict[str, Any]:
             count = len(_wiring.as_list(sources[i]))
             _ops.tensor_slots(entry["op"], given, count, _at(_at(path, "layers"), i))
     _wiring.check_graph(inputs, entries, outputs, path)
-    return {
+    result: dict[str, Any] = {
         "kind": "functional",
         "name": name_of(data.get("name", "functional"), _at(path, "name")),
         "inputs": inputs,
-        "layers": _wiring.compact(entries, inputs),
-        "outputs": outputs,
     }
+    # the model takes a dict keyed by the inputs' names, as keras.Model({"a": a, ...}, ...)
+    if flag(data.get("dict_inputs", False), _at(path, "dict_inputs"), "`dict_inputs`"):
+        result["dict_inputs"] = True
+    return {**result, "layers": _wiring.compact(entries, inputs), "outputs": outputs}
 
 
 # --- mlp ---------------------------------------------------------------------------

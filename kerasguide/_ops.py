@@ -15,12 +15,14 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
+from typing import Any
 
 from kerasguide._keras import keras
+from kerasguide._shapes import format_shapes
 from kerasguide._suggest import did_you_mean
 from kerasguide._types import KerasTensor
 from kerasguide._values import at, show
-from kerasguide.errors import SpecError, SpecTypeError
+from kerasguide.errors import BuildError, SpecError, SpecTypeError, first_line
 
 ALLOWED = (
     # arithmetic, as `+ - * /` and friends write them
@@ -236,4 +238,38 @@ def call(name: str, values: dict[str, object]) -> KerasTensor:
         else:
             kwargs[param.name] = value
     out: KerasTensor = getattr(keras().ops, name)(*args, **kwargs)
+    return out
+
+
+def tuples(key: str, value: Any) -> Any:
+    """Nested lists as tuples where Keras wants pairs, e.g. padding ((0, 1), (0, 1))."""
+    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+        return tuple(tuple(v) for v in value)
+    return value
+
+
+def apply(entry: dict[str, Any], args: list[Any], where: str, refs: list[str]) -> Any:
+    """Call an allowed keras.ops function and give its operation the entry's name."""
+    op = entry["op"]
+    given = {k: v for k, v in entry.items() if k not in ("op", "name", "inputs")}
+    slots = tensor_slots(op, set(given), len(args), where)
+    values: dict[str, object] = (
+        {slots[0]: args} if op in LIST_FIRST else dict(zip(slots, args, strict=True))
+    )
+    values.update({k: tuples(k, v) for k, v in given.items()})
+    try:
+        out = call(op, values)
+    except Exception as err:
+        shapes = ", ".join(
+            f"{format_shapes((tuple(t.shape),))} from {r!r}"
+            for t, r in zip(args, refs, strict=False)
+        )
+        raise BuildError(
+            f"Keras could not apply keras.ops.{op} {entry['name']!r}",
+            where=where,
+            expected=f"inputs and arguments that keras.ops.{op} accepts",
+            received="inputs of shape " + shapes,
+            hint=f"Keras says: {first_line(err).rstrip('.')}",
+        ) from err
+    out._keras_history.operation.name = entry["name"]
     return out

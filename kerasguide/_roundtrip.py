@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import overload
 
-from kerasguide import _graph
+from kerasguide import _graph, _masks
 from kerasguide._activations import layer_config
 from kerasguide._keras import keras
 from kerasguide._types import KerasModel, KerasOperation
@@ -97,7 +97,7 @@ def _same_structure(model: KerasModel, rebuilt: KerasModel, *, name: str) -> Non
     for index, side in enumerate(("inputs", "outputs")):
         a, b = _shown(mine[index]), _shown(theirs[index])
         if side == "inputs":  # keras.Model(x, ...) and keras.Model([x], ...) take the same data
-            a, b = _single(_named(a)), _single(_named(b))
+            a, b = _single(a), _single(b)
         if a != b:
             raise SpecError(
                 f"a spec cannot describe the {side} of {name or model.name!r} exactly",
@@ -110,17 +110,6 @@ def _same_structure(model: KerasModel, rebuilt: KerasModel, *, name: str) -> Non
             )
 
 
-def _named(item: object) -> object:
-    """A dict of inputs keyed by their own names takes the same data as the list of them.
-
-    Keras orders a dict's inputs by key, and accepts a dict keyed by the inputs' names
-    for a list of inputs; other keys are a different model (its feed dict is refused).
-    """
-    if isinstance(item, dict) and all(v == f"<output of {k!r}>" for k, v in item.items()):
-        return [item[key] for key in sorted(item)]
-    return item
-
-
 def _single(item: object) -> object:
     return item[0] if isinstance(item, list) and len(item) == 1 else item
 
@@ -128,25 +117,54 @@ def _single(item: object) -> object:
 def _same_operations(model: KerasModel, rebuilt: KerasModel, *, prefix: str) -> None:
     mine = _graph.summary_calls(model)
     theirs = _graph.summary_calls(rebuilt)
-    names = [prefix + c.layer.name for c in mine]
-    if names != [prefix + c.layer.name for c in theirs]:
-        raise _differs(
-            model.name, "layers and operations", names, [prefix + c.layer.name for c in theirs]
-        )
+    # the operations Keras adds for implicit masks are compared, but not by name
+    seen = (_mask_names(model, mine), _mask_names(rebuilt, theirs))
+    names = [prefix + seen[0].get(c.layer.name, c.layer.name) for c in mine]
+    theirs = _inputs_in_order(
+        theirs, names, [prefix + seen[1].get(c.layer.name, c.layer.name) for c in theirs]
+    )
+    others = [prefix + seen[1].get(c.layer.name, c.layer.name) for c in theirs]
+    if names != others:
+        raise _differs(model.name, "layers and operations", names, others)
     checked: set[int] = set()
     for a, b in zip(mine, theirs, strict=True):
         name = prefix + a.layer.name
-        wiring_a = [(c.layer, c.tensor_index) for c in a.inputs]
-        wiring_b = [(c.layer, c.tensor_index) for c in b.inputs]
+        wiring_a = [(seen[0].get(c.layer, c.layer), c.tensor_index) for c in a.inputs]
+        wiring_b = [(seen[1].get(c.layer, c.layer), c.tensor_index) for c in b.inputs]
         if wiring_a != wiring_b:
             raise _differs(name, "inputs", wiring_a, wiring_b)
         if id(a.layer) not in checked:
             checked.add(id(a.layer))
-            _same_operation(a.layer, b.layer, name)
-            _same_calls((model, rebuilt), a.layer, b.layer, name)
+            _same_operation(a.layer, b.layer, name, named=a.layer.name not in seen[0])
+            _same_calls((model, rebuilt), a.layer, b.layer, name, seen)
 
 
-def _same_operation(a: KerasOperation, b: KerasOperation, name: str) -> None:
+def _inputs_in_order(
+    theirs: list[_graph.Call], names: list[str], others: list[str]
+) -> list[_graph.Call]:
+    """``theirs`` with its InputLayers in the order of ``names``, if only they differ.
+
+    Keras lists inputs in the order its graph walk meets them, and tensors given by
+    keyword (``mha(q, key=k, value=v)``) are met sorted by name: the summary's rows of
+    inputs may come in another order, though the inputs (compared apart) are the same.
+    """
+    inputs = [c for c in theirs if isinstance(c.layer, keras().layers.InputLayer)]
+    if sorted(names) != sorted(others) or not inputs:
+        return theirs
+    by_name = dict(zip(others, theirs, strict=True))
+    ordered = [by_name[name] for name in names]
+    rest = [c for c in ordered if c not in inputs]
+    return ordered if rest == [c for c in theirs if c not in inputs] else theirs
+
+
+def _mask_names(model: KerasModel, calls: list[_graph.Call]) -> dict[str, str]:
+    """``{"not_equal_3": "(mask 1)"}``: the implicit masks' operations, by their order."""
+    masks = _masks.mask_operations(model)
+    ops = dict.fromkeys(c.layer.name for c in calls if id(c.layer) in masks)
+    return {name: f"(mask {i})" for i, name in enumerate(ops, start=1)}
+
+
+def _same_operation(a: KerasOperation, b: KerasOperation, name: str, *, named: bool) -> None:
     if type(a) is not type(b):
         raise _differs(name, "class", type(a).__name__, type(b).__name__)
     if _graph.is_graph_model(a) and _graph.is_graph_model(b):  # b is of a's class
@@ -157,6 +175,8 @@ def _same_operation(a: KerasOperation, b: KerasOperation, name: str) -> None:
         _same_structure(a, b, name=name)
         return
     config_a, config_b = plain(layer_config(a)), plain(layer_config(b))
+    if not named:  # an implicit mask's operation: Keras named it, not the model's author
+        config_a.pop("name", None), config_b.pop("name", None)
     for key in sorted(set(config_a) | set(config_b)):
         if config_a.get(key) != config_b.get(key):
             raise _differs(name, f"argument {key!r}", config_a.get(key), config_b.get(key))
@@ -173,7 +193,11 @@ def _weights(layer: KerasOperation) -> list[tuple[tuple[int, ...], bool, str]]:
 
 
 def _same_calls(
-    owners: tuple[KerasModel, KerasModel], a: KerasOperation, b: KerasOperation, name: str
+    owners: tuple[KerasModel, KerasModel],
+    a: KerasOperation,
+    b: KerasOperation,
+    name: str,
+    seen: tuple[dict[str, str], dict[str, str]],
 ) -> None:
     """The arguments of every call: ``training=True``, ``use_causal_mask``, ``x + 3.0``'s 3.0."""
     wanted, got = _graph.call_arguments(owners[0], a), _graph.call_arguments(owners[1], b)
@@ -183,7 +207,7 @@ def _same_calls(
         bound_a = _graph.bound_arguments(a, *want)
         bound_b = _graph.bound_arguments(b, *have)
         for key in dict.fromkeys([*bound_a, *bound_b]):
-            first, second = _shown(bound_a.get(key)), _shown(bound_b.get(key))
+            first, second = _shown(bound_a.get(key), seen[0]), _shown(bound_b.get(key), seen[1])
             if first != second or _kinds(first) != _kinds(second):
                 raise _call_differs(name, key, first, second, operation=_graph.is_operation(a))
 
@@ -201,18 +225,23 @@ def _call_differs(name: str, key: str, want: object, got: object, *, operation: 
     )
 
 
-def _shown(value: object) -> object:
-    """A call argument to compare and show: a tensor as the output it is, arrays as lists."""
+def _shown(value: object, seen: dict[str, str] | None = None) -> object:
+    """A call argument to compare and show: a tensor as the output it is, arrays as lists.
+
+    ``seen`` renames operations (those of implicit masks) before they are shown.
+    """
+    seen = seen or {}
     if isinstance(value, _graph.Source):
         index = f"[{value.tensor}]" if value.tensor else ""
         call = f" (call {value.call + 1})" if value.call > 0 else ""
-        return f"<output{index} of {value.operation.name!r}{call}>"
+        name = value.operation.name
+        return f"<output{index} of {seen.get(name, name)!r}{call}>"
     if isinstance(value, dict):
-        return {k: _shown(v) for k, v in value.items()}
+        return {k: _shown(v, seen) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_shown(v) for v in value]
+        return [_shown(v, seen) for v in value]
     if hasattr(value, "tolist") and callable(value.tolist):  # a numpy array or scalar
-        return _shown(value.tolist())
+        return _shown(value.tolist(), seen)
     return plain(value)
 
 

@@ -13,8 +13,11 @@ from kerasguide._suggest import did_you_mean
 from kerasguide.errors import SpecError, SpecTypeError
 from kerasguide.limits import check_dimension
 
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
-_ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-@]*$")
+# A name is any text Keras accepts (no "/"), without "@" (kept for ``encoder@2``, the
+# second call of a shared layer), control characters, or a final ``[0]`` (which picks
+# one output of a layer in a reference). Match with ``fullmatch``.
+NAME = re.compile(r"(?!.*\[\d+\]$)[^/@\x00-\x1f\x7f]{1,200}", re.DOTALL)
+_ALIAS = re.compile(r"(?!.*\[\d+\]$)[^/@\x00-\x1f\x7f]{1,200}(?:@\d+)?", re.DOTALL)
 
 
 def at(path: str, key: str | int) -> str:
@@ -51,11 +54,12 @@ def check_keys(data: Mapping[str, object], allowed: tuple[str, ...], path: str, 
 def name_of(value: object, where: str, *, alias: bool = False) -> str:
     """A checked layer or tensor name (``alias`` allows the ``encoder@2`` form)."""
     pattern = _ALIAS if alias else NAME
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not pattern.fullmatch(value):
         raise (SpecError if isinstance(value, str) else SpecTypeError)(
             "not a valid name",
             where=where,
-            expected="letters, digits and _ . - , starting with a letter or _",
+            expected="a name Keras accepts (1 to 200 characters, no '/'), without '@', "
+            "control characters or a final [number] (that form picks one output)",
             received=show(value),
             hint="e.g. `name: hidden_1`",
         )

@@ -20,14 +20,14 @@ from kerasguide._values import name_of, positive_int, shape_of
 from kerasguide._values import show as _show
 from kerasguide.errors import SpecError, SpecTypeError
 
-_REF = re.compile(r"^([A-Za-z_][A-Za-z0-9_.\-@]*)(?:\[(\d+)\])?$")
+_REF = re.compile(r"([^/\x00-\x1f\x7f]{1,200}?)(?:\[(\d+)\])?", re.DOTALL)
 
 
 def refs(value: object, where: str) -> str | list[str]:
     """A checked ``inputs:`` value: one reference or a list of them."""
     items = value if isinstance(value, list) else [value]
     for i, item in enumerate(items):
-        if not isinstance(item, str) or not _REF.match(item):
+        if not isinstance(item, str) or not _REF.fullmatch(item):
             raise SpecTypeError(
                 "not a valid reference to a layer or input",
                 where=f"{where}[{i}]" if isinstance(value, list) else where,
@@ -47,7 +47,7 @@ def refs(value: object, where: str) -> str | list[str]:
 
 def split_ref(ref: str) -> tuple[str, int | None]:
     """``"lstm_1[0]"`` → ``("lstm_1", 0)``; ``"dense_1"`` → ``("dense_1", None)``."""
-    match = _REF.match(ref)
+    match = _REF.fullmatch(ref)
     assert match is not None  # checked by refs()
     index = match.group(2)
     return match.group(1), int(index) if index is not None else None
@@ -55,6 +55,17 @@ def split_ref(ref: str) -> tuple[str, int | None]:
 
 def as_list(value: str | list[str]) -> list[str]:
     return value if isinstance(value, list) else [value]
+
+
+def call_refs(entry: dict[str, Any]) -> list[str]:
+    """The references inside an entry's ``call:`` (its tensor arguments), in order."""
+    found: list[str] = []
+    for value in entry.get("call", {}).values():
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list):
+            found.extend(value)
+    return found
 
 
 def model_inputs(data: dict[str, Any], path: str) -> list[dict[str, Any]]:
@@ -192,9 +203,15 @@ def check_graph(
     sources_of = wired(entries, inputs, path)
     for i, sources in enumerate(sources_of):
         mine = []
-        for ref in as_list(sources):
+        places = [("inputs", ref) for ref in as_list(sources)]
+        places += [
+            (f"call.{key}", ref)
+            for key in entries[i].get("call", {})
+            for ref in call_refs({"call": {key: entries[i]["call"][key]}})
+        ]
+        for place, ref in places:
             name, _ = split_ref(ref)
-            _check_known(name, known, f"{layers_at}[{i}].inputs", entries[i])
+            _check_known(name, known, f"{layers_at}[{i}].{place}", entries[i])
             if name in index:
                 mine.append(index[name])
         if "reuse" in entries[i]:
@@ -311,7 +328,7 @@ def _report_unused(
     layers_at = f"{path}.layers" if path else "layers"
     fed = {split_ref(t)[0] for t in targets}
     for i in used:
-        fed |= {split_ref(r)[0] for r in as_list(sources_of[i])}
+        fed |= {split_ref(r)[0] for r in [*as_list(sources_of[i]), *call_refs(entries[i])]}
     for item in inputs:
         if item["name"] not in fed:
             raise SpecError(

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from kerasguide import _call_options, _entries, _graph, _masks, _normalize, _ops, _stateful, _wiring
 from kerasguide import _catalog as cat
-from kerasguide import _entries, _graph, _normalize, _ops, _wiring
 from kerasguide._keras import deferred_weights, is_model, keras
 from kerasguide._lint import warn_hints
 from kerasguide._shapes import format_shapes, shape_error_hint
@@ -229,6 +229,8 @@ def _bounded(data: dict[str, Any]) -> KerasModel:
     """Build with every weight's size known before any memory is allocated."""
     with deferred_weights():
         model = _build(data, "")
+        _stateful.check_batch(model)
+        states = _stateful.state_bytes(model)
         sizes = []
         for layer in _graph.all_layers(model):
             counted = [weight_bytes(tuple(w.shape), str(w.dtype)) for w in layer.weights]
@@ -237,10 +239,11 @@ def _bounded(data: dict[str, Any]) -> KerasModel:
                     layer.name,
                     type(layer).__name__,
                     sum(c for c, _ in counted),
-                    sum(b for _, b in counted),
+                    sum(b for _, b in counted) + states.get(layer.name, 0),
                 )
             )
         check_params(sizes, data["name"])
+    _stateful.release(model)
     return model
 
 
@@ -254,6 +257,13 @@ def _build(data: dict[str, Any], path: str) -> KerasModel:
 
 def _at(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+def _top_layer(entry: dict[str, Any], where: str) -> Any:
+    """A layer of the model itself (not one a wrapper holds), stateful RNNs held."""
+    layer = _make_layer(entry, where)
+    _stateful.hold(layer)
+    return layer
 
 
 def _make_layer(entry: dict[str, Any], where: str) -> Any:
@@ -271,7 +281,7 @@ def _make_layer(entry: dict[str, Any], where: str) -> Any:
         if _entries.layer_valued(cls, key):
             kwargs[key] = _inner_layers(value, _at(where, key))
         else:
-            kwargs[key] = cat.make_object(kind, value) if kind else _tuples(key, value)
+            kwargs[key] = cat.make_object(kind, value) if kind else _ops.tuples(key, value)
     try:
         return cls(**kwargs)
     except Exception as err:  # Keras validates its own arguments
@@ -282,13 +292,6 @@ def _inner_layers(value: Any, where: str) -> Any:
     if isinstance(value, list):
         return [_make_layer(item, f"{where}[{i}]") for i, item in enumerate(value)]
     return _make_layer(value, where)
-
-
-def _tuples(key: str, value: Any) -> Any:
-    """Nested lists as tuples where Keras wants pairs, e.g. padding ((0, 1), (0, 1))."""
-    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
-        return tuple(tuple(v) for v in value)
-    return value
 
 
 def _argument_error(entry: dict[str, Any], where: str, err: Exception) -> SpecError:
@@ -308,7 +311,7 @@ def _argument_error(entry: dict[str, Any], where: str, err: Exception) -> SpecEr
 def _build_sequential(data: dict[str, Any], path: str) -> KerasModel:
     k = keras()
     layers_at = _at(path, "layers")
-    layers = [_make_layer(e, f"{layers_at}[{i}]") for i, e in enumerate(data["layers"])]
+    layers = [_top_layer(e, f"{layers_at}[{i}]") for i, e in enumerate(data["layers"])]
     head = k.Input(
         tuple(data["input_shape"]),
         name=data.get("input_name", "input"),
@@ -323,7 +326,7 @@ def _build_sequential(data: dict[str, Any], path: str) -> KerasModel:
         tensor = head
         for i, entry in enumerate(data["layers"]):
             where = f"{layers_at}[{i}]"
-            tensor = _apply(_make_layer(entry, where), tensor, entry, where, [])
+            tensor = _apply(_top_layer(entry, where), tensor, entry, where, [], {})
         raise BuildError(
             f"Keras could not build the model {data['name']!r}",
             where=layers_at,
@@ -351,52 +354,40 @@ def _build_functional(data: dict[str, Any], path: str) -> KerasModel:
     sources = _wiring.wired(entries, data["inputs"], path)
     layers: dict[str, Any] = {}
     layers_at = _at(path, "layers")
+    named: set[int] = set()  # the operations named so far (the spec's, and masks')
     for i in order:
         entry, where = entries[i], f"{layers_at}[{i}]"
         name = _wiring.entry_name(entry)
         refs = _wiring.as_list(sources[i])
         if "op" in entry:
-            tensors[name] = _apply_op(entry, [_lookup(tensors, r) for r in refs], where, refs)
+            tensors[name] = _ops.apply(entry, [_lookup(tensors, r) for r in refs], where, refs)
+            named.add(id(tensors[name]._keras_history.operation))
             continue
         if "reuse" in entry:
             layer = layers[entry["reuse"]]
         else:
-            layer = layers[name] = _make_layer(entry, where)
+            layer = layers[name] = _top_layer(entry, where)
         args = [_lookup(tensors, ref) for ref in refs]
         arg = args if isinstance(sources[i], list) and len(args) > 1 else args[0]
-        tensors[name] = _apply(layer, arg, entry, where, refs)
+        options = _call_options.checked_call(layer, entry.get("call", {}), where)
+        given = {key: _given(tensors, value) for key, value in options.items()}
+        tensors[name] = _apply(layer, arg, entry, where, refs, given)
+        _masks.name_masks(tensors[name], name, named)
     outputs = _structure(data["outputs"], tensors)
-    model: KerasModel = k.Model(
-        inputs[0] if len(inputs) == 1 else inputs, outputs, name=data["name"]
-    )
+    feed: Any = inputs[0] if len(inputs) == 1 else inputs
+    if data.get("dict_inputs"):
+        feed = {item["name"]: tensor for item, tensor in zip(data["inputs"], inputs, strict=True)}
+    model: KerasModel = k.Model(feed, outputs, name=data["name"])
     return model
 
 
-def _apply_op(entry: dict[str, Any], args: list[Any], where: str, refs: list[str]) -> Any:
-    """Call an allowed keras.ops function and give its operation the entry's name."""
-    op = entry["op"]
-    given = {k: v for k, v in entry.items() if k not in ("op", "name", "inputs")}
-    slots = _ops.tensor_slots(op, set(given), len(args), where)
-    values: dict[str, object] = (
-        {slots[0]: args} if op in _ops.LIST_FIRST else dict(zip(slots, args, strict=True))
+def _given(tensors: dict[str, Any], value: Any) -> Any:
+    """A ``call:`` value: a flag as it is, a reference (or a list of them) as tensors."""
+    if isinstance(value, bool):
+        return value
+    return (
+        [_lookup(tensors, r) for r in value] if isinstance(value, list) else _lookup(tensors, value)
     )
-    values.update({k: _tuples(k, v) for k, v in given.items()})
-    try:
-        out = _ops.call(op, values)
-    except Exception as err:
-        shapes = ", ".join(
-            f"{format_shapes((tuple(t.shape),))} from {r!r}"
-            for t, r in zip(args, refs, strict=False)
-        )
-        raise BuildError(
-            f"Keras could not apply keras.ops.{op} {entry['name']!r}",
-            where=where,
-            expected=f"inputs and arguments that keras.ops.{op} accepts",
-            received="inputs of shape " + shapes,
-            hint=f"Keras says: {first_line(err).rstrip('.')}",
-        ) from err
-    out._keras_history.operation.name = entry["name"]
-    return out
 
 
 def _lookup(tensors: dict[str, Any], ref: str) -> Any:
@@ -413,10 +404,12 @@ def _structure(outputs: Any, tensors: dict[str, Any]) -> Any:
     return _lookup(tensors, outputs)
 
 
-def _apply(layer: Any, arg: Any, entry: dict[str, Any], where: str, refs: list[str]) -> Any:
-    options = _entries.checked_call(layer, entry.get("call", {}), where)
+def _apply(
+    layer: Any, arg: Any, entry: dict[str, Any], where: str, refs: list[str], given: dict[str, Any]
+) -> Any:
+    args, kwargs = _call_options.arranged(layer, given)
     try:
-        return layer(arg, **options)
+        return layer(arg, *args, **kwargs)
     except Exception as err:
         tensors = arg if isinstance(arg, list) else [arg]
         if refs:

@@ -14,18 +14,25 @@ formats it (see ``_codegen_layout``).
 
 from __future__ import annotations
 
-import builtins
 import json
-import keyword
 import math
 import os
-import re
 from typing import Any
 
 from kerasguide import _catalog as cat
 from kerasguide import _codegen_ops as _ops
 from kerasguide import _normalize, _wiring
-from kerasguide._codegen_layout import TAB, WIDTH, Arg, Group, applied, call_lines
+from kerasguide._codegen_layout import (
+    RESERVED,
+    TAB,
+    WIDTH,
+    Arg,
+    Group,
+    Names,
+    applied,
+    call_lines,
+    identifier,
+)
 from kerasguide._suggest import did_you_mean
 from kerasguide.errors import OptionError
 from kerasguide.specs import Spec, load_spec
@@ -47,7 +54,6 @@ _TUPLES = {
     "noise_shape",
     "shape",
 }
-_RESERVED = {"keras", "layers", "model"}
 _OBJECT_MODULES = {
     "initializer": "initializers",
     "regularizer": "regularizers",
@@ -119,39 +125,6 @@ def _check_style(style: str) -> None:
         )
 
 
-# --- names -------------------------------------------------------------------------
-
-
-def identifier(name: str) -> str:
-    """A valid Python variable name for a layer or input name (``encoder@2`` → ``encoder_2``).
-
-    Example:
-        >>> identifier("lambda"), identifier("input"), identifier("block-1.conv")
-        ('lambda_', 'input_', 'block_1_conv')
-    """
-    text = re.sub(r"\W", "_", name, flags=re.ASCII) or "_"
-    if text[0].isdigit():
-        text = "_" + text
-    if keyword.iskeyword(text) or text in _RESERVED or hasattr(builtins, text):
-        text += "_"
-    return text
-
-
-class _Names:
-    """Variable names in one scope, each given out once."""
-
-    def __init__(self, taken: set[str] | None = None) -> None:
-        self.taken = set(taken or ())
-
-    def take(self, base: str) -> str:
-        name, k = base, 1
-        while name in self.taken:
-            k += 1
-            name = f"{base}_{k}"
-        self.taken.add(name)
-        return name
-
-
 # --- the sequential check ----------------------------------------------------------
 
 
@@ -159,6 +132,8 @@ def check_chain(data: dict[str, Any]) -> None:
     """Raise an OptionError naming the entry that keeps a spec from being a plain chain."""
     if data["kind"] != "functional":
         return
+    if data.get("dict_inputs"):
+        raise _not_chain("dict_inputs", "the model takes its inputs as a dict")
     if len(data["inputs"]) > 1:
         names = ", ".join(item["name"] for item in data["inputs"])
         raise _not_chain("inputs", f"{len(data['inputs'])} inputs: {names}")
@@ -242,7 +217,7 @@ class _Module:
 
     def __init__(self) -> None:
         self.functions: list[list[str]] = []
-        self.names = _Names(_RESERVED)
+        self.names = Names(RESERVED)
         self.imports: dict[str, str] = {}
         self.uses_layers = False
 
@@ -255,7 +230,7 @@ class _Module:
         return gap.join("\n".join(part) for part in [head, *self.functions, body]) + "\n"
 
     def model_lines(
-        self, data: dict[str, Any], indent: str, target: str, names: _Names, *, sequential: bool
+        self, data: dict[str, Any], indent: str, target: str, names: Names, *, sequential: bool
     ) -> list[str]:
         if data["kind"] == "mlp":
             data = _normalize.expand_mlp(data)
@@ -313,7 +288,7 @@ class _Module:
         """Write the function that builds a nested model; return the call that builds it."""
         data = entry["model"]
         name = self.names.take("build_" + identifier(data["name"]).rstrip("_"))
-        local = _Names(self.names.taken)
+        local = Names(self.names.taken)
         sequential = data["kind"] == "sequential"
         doc = f'{TAB}"""The model "{data["name"]}", used as a layer."""'
         if False in (entry.get("trainable"), data.get("trainable")):
@@ -378,7 +353,7 @@ def _input_args(item: dict[str, Any]) -> list[str]:
 class _Graph:
     """The functional code of one model: inputs, layer calls in build order, keras.Model."""
 
-    def __init__(self, module: _Module, data: dict[str, Any], indent: str, names: _Names) -> None:
+    def __init__(self, module: _Module, data: dict[str, Any], indent: str, names: Names) -> None:
         self.module, self.data, self.indent, self.names = module, data, indent, names
         self.tensors: dict[str, str] = {}  # spec name → variable holding its output
         self.objects: dict[str, str] = {}  # layer name → variable holding the layer
@@ -403,7 +378,7 @@ class _Graph:
 
     def entry_lines(self, entry: dict[str, Any], source: str) -> list[str]:
         name = _wiring.entry_name(entry)
-        source += "".join(f", {k}={v!r}" for k, v in entry.get("call", {}).items())
+        source += "".join(f", {k}={self.given(v)}" for k, v in entry.get("call", {}).items())
         if "reuse" in entry:
             var = self.tensors[name] = self.names.take(identifier(name))
             return [f"{self.indent}{var} = {self.objects[entry['reuse']]}({source})"]
@@ -433,12 +408,26 @@ class _Graph:
         name, index = _wiring.split_ref(ref)
         return self.tensors[name] + (f"[{index}]" if index is not None else "")
 
+    def given(self, value: bool | str | list[str]) -> str:
+        """A ``call:`` value in code: a flag, a tensor, or a list of tensors."""
+        if isinstance(value, bool):
+            return repr(value)
+        return (
+            _joined([self.ref(r) for r in value], "[]")
+            if isinstance(value, list)
+            else self.ref(value)
+        )
+
     def source(self, sources: str | list[str]) -> str:
         refs = [self.ref(r) for r in _wiring.as_list(sources)]
         return _joined(refs, "[]") if isinstance(sources, list) and len(refs) > 1 else refs[0]
 
     def inputs(self) -> str:
-        names = [self.tensors[item["name"]] for item in self.data["inputs"]]
+        items = self.data["inputs"]
+        if self.data.get("dict_inputs"):
+            pairs = [f"{_string(item['name'])}: {self.tensors[item['name']]}" for item in items]
+            return _joined(pairs, "{}")
+        names = [self.tensors[item["name"]] for item in items]
         return names[0] if len(names) == 1 else _joined(names, "[]")
 
     def outputs(self, outputs: str | list[str] | dict[str, str]) -> str:

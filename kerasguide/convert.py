@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 from kerasguide import _catalog as cat
-from kerasguide import _entries, _graph, _roundtrip, _wiring
+from kerasguide import _entries, _graph, _masks, _roundtrip, _wiring
 from kerasguide._activations import layer_config
+from kerasguide._call_options import CALL_OPTIONS
 from kerasguide._convert_ops import op_entry
 from kerasguide._keras import is_model, keras, weightless
 from kerasguide._roundtrip import DATA_FORMAT, FLOATX
@@ -147,19 +149,21 @@ def _functional(model: Any) -> dict[str, Any]:
         inputs.append(item)
     entries: list[dict[str, Any]] = []
     uses: dict[str, int] = {}
+    masks = _masks.mask_operations(model)  # Keras makes them again from the layers
     for call in _graph.summary_calls(model):
-        if isinstance(call.layer, keras().layers.InputLayer):
+        if isinstance(call.layer, keras().layers.InputLayer) or id(call.layer) in masks:
             continue
         uses[call.layer.name] = uses.get(call.layer.name, 0) + 1
         node = call.layer._inbound_nodes[call.node_index]
-        refs = [_ref(c, produced, multi) for c in call.inputs]
+        wires = call.inputs if _graph.is_operation(call.layer) else _graph.first_argument(node)
+        refs = [_ref(c, produced, multi) for c in wires]
         if _graph.is_operation(call.layer):
             entry = op_entry(call.layer, node, refs)
         elif uses[call.layer.name] == 1:
             entry = _layer_entry(call.layer, model.trainable)
         else:
             entry = {"reuse": call.layer.name, "name": f"{call.layer.name}@{uses[call.layer.name]}"}
-        entry.update(_call_options(model, call.layer, uses[call.layer.name] - 1))
+        entry.update(_call_options(call.layer, node, lambda c: _ref(c, produced, multi)))
         name = _wiring.entry_name(entry)
         produced[(call.layer.name, call.node_index)] = name
         if len(node.outputs) > 1:
@@ -168,59 +172,46 @@ def _functional(model: Any) -> dict[str, Any]:
             entry["inputs"] = refs[0] if len(refs) == 1 else refs
         entries.append(entry)
     outputs = _outputs(model, produced, multi)
-    return {
-        "kind": "functional",
-        "name": model.name,
-        "inputs": inputs,
-        "layers": _wiring.compact(entries, inputs),
-        "outputs": outputs,
-    }
+    spec: dict[str, Any] = {"kind": "functional", "name": model.name, "inputs": inputs}
+    if isinstance(getattr(model, "_inputs_struct", None), dict):
+        spec["dict_inputs"] = True  # keys other than the inputs' names are refused by the check
+    return {**spec, "layers": _wiring.compact(entries, inputs), "outputs": outputs}
 
 
-def _call_options(model: Any, layer: Any, number: int) -> dict[str, Any]:
-    """``{"call": {"training": False}}`` for ``layer(x, training=False)``; empty by default.
+def _call_options(layer: Any, node: Any, ref: Callable[[_graph.Connection], str]) -> dict[str, Any]:
+    """``{"call": {...}}``: how ``node`` calls ``layer``, beyond its inputs; empty by default.
 
-    Only the options a spec can give (``_entries.CALL_OPTIONS``) are written; any other
-    argument is left for the check in :func:`_verify` to refuse by name.
+    Flags (``training=False``) are written where they differ from the call's default;
+    tensors (MultiHeadAttention's ``value``, an ``initial_state``, a ``mask``) by the
+    names of the layers making them, except the mask Keras passes on by itself.
+    Anything else is left for the check in :func:`_verify` to refuse by name.
     """
     if _graph.is_operation(layer):
         return {}
-    args, kwargs = _graph.call_arguments(model, layer)[number]
-    given = _graph.bound_arguments(layer, args, kwargs)
-    first = next(iter(given), None)  # the inputs: a spec's `inputs:` give them
-    tensors = [key for key, value in given.items() if key != first and _sources(value)]
-    if tensors:
-        raise _tensor_argument(layer.name, tensors[0], _sources(given[tensors[0]]))
-    default = _graph.bound_arguments(layer, args, {})
-    options = {
-        key: given[key]
-        for key in _entries.CALL_OPTIONS
-        if isinstance(given.get(key), bool) and given[key] != default.get(key)
-    }
+    given = _graph.bound_arguments(layer, node.arguments.args, node.arguments.kwargs)
+    signature = inspect.signature(layer.call).parameters
+    first = next(iter(given), None)  # the inputs: a spec's `inputs:` gives them
+    options: dict[str, Any] = {}
+    for key, value in given.items():
+        if key == first or (key == "mask" and _masks.is_implicit(node)):
+            continue
+        tensors = _graph.tensor_connections(value)
+        if tensors is not None:
+            options[key] = (
+                [ref(c) for c in tensors] if isinstance(value, (list, tuple)) else ref(tensors[0])
+            )
+        elif (
+            key in CALL_OPTIONS
+            and isinstance(value, bool)
+            and value is not _default(signature, key)
+        ):
+            options[key] = value
     return {"call": options} if options else {}
 
 
-def _tensor_argument(name: str, key: str, sources: str) -> SpecError:
-    return SpecError(
-        f"the layer {name!r} is called with a tensor as {key!r}",
-        where=f"layer {name!r}",
-        expected="tensors given as the layer's inputs, and call options "
-        + ", ".join(_entries.CALL_OPTIONS),
-        received=f"{name}(..., {key}=<the output of {sources}>)",
-        hint=f"to_spec cannot write a tensor given as {key}= yet (a mask, an initial "
-        "state, MultiHeadAttention's value): keep the model as a .keras file "
-        "(model.save('m.keras'))",
-    )
-
-
-def _sources(value: Any) -> str:
-    """The names of the layers making the tensors in a call argument, or ''."""
-    if isinstance(value, _graph.Source):
-        return repr(value.operation.name)
-    if isinstance(value, (list, tuple, dict)):
-        items = value.values() if isinstance(value, dict) else value
-        return ", ".join(name for name in map(_sources, items) if name)
-    return ""
+def _default(parameters: Any, key: str) -> object:
+    """The default of ``key`` in a call's signature (``training=None``: the caller's mode)."""
+    return parameters[key].default if key in parameters else None
 
 
 def _ref(conn: _graph.Connection, produced: dict[tuple[str, int], str], multi: set[str]) -> str:
