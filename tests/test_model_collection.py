@@ -219,3 +219,28 @@ def test_our_comparison_sees_a_dict_become_a_list() -> None:
     as_list = keras.Model([a, b], out, name="m")
     assert differences(as_dict, as_list)
     assert differences(as_dict, as_dict) == []
+
+
+def test_our_comparison_sees_a_dropped_causal_mask_and_another_data_format() -> None:
+    import kerasguide._keras as _k
+
+    keras = _k.keras()
+
+    def attention(**flags: Any) -> Any:
+        q = keras.Input((4, 3), name="q")
+        out = keras.layers.Attention(name="attention")([q, q], **flags)
+        return keras.Model(q, out, name="m")
+
+    def convnet() -> Any:
+        x = keras.Input((3, 6, 6), name="x")
+        out = keras.layers.Conv2D(2, 3, name="conv")(x)
+        return keras.Model(x, out, name="m")
+
+    assert differences(attention(use_causal_mask=True), attention())
+    saved = keras.config.image_data_format()
+    keras.config.set_image_data_format("channels_first")
+    try:
+        first = convnet()
+    finally:
+        keras.config.set_image_data_format(saved)
+    assert differences(first, convnet())
