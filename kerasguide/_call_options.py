@@ -77,32 +77,27 @@ def checked_call(layer: Any, options: dict[str, Any], where: str) -> dict[str, A
                 where=at(where, f"call.{key}"),
                 expected=f"options of {kind}'s call: " + (", ".join(takes) or "none"),
                 received=f"{key}: {show(options[key])}",
-                hint=did_you_mean(key, takes)
-                or (
-                    "give the layer's inputs with `inputs:`"
-                    if key == first
-                    else f"remove `{key}` from `call`; it changes nothing for a {kind}"
-                ),
+                hint="give the layer's inputs with `inputs:`"
+                if key == first
+                else did_you_mean(key, takes)
+                or f"remove `{key}` from `call`; it changes nothing for a {kind}",
             )
     return options
 
 
-def arranged(layer: Any, given: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
-    """``given`` as Keras's own examples pass it: tensors right after the inputs by position
-    (``mha(query, value, key)``), as far as the call's parameters run in order, the rest by
-    name (``training=False``)."""
-    positional: list[Any] = []
-    for key in list(inspect.signature(layer.call).parameters)[1:]:
+def arranged(call: Any, given: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The keys of ``given`` a layer's ``call`` takes by position, and those by name.
+
+    As a layer is usually called: the tensors right after the inputs by position, as
+    far as the call's parameters run in order (``mha(query, value, key)``); the rest,
+    and every flag, by name (``lstm(x, initial_state=s)``, ``training=False``). Keras
+    meets a call's tensors in that order (keyword ones sorted by name), which sets the
+    order of a summary's rows, so build and to_code call layers alike.
+    """
+    parameters = [key for key in inspect.signature(call).parameters if key != "self"]
+    positional: list[str] = []
+    for key in parameters[1:]:
         if key not in given or key in CALL_OPTIONS:
             break
-        positional.append(given[key])
-    rest = {
-        key: value
-        for key, value in list(given.items())
-        if key not in _first(layer, len(positional))
-    }
-    return positional, rest
-
-
-def _first(layer: Any, count: int) -> list[str]:
-    return list(inspect.signature(layer.call).parameters)[1 : 1 + count]
+        positional.append(key)
+    return positional, [key for key in given if key not in positional]

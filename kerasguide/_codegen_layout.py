@@ -9,6 +9,7 @@ argument per line, each of them wrapped in turn.
 from __future__ import annotations
 
 import builtins
+import json
 import keyword
 import re
 from collections.abc import Sequence
@@ -121,3 +122,15 @@ class Names:
             name = f"{base}_{k}"
         self.taken.add(name)
         return name
+
+
+def joined(items: list[str], brackets: str) -> str:
+    """``[a, b]``: items joined with commas inside a pair of brackets (``"[]"``, ``"{}"``)."""
+    return brackets[0] + ", ".join(items) + brackets[1]
+
+
+def string_literal(text: str) -> str:
+    """Python source for a string, in double quotes unless it holds only double quotes."""
+    if '"' in text and "'" not in text:
+        return repr(text)
+    return json.dumps(text, ensure_ascii=False)

@@ -407,9 +407,9 @@ def _structure(outputs: Any, tensors: dict[str, Any]) -> Any:
 def _apply(
     layer: Any, arg: Any, entry: dict[str, Any], where: str, refs: list[str], given: dict[str, Any]
 ) -> Any:
-    args, kwargs = _call_options.arranged(layer, given)
+    by_place, by_name = _call_options.arranged(layer.call, given)
     try:
-        return layer(arg, *args, **kwargs)
+        return layer(arg, *[given[k] for k in by_place], **{k: given[k] for k in by_name})
     except Exception as err:
         tensors = arg if isinstance(arg, list) else [arg]
         if refs:

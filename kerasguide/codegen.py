@@ -14,7 +14,6 @@ formats it (see ``_codegen_layout``).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from kerasguide import _catalog as cat
 from kerasguide import _codegen_ops as _ops
 from kerasguide import _normalize, _wiring
+from kerasguide._call_options import arranged
 from kerasguide._codegen_layout import (
     RESERVED,
     TAB,
@@ -32,6 +32,8 @@ from kerasguide._codegen_layout import (
     applied,
     call_lines,
     identifier,
+    joined,
+    string_literal,
 )
 from kerasguide._suggest import did_you_mean
 from kerasguide.errors import OptionError
@@ -182,27 +184,19 @@ def literal(value: Any, key: str = "") -> str:
         args = ", ".join(f"{k}={literal(v, k)}" for k, v in value.items() if k != "type")
         return f"keras.{_OBJECT_MODULES[kind]}.{value['type']}({args})"
     if isinstance(value, str):
-        return _string(value)
+        return string_literal(value)
     if isinstance(value, float) and not math.isfinite(value):
         return f'float("{value}")'
     if isinstance(value, (list, tuple)):
         items = [literal(v, key if key in _TUPLES else "") for v in value]
         if key in _TUPLES:
             return f"({items[0]},)" if len(items) == 1 else "(" + ", ".join(items) + ")"
-        return _joined(items, "[]")
+        return joined(items, "[]")
     if isinstance(value, dict):
-        return _joined([f"{_string(str(k))}: {literal(v, k)}" for k, v in value.items()], "{}")
+        return joined(
+            [f"{string_literal(str(k))}: {literal(v, k)}" for k, v in value.items()], "{}"
+        )
     return repr(value)
-
-
-def _joined(items: list[str], brackets: str) -> str:
-    return brackets[0] + ", ".join(items) + brackets[1]
-
-
-def _string(text: str) -> str:
-    if '"' in text and "'" not in text:
-        return repr(text)
-    return json.dumps(text, ensure_ascii=False)
 
 
 def _shape(shape: list[int | None]) -> str:
@@ -247,7 +241,7 @@ class _Module:
         for entry in data["layers"]:
             head, args = self.constructor(entry)
             lines += call_lines(inner, f"{head}(", args, "),")
-        lines += [f"{indent}{TAB}],", f"{indent}{TAB}name={_string(data['name'])},"]
+        lines += [f"{indent}{TAB}],", f"{indent}{TAB}name={string_literal(data['name'])},"]
         return [*lines, f"{indent})"]
 
     def constructor(self, entry: dict[str, Any]) -> tuple[str, list[Arg]]:
@@ -261,7 +255,7 @@ class _Module:
         args = [self.argument(given, entry[given], keyword=False)] if given else []
         skip = {"type", "name", "inputs", "call", given}
         args += [self.argument(k, v) for k, v in entry.items() if k not in skip]
-        return head, [*args, f"name={_string(entry['name'])}"]
+        return head, [*args, f"name={string_literal(entry['name'])}"]
 
     def argument(self, key: str, value: Any, *, keyword: bool = True) -> Arg:
         """One constructor argument; a layer-valued one is the inner layer's constructor."""
@@ -346,8 +340,8 @@ def _input_args(item: dict[str, Any]) -> list[str]:
     if item.get("batch_size") is not None:
         args.append(f"batch_size={item['batch_size']!r}")
     if item.get("dtype"):
-        args.append(f"dtype={_string(item['dtype'])}")
-    return [*args, f"name={_string(item['name'])}"]
+        args.append(f"dtype={string_literal(item['dtype'])}")
+    return [*args, f"name={string_literal(item['name'])}"]
 
 
 class _Graph:
@@ -358,6 +352,7 @@ class _Graph:
         self.tensors: dict[str, str] = {}  # spec name → variable holding its output
         self.objects: dict[str, str] = {}  # layer name → variable holding the layer
         self.reused = {e["reuse"] for e in data["layers"] if "reuse" in e}
+        self.index = {_wiring.entry_name(e): i for i, e in enumerate(data["layers"])}
 
     def lines(self, target: str) -> list[str]:
         data, out = self.data, []
@@ -373,12 +368,12 @@ class _Graph:
             else:
                 out += self.entry_lines(entry, self.source(sources[i]))
         args = [f"inputs={self.inputs()}", f"outputs={self.outputs(data['outputs'])}"]
-        args.append(f"name={_string(data['name'])}")
+        args.append(f"name={string_literal(data['name'])}")
         return out + call_lines(self.indent, f"{target}keras.Model(", args, ")")
 
     def entry_lines(self, entry: dict[str, Any], source: str) -> list[str]:
         name = _wiring.entry_name(entry)
-        source += "".join(f", {k}={self.given(v)}" for k, v in entry.get("call", {}).items())
+        source += self.call_arguments(entry)
         if "reuse" in entry:
             var = self.tensors[name] = self.names.take(identifier(name))
             return [f"{self.indent}{var} = {self.objects[entry['reuse']]}({source})"]
@@ -408,31 +403,45 @@ class _Graph:
         name, index = _wiring.split_ref(ref)
         return self.tensors[name] + (f"[{index}]" if index is not None else "")
 
+    def call_arguments(self, entry: dict[str, Any]) -> str:
+        """``, v, key=k, training=False``: an entry's ``call:``, as build passes it."""
+        given = entry.get("call", {})
+        if not given:
+            return ""
+        target = self.data["layers"][self.index[entry["reuse"]]] if "reuse" in entry else entry
+        cls: Any = cat.layer_classes()[target["type"]] if "type" in target else None
+        call = cls.call if cls is not None else (lambda inputs: inputs)  # a model: flags only
+        by_place, by_name = arranged(call, given)
+        words = [self.given(given[k]) for k in by_place]
+        return "".join(f", {w}" for w in words + [f"{k}={self.given(given[k])}" for k in by_name])
+
     def given(self, value: bool | str | list[str]) -> str:
         """A ``call:`` value in code: a flag, a tensor, or a list of tensors."""
         if isinstance(value, bool):
             return repr(value)
         return (
-            _joined([self.ref(r) for r in value], "[]")
+            joined([self.ref(r) for r in value], "[]")
             if isinstance(value, list)
             else self.ref(value)
         )
 
     def source(self, sources: str | list[str]) -> str:
         refs = [self.ref(r) for r in _wiring.as_list(sources)]
-        return _joined(refs, "[]") if isinstance(sources, list) and len(refs) > 1 else refs[0]
+        return joined(refs, "[]") if isinstance(sources, list) and len(refs) > 1 else refs[0]
 
     def inputs(self) -> str:
         items = self.data["inputs"]
         if self.data.get("dict_inputs"):
-            pairs = [f"{_string(item['name'])}: {self.tensors[item['name']]}" for item in items]
-            return _joined(pairs, "{}")
+            pairs = [
+                f"{string_literal(item['name'])}: {self.tensors[item['name']]}" for item in items
+            ]
+            return joined(pairs, "{}")
         names = [self.tensors[item["name"]] for item in items]
-        return names[0] if len(names) == 1 else _joined(names, "[]")
+        return names[0] if len(names) == 1 else joined(names, "[]")
 
     def outputs(self, outputs: str | list[str] | dict[str, str]) -> str:
         if isinstance(outputs, dict):
-            return _joined([f"{_string(k)}: {self.ref(v)}" for k, v in outputs.items()], "{}")
+            return joined([f"{string_literal(k)}: {self.ref(v)}" for k, v in outputs.items()], "{}")
         if isinstance(outputs, list):
-            return _joined([self.ref(r) for r in outputs], "[]")
+            return joined([self.ref(r) for r in outputs], "[]")
         return self.ref(outputs)

@@ -173,8 +173,11 @@ def _functional(model: Any) -> dict[str, Any]:
         entries.append(entry)
     outputs = _outputs(model, produced, multi)
     spec: dict[str, Any] = {"kind": "functional", "name": model.name, "inputs": inputs}
-    if isinstance(getattr(model, "_inputs_struct", None), dict):
+    struct = getattr(model, "_inputs_struct", None)
+    if isinstance(struct, dict):
         spec["dict_inputs"] = True  # keys other than the inputs' names are refused by the check
+        order = {key: i for i, key in enumerate(struct)}  # the dict's own order of keys
+        inputs.sort(key=lambda item: order.get(item["name"], len(order)))
     return {**spec, "layers": _wiring.compact(entries, inputs), "outputs": outputs}
 
 

@@ -62,60 +62,36 @@ EXPECTED: dict[str, Any] = {
     "batchnorm_inference": EXACT,
     "frozen_base_fine_tuning": EXACT,
     "mobilenetv2_transfer": EXACT,
-    "masked_embedding_lstm": refused("lstm", "mask="),
+    "masked_embedding_lstm": EXACT,
     "rnn_text_classifier": EXACT,
-    "masking_lstm": refused("lstm", "mask"),
+    "masking_lstm": EXACT,
     "bidirectional_lstm_imdb": EXACT,
     "gru_weather": EXACT,
     "deep_simple_rnn": EXACT,
     "char_lstm": EXACT,
-    "stateful_char_rnn": refused("gru_1", "stateful"),
+    "stateful_char_rnn": EXACT,
     "conv_lstm": EXACT,
-    "lstm_seq2seq": refused("decoder", "initial_state="),
-    "nmt_additive_attention": refused("decoder", "initial_state="),
+    "lstm_seq2seq": EXACT,
+    "nmt_additive_attention": EXACT,
     "conv1d_text": EXACT,
     "conv1d_timeseries": EXACT,
     "text_embedding_bag": EXACT,
     "attention_layer": EXACT,
     "causal_attention_layer": EXACT,
-    "softmax_with_mask": refused("softmax", "mask="),
-    "transformer_encoder_block": refused("self_attention", "value="),
+    "softmax_with_mask": EXACT,
+    "transformer_encoder_block": EXACT,
     "token_and_position_embedding": refused("ones_like", "operation"),
     "position_embedding_constant": refused("add", "constant"),
-    "transformer_text_classifier": refused("self_attention", "value="),
-    "transformer_padding_mask": refused("self_attention", "value="),
-    "gpt_decoder_block": refused("causal_attention", "value="),
-    "timeseries_transformer": refused("attention", "value="),
+    "transformer_text_classifier": EXACT,
+    "transformer_padding_mask": EXACT,
+    "gpt_decoder_block": EXACT,
+    "timeseries_transformer": EXACT,
 }
 
 # Bugs in kerasguide that make a model miss its entry above today: the outcome seen
 # instead, and what goes wrong. While a model still shows that outcome its test is an
 # xfail; any other miss fails, and so does a fixed one, until its entry is removed.
-KNOWN_BUGS: dict[str, tuple[str, str]] = {
-    "ticket_dict_io": (
-        "different",
-        "to_spec writes dict inputs as a list in sorted key order (body, tags, title) "
-        "and accepts the rebuild; check_model sees the difference",
-    ),
-    "structured_dict_inputs": ("different", "dict inputs become a list, as in ticket_dict_io"),
-    "rnn_text_classifier": (
-        "refused",
-        "the Sequential's mask operation is named 'not_equal' in the model and "
-        "'not_equal_1' in the rebuild (a name Keras makes up), and the message names the "
-        "model, not a layer; with verify=False the rebuild is exact, but "
-        "check_model(compare_names=True) reports the same name",
-    ),
-    "masking_lstm": (
-        "refused",
-        "the message names the operation 'any' that Keras adds for Masking's mask, not "
-        "the layers 'masking' or 'lstm', and its hint is about slices",
-    ),
-    "stateful_char_rnn": (
-        "refused",
-        "the message only says Keras could not apply 'gru_1' (a variable made in a "
-        "stateless scope), with a hint about a missing Flatten or Reshape",
-    ),
-}
+KNOWN_BUGS: dict[str, tuple[str, str]] = {}
 
 
 def test_the_collection_is_large_and_the_table_complete() -> None:
