@@ -13,11 +13,14 @@ Rows of Keras operations (``add (Add)``, ``mean (Mean)``) are read like any
 row; their ``operation`` is None, since the text does not say whether ``(Add)``
 is ``keras.ops.add`` or ``keras.layers.Add``. A dict output
 ``{a: (None, 3), b: (None)}`` keeps its keys. Anything else raises
-:class:`~kerasguide.errors.SummaryParseError` naming the line.
+:class:`~kerasguide.errors.SummaryParseError` naming the line, and so do totals that
+contradict the rows (:mod:`kerasguide._parse_totals`): a parsed summary is never
+silently wrong.
 
-The wrapping that course material adds (indentation, ``# `` comments, docstring
+The wrapping that course material adds (indentation, ``#`` comments, docstring
 quotes, Markdown list items, prose around the summary, several summaries in one
-cell) and old type names are handled in :mod:`kerasguide._parse_forms`.
+cell, a notebook's JSON, a logger's prefixes) and old type names are handled in
+:mod:`kerasguide._parse_forms`.
 """
 
 from __future__ import annotations
@@ -46,8 +49,10 @@ def parse_summary(text: str, *, name: str | None = None) -> Summary:
     The totals of the result leave out optimizer variables, like
     :func:`~kerasguide.summary.summarize`; a parsed summary and the summary of the
     same live model compare equal. The summary may sit in other text as course
-    material keeps it: indented, as ``# `` comments, in a docstring, with prose
-    around it. A table printed without its totals gets the sum of its rows.
+    material keeps it: indented, as ``#`` comments, in a docstring, with prose
+    around it, in a notebook's JSON, or in a log with a logger's prefix on each
+    line. A complete table printed without its totals gets the sum of its rows;
+    printed totals must agree with the rows.
 
     Args:
         text: The summary as printed, e.g. copied from a notebook.
@@ -59,8 +64,9 @@ def parse_summary(text: str, *, name: str | None = None) -> Summary:
         summaries round it).
 
     Raises:
-        SummaryParseError: A line cannot be read (the message names it); or
-            ``text`` holds several summaries and ``name`` does not pick one.
+        SummaryParseError: A line cannot be read (the message names it); the
+            totals contradict the rows (the message quotes both); or ``text``
+            holds several summaries and ``name`` does not pick one.
         OptionError: ``text`` or ``name`` is not a string.
 
     Example:

@@ -1,7 +1,7 @@
 """parse_summary() on real summaries as course material keeps them (issue 11).
 
-tests/data/real_summaries/ holds 30 summaries: 16 copied from public repositories
-and 14 printed by Keras 3.15 or tf_keras 2.21 (make_summaries.py); index.json
+tests/data/real_summaries/ holds 37 summaries: 16 copied from public repositories
+and 21 printed by Keras 3.15 or tf_keras 2.21 (make_summaries.py); index.json
 gives each one's source, its form, and its rows and totals counted by hand.
 """
 
