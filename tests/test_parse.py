@@ -295,3 +295,36 @@ def test_a_keras_1_summary_without_its_totals_is_summed() -> None:
     summary, whole = kg.parse_summary(cut), kg.parse_summary(full)
     assert summary.rows == whole.rows
     assert (summary.total, summary.trainable, summary.non_trainable) == (372_173, None, None)
+
+
+def test_a_summary_whose_first_rows_were_not_copied_is_refused() -> None:
+    """As the issue found it: a Keras 1 text whose top rows were lost, its total kept."""
+    full = (DATA / "real_summaries" / "keras1_behavioral_cloning.md").read_text("utf-8")
+    header, rows = full.split("=" * 100 + "\n", 1)
+    cut = header + "=" * 100 + "\n" + rows.split("_" * 100 + "\n", 6)[6]
+    assert "conv1 (Convolution2D)" not in cut
+    with pytest.raises(
+        kg.SummaryParseError,
+        match=r"its 15 rows add up to 371,265 parameters, 908 fewer than the total says"
+        r"(.|\n)*received: 'Total params: 372,173'(.|\n)*hint: the summary may have been cut",
+    ):
+        kg.parse_summary(cut)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["MobileNetV3Small", "EfficientNetB0", "DenseNet121"])
+def test_application_summaries_parse_without_a_false_alarm(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keras's own models (all 40 pass in a sweep; three here): frozen statistics,
+    Normalization layers' counts, and the optimizer's parameters once trained."""
+    from tests.conformance import smallest_application
+
+    monkeypatch.setenv("COLUMNS", "260")
+    model, _ = smallest_application(name)
+    assert kg.parse_summary(keras_text(model, line_length=200)) == kg.summarize(model)
+    model.compile(optimizer="adam", loss="mse")
+    model.optimizer.build(model.trainable_variables)
+    trained = keras_text(model, line_length=200)
+    assert "Optimizer params" in trained
+    assert kg.parse_summary(trained) == kg.summarize(model)
