@@ -116,22 +116,24 @@ def _json_values(line: str) -> list[str] | None:
     """The string values in a line of JSON that has escapes (keys left out, the items of
     a list joined as a notebook joins them); None when it has none, or is not JSON."""
     tokens = _TOKENS.findall(line)
-    pieces: list[tuple[str, bool]] = []
+    pieces: list[list[str]] = []
+    escaped: list[bool] = []
     glue = False  # only a comma since the last list item: the next one continues it
     for index, token in enumerate(tokens):
         key = index + 1 < len(tokens) and tokens[index + 1].lstrip().startswith(":")
         if len(token) < 2 or not token.startswith('"') or key:
             glue = glue and token.strip() == ","
             continue
-        value, escaped = _decoded(token), bool(_ESCAPES.search(token))
+        value = _decoded(token)
         if value is None:
             return None
-        if glue:
-            pieces[-1] = (pieces[-1][0] + value, pieces[-1][1] or escaped)
-        else:
-            pieces.append((value, escaped))
+        if not glue:
+            pieces.append([])
+            escaped.append(False)
+        pieces[-1].append(value)
+        escaped[-1] = escaped[-1] or bool(_ESCAPES.search(token))
         glue = True
-    kept = [value for value, escaped in pieces if escaped]
+    kept = ["".join(piece) for piece, has in zip(pieces, escaped, strict=True) if has]
     return kept or None
 
 
