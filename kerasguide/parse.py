@@ -13,11 +13,14 @@ Rows of Keras operations (``add (Add)``, ``mean (Mean)``) are read like any
 row; their ``operation`` is None, since the text does not say whether ``(Add)``
 is ``keras.ops.add`` or ``keras.layers.Add``. A dict output
 ``{a: (None, 3), b: (None)}`` keeps its keys. Anything else raises
-:class:`~kerasguide.errors.SummaryParseError` naming the line.
+:class:`~kerasguide.errors.SummaryParseError` naming the line, and so do totals that
+contradict the rows (:mod:`kerasguide._parse_totals`): a parsed summary is never
+silently wrong.
 
-The wrapping that course material adds (indentation, ``# `` comments, docstring
+The wrapping that course material adds (indentation, ``#`` comments, docstring
 quotes, Markdown list items, prose around the summary, several summaries in one
-cell) and old type names are handled in :mod:`kerasguide._parse_forms`.
+cell, a notebook's JSON, a logger's prefixes) and old type names are handled in
+:mod:`kerasguide._parse_forms`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import re
 
 from kerasguide import _parse_forms as _forms
 from kerasguide._parse_cells import Text, column_names, row_at
+from kerasguide._parse_totals import TOTAL, is_rule, read_totals
 from kerasguide._rows import Row
 from kerasguide.errors import OptionError, SummaryParseError
 from kerasguide.summary import Summary
@@ -34,12 +38,6 @@ from kerasguide.summary import Summary
 __all__ = ["parse_summaries", "parse_summary"]
 
 _MODEL = re.compile(r'^\s*Model:\s*"(.*)"\s*$')
-_TOTAL = re.compile(
-    r"^\s*(?:[-*•]\s+)?(Total|Trainable|Non-trainable|Optimizer) ([Pp]arams|variables)\s*:"
-    r"\s*([\d,]+)"
-    r"\s*(?:\(([\d.]+) (B|Bytes?|KB|MB|GB|TB|PB)\))?.*$"
-)
-_UNITS = {"KB": 1, "MB": 2, "GB": 3, "TB": 4, "PB": 5}
 _JUNCTIONS = "┏┳┓┡╇┩├┼┤└┴┘+"
 _BARS = "┃│|"
 _TABLE_START = 'a "Model: ..." line, or the first rule of a summary table'
@@ -51,8 +49,10 @@ def parse_summary(text: str, *, name: str | None = None) -> Summary:
     The totals of the result leave out optimizer variables, like
     :func:`~kerasguide.summary.summarize`; a parsed summary and the summary of the
     same live model compare equal. The summary may sit in other text as course
-    material keeps it: indented, as ``# `` comments, in a docstring, with prose
-    around it. A table printed without its totals gets the sum of its rows.
+    material keeps it: indented, as ``#`` comments, in a docstring, with prose
+    around it, in a notebook's JSON, or in a log with a logger's prefix on each
+    line. A complete table printed without its totals gets the sum of its rows;
+    printed totals must agree with the rows.
 
     Args:
         text: The summary as printed, e.g. copied from a notebook.
@@ -64,8 +64,9 @@ def parse_summary(text: str, *, name: str | None = None) -> Summary:
         summaries round it).
 
     Raises:
-        SummaryParseError: A line cannot be read (the message names it); or
-            ``text`` holds several summaries and ``name`` does not pick one.
+        SummaryParseError: A line cannot be read (the message names it); the
+            totals contradict the rows (the message quotes both); or ``text``
+            holds several summaries and ``name`` does not pick one.
         OptionError: ``text`` or ``name`` is not a string.
 
     Example:
@@ -148,8 +149,8 @@ def parse_summaries(text: str) -> list[Summary]:
 def _one(lines: Text) -> Summary:
     name = _model_name(lines)
     grid = lines.line().lstrip()[:1] in ("┏", "+")
-    rows = _grid(lines) if grid else _keras2(lines)
-    return _totals(lines, name, rows, grid=grid)
+    rows, closed = (_grid(lines), True) if grid else _keras2(lines)
+    return read_totals(lines, name, rows, closed=closed)
 
 
 def _model_name(text: Text) -> str:
@@ -253,13 +254,9 @@ def _grid_rows(text: Text, bounds: list[int], params: int) -> list[tuple[int, li
 # --- Keras 2 ---------------------------------------------------------------------------
 
 
-def _is_rule(line: str, chars: str) -> bool:
-    core = line.strip().strip("|")
-    return bool(core) and set(core) <= set(chars)
-
-
-def _keras2(text: Text) -> list[Row]:
-    if _is_rule(text.line(), "_"):
+def _keras2(text: Text) -> tuple[list[Row], bool]:
+    """The rows of a Keras 1 or 2 table, and whether its closing ``=`` rule was read."""
+    if is_rule(text.line(), "_"):
         text.at += 1
     header_at = text.at
     if "Layer (type)" not in text.line():
@@ -271,20 +268,18 @@ def _keras2(text: Text) -> list[Row]:
     header = [_slice(line, starts) for line in text.lines[text.at : text.at + size]]
     names = column_names(text, header_at, ["".join(col) for col in zip(*header, strict=True)])
     text.at += size
-    if _is_rule(text.line(), "="):
+    if is_rule(text.line(), "="):
         text.at += 1
-    return [
-        row_at(text, i, dict(zip(names, c, strict=True)))
-        for i, c in _k2_rows(text, starts, names.index("params"))
-    ]
+    found, closed = _k2_rows(text, starts, names.index("params"))
+    return [row_at(text, i, dict(zip(names, c, strict=True))) for i, c in found], closed
 
 
 def _header_size(text: Text) -> int:
     """Lines of the header: up to the ``=`` rule, or one line when copied without it."""
     for size, line in enumerate(text.lines[text.at :]):
-        if _is_rule(line, "="):
+        if is_rule(line, "="):
             return size
-        if not line.strip() or _is_rule(line, "_"):
+        if not line.strip() or is_rule(line, "_"):
             break
     return 1
 
@@ -300,18 +295,21 @@ def _starts_row(cells: list[str], block: list[list[str]], params: int) -> bool:
     return named and cells[params][:1].isdigit() and any(c[params] for c in block)
 
 
-def _k2_rows(text: Text, starts: list[int], params: int) -> list[tuple[int, list[str]]]:
+def _k2_rows(
+    text: Text, starts: list[int], params: int
+) -> tuple[list[tuple[int, list[str]]], bool]:
     rows: list[tuple[int, list[str]]] = []
     block: list[list[str]] = []
-    first, depth = 0, 0
-    while text.at < len(text.lines) and not _TOTAL.match(text.line()):
+    first, depth, closed = 0, 0, False
+    while text.at < len(text.lines) and not TOTAL.match(text.line()):
         line = text.line()
-        if not line.replace("|", "").strip() or _is_rule(line, "_¯="):
+        if not line.replace("|", "").strip() or is_rule(line, "_¯="):
             if block:
                 rows.append((first, _k2_cells(block, depth)))
             block = []
-            if _is_rule(line, "=") and not line.startswith("|"):
+            if is_rule(line, "=") and not line.startswith("|"):
                 text.at += 1
+                closed = True
                 break
         else:
             level = len(line) - len(line.lstrip("|"))
@@ -326,63 +324,10 @@ def _k2_rows(text: Text, starts: list[int], params: int) -> list[tuple[int, list
         text.at += 1
     if block:
         rows.append((first, _k2_cells(block, depth)))
-    return rows
+    return rows, closed
 
 
 def _k2_cells(block: list[list[str]], depth: int) -> list[str]:
     cells = ["".join(col) for col in zip(*block, strict=True)]
     cells[0] = "   " * depth + "└ " + cells[0] if depth else cells[0]
     return cells
-
-
-# --- totals ----------------------------------------------------------------------------
-
-
-def _totals_follow(text: Text) -> bool:
-    """After a table without a Keras 2 ``=`` rule: do totals follow its blank lines?"""
-    if text.line().strip():
-        return False
-    after = next((line for line in text.lines[text.at :] if line.strip()), "")
-    return _TOTAL.match(after) is not None
-
-
-def _totals(text: Text, name: str, rows: list[Row], *, grid: bool) -> Summary:
-    found: dict[str, int] = {}
-    memory: dict[str, int] = {}
-    optimizer_apart = False
-    promised = not grid  # a Keras 2 table read without totals was cut short
-    while text.at < len(text.lines):
-        line = text.line()
-        match = _TOTAL.match(line)
-        if match is not None:
-            kind, noun, count, size, unit = match.groups()
-            found[kind] = int(count.replace(",", ""))
-            optimizer_apart |= kind == "Optimizer" and noun == "variables"
-            if size:
-                memory[kind] = round(float(size) * 1024 ** _UNITS.get(unit, 0))
-        elif _forms.ends_totals(line) and not promised and not found:
-            if not _totals_follow(text):
-                break
-        elif _forms.ends_totals(line) and found:
-            break
-        elif not _is_rule(line, "_=") and line.strip() != "None":
-            raise text.error(
-                "this line is not part of a summary's totals",
-                text.at,
-                expected="'Total params: N', 'Trainable params: N' or 'Non-trainable params: N'",
-            )
-        text.at += 1
-    if "Total" not in found and promised:
-        last = max((i for i, line in enumerate(text.lines) if line.strip()), default=0)
-        raise text.error(
-            "the summary has no 'Total params:' line",
-            last,
-            expected="'Total params: N' after the table",
-        )
-    if "Total" not in found:
-        found["Total"] = sum(row.params for row in rows if not row.depth)
-    optimizer = found.get("Optimizer", 0)
-    total = found["Total"] - (0 if optimizer_apart else optimizer)
-    size = memory.get("Trainable", 0) + memory.get("Non-trainable", 0) or memory.get("Total")
-    trainable, non_trainable = found.get("Trainable"), found.get("Non-trainable")
-    return Summary(name, tuple(rows), total, trainable, non_trainable, optimizer, size)

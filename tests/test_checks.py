@@ -155,7 +155,11 @@ def test_a_wrong_input_shape() -> None:
 
 
 def test_a_wrong_shape_in_the_expected_text() -> None:
+    """The text of the seed MLP with 30 units in its second hidden layer, as Keras prints
+    it: that layer's and the next one's counts, and the totals, all changed together."""
     text = SEED.replace("(None, 20)                220", "(None, 30)                330")
+    text = text.replace("(None, 10)                210", "(None, 10)                310")
+    text = text.replace("params: 551", "params: 761")
     result = kg.check_summary(models.seed_mlp(), text)
     assert messages(result)[0] == (
         "layer 3 (Dense): expected 30 units, found 20 — its output is (None, 20) instead of "
@@ -164,14 +168,28 @@ def test_a_wrong_shape_in_the_expected_text() -> None:
 
 
 def test_a_wrong_total_alone() -> None:
-    result = kg.check_summary(
-        models.seed_mlp(), SEED.replace("Total params: 551", "Total params: 552")
-    )
+    """The expected text says that 10 of its 551 parameters are frozen, and no row says
+    which: every layer matches, the totals do not."""
+    frozen = "Trainable params: 541\nNon-trainable params: 10"
+    text = SEED.replace("Trainable params: 551\nNon-trainable params: 0", frozen)
+    result = kg.check_summary(models.seed_mlp(), text)
     assert messages(result) == [
-        "model: expected 552 parameters in total (551 trainable, 0 non-trainable), found 551 "
+        "model: expected 551 parameters in total (541 trainable, 10 non-trainable), found 551 "
         "(551 trainable, 0 non-trainable)"
     ]
     assert result.findings[0].hint == "every layer matches, so check the expected totals themselves"
+
+
+def test_an_expected_text_whose_total_contradicts_its_rows_is_refused() -> None:
+    """A total edited by hand, its rows left as they are: the text is refused, not graded."""
+    text = SEED.replace("Total params: 551", "Total params: 552")
+    with pytest.raises(
+        kg.SummaryParseError,
+        match=r"line 14: the total contradicts the table: its 5 rows add up to 551 parameters, "
+        r"1 fewer than the total says\n  expected: 'Total params: 551', the sum of the 5 rows\n"
+        r"  received: 'Total params: 552'\n  hint: the summary may have been cut or edited",
+    ):
+        kg.check_summary(models.seed_mlp(), text)
 
 
 def test_every_mistake_at_once() -> None:

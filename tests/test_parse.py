@@ -189,15 +189,23 @@ def _broken(old: str, new: str) -> str:
                                                       r"read(.|\n)*received: 'Totally 551'"),
         (SEED.split("Total params")[0], r"line 12: the summary has no 'Total params:' line"
                                         r"(.|\n)*dense_21"),
-        (SEED + "Epoch 1/10\n", r"line 18: this line is not part of a summary's totals"),
+        (_broken("Trainable", "Epoch 1/10\nTrainable"), r"line 15: this line is not part of "
+                                                        r"a summary's totals"),
         (str(SEED_BOX).replace("Output Shape", "Output Thing"),
          r"line 3: the table's header is not a Keras summary header"),
     ],
-    ids=["words", "empty", "params", "shape", "name", "totals", "no-total", "after", "header"],
+    ids=["words", "empty", "params", "shape", "name", "totals", "no-total", "inside", "header"],
 )  # fmt: skip
 def test_garbage_names_the_line(text: str, match: str) -> None:
     with pytest.raises(kg.SummaryParseError, match=match):
         kg.parse_summary(text)
+
+
+def test_a_log_line_right_after_the_totals_ends_the_summary() -> None:
+    assert kg.parse_summary(SEED + "Epoch 1/10\n") == kg.parse_summary(SEED)  # after the rule
+    box = keras_text(models.seed_mlp())
+    assert box.rstrip().endswith("Non-trainable params: 0 (0.00 B)")
+    assert kg.parse_summary(box + "\nEpoch 1/10") == kg.parse_summary(box)
 
 
 def test_keras_3_summary_cut_at_the_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -217,3 +225,106 @@ def test_a_keras_3_row_that_does_not_line_up() -> None:
 def test_only_text_is_parsed() -> None:
     with pytest.raises(kg.OptionError, match=r"parse_summary\(text\)(.|\n)*received: bytes"):
         kg.parse_summary(SEED.encode())  # type: ignore[arg-type]
+
+
+# --- totals that contradict the rows: refused, naming both --------------------------------
+
+
+def test_a_row_edited_without_its_totals_is_refused() -> None:
+    text = keras_text(models.seed_mlp()).replace(" 220 │", " 230 │")
+    with pytest.raises(
+        kg.SummaryParseError,
+        match=r"line 15: the total contradicts the table: its 5 rows add up to 561 parameters, "
+        r"10 more than the total says\n  expected: 'Total params: 561', the sum of the 5 rows\n"
+        r"  received: 'Total params: 551 \(2.15 KB\)'\n  hint: the summary may have been cut or "
+        r"edited: paste it whole, as Keras printed it \(if you changed a layer's count, change "
+        r"the totals to match\)",
+    ):
+        kg.parse_summary(text)
+
+
+def test_totals_that_contradict_each_other_are_refused() -> None:
+    text = SEED.replace("Non-trainable params: 0", "Non-trainable params: 10")
+    with pytest.raises(
+        kg.SummaryParseError,
+        match=r"line 15: the totals contradict each other: trainable 551 plus non-trainable 10 "
+        r"is 561, not 551(.|\n)*received: 'Trainable params: 551'",
+    ):
+        kg.parse_summary(text)
+
+
+def test_a_trained_model_without_its_optimizer_line_is_refused() -> None:
+    model = models.seed_mlp()
+    model.compile(optimizer="adam", loss="mse")
+    model.optimizer.build(model.trainable_variables)
+    text = keras_text(model)
+    optimizer = next(line for line in text.splitlines() if "Optimizer params" in line)
+    assert kg.parse_summary(text).total == 551
+    with pytest.raises(
+        kg.SummaryParseError,
+        match=r"its 5 rows add up to 551 parameters, 1,104 fewer than the total says(.|\n)*"
+        r"expected: 'Total params: 551', the sum of the 5 rows",
+    ):
+        kg.parse_summary(text.replace(optimizer, ""))
+    edited = text.replace(" 220 │", " 230 │")
+    with pytest.raises(
+        kg.SummaryParseError,
+        match=r"expected: 'Total params: 1,665', the sum of the 5 rows plus 1,104 optimizer "
+        r"params\n  received: 'Total params: 1,655 \(6.47 KB\)'",
+    ):
+        kg.parse_summary(edited)
+
+
+def test_nested_rows_are_not_counted_twice() -> None:
+    model = models.nested_deep()
+    for expand in (False, True):
+        text = keras_text(model, expand_nested=expand, show_trainable=True)
+        assert kg.parse_summary(text) == kg.summarize(model, expand_nested=expand)
+    expanded = (DATA / "keras2" / "nested_deep_expanded.txt").read_text("utf-8")
+    nested = [row for row in kg.parse_summary(expanded).rows if row.depth]
+    assert nested  # Keras 2's expanded rows, inside their model's row
+    with pytest.raises(kg.SummaryParseError, match=r"its 4 top-level rows add up to"):
+        kg.parse_summary(expanded.replace("Total params: ", "Total params: 1"))
+
+
+def test_a_keras_1_summary_without_its_totals_is_summed() -> None:
+    """Keras 1 and 2 close the table with a '=' rule: a text cut after it is complete."""
+    full = (DATA / "real_summaries" / "keras1_behavioral_cloning.md").read_text("utf-8")
+    cut = full.split("Total params")[0]
+    assert cut.rstrip().endswith("=" * 100)
+    summary, whole = kg.parse_summary(cut), kg.parse_summary(full)
+    assert summary.rows == whole.rows
+    assert (summary.total, summary.trainable, summary.non_trainable) == (372_173, None, None)
+
+
+def test_a_summary_whose_first_rows_were_not_copied_is_refused() -> None:
+    """As the issue found it: a Keras 1 text whose top rows were lost, its total kept."""
+    full = (DATA / "real_summaries" / "keras1_behavioral_cloning.md").read_text("utf-8")
+    header, rows = full.split("=" * 100 + "\n", 1)
+    cut = header + "=" * 100 + "\n" + rows.split("_" * 100 + "\n", 6)[6]
+    assert "conv1 (Convolution2D)" not in cut
+    with pytest.raises(
+        kg.SummaryParseError,
+        match=r"its 15 rows add up to 371,265 parameters, 908 fewer than the total says"
+        r"(.|\n)*received: 'Total params: 372,173'(.|\n)*hint: the summary may have been cut",
+    ):
+        kg.parse_summary(cut)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["MobileNetV3Small", "EfficientNetB0", "DenseNet121"])
+def test_application_summaries_parse_without_a_false_alarm(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keras's own models (all 40 pass in a sweep; three here): frozen statistics,
+    Normalization layers' counts, and the optimizer's parameters once trained."""
+    from tests.conformance import smallest_application
+
+    monkeypatch.setenv("COLUMNS", "260")
+    model, _ = smallest_application(name)
+    assert kg.parse_summary(keras_text(model, line_length=200)) == kg.summarize(model)
+    model.compile(optimizer="adam", loss="mse")
+    model.optimizer.build(model.trainable_variables)
+    trained = keras_text(model, line_length=200)
+    assert "Optimizer params" in trained
+    assert kg.parse_summary(trained) == kg.summarize(model)
