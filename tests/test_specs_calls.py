@@ -247,3 +247,17 @@ def test_an_input_used_only_through_call_is_used() -> None:
         "outputs": "soft",
     }
     assert [t.name for t in kg.build(spec).inputs] == ["x", "m"]
+
+
+def test_a_name_with_markup_and_quotes_stays_text_everywhere(tmp_path: Any) -> None:
+    name = "<img src=x onerror=alert(1)>&\"'"
+    spec = {"inputs": [{"name": "in <b>", "shape": [4]}],
+            "layers": [{"type": "Dense", "units": 2, "name": name}], "outputs": name}  # fmt: skip
+    model = kg.build(spec)
+    assert model.layers[-1].name == name
+    assert "<img" not in kg.summarize(model)._repr_html_()
+    kg.plot_model(model, to_file=tmp_path / "m.svg")
+    assert "<img" not in (tmp_path / "m.svg").read_text()
+    namespace: dict[str, Any] = {}
+    exec(kg.to_code(kg.to_spec(model)), namespace)  # the names are string literals in code
+    assert [layer.name for layer in namespace["model"].layers] == ["in <b>", name]
