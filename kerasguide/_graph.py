@@ -12,7 +12,7 @@ from typing import NamedTuple, TypeGuard, TypeVar
 
 import kerasguide._keras as _k
 from kerasguide._shapes import Shape
-from kerasguide._types import KerasLayer, KerasModel, KerasNode, KerasOperation
+from kerasguide._types import KerasLayer, KerasModel, KerasNode, KerasOperation, KerasTensor
 
 _Op = TypeVar("_Op", bound=KerasOperation)
 
@@ -418,3 +418,22 @@ def built_input_shape(layer: KerasOperation) -> Shape | None:
     if isinstance(first, (tuple, list)) and all(d is None or isinstance(d, int) for d in first):
         return tuple(first)
     return None
+
+
+def lineage(tensor: KerasTensor) -> list[tuple[KerasOperation, Shape]]:
+    """The operations that made ``tensor``, following each one's first input back to the
+    model's input: ``(operation, its output shape)`` pairs, the input first.
+
+    For a message that shows how a shape came to be (``28×28 → 26×26 → 13×13``).
+    """
+    chain: list[tuple[KerasOperation, Shape]] = []
+    current: KerasTensor | None = tensor
+    while current is not None and len(chain) < 1000:
+        history = current._keras_history
+        operation = history.operation
+        chain.append((operation, tuple(current.shape)))
+        nodes = getattr(operation, "_inbound_nodes", [])
+        node = nodes[history.node_index] if history.node_index < len(nodes) else None
+        inputs = node.arguments.keras_tensors if node is not None else []
+        current = inputs[0] if inputs else None
+    return chain[::-1]

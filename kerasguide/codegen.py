@@ -27,6 +27,7 @@ from kerasguide import _codegen_ops as _ops
 from kerasguide import _normalize, _wiring
 from kerasguide._codegen_layout import TAB, WIDTH, Arg, Group, applied, call_lines
 from kerasguide._suggest import did_you_mean
+from kerasguide._training import code_lines
 from kerasguide.errors import OptionError
 from kerasguide.specs import Spec, load_spec
 
@@ -34,19 +35,8 @@ __all__ = ["STYLES", "to_code"]
 
 STYLES = ("functional", "sequential")
 # Arguments that are shapes or sizes: written as tuples, as Keras code usually does.
-_TUPLES = {
-    "kernel_size",
-    "strides",
-    "pool_size",
-    "dilation_rate",
-    "size",
-    "target_shape",
-    "dims",
-    "padding",
-    "cropping",
-    "noise_shape",
-    "shape",
-}
+_TUPLES = {"kernel_size", "strides", "pool_size", "dilation_rate", "size", "target_shape"}
+_TUPLES |= {"dims", "padding", "cropping", "noise_shape", "shape"}
 _RESERVED = {"keras", "layers", "model"}
 _OBJECT_MODULES = {
     "initializer": "initializers",
@@ -248,6 +238,7 @@ class _Module:
 
     def render(self, data: dict[str, Any], *, sequential: bool) -> str:
         body = self.model_lines(data, "", "model = ", self.names, sequential=sequential)
+        body += code_lines(data)  # model.compile(...) for a spec's loss:
         head = [f'# The model "{data["name"]}" in plain Keras, written by kerasguide.to_code.']
         head += ["import keras", *(["from keras import layers"] if self.uses_layers else [])]
         head += [f"from {module} import {name}" for name, module in sorted(self.imports.items())]
