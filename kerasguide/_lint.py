@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 
 from kerasguide import _graph
-from kerasguide._heads import EXPECT, TASKS, Head, heads
+from kerasguide._heads import EXPECT, TASKS, heads
 from kerasguide._hint_codes import CODES
 from kerasguide._hints import Context, Hint, context, nested, output_names
 from kerasguide._rules_data import data_hints
@@ -23,7 +23,7 @@ from kerasguide._suggest import did_you_mean
 from kerasguide._types import JSONDict, JSONValue, KerasModel
 from kerasguide.errors import KerasGuideWarning, OptionError
 
-__all__ = ["CODES", "ENV_VAR", "TASKS", "Head", "Hint", "Hints", "lint_model", "warn_hints"]
+__all__ = ["CODES", "ENV_VAR", "TASKS", "Hint", "Hints", "kept", "lint_model", "warn_hints"]
 
 ENV_VAR = "KERASGUIDE_IGNORE_HINTS"
 
@@ -149,6 +149,12 @@ def _check_task(task: object) -> None:
             received=repr(task),
             hint=did_you_mean(str(task), TASKS),
         )
+
+
+def kept(found: Iterable[Hint], ignore: str | Iterable[str] = ()) -> Hints:
+    """The hints of ``found`` that neither ``ignore`` nor the environment variable silence."""
+    skip = _ignored(ignore, "ignore=...") | _ignored(os.environ.get(ENV_VAR, ""), ENV_VAR)
+    return Hints(() if "all" in skip else (hint for hint in found if hint.code not in skip))
 
 
 def warn_hints(
