@@ -33,14 +33,14 @@ GROUPS: dict[str, dict[str, str]] = {
         "recurrent-one-step": "a recurrent layer over a single time step",
     },
     "convolutions and pooling": {
-        "kernel-larger-than-input": "a window larger than its input, filled by padding",
+        "kernel-larger-than-input": "a convolution over a 1-pixel map: its kernel reads padding",
         "stride-skips-input": "strides larger than the window: values never read",
     },
     "regularisation and normalisation": {
         "dropout-high": "a dropout rate of 0.9 or more",
         "batchnorm-axis": "BatchNormalization over another axis than the channels",
         "batchnorm-momentum": "a BatchNormalization momentum below 0.5 (PyTorch's convention)",
-        "regularizer-high": "an L1/L2 factor of 0.1 or more",
+        "regularizer-high": "an L1/L2 factor over 0.1",
     },
     "layers": {
         "no-effect": "a layer that changes nothing",

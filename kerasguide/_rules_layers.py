@@ -6,6 +6,7 @@ Each rule takes the :class:`~kerasguide._hints.Context` and a layer, and returns
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from kerasguide import _graph
@@ -136,21 +137,20 @@ def _pooling_no_effect(layer: KerasLayer) -> list[Parts]:
 
 def _kernel_larger_than_input(ctx: Context, layer: KerasLayer) -> list[Parts]:
     sized, sizes = window(layer), spatial(layer)
-    if sized is None or sizes is None or getattr(layer, "padding", "") != "same":
+    if sized is None or sizes is None or sized[0] != "kernel_size":
         return []
-    name, size, _ = sized
-    if sized[0] == "pool_size" and all(d == 1 for d in sizes):
-        return []  # _pooling_no_effect says it
-    if not any(d is not None and k > d for k, d in zip(size, sizes, strict=True)):
+    size = sized[1]
+    if any(d != 1 for d in sizes) or all(k == 1 for k in size):
         return []
-    dims = "×".join(str(d) for d in sizes)
+    count = math.prod(size)
     return [
         (
             "kernel-larger-than-input",
-            f"its {name} {'×'.join(map(str, size))} is larger than its {dims} input, so with "
-            "padding='same' most of each window reads the zeros of the padding, not the image",
-            f"a {name} no larger than the input (e.g. 3 or 2), or fewer poolings before it "
-            "(each 2×2 pooling halves the size)",
+            f"its input {show(shape(layer, 'input'))} is a 1-pixel map, so of each "
+            f"{'×'.join(map(str, size))} kernel only the centre weight ever sees the image: "
+            f"the other {count - 1} of every {count} weights read the padding's zeros",
+            "fewer poolings (or strided layers) before it, so that the map is still larger "
+            "than the kernel here, or kernel_size=1",
         )
     ]
 
@@ -235,7 +235,7 @@ def _regularizer_high(ctx: Context, layer: KerasLayer) -> list[Parts]:
             getattr(regularizer, "get_config", dict)() if regularizer is not None else {}
         )
         factors = {k: v for k, v in config.items() if k in ("l1", "l2") and isinstance(v, float)}
-        strong = {k: v for k, v in factors.items() if v >= 0.1}
+        strong = {k: v for k, v in factors.items() if v > 0.1}
         if strong:
             text = ", ".join(f"{k}={v:g}" for k, v in strong.items())
             found.append(

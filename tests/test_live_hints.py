@@ -59,7 +59,7 @@ def test_a_constant_loss() -> None:
 
 
 def test_accuracy_at_chance_while_the_loss_does_not_fall() -> None:
-    x, y = _data(2000)
+    x, _ = _data(2000)
     model = _classifier(
         L.Dense(10, activation="relu"),
         "sparse_categorical_crossentropy",
