@@ -68,7 +68,8 @@ def _dropout_high(ctx: Context, layer: KerasLayer) -> list[Parts]:
 def _no_effect(ctx: Context, layer: KerasLayer) -> list[Parts]:
     kind = type(layer).__name__
     remove = "remove it, or "
-    if kind == "Activation" and activation(layer) == "linear":
+    # A layer named as an identity means it (ConvNeXt's placeholder for stochastic depth).
+    if kind == "Activation" and activation(layer) == "linear" and "identity" not in layer.name:
         return [
             (
                 "no-effect",
