@@ -150,8 +150,8 @@ def _not_scaled(ctx: Context, layer: KerasLayer, x: np.ndarray) -> _Found:
                 f"x holds whole numbers from {low:g} to {high:g} (pixel values?), and "
                 "nothing in the model scales them: inputs this large saturate the first "
                 "layers and make training slow or unstable",
-                "scale them to 0..1: x = x / 255.0 before fit (and before predict), or a "
-                "Rescaling(1 / 255) layer first in the model",
+                f"scale them to 0..1: x = x / {high:g} before fit (and before predict), or "
+                f"a Rescaling(1 / {high:g}) layer first in the model",
             ),
         )
     ]

@@ -260,7 +260,7 @@ CASES: list[Case] = [
         lambda: _model(L.Flatten(), L.Dense(10, activation="softmax"), shape=(8, 8)),
         {"x": _digits(), "good": {"x": _digits() / 255.0}},
         r"x holds whole numbers from 0 to 255 \(pixel values\?\).*probably meant: scale them "
-        r"to 0\.\.1: x = x / 255\.0",
+        r"to 0\.\.1: x = x / 255 before fit",
     ),
     (
         "embedding-vocabulary",
