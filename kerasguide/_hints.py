@@ -105,6 +105,12 @@ class Context:
     inbound: dict[str, list[Connection]]
     paths: dict[str, str] = field(default_factory=dict)
     trained: bool = False
+    outbound: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, connections in self.inbound.items():
+            for source in dict.fromkeys(c.layer for c in connections):
+                self.outbound.setdefault(source, []).append(name)
 
     def hint(self, layer: KerasLayer, code: str, message: str, meant: str) -> Hint:
         """A hint about ``layer``, with its spec path when there is one."""
@@ -121,11 +127,7 @@ class Context:
 
     def consumers(self, layer: KerasLayer) -> list[KerasLayer]:
         """The layers that read ``layer``'s output."""
-        return [
-            self.layers[name]
-            for name, connections in self.inbound.items()
-            if name in self.layers and any(c.layer == layer.name for c in connections)
-        ]
+        return [self.layers[n] for n in self.outbound.get(layer.name, []) if n in self.layers]
 
     def source(self, layer: KerasLayer) -> KerasLayer | None:
         """The layer before ``layer`` once dropout, noise, normalisation and activations
