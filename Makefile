@@ -14,7 +14,7 @@ export MPLBACKEND ?= Agg
 # mkdocs-material's notice of its end of life (May 2027) stays out of every build's output.
 export NO_MKDOCS_2_WARNING ?= 1
 
-.PHONY: install demo test unit slow lint notebooks site site-pages site-check bench conformance fuzz clean
+.PHONY: install demo test unit slow lint notebooks site site-pages site-check bench conformance lint-applications fuzz clean
 
 install: $(STAMP)
 
@@ -130,6 +130,11 @@ CONFORMANCE_MODELS ?=
 
 conformance: install
 	$(BIN)/python -m tests.conformance $(CONFORMANCE_MODELS)
+
+# kg.lint on every keras.applications model (weights=None, default input size), as
+# shipped and compiled: each hint on these correct models is a false alarm.
+lint-applications: install
+	$(BIN)/python -m tests.lint_applications
 
 # A long fuzzing campaign of the public API (a few hundred cases run in `make test`).
 FUZZ_EXAMPLES ?= 3000

@@ -21,6 +21,7 @@ from difflib import SequenceMatcher
 
 from kerasguide import _compare_calls, _masks, _settings
 from kerasguide._finding import Finding, blocks, named, where
+from kerasguide._implied import implied_changes, size_of
 from kerasguide._layer_text import constructor, kind_of, show, unwrap_hint, what, wrap_hint
 from kerasguide._rows import Row, row_owners
 from kerasguide._shapes import Shape, format_shapes, same_text
@@ -34,9 +35,6 @@ __all__ = ["Finding", "summaries", "totals", "where"]
 
 _MODELS = ("Functional", "Sequential", "Model")
 _NO_SHAPE = ("activation", "trainable", "rate")
-_SIZE_KEYS = dict.fromkeys(("Dense", "SimpleRNN", "LSTM", "GRU"), "units") | dict.fromkeys(
-    ("Conv1D", "Conv2D", "Conv3D"), "filters"
-)
 _Pair = tuple[int | None, int | None]
 _Objects = tuple[KerasOperation | None, KerasOperation | None]  # (found, expected), when known
 _Key = tuple[int, str, tuple[Shape, ...] | None]  # how rows are aligned: depth, type, shapes
@@ -216,7 +214,7 @@ def _missing(row: Row, found: Summary, after: int | None, layer: KerasOperation 
     if layer is not None:
         how = f"add {constructor(layer)}"
     else:
-        size = _implied(row)
+        size = size_of(row)
         how = f"add {kind} with {size[1]} {size[0]}" if size else f"add {described}"
     message = f"expected {described} {place}, but there is none"
     return Finding("missing layer", message, f"{how} {place}", "missing")
@@ -250,6 +248,8 @@ def _set_hint(row: Row, layer: KerasOperation | None, changes: list[_Change]) ->
 def _describe(key: str, expected: object, found: object) -> str:
     if key in ("units", "filters"):
         return f"expected {expected} {key}, found {found}"
+    if key == "input_dim":
+        return f"expected a vocabulary of {expected} (input_dim={expected}), found {found}"
     if key == "activation":
         return f"expected activation {expected!r}, found {found!r}"
     return f"expected {key}={show(expected)}, found {key}={show(found)}"
@@ -309,7 +309,8 @@ def _change(
     found: Summary, expected: Summary, f: int, e: int, objects: _Objects, config: list[_Change]
 ) -> Finding | None:
     got, want = found.rows[f], expected.rows[e]
-    changes = config if objects[1] is not None else _implied_changes(want, got)
+    inputs = (_inputs(expected.rows, e), _inputs(found.rows, f))
+    changes = config if objects[1] is not None else implied_changes(want, got, _one(inputs))
     effects = []
     nested = want.type in _MODELS and any(row.depth > want.depth for row in expected.rows)
     if want.output_shapes != got.output_shapes and not nested:
@@ -328,21 +329,10 @@ def _change(
     return Finding(where(got, f), message, _set_hint(got, objects[1], changes), "config", got.name)
 
 
-def _implied(row: Row) -> tuple[str, int] | None:
-    """Units or filters read from the output shape, for summaries without configuration."""
-    key = _SIZE_KEYS.get(row.type)
-    shapes = row.output_shapes
-    if key is None or not shapes or len(shapes) != 1 or not shapes[0]:
-        return None
-    size = shapes[0][-1]
-    return None if size is None else (key, size)
-
-
-def _implied_changes(want: Row, got: Row) -> list[_Change]:
-    wanted, found = _implied(want), _implied(got)
-    if wanted is None or found is None or wanted == found:
-        return []
-    return [(wanted[0], wanted[1], found[1])]
+def _one(inputs: tuple[tuple[Shape, ...] | None, ...]) -> tuple[Shape | None, Shape | None]:
+    """The single shape feeding each of two rows (None for none, or several)."""
+    first, second = (shapes[0] if shapes and len(shapes) == 1 else None for shapes in inputs)
+    return first, second
 
 
 def _input_note(found: Summary, expected: Summary, f: int, e: int) -> str:

@@ -12,7 +12,7 @@ from typing import NamedTuple, TypeGuard, TypeVar
 
 import kerasguide._keras as _k
 from kerasguide._shapes import Shape
-from kerasguide._types import KerasLayer, KerasModel, KerasNode, KerasOperation
+from kerasguide._types import KerasLayer, KerasModel, KerasNode, KerasOperation, KerasTensor
 
 _Op = TypeVar("_Op", bound=KerasOperation)
 
@@ -409,38 +409,20 @@ def wrapper_type(layer: KerasOperation) -> str:
     return f"{kind}({', '.join(inner)})" if inner else kind
 
 
-# --- multiply-adds: the shapes each call of a layer received and made --------
+def lineage(tensor: KerasTensor) -> list[tuple[KerasOperation, Shape]]:
+    """The operations that made ``tensor``, following each one's first input back to the
+    model's input: ``(operation, its output shape)`` pairs, the input first.
 
-
-def call_shapes(
-    model: KerasModel, layer: KerasOperation
-) -> list[tuple[tuple[Shape, ...], tuple[Shape, ...]]]:
-    """The (input shapes, output shapes) of each call of ``layer`` inside ``model``.
-
-    One pair per call in ``model``'s own graph; a layer called twice (shared) has
-    two. Empty when ``layer`` has no call there (a subclassed model's layer, or one
-    built by hand), in which case the shapes it was built with are the caller's to find.
-
-    Example:
-        >>> call_shapes(model, model.get_layer("dense"))  # doctest: +SKIP
-        [(((None, 10),), ((None, 20),))]
+    For a message that shows how a shape came to be (``28×28 → 26×26 → 13×13``).
     """
-    tree = _k.keras().tree
-    own = model_nodes(model)
-    return [
-        (
-            tuple(tuple(t.shape) for t in node.arguments.keras_tensors),
-            tuple(tuple(t.shape) for t in tree.flatten(node.output_tensors)),
-        )
-        for node in getattr(layer, "_inbound_nodes", [])
-        if not own or id(node) in own
-    ]
-
-
-def built_input_shape(layer: KerasOperation) -> Shape | None:
-    """The input shape a layer was built with (for a layer outside any graph); None if unknown."""
-    shapes = list((getattr(layer, "_build_shapes_dict", None) or {}).values())
-    first = shapes[0] if len(shapes) == 1 else None
-    if isinstance(first, (tuple, list)) and all(d is None or isinstance(d, int) for d in first):
-        return tuple(first)
-    return None
+    chain: list[tuple[KerasOperation, Shape]] = []
+    current: KerasTensor | None = tensor
+    while current is not None and len(chain) < 1000:
+        history = current._keras_history
+        operation = history.operation
+        chain.append((operation, tuple(current.shape)))
+        nodes = getattr(operation, "_inbound_nodes", [])
+        node = nodes[history.node_index] if history.node_index < len(nodes) else None
+        inputs = node.arguments.keras_tensors if node is not None else []
+        current = inputs[0] if inputs else None
+    return chain[::-1]

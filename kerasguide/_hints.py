@@ -1,14 +1,16 @@
-"""The checks behind ``kg.lint``: each reads a built Keras model and returns hints.
+"""What every hint rule reads: the :class:`Hint` result, and a :class:`Context` over a built
+model (its layers, who feeds whom, the spec paths) with the helpers the rules share.
 
-Layer checks look at one layer at a time (nested models included); head checks
-look at the model's output layers, their activation and their shape. The graph
-(who feeds whom) comes from ``_graph``.
+The rules themselves live in ``_rules_layers`` (one layer at a time), ``_rules_shapes``
+(input shapes, convolutions, recurrent layers), ``_rules_head`` (output layers against
+the loss or the task) and ``_rules_data`` (the data given to ``fit``); ``_lint`` runs them.
+The graph (who feeds whom) comes from ``_graph``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeGuard
 
 import kerasguide._keras as _k
@@ -17,11 +19,30 @@ from kerasguide._graph import Connection
 from kerasguide._shapes import Shape
 from kerasguide._types import JSONValue, KerasLayer, KerasModel
 
-__all__ = ["Hint", "head_hints", "layer_hints", "output_names"]
+__all__ = [
+    "ACTIVATION_LAYERS",
+    "PROBABILITY",
+    "RELU_LIKE",
+    "Context",
+    "Hint",
+    "Parts",
+    "activation",
+    "context",
+    "output_names",
+    "passthrough",
+    "recurrent",
+    "returns_sequences",
+    "shape",
+    "show",
+    "units",
+]
 
-_PROBABILITY = {"sigmoid", "softmax", "hard_sigmoid"}
-_RELU_LIKE = {"relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus"}
-_ACTIVATION_LAYERS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "ELU": "elu", "PReLU": "relu"}
+PROBABILITY = {"sigmoid", "softmax", "hard_sigmoid"}
+RELU_LIKE = {"relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus"}
+ACTIVATION_LAYERS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "ELU": "elu", "PReLU": "relu"}
+
+Parts = tuple[str, str, str]
+"""A rule's finding about one layer: (code, message, what was probably meant)."""
 
 
 @dataclass(frozen=True)
@@ -30,11 +51,11 @@ class Hint:
 
     Attributes:
         code: The hint's stable name, e.g. ``"softmax-one-unit"``; silence it by this name.
-        layer: The layer's name.
+        layer: The layer's name (``"model"`` for a hint about training as a whole).
         layer_type: The layer's class name, e.g. ``"Dense"``.
         path: The layer's spec path (``"layers[2]"``) when a spec was linted, else None.
-        message: What looks wrong, and why.
-        meant: What the student probably meant.
+        message: What looks wrong, and why: what was expected and what was received.
+        meant: What the student probably meant: the fix.
     """
 
     code: str
@@ -64,19 +85,96 @@ class Hint:
         }
 
 
-# --- the model's layers ------------------------------------------------------------------
+@dataclass
+class Context:
+    """One (possibly nested) model as the rules read it.
+
+    Attributes:
+        model: The Keras model.
+        layers: Its layers by name, InputLayers left out.
+        inputs: Its InputLayers, in order.
+        inbound: For each layer name, the connections feeding it.
+        paths: Layer name -> spec path, when a spec was linted.
+        trained: Whether the model is known to be trained (compiled, or a task or loss
+            given): a few rules speak only of models meant for training.
+    """
+
+    model: KerasModel
+    layers: dict[str, KerasLayer]
+    inputs: list[KerasLayer]
+    inbound: dict[str, list[Connection]]
+    paths: dict[str, str] = field(default_factory=dict)
+    trained: bool = False
+    outbound: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, connections in self.inbound.items():
+            for source in dict.fromkeys(c.layer for c in connections):
+                self.outbound.setdefault(source, []).append(name)
+
+    def hint(self, layer: KerasLayer, code: str, message: str, meant: str) -> Hint:
+        """A hint about ``layer``, with its spec path when there is one."""
+        name = str(layer.name)
+        return Hint(code, name, type(layer).__name__, self.paths.get(name), message, meant)
+
+    def previous(self, layer: KerasLayer) -> KerasLayer | None:
+        """The one layer feeding ``layer`` (InputLayers too), or None (a merge, a shared layer)."""
+        connections = self.inbound.get(layer.name, [])
+        if len(connections) != 1:
+            return None
+        name = connections[0].layer
+        return self.layers.get(name) or next((i for i in self.inputs if i.name == name), None)
+
+    def consumers(self, layer: KerasLayer) -> list[KerasLayer]:
+        """The layers that read ``layer``'s output."""
+        return [self.layers[n] for n in self.outbound.get(layer.name, []) if n in self.layers]
+
+    def source(self, layer: KerasLayer) -> KerasLayer | None:
+        """The layer before ``layer`` once dropout, noise, normalisation and activations
+        are skipped."""
+        found = self.previous(layer)
+        while found is not None and passthrough(found):
+            found = self.previous(found)
+        return found
 
 
-def _spec_paths(spec: Mapping[str, JSONValue], prefix: str = "") -> dict[str, str]:
-    """Layer name -> spec path, from a spec's normal form."""
+def context(
+    model: KerasModel, spec: Mapping[str, JSONValue] | None, prefix: str, *, trained: bool = False
+) -> Context:
+    """The :class:`Context` of ``model``; ``spec`` (its normal form) gives the spec paths."""
+    input_layer = _k.keras().layers.InputLayer
+    every = _graph.all_layers(model)
+    return Context(
+        model,
+        {layer.name: layer for layer in every if not isinstance(layer, input_layer)},
+        [layer for layer in every if isinstance(layer, input_layer)],
+        _graph.inbound_layers(model),
+        spec_paths(spec, prefix) if spec is not None else {},
+        trained,
+    )
+
+
+# --- spec paths ---------------------------------------------------------------------------
+
+
+def spec_paths(spec: Mapping[str, JSONValue], prefix: str = "") -> dict[str, str]:
+    """Layer name -> spec path, from a spec's normal form (its inputs included)."""
     if spec.get("kind") == "mlp":
         hidden = spec["hidden"]
         count = len(hidden) if isinstance(hidden, list) else 0
         paths = {f"hidden_{i}": f"{prefix}hidden[{i - 1}]" for i in range(1, count + 1)}
         paths.update({f"dropout_{i}": f"{prefix}dropout" for i in range(1, count + 1)})
-        return {**paths, "output": f"{prefix}outputs"}
+        paths.update({f"batch_norm_{i}": f"{prefix}batch_norm" for i in range(1, count + 1)})
+        return {**paths, "output": f"{prefix}outputs", "input": f"{prefix}inputs"}
     paths = {}
-    for i, entry in enumerate(_entries(spec)):
+    name = spec.get("input_name", "input")
+    if "input_shape" in spec and isinstance(name, str):
+        paths[name] = f"{prefix}input_shape"
+    inputs = spec.get("inputs")
+    for i, item in enumerate(inputs if isinstance(inputs, list) else []):
+        if isinstance(item, Mapping) and isinstance(item.get("name"), str):
+            paths[str(item["name"])] = f"{prefix}inputs[{i}].shape"
+    for i, entry in enumerate(entries(spec)):
         if not isinstance(entry, Mapping):
             continue
         name = entry.get("name")
@@ -85,109 +183,17 @@ def _spec_paths(spec: Mapping[str, JSONValue], prefix: str = "") -> dict[str, st
     return paths
 
 
-def _entries(spec: Mapping[str, JSONValue] | None) -> list[JSONValue]:
+def entries(spec: Mapping[str, JSONValue] | None) -> list[JSONValue]:
     """The ``layers:`` of a spec (none for an MLP spec, or no spec)."""
     layers = (spec or {}).get("layers", [])
     return layers if isinstance(layers, list) else []
 
 
-def _layers(model: KerasModel) -> dict[str, KerasLayer]:
-    layers = _k.keras().layers
-    return {
-        layer.name: layer
-        for layer in _graph.all_layers(model)
-        if not isinstance(layer, layers.InputLayer)
-    }
-
-
-def _hint(layer: KerasLayer, paths: Mapping[str, str], code: str, message: str, meant: str) -> Hint:
-    return Hint(code, layer.name, type(layer).__name__, paths.get(layer.name), message, meant)
-
-
-def _shape(layer: KerasLayer | None, attribute: str = "output") -> Shape | None:
-    try:
-        tensor = getattr(layer, attribute)
-    except (AttributeError, ValueError):
-        return None
-    shape = getattr(tensor, "shape", None)
-    return tuple(shape) if shape is not None else None
-
-
-def _show(shape: Shape | None) -> str:
-    if shape is None:
-        return "?"
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
-
-
-def _activation(layer: KerasLayer) -> str | None:
-    """The activation a layer applies last, by name (``"linear"`` for none), or None."""
-    kind = type(layer).__name__
-    if kind == "Softmax":
-        return "softmax"
-    if kind in _ACTIVATION_LAYERS:
-        return _ACTIVATION_LAYERS[kind]
-    if kind == "TimeDistributed":
-        return _activation(_graph.wrapped_layers(layer)[0])
-    function = getattr(layer, "activation", None)
-    if function is None or not callable(function) or isinstance(layer, _recurrent()):
-        return None
-    return str(getattr(function, "__name__", None) or _k.keras().activations.serialize(function))
-
-
-def _returns_sequences(layer: KerasLayer | None) -> TypeGuard[KerasLayer]:
-    return isinstance(layer, _recurrent()) and getattr(layer, "return_sequences", False) is True
-
-
-def _recurrent() -> tuple[type, ...]:
-    layers = _k.keras().layers
-    return (layers.RNN, layers.Bidirectional)
-
-
-def output_names(model: KerasModel) -> list[str]:
-    names = getattr(model, "output_names", None)
-    if names:
-        return [str(name) for name in names]
-    layers = list(_layers(model))
-    return layers[-1:]
-
-
-def _passthrough(layer: KerasLayer) -> bool:
-    """A layer that keeps each value in place: an activation, dropout, noise or normalization."""
-    kind = type(layer).__name__
-    plain = {"Activation", "Softmax", "BatchNormalization", "LayerNormalization"}
-    return kind in plain or kind in _ACTIVATION_LAYERS or "Dropout" in kind or "Noise" in kind
-
-
-def _previous(
-    layer: KerasLayer, layers: Mapping[str, KerasLayer], inbound: Mapping[str, list[Connection]]
-) -> KerasLayer | None:
-    """The one layer feeding ``layer``, or None (an input, a merge, a shared layer)."""
-    connections = inbound.get(layer.name, [])
-    return layers.get(connections[0].layer) if len(connections) == 1 else None
-
-
-# --- the checks ---------------------------------------------------------------------------
-
-
-def layer_hints(model: KerasModel, spec: Mapping[str, JSONValue] | None, prefix: str) -> list[Hint]:
-    """Hints about each layer on its own, in nested models too."""
-    paths = _spec_paths(spec, prefix) if spec is not None else {}
-    found: list[Hint] = []
-    for layer in _layers(model).values():
-        if _graph.is_graph_model(layer):
-            inner, at = _nested(spec, layer.name, prefix)
-            found += layer_hints(layer, inner, at)
-            continue
-        for check in (_softmax_one_unit, _dropout_high, _no_effect):
-            found += [_hint(layer, paths, *parts) for parts in check(layer)]
-    return found
-
-
-def _nested(
+def nested(
     spec: Mapping[str, JSONValue] | None, name: str, prefix: str
 ) -> tuple[Mapping[str, JSONValue] | None, str]:
     """The spec of the nested model named ``name``, and its spec path prefix."""
-    for i, entry in enumerate(_entries(spec)):
+    for i, entry in enumerate(entries(spec)):
         inner = entry.get("model") if isinstance(entry, Mapping) else None
         if (
             isinstance(entry, Mapping)
@@ -198,175 +204,69 @@ def _nested(
     return None, ""
 
 
-_Parts = tuple[str, str, str]
+# --- what a layer does --------------------------------------------------------------------
 
 
-def _softmax_one_unit(layer: KerasLayer) -> list[_Parts]:
-    shape = _shape(layer)
-    axis = getattr(layer, "axis", -1) if type(layer).__name__ == "Softmax" else -1
-    if _activation(layer) != "softmax" or not shape or not isinstance(axis, int):
-        return []
-    if -len(shape) <= axis < len(shape) and shape[axis] == 1:
-        return [
-            (
-                "softmax-one-unit",
-                "softmax over one unit always outputs 1.0, whatever the input "
-                "(it divides exp(x) by itself), so the model cannot learn",
-                "activation='sigmoid' for one unit (the probability of 'yes'), "
-                "or Dense(n_classes, activation='softmax') with one unit per class",
-            )
-        ]
-    return []
+def shape(layer: KerasLayer | None, attribute: str = "output") -> Shape | None:
+    """The shape of a layer's ``output`` (or ``input``), None when it has no single one."""
+    try:
+        tensor = getattr(layer, attribute)
+    except (AttributeError, ValueError):
+        return None
+    found = getattr(tensor, "shape", None)
+    return tuple(found) if found is not None else None
 
 
-def _dropout_rates(layer: KerasLayer) -> list[tuple[str, float]]:
+def units(layer: KerasLayer) -> int | None:
+    """The size of the last axis of a layer's output (its units, classes or features)."""
+    found = shape(layer)
+    return found[-1] if found else None
+
+
+def show(value: Shape | None) -> str:
+    """``(None, 28, 28)``, as Keras prints shapes; ``?`` when unknown."""
+    if value is None:
+        return "?"
+    return "(" + ", ".join("None" if d is None else str(d) for d in value) + ")"
+
+
+def activation(layer: KerasLayer) -> str | None:
+    """The activation a layer applies last, by name (``"linear"`` for none), or None."""
     kind = type(layer).__name__
-    if kind == "Bidirectional":
-        return _dropout_rates(_graph.wrapped_layers(layer)[0])  # the forward layer
-    names = ("rate",) if "Dropout" in kind else ("dropout", "recurrent_dropout")
-    rates = [(name, getattr(layer, name, None)) for name in names]
-    return [(name, float(rate)) for name, rate in rates if isinstance(rate, (int, float))]
+    if kind == "Softmax":
+        return "softmax"
+    if kind in ACTIVATION_LAYERS:
+        return ACTIVATION_LAYERS[kind]
+    if kind == "TimeDistributed":
+        return activation(_graph.wrapped_layers(layer)[0])
+    function = getattr(layer, "activation", None)
+    if function is None or not callable(function) or isinstance(layer, recurrent()):
+        return None
+    return str(getattr(function, "__name__", None) or _k.keras().activations.serialize(function))
 
 
-def _dropout_high(layer: KerasLayer) -> list[_Parts]:
-    return [
-        (
-            "dropout-high",
-            f"{name}={rate:g} sets {rate:.0%} of the values to 0 at every training step, "
-            f"keeping only {1 - rate:.0%}",
-            f"{name}={1 - rate:.2g} to keep {rate:.0%} ({name} is the fraction dropped, "
-            "not kept); usual rates are 0.1 to 0.5",
-        )
-        for name, rate in _dropout_rates(layer)
-        if rate >= 0.9
-    ]
+def returns_sequences(layer: KerasLayer | None) -> TypeGuard[KerasLayer]:
+    """A recurrent layer that returns every step's output."""
+    return isinstance(layer, recurrent()) and getattr(layer, "return_sequences", False) is True
 
 
-def _no_effect(layer: KerasLayer) -> list[_Parts]:
+def recurrent() -> tuple[type, ...]:
+    """The classes of recurrent layers (SimpleRNN, LSTM, GRU, RNN and Bidirectional)."""
+    layers = _k.keras().layers
+    return (layers.RNN, layers.Bidirectional)
+
+
+def output_names(model: KerasModel) -> list[str]:
+    """The names of the layers whose outputs are the model's outputs."""
+    names = getattr(model, "output_names", None)
+    if names:
+        return [str(name) for name in names]
+    layers = [layer.name for layer in _graph.all_layers(model)]
+    return layers[-1:]
+
+
+def passthrough(layer: KerasLayer) -> bool:
+    """A layer that keeps each value in place: an activation, dropout, noise or normalization."""
     kind = type(layer).__name__
-    remove = "remove it, or "
-    if kind == "Activation" and _activation(layer) == "linear":
-        return [
-            (
-                "no-effect",
-                "Activation('linear') returns its input unchanged",
-                remove + "name the activation you meant, e.g. Activation('relu')",
-            )
-        ]
-    if "Dropout" in kind and ("rate", 0.0) in _dropout_rates(layer):
-        return [
-            (
-                "no-effect",
-                f"{kind}(rate=0) drops nothing: it returns its input unchanged",
-                remove + "give the rate you meant, e.g. rate=0.2",
-            )
-        ]
-    shape = _shape(layer, "input")
-    if kind == "Flatten" and shape is not None and len(shape) <= 2:
-        return [
-            (
-                "no-effect",
-                f"its input {_show(shape)} is already flat, so Flatten changes nothing",
-                "remove it; Flatten belongs after a layer with a 3-D or larger output "
-                "(a convolution, a pooling, an Embedding)",
-            )
-        ]
-    return []
-
-
-def head_hints(
-    model: KerasModel, spec: Mapping[str, JSONValue] | None, expectations: Mapping[str, str]
-) -> list[Hint]:
-    """Hints about the model's output layers: their activation, and their shape."""
-    paths = _spec_paths(spec) if spec is not None else {}
-    layers = _layers(model)
-    inbound = _graph.inbound_layers(model)
-    found: list[Hint] = []
-    for name in output_names(model):
-        layer = layers.get(name)
-        if layer is None:
-            continue
-        parts = _probability(layer, expectations.get(name))
-        found += [_hint(layer, paths, *item) for item in parts]
-        found += _sequence_head(layer, layers, inbound, paths)
-    return found
-
-
-def _probability(layer: KerasLayer, expected: str | None) -> list[_Parts]:
-    activation = _activation(layer)
-    if expected is None or activation is None:
-        return []
-    shape = _shape(layer)
-    units = shape[-1] if shape else None
-    if units == 1:
-        meant = "activation='sigmoid' (one unit: the probability of 'yes')"
-    else:
-        meant = (
-            f"activation='softmax' ({units or 'n'} classes whose probabilities sum to 1), "
-            "or 'sigmoid' for independent yes/no labels"
-        )
-    meant += ", or keep the logits and give the loss from_logits=True"
-    checked = "the output is checked against probabilities, but "
-    if expected == "logits":
-        if activation not in _PROBABILITY:
-            return []
-        return [
-            (
-                "activation-with-logits",
-                f"the loss expects logits (from_logits=True), but {activation} already turns "
-                "them into probabilities, so the loss applies it a second time",
-                "no activation on the output layer, or a loss with from_logits=False",
-            )
-        ]
-    if activation == "linear":
-        text = "it has no activation, so it outputs any real number (logits)"
-        return [("missing-output-activation", checked + text, meant)]
-    if activation in _RELU_LIKE:
-        text = f"{activation} outputs any value from 0 upward, never a probability"
-        return [("relu-output", checked + text, meant)]
-    if activation not in _PROBABILITY:
-        text = f"{activation} does not output a probability from 0 to 1"
-        return [("wrong-output-activation", checked + text, meant)]
-    return []
-
-
-def _sequence_head(
-    out: KerasLayer,
-    layers: Mapping[str, KerasLayer],
-    inbound: Mapping[str, list[Connection]],
-    paths: Mapping[str, str],
-) -> list[Hint]:
-    """A Dense at the output applied per step or per position: a forgotten Flatten or flag."""
-    dense: KerasLayer | None = out
-    while dense is not None and _passthrough(dense):
-        dense = _previous(dense, layers, inbound)
-    given = _shape(dense, "input") if type(dense).__name__ == "Dense" else None
-    if dense is None or given is None or len(given) < 3:
-        return []
-    shown = _show(_shape(out))
-    source = _previous(dense, layers, inbound)
-    while source is not None and _passthrough(source):
-        source = _previous(source, layers, inbound)
-    if _returns_sequences(source):
-        message = (
-            f"return_sequences=True on the last recurrent layer makes Dense {dense.name!r} "
-            f"run on each of its {given[1]} steps, so the model outputs {shown}: "
-            "one answer per step, not per sequence"
-        )
-        meant = (
-            f"return_sequences=False on {source.name!r} for one answer per sequence "
-            "(classification, regression); a sequence-to-sequence model (one answer per "
-            "step) is right as it is: wrap the Dense in TimeDistributed to say so"
-        )
-        return [_hint(source, paths, "return-sequences", message, meant)]
-    pooling = f"GlobalAveragePooling{min(len(given) - 2, 3)}D"
-    message = (
-        f"its input {_show(given)} has {len(given)} axes and Dense works only on the last "
-        f"one, so the model outputs {shown}: one answer per position, not per example"
-    )
-    meant = (
-        f"a Flatten (or {pooling}) before the Dense layers, for one answer per example; "
-        "one answer per position (a time step, a pixel) is right only for "
-        "sequence-to-sequence or segmentation models"
-    )
-    return [_hint(dense, paths, "dense-without-flatten", message, meant)]
+    plain = {"Activation", "Softmax", "BatchNormalization", "LayerNormalization"}
+    return kind in plain or kind in ACTIVATION_LAYERS or "Dropout" in kind or "Noise" in kind

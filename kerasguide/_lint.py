@@ -11,36 +11,31 @@ import re
 import warnings
 from collections.abc import Iterable, Mapping
 
-from kerasguide._hints import Hint, head_hints, layer_hints, output_names
+from kerasguide import _graph
+from kerasguide._heads import EXPECT, TASKS, heads
+from kerasguide._hint_codes import CODES
+from kerasguide._hints import Context, Hint, context, nested, output_names
+from kerasguide._rules_data import data_hints
+from kerasguide._rules_head import head_hints
+from kerasguide._rules_layers import LAYER_RULES
+from kerasguide._rules_shapes import INPUT_RULES
 from kerasguide._suggest import did_you_mean
 from kerasguide._types import JSONDict, JSONValue, KerasModel
 from kerasguide.errors import KerasGuideWarning, OptionError
 
-__all__ = ["CODES", "ENV_VAR", "Hint", "Hints", "lint_model", "warn_hints"]
+__all__ = ["CODES", "ENV_VAR", "TASKS", "Hint", "Hints", "kept", "lint_model", "warn_hints"]
 
-CODES: dict[str, str] = {
-    "softmax-one-unit": "softmax over one value always outputs 1.0",
-    "missing-output-activation": "no sigmoid/softmax where probabilities are expected",
-    "relu-output": "relu on an output expected to be a probability",
-    "wrong-output-activation": "another activation where probabilities are expected",
-    "activation-with-logits": "sigmoid/softmax on an output expected to be logits",
-    "dense-without-flatten": "Dense on a 3-D or larger input at the model's output",
-    "return-sequences": "return_sequences left on the last recurrent layer",
-    "dropout-high": "a dropout rate of 0.9 or more",
-    "no-effect": "a layer that changes nothing",
-}
 ENV_VAR = "KERASGUIDE_IGNORE_HINTS"
-EXPECT = ("probabilities", "logits")
 
 Expect = str | Mapping[str, str]
 """What outputs should be: one of :data:`EXPECT`, or one per output layer name."""
 
-_CROSSENTROPY = {
-    "binary_crossentropy",
-    "categorical_crossentropy",
-    "sparse_categorical_crossentropy",
-    "binary_focal_crossentropy",
-    "categorical_focal_crossentropy",
+# When two hints say one thing, the first (the cause) hides the second: anywhere in the
+# model, or only on the same layer.
+_HIDES = {
+    "batch-in-input-shape": ("dense-without-flatten", "model"),
+    "softmax-regression": ("softmax-one-unit", "layer"),
+    "one-unit-classifier": ("softmax-one-unit", "layer"),
 }
 
 
@@ -92,14 +87,74 @@ def lint_model(
     spec: Mapping[str, JSONValue] | None = None,
     expect: Expect | None = None,
     ignore: str | Iterable[str] = (),
+    task: str | None = None,
+    data: tuple[object, object] = (None, None),
 ) -> Hints:
-    """The hints about a built model; ``spec`` (its normal form) gives the spec paths."""
+    """The hints about a built model; ``spec`` (its normal form) gives the spec paths and
+    may state the task and the loss; ``data`` is ``(x, y)`` as given to ``fit``."""
     skip = _ignored(ignore, "lint(ignore=...)") | _ignored(os.environ.get(ENV_VAR, ""), ENV_VAR)
+    _check_task(task)
     if "all" in skip:
         return Hints()
-    found = layer_hints(model, spec, "")
-    found += head_hints(model, spec, _expectations(model, expect))
-    return Hints(hint for hint in found if hint.code not in skip)
+    names = output_names(model)
+    trained = heads(model, names, spec=spec, task=task, expect=_expectations(model, expect))
+    top = context(model, spec, "", trained=bool(trained))
+    found = [
+        top.hint(layer, *parts)
+        for layer in top.inputs
+        for r in INPUT_RULES
+        for parts in r(top, layer)
+    ]
+    found += _layer_hints(top, spec, "")
+    found += head_hints(top, trained)
+    found += data_hints(top, trained, names, *data)
+    return Hints(_unique(found, skip))
+
+
+def _layer_hints(ctx: Context, spec: Mapping[str, JSONValue] | None, prefix: str) -> list[Hint]:
+    """Hints about each layer on its own, in nested models too."""
+    found: list[Hint] = []
+    for layer in ctx.layers.values():
+        if _graph.is_graph_model(layer):
+            inner, at = nested(spec, layer.name, prefix)
+            found += _layer_hints(context(layer, inner, at, trained=ctx.trained), inner, at)
+            continue
+        found += [ctx.hint(layer, *parts) for rule in LAYER_RULES for parts in rule(ctx, layer)]
+    return found
+
+
+def _unique(found: list[Hint], skip: set[str]) -> list[Hint]:
+    """The hints not silenced, each once, without those a cause among them explains."""
+    hidden = set()
+    for hint in found:
+        code, scope = _HIDES.get(hint.code, ("", ""))
+        hidden.add((code, hint.layer if scope == "layer" else ""))
+    seen: set[tuple[str, str]] = set()
+    result = []
+    for hint in found:
+        key = (hint.code, hint.layer)
+        if hint.code in skip or key in hidden or (hint.code, "") in hidden or key in seen:
+            continue
+        seen.add(key)
+        result.append(hint)
+    return result
+
+
+def _check_task(task: object) -> None:
+    if task is not None and task not in TASKS:
+        raise OptionError(
+            "task must say what the model is trained for",
+            where="lint(task=...)",
+            expected="one of " + ", ".join(map(repr, TASKS)),
+            received=repr(task),
+            hint=did_you_mean(str(task), TASKS),
+        )
+
+
+def kept(found: Iterable[Hint], ignore: str | Iterable[str] = ()) -> Hints:
+    """The hints of ``found`` that neither ``ignore`` nor the environment variable silence."""
+    skip = _ignored(ignore, "ignore=...") | _ignored(os.environ.get(ENV_VAR, ""), ENV_VAR)
+    return Hints(() if "all" in skip else (hint for hint in found if hint.code not in skip))
 
 
 def warn_hints(
@@ -141,11 +196,11 @@ def _ignored(value: str | Iterable[str], where: str) -> set[str]:
     return result
 
 
-def _expectations(model: KerasModel, expect: Expect | None) -> dict[str, str]:
-    """Output layer name -> ``"probabilities"`` or ``"logits"``, for the outputs that have one."""
+def _expectations(model: KerasModel, expect: Expect | None) -> dict[str, str] | None:
+    """Output layer name -> ``"probabilities"`` or ``"logits"``, as ``expect=`` says."""
     names = output_names(model)
     if expect is None:
-        return _loss_expectations(model, names)
+        return None
     given = expect if isinstance(expect, Mapping) else dict.fromkeys(names, expect)
     for key, value in given.items():
         if value not in EXPECT:
@@ -165,21 +220,3 @@ def _expectations(model: KerasModel, expect: Expect | None) -> dict[str, str]:
                 hint=did_you_mean(str(key), names),
             )
     return dict(given)
-
-
-def _loss_expectations(model: KerasModel, names: list[str]) -> dict[str, str]:
-    loss = getattr(model, "loss", None)
-    if isinstance(loss, Mapping):
-        pairs = [(name, loss.get(name)) for name in names]
-    elif isinstance(loss, (list, tuple)):
-        pairs = list(zip(names, loss, strict=False))
-    else:
-        pairs = [(name, loss) for name in names]
-    result = {}
-    for name, item in pairs:
-        label = item if isinstance(item, str) else getattr(item, "name", None)
-        label = label or getattr(item, "__name__", None)
-        if label in _CROSSENTROPY:
-            logits = getattr(item, "from_logits", False) is True
-            result[name] = "logits" if logits else "probabilities"
-    return result

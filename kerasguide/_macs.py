@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeGuard
 
 import kerasguide._keras as _k
-from kerasguide._graph import all_layers, built_input_shape, call_shapes, is_layer
+from kerasguide._graph import all_layers, is_layer, model_nodes
+from kerasguide._keras import keras
 from kerasguide._shapes import Shape
 from kerasguide._types import KerasLayer, KerasModel, KerasOperation, KerasVariable
 
@@ -254,3 +255,40 @@ _COUNTS: dict[str, Callable[[Any, Shape, Shape], _Count]] = {
     "GRU": _recurrent(3),
     "Embedding": _embedding,
 }
+
+
+# --- the shapes each call of a layer received and made --------------------------
+
+
+def call_shapes(
+    model: KerasModel, layer: KerasOperation
+) -> list[tuple[tuple[Shape, ...], tuple[Shape, ...]]]:
+    """The (input shapes, output shapes) of each call of ``layer`` inside ``model``.
+
+    One pair per call in ``model``'s own graph; a layer called twice (shared) has
+    two. Empty when ``layer`` has no call there (a subclassed model's layer, or one
+    built by hand), in which case the shapes it was built with are the caller's to find.
+
+    Example:
+        >>> call_shapes(model, model.get_layer("dense"))  # doctest: +SKIP
+        [(((None, 10),), ((None, 20),))]
+    """
+    tree = keras().tree
+    own = model_nodes(model)
+    return [
+        (
+            tuple(tuple(t.shape) for t in node.arguments.keras_tensors),
+            tuple(tuple(t.shape) for t in tree.flatten(node.output_tensors)),
+        )
+        for node in getattr(layer, "_inbound_nodes", [])
+        if not own or id(node) in own
+    ]
+
+
+def built_input_shape(layer: KerasOperation) -> Shape | None:
+    """The input shape a layer was built with (for a layer outside any graph); None if unknown."""
+    shapes = list((getattr(layer, "_build_shapes_dict", None) or {}).values())
+    first = shapes[0] if len(shapes) == 1 else None
+    if isinstance(first, (tuple, list)) and all(d is None or isinstance(d, int) for d in first):
+        return tuple(first)
+    return None

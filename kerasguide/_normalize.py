@@ -20,6 +20,7 @@ from typing import Any
 from kerasguide import _catalog as cat
 from kerasguide import _entries, _ops, _wiring
 from kerasguide._suggest import did_you_mean
+from kerasguide._training import TRAINING_KEYS, normalize_training
 from kerasguide._values import at as _at
 from kerasguide._values import check_keys as _check_keys
 from kerasguide._values import dtype as _dtype
@@ -38,8 +39,18 @@ TOP_KEYS = {
         "input_dtype",
         "batch_size",
         "layers",
+        *TRAINING_KEYS,
     ),
-    "functional": ("kind", "name", "inputs", "input_shape", "dict_inputs", "layers", "outputs"),
+    "functional": (
+        "kind",
+        "name",
+        "inputs",
+        "input_shape",
+        "dict_inputs",
+        "layers",
+        "outputs",
+        *TRAINING_KEYS,
+    ),
     "mlp": (
         "kind",
         "name",
@@ -50,6 +61,7 @@ TOP_KEYS = {
         "output_activation",
         "dropout",
         "batch_norm",
+        *TRAINING_KEYS,
     ),
 }
 
@@ -67,10 +79,12 @@ def normalize(data: object, path: str = "") -> dict[str, Any]:
     kind = _kind(data, path)
     _check_keys(data, TOP_KEYS[kind], path, f"a {kind} spec")
     if kind == "mlp":
-        return _mlp(data, path)
-    if kind == "sequential":
-        return _sequential(data, path)
-    return _functional(data, path)
+        out = _mlp(data, path)
+    elif kind == "sequential":
+        out = _sequential(data, path)
+    else:
+        out = _functional(data, path)
+    return {**out, **normalize_training(data, path)}
 
 
 def _kind(data: dict[str, Any], path: str) -> str:
@@ -335,4 +349,5 @@ def expand_mlp(spec: dict[str, Any]) -> dict[str, Any]:
         "inputs": [{"name": "input", "shape": shape}],
         "layers": layers,
         "outputs": "output",
+        **{key: spec[key] for key in TRAINING_KEYS if key in spec},
     }

@@ -1,13 +1,8 @@
 """Shapes in words: as summaries print them (``(None, 10)``, ``[(None, 3), (None, 1)]``,
-``?``), and what a shape error from Keras means.
+``?``). What a shape error from Keras means is ``_build_hints``'s.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from kerasguide._types import KerasTensor
 
 Shape = tuple[int | None, ...]
 
@@ -46,33 +41,3 @@ def same_text(expected: str, found: str) -> bool:
     if found.endswith("…"):
         return expected.startswith(found[:-1])
     return expected == found
-
-
-def shape_error_hint(err: Exception, tensors: list[KerasTensor], label: str) -> str:
-    """The likely fix of a layer that refused its input's shape (Keras's error ``err``).
-
-    A recurrent layer fed by one that returns only its last step is named first.
-    """
-    if "expected ndim=3, found ndim=2" in str(err):
-        for tensor in tensors:
-            source = tensor._keras_history.operation
-            if getattr(source, "return_sequences", True) is False:
-                return (
-                    f"{label} needs a sequence (batch, steps, features), but {source.name!r} "
-                    "returns only its last step: give it return_sequences: true"
-                )
-        return f"{label} needs a sequence (batch, steps, features); a Reshape may be missing"
-    if "must be fully-defined" in str(err):
-        return (
-            f"{label} has weights, and their size depends on the last dimension of its "
-            "input, which is unknown (null): give that dimension in the input shape"
-        )
-    if "would be zero or negative" in str(err):
-        return (
-            "The input is smaller than the kernel or pool: use a smaller kernel_size or "
-            "pool_size, padding: same, or fewer poolings before it"
-        )
-    return (
-        "Check the layers that feed it; a Flatten or Reshape may be missing, "
-        "or a merge may need matching shapes"
-    )

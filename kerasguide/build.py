@@ -16,9 +16,11 @@ from typing import Any, Protocol
 
 from kerasguide import _call_options, _entries, _graph, _masks, _normalize, _ops, _stateful, _wiring
 from kerasguide import _catalog as cat
+from kerasguide._build_hints import shape_error_hint
 from kerasguide._keras import deferred_weights, is_model, keras
 from kerasguide._lint import warn_hints
-from kerasguide._shapes import format_shapes, shape_error_hint
+from kerasguide._shapes import format_shapes
+from kerasguide._training import compile_model
 from kerasguide._types import KerasModel
 from kerasguide.errors import BuildError, KerasGuideError, OptionError, SpecError, first_line
 from kerasguide.limits import check_params, weight_bytes
@@ -50,7 +52,8 @@ def build(
             ``"all"``. Every other hint is emitted as a ``KerasGuideWarning``.
 
     Returns:
-        A ``keras.Model`` (``keras.Sequential`` for a sequential spec).
+        A ``keras.Model`` (``keras.Sequential`` for a sequential spec), compiled when the
+        spec gives a ``loss:``.
 
     Raises:
         SpecError: The spec is not valid, or Keras refused a layer (``BuildError``,
@@ -74,7 +77,7 @@ def build(
 
 def _build_with(data: dict[str, Any], strategy: Strategy | None) -> KerasModel:
     if strategy is None:
-        return _bounded(data)
+        return compile_model(_bounded(data), data)
     if not hasattr(strategy, "scope"):
         raise OptionError(
             "strategy must be a tf.distribute strategy",
@@ -83,7 +86,7 @@ def _build_with(data: dict[str, Any], strategy: Strategy | None) -> KerasModel:
             received=type(strategy).__name__,
         )
     with strategy.scope():
-        return _bounded(data)
+        return compile_model(_bounded(data), data)
 
 
 def as_model(obj: KerasModel | SpecSource) -> KerasModel:
@@ -427,5 +430,5 @@ def _apply(
             expected=f"input shapes that {label} accepts",
             received="inputs of shape " + received,
             hint=f"Keras says: {first_line(err).rstrip('.')}. "
-            + shape_error_hint(err, tensors, label),
+            + shape_error_hint(err, tensors, layer, label, sequential=not refs),
         ) from err

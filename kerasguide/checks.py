@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import kerasguide._keras as _k
 from kerasguide import _compare
+from kerasguide._check_hints import with_hints
 from kerasguide._compare import Finding
 from kerasguide._finding import as_in_keras_summary
 from kerasguide._rows import Row
@@ -242,7 +243,8 @@ def check_summary(
             auto-generated names by a process-wide counter).
 
     Returns:
-        A :class:`CheckResult` listing every difference.
+        A :class:`CheckResult` listing every difference; a finding about a layer that
+        :func:`~kerasguide.lint` has a hint for says it in its hint.
 
     Raises:
         OptionError: ``expected`` is none of the accepted kinds.
@@ -259,9 +261,8 @@ def check_summary(
     model = as_model(model)
     expand = any(row.depth for row in summary.rows)
     found = summarize(model, expand_nested=expand)
-    findings = _numbered(
-        model, found, _compare.summaries(found, summary, compare_names=compare_names)
-    )
+    findings = with_hints(model, _compare.summaries(found, summary, compare_names=compare_names))
+    findings = _numbered(model, found, findings)
     return _result("check_summary", "the expected summary", findings, found)
 
 
@@ -307,6 +308,7 @@ def check_model(
     findings = _compare.summaries(
         found, expected, compare_names=compare_names, models=(model, reference)
     )
+    findings = with_hints(model, findings, reference)
     return _result("check_model", "the reference model", _numbered(model, found, findings), found)
 
 

@@ -36,6 +36,7 @@ from kerasguide._codegen_layout import (
     string_literal,
 )
 from kerasguide._suggest import did_you_mean
+from kerasguide._training import code_lines
 from kerasguide.errors import OptionError
 from kerasguide.specs import Spec, load_spec
 
@@ -43,19 +44,8 @@ __all__ = ["STYLES", "to_code"]
 
 STYLES = ("functional", "sequential")
 # Arguments that are shapes or sizes: written as tuples, as Keras code usually does.
-_TUPLES = {
-    "kernel_size",
-    "strides",
-    "pool_size",
-    "dilation_rate",
-    "size",
-    "target_shape",
-    "dims",
-    "padding",
-    "cropping",
-    "noise_shape",
-    "shape",
-}
+_TUPLES = {"kernel_size", "strides", "pool_size", "dilation_rate", "size", "target_shape"}
+_TUPLES |= {"dims", "padding", "cropping", "noise_shape", "shape"}
 _OBJECT_MODULES = {
     "initializer": "initializers",
     "regularizer": "regularizers",
@@ -217,6 +207,7 @@ class _Module:
 
     def render(self, data: dict[str, Any], *, sequential: bool) -> str:
         body = self.model_lines(data, "", "model = ", self.names, sequential=sequential)
+        body += code_lines(data)  # model.compile(...) for a spec's loss:
         head = [f'# The model "{data["name"]}" in plain Keras, written by kerasguide.to_code.']
         head += ["import keras", *(["from keras import layers"] if self.uses_layers else [])]
         head += [f"from {module} import {name}" for name, module in sorted(self.imports.items())]

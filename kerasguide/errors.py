@@ -26,6 +26,8 @@ with a did-you-mean for misspelt names.
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "BuildError",
     "CheckFailed",
@@ -73,11 +75,11 @@ class KerasGuideError(Exception):
         received: str | None = None,
         hint: str | None = None,
     ) -> None:
-        self.problem = problem
+        self.problem = strip_ansi(problem)
         self.where = where
         self.expected = expected
-        self.received = received
-        self.hint = hint
+        self.received = strip_ansi(received) if received else received
+        self.hint = strip_ansi(hint) if hint else hint
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -187,9 +189,23 @@ class KerasGuideWarning(UserWarning):
         self.code = code
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without terminal colour codes (Keras puts some in its error messages).
+
+    Example:
+        >>> strip_ansi("\x1b[1mComputed output size would be zero.\x1b[0m")
+        'Computed output size would be zero.'
+    """
+    return _ANSI.sub("", text)
+
+
 def first_line(err: BaseException) -> str:
     """The first useful line of an error's message (Keras's "Exception encountered …"
-    preamble skipped), at most 300 characters; the class name if it has no message."""
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    preamble skipped, and its colour codes), at most 300 characters; the class name if it
+    has no message."""
+    lines = [line.strip() for line in strip_ansi(str(err)).splitlines() if line.strip()]
     text = next((line for line in lines if not line.startswith("Exception encountered")), "")
     return (text or type(err).__name__)[:300]

@@ -2,7 +2,8 @@
 
 It records what Keras's ``History`` records and, inside a Jupyter kernel only,
 draws :func:`kerasguide.history.plot_history` of it in place, throttled so that
-drawing costs a few percent of the training time at most. The class that also
+drawing costs a few percent of the training time at most. After the first epoch it
+warns of the classic signs of a model that does not learn (``_fit_hints``). The class that also
 subclasses ``keras.callbacks.Callback`` is made on first use, so that
 ``import kerasguide`` does not import Keras.
 """
@@ -12,11 +13,14 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from kerasguide._curves import Curves, choose_panels, empty_error, metric_names
-from kerasguide.errors import OptionError
+from kerasguide._fit_hints import FitWatch
+from kerasguide._lint import Hints, kept
+from kerasguide.errors import KerasGuideWarning, OptionError
 from kerasguide.history import plot_history
 
 if TYPE_CHECKING:
@@ -76,9 +80,16 @@ class LivePlot:
     Each ``fit`` starts a new record. ``history`` holds it like
     ``History.history``; ``plot()`` and ``figure`` draw it.
 
+    When the first epoch ends, it looks for the classic signs of a model that trains
+    without learning: a NaN loss (``loss-nan``), a loss that did not move in any batch
+    (``loss-constant``), accuracy at 1/classes while the loss does not fall
+    (``accuracy-at-chance``). Each is a :class:`~kerasguide.Hint` in ``hints``, emitted
+    as a :class:`~kerasguide.KerasGuideWarning`; silence them as :func:`~kerasguide.lint`'s.
+
     Args:
         metrics: The panels to draw, as for :func:`plot_history`. None draws all.
         min_interval: The shortest time between two redraws, in seconds.
+        ignore_hints: Hint codes not to warn about, or ``"all"``.
 
     Raises:
         OptionError: ``min_interval`` is not a number >= 0, or ``metrics`` is not
@@ -94,6 +105,7 @@ class LivePlot:
 
     history: dict[str, list[float]]
     epoch: list[int]
+    hints: Hints
 
     def __new__(cls, *args: object, **kwargs: object) -> LivePlot:
         # The class that also subclasses keras.callbacks.Callback is made on first
@@ -101,7 +113,11 @@ class LivePlot:
         return super().__new__(_callback_class(cls))
 
     def __init__(
-        self, *, metrics: str | Sequence[str] | None = None, min_interval: float = 1.0
+        self,
+        *,
+        metrics: str | Sequence[str] | None = None,
+        min_interval: float = 1.0,
+        ignore_hints: str | Sequence[str] = (),
     ) -> None:
         super().__init__()
         if (
@@ -117,6 +133,9 @@ class LivePlot:
             )
         self.metrics = metric_names(metrics, where="LivePlot(metrics=...)")
         self.min_interval = float(min_interval)
+        self.ignore_hints = ignore_hints
+        kept((), ignore_hints)  # an unknown hint code is refused here, before fit
+        self.hints, self._watch = Hints(), FitWatch()
         self.history, self.epoch = {}, []
         self._rows: list[dict[str, float]] = []
         self._start(live=False)
@@ -132,7 +151,13 @@ class LivePlot:
     def on_train_begin(self, logs: Mapping[str, object] | None = None) -> None:
         """Start a new record; draw only inside a notebook."""
         self.history, self.epoch, self._rows = {}, [], []
+        self.hints, self._watch = Hints(), FitWatch()
         self._start(live=_in_notebook())
+
+    def on_train_batch_end(self, batch: int, logs: Mapping[str, object] | None = None) -> None:
+        """Record the first epoch's running loss, for the hints at its end."""
+        if self._watch.watching:
+            self._watch.batch(logs)
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, object] | None = None) -> None:
         """Record the epoch's logs, and redraw when the last drawing is old enough."""
@@ -143,6 +168,11 @@ class LivePlot:
             self.history.setdefault(name, []).append(value)
         if len(self._rows) == 1 and self.metrics is not None:
             choose_panels(self.curves().series, self.metrics, where="LivePlot(metrics=...)")
+        if self._watch.watching:
+            found = self._watch.epoch(getattr(self, "model", None), logs)
+            self.hints = kept(found, self.ignore_hints)
+            for hint in self.hints:
+                warnings.warn(KerasGuideWarning(str(hint), code=hint.code), stacklevel=2)
         if self.drawing and _now() - self._last_draw >= self._interval:
             self._redraw()
 

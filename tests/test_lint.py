@@ -39,8 +39,8 @@ CASES: list[tuple[str, Callable[[], Any], dict[str, Any], str | None, str, str]]
     ),
     (
         "missing-output-activation",
-        lambda: _sequential(L.Dense(8), L.Dense(3)),
-        _spec({"Dense": 8}, {"Dense": 3}),
+        lambda: _sequential(L.Dense(8, activation="relu"), L.Dense(3)),
+        _spec({"Dense": 8, "activation": "relu"}, {"Dense": 3}),
         "probabilities",
         r"checked against probabilities, but it has no activation.*"
         r"probably meant: activation='softmax' \(3 classes",
@@ -48,8 +48,8 @@ CASES: list[tuple[str, Callable[[], Any], dict[str, Any], str | None, str, str]]
     ),
     (
         "relu-output",
-        lambda: _sequential(L.Dense(8), L.Dense(1, activation="relu")),
-        _spec({"Dense": 8}, {"Dense": 1, "activation": "relu"}),
+        lambda: _sequential(L.Dense(8, activation="relu"), L.Dense(1, activation="relu")),
+        _spec({"Dense": 8, "activation": "relu"}, {"Dense": 1, "activation": "relu"}),
         "probabilities",
         r"relu outputs any value from 0 upward, never a probability.*"
         r"probably meant: activation='sigmoid'",
@@ -193,12 +193,15 @@ def test_dense_inside_a_transformer_block_is_not_flagged() -> None:
 
 
 def test_a_compiled_loss_says_what_the_output_should_be() -> None:
-    model = _sequential(L.Dense(8), L.Dense(3, activation="relu"))
+    model = _sequential(L.Dense(8, activation="relu"), L.Dense(3, activation="relu"))
     model.compile(loss="categorical_crossentropy")
     assert [h.code for h in kg.lint(model)] == ["relu-output"]
     model = _sequential(L.Dense(3, activation="softmax"))
     model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
     assert [h.code for h in kg.lint(model)] == ["activation-with-logits"]
+    model.compile(loss="mse")
+    assert [h.code for h in kg.lint(model)] == ["softmax-regression"]
+    model = _sequential(L.Dense(3))
     model.compile(loss="mse")
     assert not kg.lint(model)
 

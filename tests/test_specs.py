@@ -282,8 +282,9 @@ def test_shape_errors_suggest_the_likely_fix() -> None:
         "but 'lstm_1' returns only its last step: give it return_sequences: true"
     )
     flat = {"input_shape": [5], "layers": [{"GRU": 3}]}
-    with pytest.raises(kg.BuildError, match=r"GRU needs a sequence \(batch, steps, features\); "
-                       "a Reshape may be missing$"):  # fmt: skip
+    with pytest.raises(kg.BuildError, match=r"GRU needs a sequence \(batch, steps, features\), "
+                       r"but each example is \[5\]: give the input a time axis: input_shape: "
+                       r"\[5, 1\] \(5 steps of 1 feature\)"):  # fmt: skip
         kg.build(flat)
     small = {"input_shape": [6, 6, 1], "layers": [{"Conv2D": 1, "kernel_size": 9}]}
     with pytest.raises(kg.BuildError, match=r"`padding=valid`\. The input is smaller than the "

@@ -47,7 +47,8 @@ from kerasguide.specs import read_document, read_text
 
 __all__ = ["FINDING_KINDS", "Assignment", "Exercise", "FitCheck", "GradeLimits", "load"]
 
-# Finding.kind values of kerasguide's checks, plus "fit" for the optional training check.
+# Finding.kind values of kerasguide's checks, plus "fit" for the optional training check
+# and "hint" for kerasguide.lint's hints about the student's model.
 FINDING_KINDS = (
     "type",
     "config",
@@ -70,9 +71,11 @@ FINDING_KINDS = (
     "structure",
     "consequence",
     "fit",
+    "hint",
 )
-# Kinds that only follow from another difference: free unless the assignment prices them.
-FREE_KINDS = ("consequence", "totals")
+# Free unless the assignment prices them: consequences and totals only follow from another
+# difference, and a hint is advice about a model that may still match the reference.
+FREE_KINDS = ("consequence", "totals", "hint")
 CHECKS = ("model", "summary", "params")
 REFERENCE_KINDS = ("spec", "keras", "summary")
 _TOP = ("title", "limits", "files", "setup", "exercises")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from kerasguide import _files
 from kerasguide.grading._overview import page, write_overview
-from kerasguide.grading._record import ExerciseRecord, StudentRecord, parse_record
+from kerasguide.grading._record import ExerciseRecord, FindingRecord, StudentRecord, parse_record
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -147,15 +147,27 @@ def exercise_text(ex: ExerciseRecord) -> str:
     head = f"{ex['name']}: {ex['score']:g}/{ex['max_score']:g}"
     if ex["status"] != "graded":
         return f"{head}. No model was graded ({ex['status']}): {ex['reason']}"
-    if not ex["findings"]:
-        return f"{head}. Your model matches the reference."
-    lines = [f"{head}. {len(ex['findings'])} difference(s) from the reference:"]
-    for n, f in enumerate(ex["findings"], 1):
+    differences = [f for f in ex["findings"] if f["kind"] != "hint"]
+    hints = [f for f in ex["findings"] if f["kind"] == "hint"]
+    if differences:
+        lines = [f"{head}. {len(differences)} difference(s) from the reference:"]
+    else:
+        lines = [f"{head}. Your model matches the reference."]
+    for n, f in enumerate(differences, 1):
         cost = f" (-{f['deduction']:g})" if f["deduction"] else ""
         lines.append(f"  {n}. {f['where']}: {f['message']}{cost}")
         if f["hint"]:
             lines.append(f"     hint: {f['hint']}")
+    if hints:
+        lines.append(f"  Hints on how your model trains{_free(hints)}:")
+    for f in hints:
+        cost = f" (-{f['deduction']:g})" if f["deduction"] else ""
+        lines.append(f"  - {f['where']}: {f['message']}{cost}\n    {f['hint']}")
     return "\n".join(lines)
+
+
+def _free(hints: list[FindingRecord]) -> str:
+    return "" if any(f["deduction"] for f in hints) else " (no points off)"
 
 
 # --- HTML ---------------------------------------------------------------------------
@@ -199,22 +211,30 @@ def feedback_page(record: StudentRecord, notebook_html: str, log: str = "") -> s
 
 def _exercise_html(ex: ExerciseRecord) -> str:
     e = html.escape
-    full = ex["status"] == "graded" and not ex["findings"]
+    differences = [f for f in ex["findings"] if f["kind"] != "hint"]
+    hints = [f for f in ex["findings"] if f["kind"] == "hint"]
+    full = ex["status"] == "graded" and not differences
     head = f"<h2>{e(ex['name'])}: {ex['score']:g} / {ex['max_score']:g}</h2>"
     if ex["status"] != "graded":
         body = f"<p class='bad'>No model was graded ({e(ex['status'])}): {e(ex['reason'])}</p>"
     elif full:
         body = "<p class='ok'>✓ Your model matches the reference.</p>"
     else:
-        items = "".join(
-            f"<li><b>{e(f['where'])}</b>: {e(f['message'])}"
-            + (f" <small>(−{f['deduction']:g})</small>" if f["deduction"] else "")
-            + (f"<br><span class='hint'>hint: {e(f['hint'])}</span>" if f["hint"] else "")
-            + "</li>"
-            for f in ex["findings"]
-        )
-        body = f"<ol>{items}</ol>"
+        body = f"<ol>{''.join(_item(f) for f in differences)}</ol>"
+    if hints:
+        title = f"Hints on how your model trains{_free(hints)}"
+        body += f"<p><b>{e(title)}</b></p><ul>{''.join(_item(f) for f in hints)}</ul>"
     return f"<div class='ex {'ok' if full else 'bad'}'>{head}{body}</div>"
+
+
+def _item(f: FindingRecord) -> str:
+    e = html.escape
+    return (
+        f"<li><b>{e(f['where'])}</b>: {e(f['message'])}"
+        + (f" <small>(−{f['deduction']:g})</small>" if f["deduction"] else "")
+        + (f"<br><span class='hint'>hint: {e(f['hint'])}</span>" if f["hint"] else "")
+        + "</li>"
+    )
 
 
 def notebook_html(nb: NotebookNode | None) -> str:

@@ -110,6 +110,7 @@ def _checked(exercise: Exercise, path: Path, references: References) -> Exercise
         if isinstance(loaded, str):
             return ExerciseResult(exercise.name, 0.0, exercise.points, "unloadable", loaded)
         student = loaded
+    _compile_as_saved(student, path)
     try:
         findings = _findings(exercise, student, references.get(exercise))
     except Exception as err:  # a model the checks cannot read is the student's zero, not a crash
@@ -123,6 +124,36 @@ def _checked(exercise: Exercise, path: Path, references: References) -> Exercise
     lost = exercise.lost([(f["kind"], f["deduction"]) for f in findings])
     score = max(0.0, exercise.points - lost)
     return ExerciseResult(exercise.name, round(score, 2), exercise.points, "graded", "", findings)
+
+
+_CONFIG_BYTES = 16 * 2**20  # a .keras file's config.json read for its loss, at most
+
+
+def _compile_as_saved(model: KerasModel, path: Path) -> None:
+    """Compile the loaded model with the loss and metrics the student compiled it with,
+    when Keras names them (a loss of ``keras.losses``, metrics by name), so that the
+    hints that read the loss see it. The model is loaded uncompiled, and nothing the
+    file names is imported: a loss is looked up in ``keras.losses`` only."""
+    import json
+    import zipfile
+
+    from kerasguide._keras import keras
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("config.json")
+            if info.file_size > _CONFIG_BYTES:
+                return
+            saved = json.loads(archive.read(info)).get("compile_config") or {}
+        loss, metrics = saved.get("loss"), saved.get("metrics")
+        if isinstance(loss, dict) and loss.get("module") == "keras.losses":
+            loss = keras().losses.deserialize(loss)
+        if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
+            metrics = None
+        if loss is not None and not isinstance(loss, dict):
+            model.compile(loss=loss, metrics=metrics)
+    except Exception:  # no compile config Keras can read: the hints go without the loss
+        return
 
 
 def _from_spec(folder: Path, err: KerasGuideError) -> KerasModel | str:
@@ -179,9 +210,45 @@ def _findings(
         for f in r.findings
         if not _repeated(f, r.check, results)
     ]
+    findings += _hints(student, reference, findings, exercise.deduction("hint"))
     if exercise.fit is not None:
         findings += _fit(student, exercise.fit, exercise.deduction("fit"))
     return findings
+
+
+def _hints(
+    student: KerasModel,
+    reference: KerasModel | Summary,
+    findings: list[FindingRecord],
+    deduction: float,
+) -> list[FindingRecord]:
+    """kerasguide.lint's hints about the student's model, as findings of kind ``hint``.
+
+    Left out: a hint the reference has too, and one a finding already carries in its
+    hint (``check_model`` adds them there). Free unless the assignment prices ``hint``.
+    """
+    from kerasguide._lint import lint_model
+    from kerasguide.summary import Summary
+
+    try:
+        hints = lint_model(student)
+        known = set() if isinstance(reference, Summary) else {h.code for h in lint_model(reference)}
+    except Exception:  # advice that cannot be had never costs the student the exercise
+        return []
+    said = " ".join(f["hint"] or "" for f in findings)
+    return [
+        {
+            "where": hint.where,
+            "message": hint.message,
+            "hint": f"probably meant: {hint.meant} [{hint.code}]",
+            "kind": "hint",
+            "layer": hint.layer,
+            "check": "lint",
+            "deduction": deduction,
+        }
+        for hint in hints
+        if hint.code not in known and f"[{hint.code}]" not in said
+    ]
 
 
 def _repeated(finding: Finding, check: str, results: list[CheckResult]) -> bool:
