@@ -71,6 +71,7 @@ def model_inputs(data: dict[str, Any], path: str) -> list[dict[str, Any]]:
             )
         return [{"name": "input", "shape": shape_of(data["input_shape"], _at(path, "input_shape"))}]
     raw = data.get("inputs")
+    keys = list(raw) if isinstance(raw, dict) else []
     if isinstance(raw, dict):
         raw = [{"name": k, **(v if isinstance(v, dict) else {"shape": v})} for k, v in raw.items()]
     if not isinstance(raw, list) or not raw:
@@ -82,7 +83,7 @@ def model_inputs(data: dict[str, Any], path: str) -> list[dict[str, Any]]:
         )
     result = []
     for i, item in enumerate(raw):
-        at = f"{where}[{i}]" if isinstance(data.get("inputs"), list) else f"{where}.{item}"
+        at = f"{where}.{keys[i]}" if keys else f"{where}[{i}]"
         if not isinstance(item, dict) or "shape" not in item:
             raise SpecTypeError(
                 "an input needs a name and a shape",

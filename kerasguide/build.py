@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from kerasguide import _catalog as cat
 from kerasguide import _entries, _graph, _normalize, _ops, _wiring
-from kerasguide._keras import deferred_weights, is_model, keras
+from kerasguide._keras import deferred_weights, fresh_names, is_model, keras
 from kerasguide._lint import warn_hints
 from kerasguide._shapes import format_shapes, shape_error_hint
 from kerasguide._types import KerasModel
@@ -226,8 +226,13 @@ def mlp(
 
 
 def _bounded(data: dict[str, Any]) -> KerasModel:
-    """Build with every weight's size known before any memory is allocated."""
-    with deferred_weights():
+    """Build with every weight's size known before any memory is allocated.
+
+    Keras's automatic names start afresh for each build (:func:`fresh_names`), so a
+    model is the same, names and weights' paths included, whatever the process
+    built or failed to build before it.
+    """
+    with fresh_names(), deferred_weights():
         model = _build(data, "")
         sizes = []
         for layer in _graph.all_layers(model):
