@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -128,6 +129,22 @@ def keras_message(err: BaseException) -> str:
     """The first line of a Keras or TensorFlow error, without TensorFlow's op-name prefix."""
     text = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", first_line(err))
     return re.sub(r"\s*\[Op:\w+\]( name: \S*)?$", "", text).rstrip(".") or type(err).__name__
+
+
+@contextmanager
+def recursion_room(levels: int) -> Iterator[None]:
+    """Python's recursion limit raised inside the block, for a graph ``levels`` deep.
+
+    Keras walks a functional graph recursively, about one call per layer, so a chain
+    of a thousand layers passes Python's default limit of 1,000 calls. The limit is
+    raised (never lowered) for the block and restored after it.
+    """
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, 1_000 + 4 * levels))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
 
 
 @contextmanager

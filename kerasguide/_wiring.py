@@ -105,6 +105,14 @@ def model_inputs(data: dict[str, Any], path: str) -> list[dict[str, Any]]:
             "name": name_of(item.get("name"), f"{at}.name"),
             "shape": shape_of(item["shape"], f"{at}.shape"),
         }
+        if any(other["name"] == entry["name"] for other in result):
+            raise SpecError(
+                f"the name {entry['name']!r} is used twice",
+                where=f"{at}.name",
+                expected="a different name for each input",
+                received=f"{entry['name']!r}, already the name of another input",
+                hint="give one of them another `name:`",
+            )
         if item.get("dtype") is not None:
             entry["dtype"] = _dtype(item["dtype"], f"{at}.dtype")
         if item.get("batch_size") is not None:

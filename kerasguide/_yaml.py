@@ -27,9 +27,9 @@ from typing import Any
 import yaml
 
 from kerasguide import limits as _limits
-from kerasguide.errors import SpecSyntaxError
+from kerasguide.errors import KerasGuideError, SpecSyntaxError
 
-__all__ = ["SCAN_FROM", "SafeUniqueLoader", "check_events"]
+__all__ = ["SCAN_FROM", "SafeUniqueLoader", "check_events", "load"]
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where installed
 
@@ -73,6 +73,29 @@ SCAN_FROM = 32_000
 _STARTS = frozenset((yaml.SequenceStartEvent, yaml.MappingStartEvent))
 _ENDS = frozenset((yaml.SequenceEndEvent, yaml.MappingEndEvent))
 _LISTS = ("layers", "hidden")
+
+
+def load(text: str) -> object:
+    """The document of a YAML text, read with :class:`SafeUniqueLoader`.
+
+    Raises:
+        SpecSyntaxError: A value that its explicit tag cannot read (``!!int abc``,
+            ``!!bool maybe``, ``!!timestamp x``), where PyYAML raises a plain
+            ``ValueError``, ``KeyError`` or ``AttributeError``.
+        yaml.YAMLError: The text is not YAML (the caller words it).
+    """
+    try:
+        return yaml.load(text, Loader=SafeUniqueLoader)
+    except (KerasGuideError, UnicodeError, RecursionError):
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as err:
+        raise SpecSyntaxError(
+            "a value does not fit its YAML tag",
+            expected="a plain value, or one that its tag (!!int, !!float, !!bool, "
+            "!!timestamp, ...) can read",
+            received=f"{type(err).__name__}: {err}",
+            hint="remove the !!tag: a spec needs only plain values",
+        ) from None
 
 
 def check_events(text: str, where: str) -> None:

@@ -16,12 +16,12 @@ from typing import Any, Protocol
 
 from kerasguide import _catalog as cat
 from kerasguide import _entries, _graph, _normalize, _ops, _wiring
-from kerasguide._keras import deferred_weights, fresh_names, is_model, keras
+from kerasguide._keras import deferred_weights, fresh_names, is_model, keras, recursion_room
 from kerasguide._lint import warn_hints
 from kerasguide._shapes import format_shapes, shape_error_hint
 from kerasguide._types import KerasModel
 from kerasguide.errors import BuildError, KerasGuideError, OptionError, SpecError, first_line
-from kerasguide.limits import check_params, weight_bytes
+from kerasguide.limits import check_params, get_limits, weight_bytes
 from kerasguide.specs import Spec, SpecSource, load_spec
 
 
@@ -232,7 +232,9 @@ def _bounded(data: dict[str, Any]) -> KerasModel:
     model is the same, names and weights' paths included, whatever the process
     built or failed to build before it.
     """
-    with fresh_names(), deferred_weights():
+    limits = get_limits()
+    levels = _normalize.layer_count(data, stop=limits.layers, depth=limits.depth)[0]
+    with fresh_names(), recursion_room(levels), deferred_weights():
         model = _build(data, "")
         sizes = []
         for layer in _graph.all_layers(model):

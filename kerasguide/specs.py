@@ -303,7 +303,7 @@ def read_document(text: str, name: str, *, json_: bool = False) -> object:
     try:
         if not json_ and len(text) > _yaml.SCAN_FROM:
             _yaml.check_events(text, name)
-        data = json.loads(text) if json_ else yaml.load(text, Loader=_yaml.SafeUniqueLoader)
+        data = json.loads(text) if json_ else _yaml.load(text)
     except RecursionError:
         raise _too_deep(name) from None
     except UnicodeEncodeError as err:  # a lone surrogate, which no file can hold

@@ -305,6 +305,18 @@ def test_a_long_chain_listed_in_reverse_order_is_fine() -> None:
     assert len(spec.to_dict()["layers"]) == count
 
 
+@pytest.mark.slow
+def test_a_chain_deeper_than_pythons_recursion_limit_builds() -> None:
+    """Keras walks the graph recursively: 1,200 layers in a chain raised RecursionError."""
+    count = 1200
+    layers = [{"type": "Identity", "name": f"d{i}", "inputs": f"d{i - 1}" if i else "x"}
+              for i in reversed(range(count))]  # fmt: skip
+    limit = sys.getrecursionlimit()
+    model = kg.build({"inputs": {"x": [2]}, "layers": layers, "outputs": f"d{count - 1}"})
+    assert [layer.name for layer in model.layers[-2:]] == [f"d{count - 2}", f"d{count - 1}"]
+    assert sys.getrecursionlimit() == limit
+
+
 def test_unknown_last_dimension_is_a_build_error() -> None:
     with pytest.raises(kg.BuildError, match=r"layers\[0\]: Keras could not apply LSTM 'lstm_1'"
                        r"[\s\S]*give that dimension in the input shape"):  # fmt: skip
@@ -373,3 +385,23 @@ def test_demo_into_a_file_is_a_file_error(tmp_path: Path) -> None:
     with pytest.raises(kg.FileError, match=r"taken: the output folder is a file"):
         run_demo(str(target))
     assert target.read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    ("source", "why"),
+    [("spec\x00.yaml", "embedded null byte"), (Path("spec\x00.yaml"), "embedded null byte"),
+     ("\ud800.yaml", "surrogates not allowed")],
+)  # fmt: skip
+def test_a_path_no_file_can_have_is_a_file_error(source: str | Path, why: str) -> None:
+    with pytest.raises(
+        kg.FileError, match=rf"the spec file cannot be read[\s\S]*received: .*{why}"
+    ):
+        kg.load_spec(source)
+    with pytest.raises(kg.FileError, match=rf"the assignment file cannot be read[\s\S]*{why}"):
+        kg.load_assignment(source)
+
+
+def test_a_lone_surrogate_in_yaml_text_is_a_syntax_error() -> None:
+    with pytest.raises(kg.SpecSyntaxError, match=r"^<text>: the text holds a character that is "
+                       r"not valid Unicode[\s\S]*surrogates not allowed"):  # fmt: skip
+        kg.load_spec("input_shape: [1]\nlayers: [\ud800]\n")

@@ -415,6 +415,25 @@ def test_yaml_tags_that_build_python_objects_are_refused(text: str) -> None:
         kg.load_spec(text)
 
 
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [("!!timestamp conv", "AttributeError"), ("!!int abc", "ValueError: invalid literal"),
+     ("!!bool maybe", "KeyError: 'maybe'"),
+     ("!!timestamp 2001-13-45", "ValueError: month must be in")],
+)  # fmt: skip
+def test_a_value_that_does_not_fit_its_yaml_tag_is_a_syntax_error(value: str, error: str) -> None:
+    with pytest.raises(kg.SpecSyntaxError, match=rf"^<text>: a value does not fit its YAML tag"
+                       rf"[\s\S]*received: {error}[\s\S]*hint: remove the !!tag"):  # fmt: skip
+        kg.load_spec(f"input_shape: [4]\nlayers:\n- {{Dense: 2, name: {value}}}\n")
+
+
+def test_two_inputs_of_one_name_are_refused() -> None:
+    inputs = [{"name": "left", "shape": [6]}, {"name": "left", "shape": [6]}]
+    with pytest.raises(kg.SpecError, match=r"^inputs\[1\]\.name: the name 'left' is used twice"
+                       r"[\s\S]*already the name of another input"):  # fmt: skip
+        kg.load_spec({"inputs": inputs, "layers": [{"Dense": 1, "inputs": "left"}]})
+
+
 def test_non_plain_values_are_refused() -> None:
     with pytest.raises(kg.SpecTypeError, match=r"layers\[0\]\.Dense\.units: a spec may hold only "
                        r"plain data"):  # fmt: skip
