@@ -81,7 +81,7 @@ def model_inputs(data: dict[str, Any], path: str) -> list[dict[str, Any]]:
             expected="a mapping of names to shapes, e.g. `inputs: {image: [32], meta: [4]}`",
             received=_show(raw),
         )
-    result = []
+    result: list[dict[str, Any]] = []
     for i, item in enumerate(raw):
         at = f"{where}.{keys[i]}" if keys else f"{where}[{i}]"
         if not isinstance(item, dict) or "shape" not in item:
