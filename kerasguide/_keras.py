@@ -131,18 +131,32 @@ def keras_message(err: BaseException) -> str:
     return re.sub(r"\s*\[Op:\w+\]( name: \S*)?$", "", text).rstrip(".") or type(err).__name__
 
 
+# Python calls at most, however deep the graph: far from what the C stack holds.
+_MOST_CALLS = 25_000
+
+
 @contextmanager
 def recursion_room(levels: int) -> Iterator[None]:
     """Python's recursion limit raised inside the block, for a graph ``levels`` deep.
 
     Keras walks a functional graph recursively, about one call per layer, so a chain
     of a thousand layers passes Python's default limit of 1,000 calls. The limit is
-    raised (never lowered) for the block and restored after it.
+    raised (never lowered, and to at most 25,000) for the block and restored after
+    it; a graph too deep even then is a :class:`LimitError`.
     """
     before = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(before, 1_000 + 4 * levels))
+    sys.setrecursionlimit(max(before, min(1_000 + 4 * levels, _MOST_CALLS)))
     try:
         yield
+    except RecursionError:
+        raise LimitError(
+            "the model is too deep for Keras to build",
+            where="layers",
+            expected=f"chains of at most about {(sys.getrecursionlimit() - 1_000) // 4:,} layers",
+            received=f"{levels:,} layers",
+            hint="Keras walks a model's layers recursively: make parts of the chain nested "
+            "models (`model:` entries), each a chain of its own",
+        ) from None
     finally:
         sys.setrecursionlimit(before)
 

@@ -317,6 +317,20 @@ def test_a_chain_deeper_than_pythons_recursion_limit_builds() -> None:
     assert sys.getrecursionlimit() == limit
 
 
+def test_a_graph_too_deep_even_for_the_raised_recursion_limit_is_a_limit_error() -> None:
+    from kerasguide._keras import recursion_room
+
+    def down(level: int) -> int:
+        return down(level + 1)
+
+    limit = sys.getrecursionlimit()
+    with pytest.raises(kg.LimitError, match=r"^layers: the model is too deep for Keras to build"
+                       r"[\s\S]*expected: chains of at most about 6,000 layers[\s\S]*"
+                       r"received: 30,000 layers"), recursion_room(30_000):  # fmt: skip
+        down(0)
+    assert sys.getrecursionlimit() == limit
+
+
 def test_unknown_last_dimension_is_a_build_error() -> None:
     with pytest.raises(kg.BuildError, match=r"layers\[0\]: Keras could not apply LSTM 'lstm_1'"
                        r"[\s\S]*give that dimension in the input shape"):  # fmt: skip
