@@ -27,7 +27,7 @@ from kerasguide._values import dtype as _dtype
 from kerasguide._values import flag, name_of, positive_int, shape_of
 from kerasguide._values import show as _show
 from kerasguide.errors import SpecError, SpecTypeError
-from kerasguide.limits import check_layers
+from kerasguide.limits import check_layers, get_limits
 
 KINDS = ("sequential", "functional", "mlp")
 TOP_KEYS = {
@@ -85,6 +85,41 @@ def normalize(data: object, path: str = "") -> dict[str, Any]:
     else:
         out = _functional(data, path)
     return {**out, **normalize_training(data, path)}
+
+
+def check_layer_count(data: object) -> None:
+    """Refuse a spec of too many layers, nested models' included, before reading any."""
+    limits = get_limits()
+    count, nested = layer_count(data, stop=limits.layers, depth=limits.depth)
+    mlp = isinstance(data, dict) and isinstance(data.get("hidden"), list)
+    check_layers(count, "spec" if nested else "hidden" if mlp else "layers", nested=nested)
+
+
+def layer_count(data: object, *, stop: int, depth: int) -> tuple[int, bool]:
+    """The layer entries of a spec, its nested models' and an MLP's hidden layers included.
+
+    Safe on any data (counting stops past ``stop`` entries or ``depth`` nested
+    models), so it runs before anything else reads the spec, and a spec of too many
+    layers is refused before any work per layer. Returns the count (a lower bound
+    once past ``stop``), and whether nested models' entries are in it.
+    """
+    count, nested = 0, False
+    todo: list[tuple[object, int]] = [(data, 0)]
+    while todo and count <= stop:
+        spec, level = todo.pop()
+        if not isinstance(spec, dict) or level > depth:
+            continue
+        nested = nested or level > 0
+        for key in ("layers", "hidden"):
+            items = spec.get(key)
+            if isinstance(items, list):
+                count += len(items)
+                if count > stop:
+                    break
+                todo += [
+                    (i["model"], level + 1) for i in items if isinstance(i, dict) and "model" in i
+                ]
+    return count, nested
 
 
 def _kind(data: dict[str, Any], path: str) -> str:

@@ -126,6 +126,19 @@ def dtype(value: object, where: str) -> str:
             expected="e.g. 'float32' or 'int32'",
             received=show(value),
         )
+    from kerasguide._keras import dtype_names, is_dtype
+
+    if not is_dtype(value):
+        names = dtype_names()
+        raise SpecError(
+            f"unknown dtype {value!r}",
+            where=where,
+            expected="one of " + ", ".join(names),
+            received=show(value),
+            hint=did_you_mean(value, names)
+            or "an input's dtype is a tensor type such as "
+            "'float32', 'int32' or 'string' (a dtype policy such as 'mixed_float16' is for layers)",
+        )
     return value
 
 

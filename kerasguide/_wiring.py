@@ -82,6 +82,7 @@ def model_inputs(data: dict[str, Any], path: str) -> list[dict[str, Any]]:
             )
         return [{"name": "input", "shape": shape_of(data["input_shape"], _at(path, "input_shape"))}]
     raw = data.get("inputs")
+    keys = list(raw) if isinstance(raw, dict) else []
     if isinstance(raw, dict):
         raw = [{"name": k, **(v if isinstance(v, dict) else {"shape": v})} for k, v in raw.items()]
     if not isinstance(raw, list) or not raw:
@@ -91,9 +92,9 @@ def model_inputs(data: dict[str, Any], path: str) -> list[dict[str, Any]]:
             expected="a mapping of names to shapes, e.g. `inputs: {image: [32], meta: [4]}`",
             received=_show(raw),
         )
-    result = []
+    result: list[dict[str, Any]] = []
     for i, item in enumerate(raw):
-        at = f"{where}[{i}]" if isinstance(data.get("inputs"), list) else f"{where}.{item}"
+        at = f"{where}.{keys[i]}" if keys else f"{where}[{i}]"
         if not isinstance(item, dict) or "shape" not in item:
             raise SpecTypeError(
                 "an input needs a name and a shape",
@@ -115,6 +116,14 @@ def model_inputs(data: dict[str, Any], path: str) -> list[dict[str, Any]]:
             "name": name_of(item.get("name"), f"{at}.name"),
             "shape": shape_of(item["shape"], f"{at}.shape"),
         }
+        if any(other["name"] == entry["name"] for other in result):
+            raise SpecError(
+                f"the name {entry['name']!r} is used twice",
+                where=f"{at}.name",
+                expected="a different name for each input",
+                received=f"{entry['name']!r}, already the name of another input",
+                hint="give one of them another `name:`",
+            )
         if item.get("dtype") is not None:
             entry["dtype"] = _dtype(item["dtype"], f"{at}.dtype")
         if item.get("batch_size") is not None:

@@ -17,13 +17,13 @@ from typing import Any, Protocol
 from kerasguide import _call_options, _entries, _graph, _masks, _normalize, _ops, _stateful, _wiring
 from kerasguide import _catalog as cat
 from kerasguide._build_hints import shape_error_hint
-from kerasguide._keras import deferred_weights, is_model, keras
+from kerasguide._keras import deferred_weights, fresh_names, is_model, keras, recursion_room
 from kerasguide._lint import warn_hints
 from kerasguide._shapes import format_shapes
 from kerasguide._training import compile_model
 from kerasguide._types import KerasModel
 from kerasguide.errors import BuildError, KerasGuideError, OptionError, SpecError, first_line
-from kerasguide.limits import check_params, weight_bytes
+from kerasguide.limits import check_params, get_limits, weight_bytes
 from kerasguide.specs import Spec, SpecSource, load_spec
 
 
@@ -229,8 +229,15 @@ def mlp(
 
 
 def _bounded(data: dict[str, Any]) -> KerasModel:
-    """Build with every weight's size known before any memory is allocated."""
-    with deferred_weights():
+    """Build with every weight's size known before any memory is allocated.
+
+    Keras's automatic names start afresh for each build (:func:`fresh_names`), so a
+    model is the same, names and weights' paths included, whatever the process
+    built or failed to build before it.
+    """
+    limits = get_limits()
+    levels = _normalize.layer_count(data, stop=limits.layers, depth=limits.depth)[0]
+    with fresh_names(), recursion_room(levels), deferred_weights():
         model = _build(data, "")
         _stateful.check_batch(model)
         states = _stateful.state_bytes(model)

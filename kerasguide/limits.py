@@ -17,6 +17,9 @@ params        2,000,000,000    weights of a built model, counted from their shap
 dimension     2**31 - 1        one dimension of an input shape
 ============  ===============  ======================================================
 
+Weights larger than the memory free now (Linux's ``MemAvailable``) are refused
+too, before any allocation, whatever the ``params`` limit.
+
 Raise a limit on purpose, for the whole process or for a block::
 
     kg.set_limits(params=5_000_000_000)
@@ -147,22 +150,28 @@ def check_document(data: object, where: str) -> None:
 
     Sizes are summed over the document's shared parts without expanding them,
     so a YAML alias bomb is refused in time proportional to its text, however
-    large it would grow.
+    large it would grow. A document too large or too deep even before its
+    aliases expand is refused as soon as the walk meets that many values or
+    levels, so the time taken is bounded by the limits, not by the document.
     """
     size: dict[int, int] = {}
     depth: dict[int, int] = {}
     state: dict[int, int] = {}  # 1 on the path from the root, 2 done
-    stack: list[tuple[object, bool]] = [(data, False)]
+    met = 1  # values met so far, each shared part once: never more than the expanded count
+    # (value, level, None) to open a list or mapping; (value, level, (its values, the
+    # lists and mappings among them)) to close it once they are done.
+    stack: list[tuple[object, int, tuple[int, list[object]] | None]] = [(data, 1, None)]
     _check_string(data, where)
     while stack:
-        value, finished = stack.pop()
+        value, level, done = stack.pop()
         key = id(value)
-        kids = _children(value)
-        if finished:
-            size[key] = 1 + sum(size.get(id(c), 1) for c in kids)
-            depth[key] = 1 + max((depth.get(id(c), 1) for c in kids), default=0)
+        if done is not None:
+            count, inner = done
+            size[key] = 1 + count + sum(size[id(c)] - 1 for c in inner)
+            leaves = 1 if count > len(inner) else 0
+            depth[key] = 1 + max(leaves, max((depth[id(c)] for c in inner), default=0))
             state[key] = 2
-            _check_sizes(size[key], depth[key], where)
+            check_sizes(size[key], depth[key], where)
             continue
         if state.get(key) == 2:
             continue
@@ -175,11 +184,25 @@ def check_document(data: object, where: str) -> None:
                 hint="build the spec from fresh lists and dicts",
             )
         state[key] = 1
-        stack.append((value, True))
-        for child in kids:
-            _check_string(child, where)
-            if isinstance(child, (list, tuple, dict)):
-                stack.append((child, False))
+        kids = _children(value)
+        met += len(kids)
+        check_sizes(met, level, where)
+        inner = _inner(kids, where)
+        stack.append((value, level, (len(kids), inner)))
+        stack += [(child, level + 1, None) for child in inner]
+
+
+def _inner(kids: list[object], where: str) -> list[object]:
+    """The lists and mappings among ``kids``; a string over the limit refused."""
+    longest = _current.string
+    inner: list[object] = []
+    for child in kids:
+        if isinstance(child, str):
+            if len(child) > longest:
+                _check_string(child, where)
+        elif isinstance(child, (list, tuple, dict)):
+            inner.append(child)
+    return inner
 
 
 def _children(value: object) -> list[object]:
@@ -200,7 +223,8 @@ def _check_string(value: object, where: str) -> None:
         )
 
 
-def _check_sizes(count: int, levels: int, where: str) -> None:
+def check_sizes(count: int, levels: int, where: str) -> None:
+    """Refuse a document (or a part of one) of more than ``values`` values or ``depth`` levels."""
     if count > _current.values:
         raise _over(
             f"a document of more than {_current.values:,} values",
@@ -214,10 +238,19 @@ def _check_sizes(count: int, levels: int, where: str) -> None:
         raise _over(f"nesting {levels} levels deep", where, "depth", f"{_current.depth} levels")
 
 
-def check_layers(count: int, where: str) -> None:
-    """Refuse a spec with more than ``layers`` entries."""
+def check_layers(count: int, where: str, *, nested: bool = False, partial: bool = False) -> None:
+    """Refuse a spec with more than ``layers`` entries.
+
+    Args:
+        count: The entries counted.
+        where: The spec path of the list.
+        nested: Nested models' entries are in ``count``.
+        partial: Counting stopped early: the spec has at least ``count``.
+    """
     if count > _current.layers:
-        raise _over(f"{count:,} layers", where, "layers", f"{_current.layers:,} layers")
+        what = ("at least " if nested or partial else "") + f"{count:,} layers"
+        what += ", nested models' included," if nested else ""
+        raise _over(what, where, "layers", f"{_current.layers:,} layers")
 
 
 def check_dimension(value: int, where: str) -> None:
@@ -249,9 +282,10 @@ def check_params(layers: list[tuple[str, str, int, int]], name: str) -> None:
         name: The model's name.
     """
     total = sum(p for _, _, p, _ in layers)
-    if total <= _current.params:
-        return
     size = sum(b for _, _, _, b in layers)
+    if total <= _current.params:
+        _check_memory(size, layers, name)
+        return
     biggest = max(layers, key=lambda item: item[2])
     raise LimitError(
         f"the model {name!r} would have {total:,} parameters ({human_bytes(size)} of weights)",
@@ -262,6 +296,36 @@ def check_params(layers: list[tuple[str, str, int, int]], name: str) -> None:
         "large image feeds every pixel to each unit); to build it on purpose: "
         "kerasguide.set_limits(params=...)",
     )
+
+
+def _check_memory(size: int, layers: list[tuple[str, str, int, int]], name: str) -> None:
+    """Refuse weights larger than the memory free now, which would end the process."""
+    free = free_memory()
+    if free is None or size <= free:
+        return
+    biggest = max(layers, key=lambda item: item[3])
+    raise LimitError(
+        f"the model {name!r} needs {human_bytes(size)} for its weights, more than the "
+        f"{human_bytes(free)} of memory free",
+        where=f"layer {biggest[0]!r}",
+        expected=f"weights that fit in {human_bytes(free)}",
+        received=f"{human_bytes(size)}; the largest layer, {biggest[0]!r} ({biggest[1]}), "
+        f"has {biggest[2]:,} parameters ({human_bytes(biggest[3])})",
+        hint="make that layer smaller (fewer units or filters, or a smaller input), or "
+        "build the model on a machine with more memory",
+    )
+
+
+def free_memory() -> int | None:
+    """Bytes of memory free for new allocations (Linux's MemAvailable); None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def weight_bytes(shape: tuple[int, ...], dtype: str) -> tuple[int, int]:

@@ -44,7 +44,7 @@ from typing import Any
 
 import yaml
 
-from kerasguide import _normalize
+from kerasguide import _normalize, _yaml
 from kerasguide import limits as _limits
 from kerasguide._catalog import register_layer
 from kerasguide._suggest import did_you_mean
@@ -84,6 +84,7 @@ class Spec:
     def __init__(self, data: object, *, source: str | None = None) -> None:
         self.source = source
         try:
+            _normalize.check_layer_count(data)
             _limits.check_document(data, source or "spec")
             self._data = _normalize.normalize(_plain(data, "spec"))
         except KerasGuideError as err:
@@ -237,7 +238,9 @@ def _read(path: Path) -> str:
             received=str(path.resolve()),
             hint=_file_hint(path),
         ) from None
-    except (OSError, UnicodeDecodeError) as err:
+    except KerasGuideError:
+        raise
+    except (OSError, ValueError) as err:  # ValueError: not UTF-8, or a NUL in the path
         raise FileError(
             "the spec file cannot be read",
             where=str(path),
@@ -275,35 +278,6 @@ def _file_hint(path: Path) -> str:
     return did_you_mean(path.name, siblings) or "check the path, relative to the current folder"
 
 
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where installed
-
-
-class _SafeUniqueLoader(_Base):  # type: ignore[misc]
-    """A safe YAML loader that also rejects a key given twice in one mapping."""
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[object, object]:
-    seen: set[object] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            mark = key_node.start_mark
-            raise SpecSyntaxError(
-                f"the key {key!r} appears twice in one mapping",
-                where=f"line {mark.line + 1}, column {mark.column + 1}",
-                expected="each key once",
-                received=f"a second {key!r}",
-                hint="remove or rename one of them",
-            )
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_SafeUniqueLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
-
-
 def _parse(text: str, name: str, *, json_: bool) -> object:
     data = read_document(text, name, json_=json_)
     if data is None:
@@ -327,9 +301,18 @@ def read_document(text: str, name: str, *, json_: bool = False) -> object:
     """
     _limits.check_text(text, name)
     try:
-        data = json.loads(text) if json_ else yaml.load(text, Loader=_SafeUniqueLoader)
+        if not json_ and len(text) > _yaml.SCAN_FROM:
+            _yaml.check_events(text, name)
+        data = json.loads(text) if json_ else _yaml.load(text)
     except RecursionError:
         raise _too_deep(name) from None
+    except UnicodeEncodeError as err:  # a lone surrogate, which no file can hold
+        raise SpecSyntaxError(
+            "the text holds a character that is not valid Unicode",
+            where=name,
+            expected="text that can be saved as UTF-8",
+            received=str(err),
+        ) from None
     except json.JSONDecodeError as err:
         raise SpecSyntaxError(
             "the JSON cannot be parsed",
@@ -368,7 +351,9 @@ def _yaml_error(err: yaml.YAMLError, name: str, text: str = "") -> SpecSyntaxErr
             where=where,
             expected="plain YAML: strings, numbers, lists and mappings",
             received=problem.strip(),
-            hint="remove the !tag",
+            hint="write the mapping out in full: merge keys (`<<:`) are not read"
+            if "2002:merge" in problem
+            else "remove the !tag",
         )
     line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
     if "\t" in line[: (mark.column + 1) if mark else None] or "'\\t'" in problem:

@@ -21,8 +21,16 @@ def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-def damage(draw: st.DrawFn, spec: Any, junk: st.SearchStrategy[Any]) -> Any:
-    """A copy of ``spec`` with one to three places replaced, deleted or added to."""
+def damage(
+    draw: st.DrawFn,
+    spec: Any,
+    junk: st.SearchStrategy[Any],
+    keys: st.SearchStrategy[str] | None = None,
+) -> Any:
+    """A copy of ``spec`` with one to three places replaced, deleted or added to.
+
+    ``keys`` draws the keys added to mappings (any short text by default).
+    """
     spec = copy.deepcopy(spec)
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(paths(spec)))
@@ -37,7 +45,7 @@ def damage(draw: st.DrawFn, spec: Any, junk: st.SearchStrategy[Any]) -> Any:
         elif action == "delete":
             del parent[path[-1]]
         elif isinstance(parent, dict):
-            parent[draw(st.text(max_size=8))] = draw(junk)
+            parent[draw(keys if keys is not None else st.text(max_size=8))] = draw(junk)
         else:
             parent.append(draw(junk))
     return spec

@@ -209,3 +209,126 @@ def test_as_model_accepts_models_and_specs() -> None:
     assert as_model({"kind": "mlp", "inputs": 2, "hidden": [], "outputs": 1}).count_params() == 3
     with pytest.raises(kg.OptionError, match="expected a Keras model or a spec"):
         as_model(42)
+
+
+# --- a failed build never affects a later one ---------------------------------------
+
+# Every kind of layer whose sublayers Keras names itself: the LSTM cells of a
+# Bidirectional, the StackedRNNCells of an RNN of several cells, a nested model, an op.
+WELL_MADE: dict[str, Any] = {
+    "kind": "functional", "name": "well_made", "inputs": {"x": [6, 3], "y": [4]},
+    "layers": [
+        {"Bidirectional": {"LSTM": 2, "return_sequences": True}, "inputs": "x"},
+        {"TimeDistributed": {"Dense": 2}},
+        {"type": "RNN", "cell": [{"LSTMCell": 2}, {"GRUCell": 3}]},
+        {"op": "add", "x2": 1.0},
+        {"Dense": 3, "inputs": "y", "name": "side"},
+        {"Dropout": 0.3},
+        {"model": {"input_shape": [3], "layers": [{"Dense": 2}, "BatchNormalization"]}},
+        {"type": "Concatenate", "inputs": ["add_1", "sequential_1"]},
+        {"Dense": 1},
+    ],
+}  # fmt: skip
+FAILING: dict[str, tuple[dict[str, Any], str]] = {
+    "shapes at layer 5": (
+        {"inputs": {"x": [8]}, "layers": [{"Dense": 4}, {"Dense": 4}, {"Dense": 4},
+         {"Dense": 4}, {"Reshape": [3, 3]}, {"Dense": 2}]},
+        r"layers\[4\]: Keras could not apply Reshape 'reshape_1' to its input",
+    ),
+    "a bad Reshape": (
+        {"input_shape": [10], "layers": [{"Dense": 4}, {"Reshape": [5, 2]}]},
+        r"layers\[1\]: Keras could not apply Reshape 'reshape_1'",
+    ),
+    "an op": (
+        {"inputs": {"x": [4, 3], "y": [5, 2]}, "layers": [{"op": "matmul", "inputs": ["x", "y"]}]},
+        r"layers\[0\]: Keras could not apply keras.ops.matmul 'matmul_1'",
+    ),
+    "after stacked cells": (
+        {"input_shape": [4, 3], "layers": [
+            {"type": "RNN", "cell": [{"LSTMCell": 2}, {"GRUCell": 3}], "return_sequences": True},
+            {"Bidirectional": {"LSTM": 2}}, {"Conv2D": 2, "kernel_size": 3}]},
+        r"layers\[2\]: Keras could not apply Conv2D 'conv2d_1'",
+    ),
+    "a weight Keras cannot make": (
+        {"input_shape": [3], "layers": [{"Dense": 2}, {"Dense": 2, "dtype": "string"}]},
+        r"layer 'sequential/dense_2': Keras could not create a weight of this layer[\s\S]*"
+        r"received: the weight 'sequential/dense_2/kernel' of shape \(2, 2\) and dtype string"
+        r"[\s\S]*Keras says: Cast float to string is not supported",
+    ),
+    "the params limit": (
+        {"input_shape": [1000], "layers": [{"Dense": 100}, {"Dense": 10**9}]},
+        r"layer 'dense_2': the model 'sequential' would have 101,000,100,100 parameters",
+    ),
+}  # fmt: skip
+
+
+def _layer_names(layer: Any, prefix: str = "") -> list[str]:
+    """Every layer's name and class, the layers that wrappers and cells hold included."""
+    names = [f"{prefix}{layer.name}:{type(layer).__name__}"]
+    held = [getattr(layer, key, None) for key in ("forward_layer", "backward_layer", "layer")]
+    cell = getattr(layer, "cell", None)
+    held += [cell, *getattr(cell, "cells", [])] if cell is not None else []
+    held += list(getattr(layer, "layers", []))
+    for inner in held:
+        if inner is not None and inner is not layer:
+            names += _layer_names(inner, f"{prefix}{layer.name}/")
+    return names
+
+
+def _keras_state() -> dict[str, Any]:
+    from keras.src.backend.common import global_state
+
+    config = keras.config
+    return {
+        "uids": dict(global_state.get_global_attribute("object_name_uids") or {}),
+        "pending weights": list(global_state.get_global_attribute("uninitialized_variables") or []),
+        "settings": (config.floatx(), config.image_data_format(), config.dtype_policy().name),
+    }
+
+
+def _built(spec: dict[str, Any]) -> dict[str, Any]:
+    keras.utils.set_random_seed(7)
+    model = kg.build(spec)
+    return {
+        "names": _layer_names(model),
+        "weights": [(w.path, w.dtype, tuple(w.shape)) for w in model.weights],
+        "params": model.count_params(),
+        "values": [w.tolist() for w in model.get_weights()],
+    }
+
+
+def test_a_model_is_the_same_however_many_models_were_built_before() -> None:
+    alone = _built(WELL_MADE)
+    assert "well_made/rnn_1/stacked_rnn_cells:StackedRNNCells" in alone["names"]
+    assert ("rnn_1/stacked_rnn_cells/lstm_cell_1/kernel", "float32", (2, 8)) in alone["weights"]
+    keras.layers.Dense(1)  # the notebook's own layers move Keras's counters
+    assert _built(WELL_MADE) == alone
+
+
+@pytest.mark.parametrize("failing", FAILING)
+def test_a_failed_build_leaves_nothing_behind(failing: str) -> None:
+    alone = _built(WELL_MADE)
+    spec, message = FAILING[failing]
+    before = _keras_state()
+    with pytest.raises(kg.KerasGuideError, match=message):
+        kg.build(spec)
+    assert _keras_state() == before
+    assert _built(WELL_MADE) == alone
+    assert _keras_state() == before
+
+
+def test_builds_keep_the_notebooks_own_names_and_settings() -> None:
+    config = keras.config
+    assert keras.layers.Dense(1).name == "dense"  # a fresh session (conftest)
+    config.set_floatx("float64")
+    config.set_image_data_format("channels_first")
+    try:
+        before = _keras_state()
+        kg.build(WELL_MADE)
+        with pytest.raises(kg.BuildError):
+            kg.build(FAILING["after stacked cells"][0])
+        assert _keras_state() == before
+        assert keras.layers.Dense(1).name == "dense_1"
+    finally:
+        config.set_floatx("float32")
+        config.set_image_data_format("channels_last")

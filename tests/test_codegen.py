@@ -46,7 +46,8 @@ def fingerprint(model: Any) -> dict[str, Any]:
 def same_model(code: str, reference: Any) -> None:
     model = run(code)
     assert fingerprint(model) == fingerprint(reference)
-    assert_same_model(model, reference)
+    # Code cannot name a keras.ops call: its operation is named by Keras's counter.
+    assert_same_model(model, reference, op_names=False)
     assert_builds(code, reference)  # every config, weight and flag, names aside
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,32 @@ def _rss_mb() -> float:
     """Resident memory of this process, from /proc (Linux)."""
     pages = int(Path("/proc/self/statm").read_text().split()[1])
     return pages * 4096 / 1e6
+
+
+def _refusal_time(call: Callable[[], object], match: str) -> float:
+    """The best of three times that ``call`` takes to raise a LimitError matching ``match``.
+
+    Only kerasguide's call is timed (perf_counter), never the making of its input; the
+    best of three leaves out a moment when another process had the CPU.
+    """
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        with pytest.raises(kg.LimitError, match=match):
+            call()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _peak_mb(call: Callable[[], object]) -> float:
+    """The most memory that Python allocated during ``call`` (which must raise), in MB."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(kg.LimitError):
+            call()
+        return tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
 
 
 def alias_bomb(levels: int = 9) -> str:
@@ -109,37 +137,164 @@ def test_too_many_layers() -> None:
         kg.load_spec({"input_shape": [4], "layers": [{"Dense": 1}] * 11})
 
 
+MILLION = [{"Dense": 1} for _ in range(1_000_000)]
+LAYER_FLOODS = {
+    "a million layers in a dict": (
+        {"input_shape": [4], "layers": MILLION},
+        r"^layers: 1,000,000 layers is over kerasguide's limit",
+    ),
+    "a million layers in YAML": (
+        "input_shape: [4]\nlayers:\n" + "- Dense: 1\n" * 1_000_000,
+        r"^<text>: a document of 11,000,025 bytes is over kerasguide's limit",
+    ),
+    "10 nested models of 19,999 layers": (
+        {"input_shape": [2], "layers": [{"model": {"input_shape": [2],
+         "layers": [{"Dense": 1} for _ in range(19_999)]}} for _ in range(10)]},
+        r"^spec: at least 20,009 layers, nested models' included, is over kerasguide's limit",
+    ),
+    "an MLP of 100,000 hidden layers": (
+        {"inputs": 4, "hidden": [8] * 100_000, "outputs": 1},
+        r"^hidden: 100,000 layers is over kerasguide's limit",
+    ),
+    "a 50 MB YAML text": (
+        "input_shape: [4]\nlayers:\n" + "- {Dense: 1, name: " + "x" * 50_000_000 + "}\n",
+        r"^<text>: a document of 50,000,046 bytes is over kerasguide's limit",
+    ),
+}  # fmt: skip
+
+
+# Texts just under the 2 MB file_bytes limit: each is read until its 20,001st layer
+# (YAML's parser events, not the built document; all of it for JSON) and refused
+# there: about 0.05 s of CPU, where building the whole of one took seconds.
+NEAR_THE_SIZE_LIMIT = {
+    "190,000 layers in 1.9 MB of YAML": (
+        "input_shape: [4]\nlayers:\n" + "- Flatten\n" * 190_000,
+        r"^<text>: layers: at least 20,001 layers is over kerasguide's limit",
+    ),
+    "150,000 layers in 1.95 MB of flow YAML": (
+        "input_shape: [4]\nlayers: [" + "{Dense: 10}, " * 150_000 + "]\n",
+        r"^<text>: layers: at least 20,001 layers is over kerasguide's limit",
+    ),
+    "190,000 layers in 1.9 MB of JSON": (
+        '{"input_shape": [4], "layers": [' + ",".join(['"Flatten"'] * 190_000) + "]}",
+        r"^layers: 190,000 layers is over kerasguide's limit",
+    ),
+}
+
+
+@pytest.mark.parametrize("flood", LAYER_FLOODS)
+def test_too_many_layers_are_refused_at_once_in_little_memory(flood: str) -> None:
+    source, match = LAYER_FLOODS[flood]
+    assert _refusal_time(lambda: kg.load_spec(source), match) < 0.1
+    assert _peak_mb(lambda: kg.load_spec(source)) < 20
+
+
+@pytest.mark.parametrize("flood", NEAR_THE_SIZE_LIMIT)
+def test_too_many_layers_in_a_text_under_the_size_limit_are_refused_early(flood: str) -> None:
+    source, match = NEAR_THE_SIZE_LIMIT[flood]
+    assert _refusal_time(lambda: kg.load_spec(source), match) < 0.3
+    assert _peak_mb(lambda: kg.load_spec(source)) < 60
+
+
 @pytest.mark.parametrize(
-    "source",
+    "spec",
+    [{"input_shape": [4], "layers": [{"Dense": 10**12, "name": "wide"}]},
+     {"input_shape": [8], "layers": [{"Embedding": 10**12, "output_dim": 4, "name": "wide"}]},
+     {"inputs": {"x": [1000]}, "layers": [{"Dense": 4}, {"Dense": 10**12, "name": "wide"}]}],
+    ids=["Dense", "Embedding", "functional"],
+)  # fmt: skip
+def test_a_layer_of_a_trillion_units_is_refused_before_allocation(spec: dict[str, Any]) -> None:
+    before = _rss_mb()
+    assert _refusal_time(lambda: kg.build(spec), r"^layer 'wide': the model '\w+' would have "
+                         r"\d{1,3}(,\d{3}){4,} parameters") < 0.1  # fmt: skip
+    assert _rss_mb() - before < 100
+
+
+@pytest.mark.parametrize("levels", [9, 30])
+def test_alias_bombs_are_refused_at_once(levels: int) -> None:
+    bomb = alias_bomb(levels)
+    match = r"^<text>: a document of more than 200,000 values is over kerasguide's limit"
+    assert _refusal_time(lambda: kg.load_spec(bomb), match) < 0.1
+    assert _peak_mb(lambda: kg.load_spec(bomb)) < 5
+
+
+def test_merge_keys_are_not_read() -> None:
+    with pytest.raises(kg.SpecSyntaxError, match=r"YAML tags that build Python objects[\s\S]*"
+                       r"hint: write the mapping out in full: merge keys \(`<<:`\) "
+                       r"are not read"):  # fmt: skip
+        kg.load_spec("a: &a {units: 2}\ninput_shape: [4]\nlayers: [{<<: *a, type: Dense}]\n")
+
+
+def test_weights_that_do_not_fit_in_memory_are_a_limit_error(monkeypatch: Any) -> None:
+    """TensorFlow's out-of-memory error while allocating, and nothing half-made left."""
+    tf = _k.tf()
+
+    def out_of_memory(self: object, shape: Any, dtype: Any = None) -> None:
+        raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")
+
+    spec = {"input_shape": [4], "layers": [{"Dense": 3, "name": "wide"}, {"Dense": 2}]}
+    monkeypatch.setattr(keras.initializers.GlorotUniform, "__call__", out_of_memory)
+    with pytest.raises(kg.LimitError, match=r"^layer 'sequential/wide': the model's weights do "
+                       r"not fit in this machine's memory[\s\S]*received: the weight "
+                       r"'sequential/wide/kernel' of shape \(4, 3\) and dtype "
+                       r"float32"):  # fmt: skip
+        kg.build(spec)
+    monkeypatch.undo()
+    assert kg.build(spec).count_params() == 23
+
+
+def test_weights_larger_than_the_free_memory_are_refused_before_allocation(
+    monkeypatch: Any,
+) -> None:
+    monkeypatch.setattr(kg.limits, "free_memory", lambda: 1_000_000)
+    with pytest.raises(kg.LimitError, match=r"^layer 'wide': the model 'sequential' needs 4.0 MB "
+                       r"for its weights, more than the 1.0 MB of memory free[\s\S]*has "
+                       r"1,001,000 parameters \(4.0 MB\)"):  # fmt: skip
+        kg.build({"input_shape": [1000], "layers": [{"Dense": 1000, "name": "wide"}]})
+    assert kg.build({"input_shape": [10], "layers": [{"Dense": 10}]}).count_params() == 110
+
+
+def _nested(wrap: Any, levels: int = 10_000) -> Any:
+    value: Any = {"Dense": 1}
+    for _ in range(levels):
+        value = wrap(value)
+    return value
+
+
+@pytest.mark.parametrize(
+    ("source", "match"),
     [
-        "name: x\ninput_shape: [4]\nlayers: " + "[" * 1000 + "]" * 1000,
-        '{"input_shape": [4], "layers": ' + "[" * 5000 + "]" * 5000 + "}",
+        ("name: x\ninput_shape: [4]\nlayers: " + "[" * 10_000 + "]" * 10_000,
+         "<text>: the document is nested too deeply to read"),
+        ("input_shape: [4]\nlayers: " + "{a: " * 10_000 + "1" + "}" * 10_000,
+         "<text>: nesting 101 levels deep is over kerasguide's limit"),
+        ('{"input_shape": [4], "layers": ' + "[" * 10_000 + "]" * 10_000 + "}",
+         "<text>: the document is nested too deeply to read"),
+        ('{"input_shape": [4], "layers": ' + '{"a": ' * 10_000 + "1" + "}" * 10_000 + "}",
+         "<text>: the document is nested too deeply to read"),
+        ({"input_shape": [4], "layers": _nested(lambda v: [v])},
+         "spec: nesting 101 levels deep is over kerasguide's limit"),
+        ({"input_shape": [3, 4], "layers": [_nested(lambda v: {"TimeDistributed": v})]},
+         "spec: nesting 101 levels deep is over kerasguide's limit"),
+        (_nested(lambda v: {"input_shape": [2], "layers": [{"model": v}]}),
+         "spec: nesting 101 levels deep is over kerasguide's limit"),
     ],
-    ids=["yaml", "json"],
-)
-def test_deep_nesting_in_text_is_refused(source: str) -> None:
-    with pytest.raises(kg.LimitError, match="nest"):
-        kg.load_spec(source)
+    ids=["yaml lists", "yaml mappings", "json lists", "json objects", "python lists",
+         "wrappers", "nested models"],
+)  # fmt: skip
+def test_ten_thousand_levels_are_refused_at_once(source: object, match: str) -> None:
+    assert _refusal_time(lambda: kg.load_spec(source), match) < 0.1  # type: ignore[arg-type]
 
 
-def test_deep_nesting_and_cycles_in_python_data_are_refused() -> None:
-    deep: Any = []
-    for _ in range(1000):
-        deep = [deep]
-    with pytest.raises(kg.LimitError, match=r"nesting 101 levels deep"):
-        kg.load_spec({"input_shape": [4], "layers": deep})
+def test_cycles_in_python_data_are_refused() -> None:
     cyclic: dict[str, Any] = {"input_shape": [4], "layers": []}
     cyclic["layers"].append(cyclic)
     with pytest.raises(kg.LimitError, match="the document contains itself"):
         kg.load_spec(cyclic)
-
-
-def test_three_hundred_nested_models_are_refused() -> None:
-    spec: dict[str, Any] = {"input_shape": [2], "layers": [{"Dense": 1}]}
-    for _ in range(300):
-        spec = {"input_shape": [2], "layers": [{"model": spec}]}
-    with pytest.raises(kg.LimitError, match="levels deep"):
-        kg.load_spec(spec)
+    model: dict[str, Any] = {"input_shape": [4], "layers": []}
+    model["layers"].append({"model": model})
+    with pytest.raises(kg.LimitError, match="the document contains itself"):
+        kg.load_spec(model)
 
 
 def test_a_long_chain_listed_in_reverse_order_is_fine() -> None:
@@ -148,6 +303,32 @@ def test_a_long_chain_listed_in_reverse_order_is_fine() -> None:
               for i in reversed(range(count))]  # fmt: skip
     spec = kg.load_spec({"inputs": {"x": [2]}, "layers": layers, "outputs": f"d{count - 1}"})
     assert len(spec.to_dict()["layers"]) == count
+
+
+@pytest.mark.slow
+def test_a_chain_deeper_than_pythons_recursion_limit_builds() -> None:
+    """Keras walks the graph recursively: 1,200 layers in a chain raised RecursionError."""
+    count = 1200
+    layers = [{"type": "Identity", "name": f"d{i}", "inputs": f"d{i - 1}" if i else "x"}
+              for i in reversed(range(count))]  # fmt: skip
+    limit = sys.getrecursionlimit()
+    model = kg.build({"inputs": {"x": [2]}, "layers": layers, "outputs": f"d{count - 1}"})
+    assert [layer.name for layer in model.layers[-2:]] == [f"d{count - 2}", f"d{count - 1}"]
+    assert sys.getrecursionlimit() == limit
+
+
+def test_a_graph_too_deep_even_for_the_raised_recursion_limit_is_a_limit_error() -> None:
+    from kerasguide._keras import recursion_room
+
+    def down(level: int) -> int:
+        return down(level + 1)
+
+    limit = sys.getrecursionlimit()
+    with pytest.raises(kg.LimitError, match=r"^layers: the model is too deep for Keras to build"
+                       r"[\s\S]*expected: chains of at most about 6,000 layers[\s\S]*"
+                       r"received: 30,000 layers"), recursion_room(30_000):  # fmt: skip
+        down(0)
+    assert sys.getrecursionlimit() == limit
 
 
 def test_unknown_last_dimension_is_a_build_error() -> None:
@@ -218,3 +399,23 @@ def test_demo_into_a_file_is_a_file_error(tmp_path: Path) -> None:
     with pytest.raises(kg.FileError, match=r"taken: the output folder is a file"):
         run_demo(str(target))
     assert target.read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    ("source", "why"),
+    [("spec\x00.yaml", "embedded null byte"), (Path("spec\x00.yaml"), "embedded null byte"),
+     ("\ud800.yaml", "surrogates not allowed")],
+)  # fmt: skip
+def test_a_path_no_file_can_have_is_a_file_error(source: str | Path, why: str) -> None:
+    with pytest.raises(
+        kg.FileError, match=rf"the spec file cannot be read[\s\S]*received: .*{why}"
+    ):
+        kg.load_spec(source)
+    with pytest.raises(kg.FileError, match=rf"the assignment file cannot be read[\s\S]*{why}"):
+        kg.load_assignment(source)
+
+
+def test_a_lone_surrogate_in_yaml_text_is_a_syntax_error() -> None:
+    with pytest.raises(kg.SpecSyntaxError, match=r"^<text>: the text holds a character that is "
+                       r"not valid Unicode[\s\S]*surrogates not allowed"):  # fmt: skip
+        kg.load_spec("input_shape: [1]\nlayers: [\ud800]\n")

@@ -363,6 +363,47 @@ def test_duplicate_yaml_keys_are_rejected() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "where", "kind"),
+    [
+        ("input_shape: [4]\n[a, b]: 1\nlayers: [Dense: 1]\n", "line 2, column 1", "list"),
+        ("input_shape: [4]\nlayers: [{{x: 1}: 2}]\n", "line 2, column 11", "mapping"),
+        ("? [x]\n: 1\n", "line 1, column 3", "list"),
+    ],
+)
+def test_a_list_or_mapping_as_a_yaml_key_is_a_syntax_error(
+    text: str, where: str, kind: str
+) -> None:
+    with pytest.raises(kg.SpecSyntaxError, match=rf"^<text>: {where}: a list or mapping cannot be "
+                       rf"a key[\s\S]*received: a {kind} as a key"):  # fmt: skip
+        kg.load_spec(text)
+
+
+@pytest.mark.parametrize(
+    ("spec", "where"),
+    [
+        ({"input_shape": [4], "input_dtype": "__import__", "layers": [{"Dense": 1}]},
+         "input_dtype"),
+        ({"inputs": {"x": {"shape": [4], "dtype": "mixed_float16"}}, "layers": [{"Dense": 1}]},
+         r"inputs\.x\.dtype"),
+        ({"inputs": [{"name": "x", "shape": [4], "dtype": "flaot32"}], "layers": [{"Dense": 1}]},
+         r"inputs\[0\]\.dtype"),
+    ],
+)  # fmt: skip
+def test_an_input_dtype_keras_does_not_know_is_a_spec_error(spec: dict[str, object],
+                                                            where: str) -> None:  # fmt: skip
+    with pytest.raises(kg.SpecError, match=rf"^{where}: unknown dtype '\w+'[\s\S]*expected: one of "
+                       r"float16, float32, float64, [\s\S]*hint: "):  # fmt: skip
+        kg.load_spec(spec)
+
+
+def test_an_input_dtype_has_a_did_you_mean_and_takes_what_keras_takes() -> None:
+    with pytest.raises(kg.SpecError, match=r"hint: did you mean 'float32'\?"):
+        kg.load_spec({"input_shape": [4], "input_dtype": "flaot32", "layers": [{"Dense": 1}]})
+    model = kg.build({"input_shape": [4], "input_dtype": "int", "layers": [{"Dense": 1}]})
+    assert model.inputs[0].dtype == "int64"
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "!!python/object/apply:os.system ['echo hacked']\n",
@@ -373,6 +414,25 @@ def test_duplicate_yaml_keys_are_rejected() -> None:
 def test_yaml_tags_that_build_python_objects_are_refused(text: str) -> None:
     with pytest.raises(kg.SpecSyntaxError, match="YAML tags that build Python objects"):
         kg.load_spec(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [("!!timestamp conv", "AttributeError"), ("!!int abc", "ValueError: invalid literal"),
+     ("!!bool maybe", "KeyError: 'maybe'"),
+     ("!!timestamp 2001-13-45", "ValueError: month must be in")],
+)  # fmt: skip
+def test_a_value_that_does_not_fit_its_yaml_tag_is_a_syntax_error(value: str, error: str) -> None:
+    with pytest.raises(kg.SpecSyntaxError, match=rf"^<text>: a value does not fit its YAML tag"
+                       rf"[\s\S]*received: {error}[\s\S]*hint: remove the !!tag"):  # fmt: skip
+        kg.load_spec(f"input_shape: [4]\nlayers:\n- {{Dense: 2, name: {value}}}\n")
+
+
+def test_two_inputs_of_one_name_are_refused() -> None:
+    inputs = [{"name": "left", "shape": [6]}, {"name": "left", "shape": [6]}]
+    with pytest.raises(kg.SpecError, match=r"^inputs\[1\]\.name: the name 'left' is used twice"
+                       r"[\s\S]*already the name of another input"):  # fmt: skip
+        kg.load_spec({"inputs": inputs, "layers": [{"Dense": 1, "inputs": "left"}]})
 
 
 def test_non_plain_values_are_refused() -> None:

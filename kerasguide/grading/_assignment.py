@@ -183,7 +183,7 @@ def load(source: str | os.PathLike[str]) -> Assignment:
             received=str(path.resolve()),
             hint="check the path, relative to the current folder",
         ) from None
-    except (OSError, UnicodeDecodeError) as err:
+    except (OSError, ValueError) as err:  # ValueError: not UTF-8, or a NUL in the path
         raise FileError(
             "the assignment file cannot be read",
             where=str(path),
