@@ -399,7 +399,8 @@ def test_an_input_dtype_keras_does_not_know_is_a_spec_error(spec: dict[str, obje
 def test_an_input_dtype_has_a_did_you_mean_and_takes_what_keras_takes() -> None:
     with pytest.raises(kg.SpecError, match=r"hint: did you mean 'float32'\?"):
         kg.load_spec({"input_shape": [4], "input_dtype": "flaot32", "layers": [{"Dense": 1}]})
-    model = kg.build({"input_shape": [4], "input_dtype": "int", "layers": [{"Dense": 1}]})
+    with pytest.warns(kg.KerasGuideWarning, match=r"integer-input-without-embedding"):
+        model = kg.build({"input_shape": [4], "input_dtype": "int", "layers": [{"Dense": 1}]})
     assert model.inputs[0].dtype == "int64"
 
 
