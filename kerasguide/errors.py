@@ -26,6 +26,8 @@ with a did-you-mean for misspelt names.
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "BuildError",
     "CheckFailed",
@@ -188,8 +190,19 @@ class KerasGuideWarning(UserWarning):
 
 
 def first_line(err: BaseException) -> str:
-    """The first useful line of an error's message (Keras's "Exception encountered …"
-    preamble skipped), at most 300 characters; the class name if it has no message."""
+    """The first useful line of an error's message, at most 300 characters.
+
+    Keras's "Exception encountered …" preamble is skipped, and so are TensorFlow's
+    ``{{function_node …}}`` prefix and ``[Op:…]`` suffix; the class name if nothing
+    is left.
+
+    Example:
+        >>> first_line(ValueError("{{function_node __wrapped__Cast_device_/job:0}} "
+        ...                       "Cast float to string is not supported [Op:Cast] name: "))
+        'Cast float to string is not supported'
+    """
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     text = next((line for line in lines if not line.startswith("Exception encountered")), "")
+    text = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", text)
+    text = re.sub(r"\s*\[Op:\w+\]( name:\s*\S*)?\s*$", "", text)
     return (text or type(err).__name__)[:300]
