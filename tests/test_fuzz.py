@@ -42,7 +42,7 @@ import kerasguide as kg
 from tests.mutate import damage, paths
 
 EXAMPLES = int(os.environ.get("KERASGUIDE_FUZZ_EXAMPLES", "60"))
-SEED = os.environ.get("KERASGUIDE_FUZZ_SEED")
+SEED = os.environ.get("KERASGUIDE_FUZZ_SEED") or None  # empty: the fixed cases
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
