@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import collections
 import os
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -121,14 +120,8 @@ def weight_error(variable: Any, err: Exception) -> KerasGuideError:
         where=f"layer {layer!r}",
         expected="weights that the layer's dtype allows (trainable weights need a float dtype)",
         received=received,
-        hint=f"Keras says: {keras_message(err)}",
+        hint=f"Keras says: {first_line(err).rstrip('.')}",
     )
-
-
-def keras_message(err: BaseException) -> str:
-    """The first line of a Keras or TensorFlow error, without TensorFlow's op-name prefix."""
-    text = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", first_line(err))
-    return re.sub(r"\s*\[Op:\w+\]( name: \S*)?$", "", text).rstrip(".") or type(err).__name__
 
 
 # Python calls at most, however deep the graph: far from what the C stack holds.

@@ -203,9 +203,19 @@ def strip_ansi(text: str) -> str:
 
 
 def first_line(err: BaseException) -> str:
-    """The first useful line of an error's message (Keras's "Exception encountered …"
-    preamble skipped, and its colour codes), at most 300 characters; the class name if it
-    has no message."""
+    """The first useful line of an error's message, at most 300 characters.
+
+    Keras's "Exception encountered …" preamble is skipped, and so are its colour codes,
+    TensorFlow's ``{{function_node …}}`` prefix and ``[Op:…]`` suffix; the class name
+    if nothing is left.
+
+    Example:
+        >>> first_line(ValueError("{{function_node __wrapped__Cast_device_/job:0}} "
+        ...                       "Cast float to string is not supported [Op:Cast] name: "))
+        'Cast float to string is not supported'
+    """
     lines = [line.strip() for line in strip_ansi(str(err)).splitlines() if line.strip()]
     text = next((line for line in lines if not line.startswith("Exception encountered")), "")
+    text = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", text)
+    text = re.sub(r"\s*\[Op:\w+\]( name:\s*\S*)?\s*$", "", text)
     return (text or type(err).__name__)[:300]

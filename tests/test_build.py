@@ -211,6 +211,17 @@ def test_as_model_accepts_models_and_specs() -> None:
         as_model(42)
 
 
+def test_a_tensorflow_error_is_quoted_without_tensorflows_op_names() -> None:
+    spec = {"input_shape": [3], "layers": [{"type": "Normalization", "mean": [1, 2],
+                                            "variance": [1, 1]}]}  # fmt: skip
+    with pytest.raises(kg.BuildError, match=r"layers\[0\]: Keras could not apply Normalization"
+                       r"[\s\S]*hint: Keras says: Incompatible shapes: \[1,2\] vs\. \[1,3\]\. "
+                       r"Check") as info:  # fmt: skip
+        kg.build(spec)
+    assert "{{function_node" not in str(info.value)
+    assert "[Op:" not in str(info.value)
+
+
 # --- a failed build never affects a later one ---------------------------------------
 
 # Every kind of layer whose sublayers Keras names itself: the LSTM cells of a

@@ -5,7 +5,8 @@ YAML and JSON text and as files (in odd encodings, with stray bytes, or not file
 at all), spec dicts with wrappers, operations, call options and nested models
 (their keys and values drawn from the names and values that specs use), printed
 Keras summaries, objects of any type, and ``set_limits`` arguments. Every spec
-that loads is built, and every model turned back into code.
+that loads is built, and every model turned back into code; specs with a single
+value changed mostly load, so that their builds reach deep into Keras.
 
 An outcome is an escape when anything but a ``KerasGuideError`` leaves the call,
 when the call runs for more than ``HANG_SECONDS``, or when the error's message
@@ -38,10 +39,10 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 import kerasguide as kg
-from tests.mutate import damage
+from tests.mutate import damage, paths
 
 EXAMPLES = int(os.environ.get("KERASGUIDE_FUZZ_EXAMPLES", "60"))
-SEED = os.environ.get("KERASGUIDE_FUZZ_SEED")
+SEED = os.environ.get("KERASGUIDE_FUZZ_SEED") or None  # empty: the fixed cases
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -226,6 +227,31 @@ def test_spec_data(raw: Any) -> None:
     before = repr(raw)
     _build_and_code(_outcome("spec data", lambda: kg.load_spec(raw)))
     assert repr(raw) == before, "load_spec changed the dict it was given"
+
+
+@st.composite
+def one_value_changed(draw: st.DrawFn) -> Any:
+    """A valid base with one value changed: most still load, and so reach Keras."""
+    spec = copy.deepcopy(draw(st.sampled_from(BASES)))
+    leaves = [p for p in paths(spec) if p and not isinstance(_at(spec, p), (dict, list))]
+    path = draw(st.sampled_from(leaves))
+    value = draw(st.one_of(st.sampled_from(INTERESTING).map(copy.deepcopy),
+                           st.integers(-3, 300), st.sampled_from(DTYPES)))  # fmt: skip
+    _at(spec, path[:-1])[path[-1]] = value
+    return spec
+
+
+def _at(spec: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        spec = spec[key]
+    return spec
+
+
+@NO_HINTS
+@_fuzz
+@given(one_value_changed())
+def test_spec_value(raw: Any) -> None:
+    _build_and_code(_outcome("spec value", lambda: kg.load_spec(raw)))
 
 
 COUNTER = itertools.count()
