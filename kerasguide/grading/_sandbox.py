@@ -331,7 +331,11 @@ class Sandbox:
         return [*words, "--remount-ro", "/", "--chdir", str(_WORK), "--"]
 
     def attach(self, process: subprocess.Popen[bytes], *, seconds: float = 60.0) -> None:
-        """Find the sandbox's first process (the child of the ``bwrap`` ``process``)."""
+        """Find the sandbox's first process (the child of the ``bwrap`` ``process``).
+
+        It counts as started once it has started the command: only then has bwrap armed
+        ``--die-with-parent`` in it, so that the sandbox ends if ``process`` is killed.
+        """
         if self.trusted:
             return
         deadline = time.monotonic() + seconds
@@ -339,7 +343,8 @@ class Sandbox:
         while time.monotonic() < deadline and process.poll() is None:
             with contextlib.suppress(OSError):
                 found = children.read_text().split()
-                if found and Path(f"/proc/{found[0]}/root{_PRIVATE}/run").is_dir():
+                inner = Path(f"/proc/{found[0]}/task/{found[0]}/children") if found else None
+                if inner is not None and inner.read_text().split():
                     self.pid = int(found[0])
                     return
             time.sleep(0.01)
