@@ -16,6 +16,7 @@ Example:
 """
 
 from kerasguide._version import __version__
+from kerasguide.blocks import Block, BlockRun, Blocks, find_blocks
 from kerasguide.build import build, functional, mlp, sequential
 from kerasguide.checks import CheckResult, Finding, check_model, check_params, check_summary
 from kerasguide.codegen import to_code
@@ -55,6 +56,9 @@ from kerasguide.summary import Summary, summarize
 
 __all__ = [
     "Assignment",
+    "Block",
+    "BlockRun",
+    "Blocks",
     "BuildError",
     "CheckFailed",
     "CheckResult",
@@ -85,6 +89,7 @@ __all__ = [
     "check_params",
     "check_summary",
     "explain",
+    "find_blocks",
     "functional",
     "get_limits",
     "grade",

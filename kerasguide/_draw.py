@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kerasguide import _files
-from kerasguide._geometry import Box, Layout, Rect, Route
+from kerasguide._geometry import Box, Layout, Rect, Route, shifted
 from kerasguide._layout import layered_layout
 from kerasguide.errors import OptionError
 
@@ -33,6 +34,11 @@ PAD_X, PAD_Y = 9.0, 6.0  # inside a box, around its text
 MARGIN = 12.0  # around the whole drawing
 FRAME_LABEL = TEXT_SIZE + 7.0  # room for a nested model's title above its boxes
 MAX_PIXELS = 32_000  # a side of a PNG; larger drawings get a lower resolution
+PIXEL_BUDGET = 16_000_000  # pixels of a PNG; larger drawings get a lower resolution
+PANEL_GAP = 28.0  # between the panels of a folded diagram
+PANEL_TITLE = TEXT_SIZE + 9.0  # room for a panel's title above it
+FOLDED_LAYER_GAP = 24.0  # between two layers of a folded diagram's panels
+STACK_STEP = 3.5  # offset of each card drawn behind a box that stands for a run of blocks
 SCREEN_DPI = 100.0  # pixels per inch of a figure on a notebook page, whatever its resolution
 SHARP_DPI = 200.0  # at least this many dots per inch in a notebook: sharp on high-density screens
 EDGE_COLOR = "#4a4a4a"
@@ -48,6 +54,28 @@ class Node:
     lines: tuple[str, ...]
     color: str
     groups: tuple[str, ...] = ()
+    stack: int = 1  # a run of N blocks is drawn as a box with N - 1 cards behind it
+
+
+@dataclass
+class Panel:
+    """One picture of a folded diagram: boxes, edges, and titled frames (open blocks)."""
+
+    title: str
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[tuple[str, str]] = field(default_factory=list)
+    frames: dict[str, str] = field(default_factory=dict)
+
+
+def raster_dpi(width: float, height: float, dpi: float) -> float:
+    """``dpi``, or less so that a ``width`` × ``height`` inch PNG stays within budget.
+
+    Example:
+        >>> raster_dpi(8.5, 200.0, 200.0) < 100
+        True
+    """
+    budget = math.sqrt(PIXEL_BUDGET / max(width * height, 1e-9))
+    return float(min(dpi, budget, MAX_PIXELS / max(width, height, 1.0)))
 
 
 def new_figure(width: float, height: float, *, dpi: float = 100.0) -> Figure:
@@ -71,8 +99,9 @@ def _picture_class() -> type[Figure]:
 
         def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
             buffer = io.BytesIO()
-            largest = MAX_PIXELS / max(*self.get_size_inches(), 1.0)
-            self.savefig(buffer, format="png", dpi=min(max(self.dpi, SHARP_DPI), largest))
+            width, height = self.get_size_inches()
+            dpi = raster_dpi(float(width), float(height), max(self.dpi, SHARP_DPI))
+            self.savefig(buffer, format="png", dpi=dpi)
             width, height = self.get_size_inches() * SCREEN_DPI
             return buffer.getvalue(), {"width": round(width), "height": round(height)}
 
@@ -110,7 +139,13 @@ def picture_format(to_file: object, *, function: str) -> str:
 
 
 def save_figure(figure: Figure, to_file: str | os.PathLike[str], *, fmt: str, dpi: float) -> None:
-    """Write ``figure`` as ``fmt`` (png, svg or pdf): the file appears whole or not at all."""
+    """Write ``figure`` as ``fmt`` (png, svg or pdf): the file appears whole or not at all.
+
+    A PNG is kept within ``PIXEL_BUDGET`` pixels (see :func:`raster_dpi`).
+    """
+    if fmt == "png":
+        width, height = figure.get_size_inches()
+        dpi = raster_dpi(float(width), float(height), dpi)
     _files.write_with(to_file, lambda tmp: figure.savefig(tmp, format=fmt, dpi=dpi))
 
 
@@ -151,20 +186,86 @@ def diagram(
     layout = layered_layout(
         [_box(node) for node in nodes], list(edges), rankdir=rankdir, label=FRAME_LABEL
     )
-    width, height = layout.width + 2 * MARGIN, layout.height + 2 * MARGIN
-    dpi = min(dpi, MAX_PIXELS * 72 / max(width, height))
-    figure = new_figure(width / 72, height / 72, dpi=dpi)
+    axes = _canvas(layout.width, layout.height, dpi)
+    _draw_layout(axes, nodes, layout, titles)
+    return axes.figure  # type: ignore[return-value]
+
+
+def sheet(panels: Sequence[Panel], *, rankdir: str, dpi: float) -> Figure:
+    """Panels laid out one by one, the first on its own, the others beside it in columns
+    (below it in rows for ``rankdir="LR"``), each with its title above it."""
+    layouts = [
+        layered_layout(
+            [_box(node) for node in panel.nodes],
+            panel.edges,
+            rankdir=rankdir,
+            label=FRAME_LABEL,
+            layer_gap=FOLDED_LAYER_GAP,
+        )
+        for panel in panels
+    ]
+    places = _arrange([(lay.width, lay.height + PANEL_TITLE) for lay in layouts], rankdir)
+    width = max(x + lay.width for (x, _), lay in zip(places, layouts, strict=True))
+    height = max(y + lay.height + PANEL_TITLE for (_, y), lay in zip(places, layouts, strict=True))
+    axes = _canvas(width, height, dpi)
+    for panel, layout, (x, y) in zip(panels, layouts, places, strict=True):
+        _draw_panel_title(axes, panel.title, x, y, main=panel is panels[0])
+        moved = shifted(layout, x, y + PANEL_TITLE)
+        _draw_layout(axes, panel.nodes, moved, panel.frames)
+    return axes.figure  # type: ignore[return-value]
+
+
+def _arrange(sizes: list[tuple[float, float]], rankdir: str) -> list[tuple[float, float]]:
+    """Top-left corners: the first panel, then the others in columns of its height (TB)."""
+    if rankdir == "LR":  # the same, with x and y swapped
+        flipped = _arrange([(h, w) for w, h in sizes], "TB")
+        return [(y, x) for x, y in flipped]
+    limit = max(h for _, h in sizes)
+    places = [(0.0, 0.0)]
+    x, y, column = sizes[0][0] + PANEL_GAP, 0.0, 0.0
+    for width, height in sizes[1:]:
+        if y and y + height > limit:
+            x, y, column = x + column + PANEL_GAP, 0.0, 0.0
+        places.append((x, y))
+        y += height + PANEL_GAP
+        column = max(column, width)
+    return places
+
+
+def _canvas(width: float, height: float, dpi: float) -> Axes:
+    """Axes on a new figure for a drawing of ``width`` × ``height`` points, y downwards."""
+    width, height = width + 2 * MARGIN, height + 2 * MARGIN
+    figure = new_figure(width / 72, height / 72, dpi=raster_dpi(width / 72, height / 72, dpi))
     axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
-    axes.set_xlim(-MARGIN, layout.width + MARGIN)
-    axes.set_ylim(layout.height + MARGIN, -MARGIN)
+    axes.set_xlim(-MARGIN, width - MARGIN)
+    axes.set_ylim(height - MARGIN, -MARGIN)
     axes.set_axis_off()
+    return axes
+
+
+def _draw_layout(
+    axes: Axes, nodes: Sequence[Node], layout: Layout, titles: Mapping[str, str]
+) -> None:
     for key in sorted(layout.frames, key=lambda key: key.count("/")):  # outermost first
         _draw_frame(axes, key, layout.frames[key], titles.get(key, key))
     for route in layout.routes:
         _draw_route(axes, route, layout)
     for node in nodes:
         _draw_box(axes, node, layout.boxes[node.key])
-    return figure
+
+
+def _draw_panel_title(axes: Axes, title: str, x: float, y: float, *, main: bool) -> None:
+    axes.text(
+        x,
+        y,
+        title,
+        fontsize=TITLE_SIZE if main else TEXT_SIZE + 0.5,
+        fontweight="bold",
+        color="#33334d",
+        va="top",
+        ha="left",
+        gid="panel",
+    )
 
 
 def _draw_frame(axes: Axes, key: str, frame: Rect, title: str) -> None:
@@ -239,6 +340,20 @@ def _draw_route(axes: Axes, route: Route, layout: Layout) -> None:
 def _draw_box(axes: Axes, node: Node, rect: Rect) -> None:
     from matplotlib.patches import FancyBboxPatch
 
+    for card in range(node.stack - 1, 0, -1):  # a run of blocks: cards behind the box
+        step = card * STACK_STEP
+        behind = FancyBboxPatch(
+            (rect.x + step, rect.y + step),
+            rect.width,
+            rect.height,
+            boxstyle="round,pad=0,rounding_size=4",
+            facecolor=node.color,
+            edgecolor="#555555",
+            linewidth=0.8,
+            zorder=1.9,
+            gid=f"card:{node.key}",
+        )
+        axes.add_patch(behind)
     patch = FancyBboxPatch(
         (rect.x, rect.y),
         rect.width,

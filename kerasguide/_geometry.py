@@ -237,3 +237,23 @@ def normalized(
         bottom - top,
         rankdir,
     )
+
+
+def shifted(layout: Layout, dx: float, dy: float) -> Layout:
+    """``layout`` moved by ``(dx, dy)``: a panel placed on a larger sheet."""
+
+    def move(rect: Rect) -> Rect:
+        return Rect(rect.x + dx, rect.y + dy, rect.width, rect.height)
+
+    routes = [
+        Route(r.source, r.target, tuple((x + dx, y + dy) for x, y in r.points))
+        for r in layout.routes
+    ]
+    return Layout(
+        {k: move(r) for k, r in layout.boxes.items()},
+        routes,
+        {k: move(r) for k, r in layout.frames.items()},
+        layout.width,
+        layout.height,
+        layout.rankdir,
+    )

@@ -1,0 +1,441 @@
+"""Blocks in a layer graph, found from names and wiring. No Keras here.
+
+A *level* is one model's own graph: its layers (and operations, and nested models)
+as nodes, with their inputs in order. :func:`find` splits it into *blocks*, runs of
+consecutive nodes that form one unit, and groups consecutive blocks of one kind into
+*runs* (ResNet50's conv2_block1 … conv2_block3). How:
+
+1. **Order.** The nodes are put in depth-first post-order from the outputs: a node
+   comes right after the last of its inputs is finished, so the nodes of one block
+   (everything that feeds its output and nothing after) come out next to each other,
+   even where Keras's own order interleaves them (NASNet's cells).
+2. **Labels from names**, in several ways ("families"), each tried in turn:
+   ``prefix1``-``prefix3``: the name up to its first, second or third token that holds
+   a digit (``conv2_block3_1_conv`` → ``conv2`` / ``conv2_block3`` / ``conv2_block3_1``);
+   ``number``: the first number in the name (MobileNet's ``conv_dw_3`` and
+   ``conv_pw_3``); ``suffix``: the last token, when it is a number (NASNet's
+   ``…_stem_1``, ``…_0``). Consecutive names without a digit share a label when they
+   share their first token (``stem_conv``, ``stem_bn``). Names Keras made up
+   (``conv2d_7``, ``add_2``) and input layers get no label from their name: they take
+   their neighbours' (a node between two nodes of one label takes it; a node joining
+   several inputs takes its inputs' label; a node with one consumer takes its
+   consumer's). A label's consecutive nodes in the order form one block.
+3. **Labels from wiring** (family ``structure``): a block ends wherever a single
+   node's output is all that the rest of the graph needs from what came before (a
+   cut, such as a residual block's output); InceptionV3's modules, named ``mixed0``
+   only at their end, are found so.
+4. **Structure.** A block's structure is its layer classes in order and its wiring:
+   for each input of each layer, which earlier layer of the block feeds it, or which
+   of the block's outside inputs. Names, configs and shapes do not count.
+5. **Runs.** Consecutive blocks (each feeding the next) of the same structure form a
+   run; its first block may differ a little from the rest (a few layers more or
+   fewer, such as ResNet's projection shortcut or MobileNetV2's first block of a
+   stage without its residual add) when names put both in the same stage
+   (``conv2_block…``, ``block2…``).
+6. **The cheapest family wins**: the one whose folded picture has the fewest boxes,
+   counting one box per run or loose layer and, once, every layer of each distinct
+   structure (they are drawn in full).
+
+Where it can be fooled: names are only hints, so a model whose names group layers that
+do not belong together (a hand-made ``block1_dense`` far from ``block1_conv``) gets odd
+blocks, but never wrong counts: blocks are always a partition of the nodes. Two blocks
+with the same classes and wiring but different configs (filters, strides) count as the
+same structure, and a run's first block may differ a little from the rest.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+FAMILIES = ("prefix2", "prefix1", "prefix3", "number", "suffix", "structure")
+INPUT_KIND = "InputLayer"
+BLOCK_ID_NAMES = 5  # names that end in one "word_number" make it a block's id
+
+Structure = tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Level:
+    """One model's own graph: nodes in Keras's order, with their inputs in order."""
+
+    keys: tuple[str, ...]
+    kinds: Mapping[str, str]  # the class (or a nested model's structure) of each node
+    preds: Mapping[str, tuple[str, ...]]
+    auto: frozenset[str] = frozenset()  # names Keras made up
+    atomic: frozenset[str] = frozenset()  # nested models: a block of their own each
+
+
+@dataclass(frozen=True)
+class Found:
+    """One block: its display name, its nodes in order and its structure."""
+
+    name: str
+    members: tuple[str, ...]
+    structure: Structure
+    family: str
+
+
+def find(level: Level) -> tuple[str, list[list[Found]]]:
+    """The runs of blocks of ``level`` (a run of one for a loose node) and the family used.
+
+    Example:
+        >>> level = Level(("a", "b"), {"a": "InputLayer", "b": "Dense"}, {"a": (), "b": ("a",)})
+        >>> find(level)[1][1][0].members
+        ('b',)
+    """
+    graph = _Graph(level)
+    best: tuple[int, int, str, list[list[Found]]] | None = None
+    for rank, family in enumerate(FAMILIES):
+        runs = graph.runs(family)
+        cost = graph.cost(runs)
+        if best is None or (cost, rank) < best[:2]:
+            best = (cost, rank, family, runs)
+    assert best is not None
+    return best[2], best[3]
+
+
+class _Graph:
+    def __init__(self, level: Level) -> None:
+        self.level = level
+        self.preds = {key: tuple(dict.fromkeys(level.preds.get(key, ()))) for key in level.keys}
+        self.succs: dict[str, list[str]] = {key: [] for key in level.keys}
+        for key in level.keys:
+            for pred in self.preds[key]:
+                self.succs[pred].append(key)
+        self.order = postorder(level.keys, self.preds, self.succs)
+        self.position = {key: i for i, key in enumerate(self.order)}
+
+    # --- blocks -------------------------------------------------------------------
+
+    def runs(self, family: str) -> list[list[Found]]:
+        labels = {} if family == "structure" else self._labels(family)
+        groups = self._cuts() if family == "structure" else self._intervals(labels)
+        blocks = [self._found(group, family, labels.get(group[0])) for group in groups]
+        return self._runs(blocks, family)
+
+    def _labels(self, family: str) -> dict[str, str | None]:
+        level = self.level
+        labels: dict[str, str | None] = {}
+        plain: list[str] = []  # names without a digit, labelled by their neighbours
+        for key in self.order:
+            if key in level.auto or key in level.atomic or level.kinds[key] == INPUT_KIND:
+                labels[key] = None
+            elif not re.search(r"\d", key):
+                labels[key] = None
+                plain.append(key)
+            else:
+                labels[key] = name_label(key, family)
+        if family == "suffix":
+            _block_ids(labels)
+        self._label_plain(plain, labels)
+        self._propagate(labels)
+        return labels
+
+    def _label_plain(self, plain: list[str], labels: dict[str, str | None]) -> None:
+        """Consecutive names without digits share a label when their first tokens agree."""
+        runs: list[list[str]] = []
+        for key in plain:
+            previous = runs[-1][-1] if runs else None
+            near = previous is not None and self.position[key] == self.position[previous] + 1
+            if near and previous is not None and _first(previous) == _first(key):
+                runs[-1].append(key)
+            else:
+                runs.append([key])
+        for run in runs:
+            label = _common(run).rstrip("_") if len(run) > 1 else run[0]
+            for key in run:
+                labels[key] = "plain:" + label
+
+    def _propagate(self, labels: dict[str, str | None]) -> None:
+        """Unlabelled nodes (names Keras made up) take their neighbours' labels.
+
+        The strongest rule that labels anything is applied, then all are tried again:
+        a node between two nodes of one label, a node joining labelled inputs, and a
+        node feeding a single labelled consumer (swept backwards, so chains follow).
+        """
+        level = self.level
+        waiting = [
+            k
+            for k in self.order
+            if labels[k] is None and k not in level.atomic and level.kinds[k] != INPUT_KIND
+        ]
+        passes = (
+            (self._between, False),
+            (self._joining, False),
+            (self._feeding, True),
+        )
+        while waiting:
+            for rule, backwards in passes:
+                changed = False
+                for key in reversed(waiting) if backwards else waiting:
+                    label = rule(key, labels)
+                    if label is not None:
+                        labels[key] = label
+                        changed = True
+                if changed:
+                    break
+            else:
+                return
+            waiting = [k for k in waiting if labels[k] is None]
+
+    def _between(self, key: str, labels: dict[str, str | None]) -> str | None:
+        before = [labels[p] for p in self.preds[key] if labels[p] is not None]
+        after = {labels[s] for s in self.succs[key] if labels[s] is not None}
+        return next((label for label in before if label in after), None)
+
+    def _joining(self, key: str, labels: dict[str, str | None]) -> str | None:
+        if len(self.preds[key]) < 2:
+            return None
+        before = [labels[p] for p in self.preds[key] if labels[p] is not None]
+        if not before:
+            return None
+        latest = max(
+            (p for p in self.preds[key] if labels[p] is not None), key=self.position.__getitem__
+        )
+        return labels[latest]
+
+    def _feeding(self, key: str, labels: dict[str, str | None]) -> str | None:
+        succs = self.succs[key]
+        return labels[succs[0]] if len(succs) == 1 else None
+
+    def _intervals(self, labels: Mapping[str, str | None]) -> list[list[str]]:
+        groups: list[list[str]] = []
+        for key in self.order:
+            label = labels[key]
+            if groups and label is not None and labels[groups[-1][-1]] == label:
+                groups[-1].append(key)
+            else:
+                groups.append([key])
+        return groups
+
+    def _cuts(self) -> list[list[str]]:
+        """Split the order where a single node's output is all that is still needed."""
+        groups: list[list[str]] = [[]]
+        waiting: dict[str, int] = {}  # node → consumers not yet in the order
+        for key in self.order:
+            for pred in self.preds[key]:
+                waiting[pred] -= 1
+                if not waiting[pred]:
+                    del waiting[pred]
+            if self.succs[key]:
+                waiting[key] = len(self.succs[key])
+            groups[-1].append(key)
+            if list(waiting) == [key] or not waiting:
+                groups.append([])
+        return [group for group in groups if group]
+
+    def _found(self, members: list[str], family: str, label: str | None) -> Found:
+        name = _display(members, family, label, self.level)
+        return Found(name, tuple(members), self._structure(members), family)
+
+    def _structure(self, members: Sequence[str]) -> Structure:
+        local = {key: i for i, key in enumerate(members)}
+        outside: dict[str, int] = {}
+        layers = []
+        for key in members:
+            refs = []
+            for pred in self.preds[key]:
+                if pred in local:
+                    refs.append(local[pred])
+                else:
+                    refs.append(-1 - outside.setdefault(pred, len(outside)))
+            layers.append((self.level.kinds[key], tuple(refs)))
+        exported = tuple(
+            i for i, key in enumerate(members) if any(s not in local for s in self.succs[key])
+        )
+        return (tuple(layers), exported)
+
+    # --- runs ---------------------------------------------------------------------
+
+    def _runs(self, blocks: list[Found], family: str) -> list[list[Found]]:
+        runs: list[list[Found]] = []
+        i = 0
+        while i < len(blocks):
+            end = self._run_end(blocks, i)
+            runs.append(blocks[i:end])
+            i = end
+        return runs
+
+    def _run_end(self, blocks: list[Found], i: int) -> int:
+        first = blocks[i]
+        if i + 1 >= len(blocks) or not self._follows(first, blocks[i + 1]):
+            return i + 1
+        second = blocks[i + 1]
+        if second.structure != first.structure and not _alike(first, second):
+            return i + 1
+        end = i + 2
+        while end < len(blocks) and self._follows(blocks[end - 1], blocks[end]):
+            if blocks[end].structure != second.structure:
+                break
+            end += 1
+        return end
+
+    def _follows(self, a: Found, b: Found) -> bool:
+        """``b`` is fed by ``a``, both are blocks (not loose nodes) of one stage."""
+        if not (self._unit(a) and self._unit(b)) or _stage(a) != _stage(b):
+            return False
+        mine = set(a.members)
+        return any(p in mine for key in b.members for p in self.preds[key])
+
+    def _unit(self, block: Found) -> bool:
+        """A block of several nodes, or a nested model: what runs are made of."""
+        return len(block.members) > 1 or block.members[0] in self.level.atomic
+
+    def cost(self, runs: list[list[Found]]) -> int:
+        """Boxes of the folded picture: one per run, and each distinct structure in full.
+
+        A structure seen once costs as many boxes as its layers, folded or not, so
+        only repeats make a family cheaper.
+        """
+        seen: dict[Structure, int] = {}
+        for run in runs:
+            for block in run:
+                if len(block.members) > 1:
+                    seen[block.structure] = seen.get(block.structure, 0) + 1
+        sizes = {b.structure: len(b.members) for run in runs for b in run if len(b.members) > 1}
+        once = sum(1 for run in runs if len(run) == 1 and seen.get(run[0].structure) == 1)
+        return len(runs) - once + sum(sizes.values())
+
+
+def postorder(
+    keys: Sequence[str], preds: Mapping[str, Sequence[str]], succs: Mapping[str, Sequence[str]]
+) -> list[str]:
+    """Depth-first post-order from the outputs (nodes nobody consumes).
+
+    A node's deepest input (the one with the longest path from the model's inputs) is
+    finished first, so a block's short side branches (a shortcut, NASNet's adjustment
+    of an older cell's output) come after the long path into it, inside the block.
+    """
+    depth: dict[str, int] = {}
+    for key in _topological(keys, preds, succs):
+        depth[key] = 1 + max((depth[p] for p in preds[key]), default=-1)
+    done: set[str] = set()
+    order: list[str] = []
+    roots = [key for key in keys if not succs[key]] + list(keys)
+    for root in roots:
+        if root in done:
+            continue
+        done.add(root)
+        stack = [(root, iter(_deepest_first(preds[root], depth)))]
+        while stack:
+            node, inputs = stack[-1]
+            for pred in inputs:
+                if pred not in done:
+                    done.add(pred)
+                    stack.append((pred, iter(_deepest_first(preds[pred], depth))))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def _deepest_first(preds: Sequence[str], depth: Mapping[str, int]) -> list[str]:
+    return sorted(preds, key=lambda p: -depth[p])
+
+
+def _topological(
+    keys: Sequence[str], preds: Mapping[str, Sequence[str]], succs: Mapping[str, Sequence[str]]
+) -> list[str]:
+    waiting = {key: len(preds[key]) for key in keys}
+    ready = [key for key in keys if not waiting[key]]
+    order = []
+    while ready:
+        key = ready.pop()
+        order.append(key)
+        for succ in succs[key]:
+            waiting[succ] -= 1
+            if not waiting[succ]:
+                ready.append(succ)
+    return order
+
+
+def name_label(name: str, family: str) -> str | None:
+    """The label a name gives its layer in ``family``; None when it gives none.
+
+    Example:
+        >>> name_label("conv2_block3_1_conv", "prefix2")
+        'conv2_block3'
+        >>> name_label("separable_conv_1_normal_left1_0", "suffix")
+        '0'
+    """
+    tokens = name.split("_")
+    numbered = [i for i, token in enumerate(tokens) if re.search(r"\d", token)]
+    if not numbered:
+        return None
+    if family.startswith("prefix"):
+        depth = int(family[-1])
+        return "_".join(tokens[: numbered[min(depth, len(numbered)) - 1] + 1])
+    if family == "number":
+        return str(re.findall(r"\d+", name)[0])
+    if family == "suffix":
+        return tokens[-1] if tokens[-1].isdigit() else None
+    return None
+
+
+def _block_ids(labels: dict[str, str | None]) -> None:
+    """``reduce_8``, not ``8``, where many names end so (NASNet's cell 8 follows it)."""
+    counts: dict[str, int] = {}
+    for key, label in labels.items():
+        if label is not None:
+            pair = "_".join(key.split("_")[-2:])
+            counts[pair] = counts.get(pair, 0) + 1
+    for key, label in labels.items():
+        pair = "_".join(key.split("_")[-2:])
+        if label is not None and counts[pair] >= BLOCK_ID_NAMES and pair[0].isalpha():
+            labels[key] = pair
+
+
+def _first(name: str) -> str:
+    return name.split("_")[0]
+
+
+def _stage(block: Found) -> str | None:
+    """What a block's label says of its stage: ``conv2_block3`` → ``conv2_block``."""
+    if block.family == "structure":
+        return None
+    name = block.name
+    if re.search(r"\d[a-z]$", name):
+        return name[:-1]
+    return re.sub(r"\d+$", "", name)
+
+
+def _alike(entry: Found, other: Found) -> bool:
+    """``entry`` may open a run of ``other``'s: their layer classes differ by a few."""
+    mine = [kind for kind, _ in entry.structure[0]]  # type: ignore[attr-defined]
+    theirs = [kind for kind, _ in other.structure[0]]  # type: ignore[attr-defined]
+    left, right = list(mine), list(theirs)
+    for kind in mine:
+        if kind in right:
+            right.remove(kind)
+            left.remove(kind)
+    return len(left) + len(right) <= max(2, len(theirs) // 4)
+
+
+def _display(members: Sequence[str], family: str, label: str | None, level: Level) -> str:
+    """A block's name for people: its label, or what its layers' names share."""
+    if len(members) == 1 or label is None or family == "structure":
+        return members[-1]
+    if label.startswith("plain:"):
+        return label.removeprefix("plain:")
+    if family.startswith("prefix"):
+        return label
+    if family == "suffix":
+        return f"*_{label}" if label.isdigit() else label
+    named = [m for m in members if m not in level.auto and label in re.findall(r"\d+", m)]
+    prefix = _common(named)
+    return (
+        f"{prefix}*_{label}" if prefix and not prefix.rstrip("_").endswith(label) else members[-1]
+    )
+
+
+def _common(names: Sequence[str]) -> str:
+    """The longest common prefix of ``names``, cut at a token boundary."""
+    columns = zip(*names, strict=False)
+    shared = "".join(c[0] for c in itertools.takewhile(lambda c: len(set(c)) == 1, columns))
+    if all(len(n) == len(shared) or n[len(shared)] == "_" for n in names):
+        return shared
+    return shared[: shared.rfind("_") + 1] if "_" in shared else ""
