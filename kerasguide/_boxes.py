@@ -40,23 +40,25 @@ class DiagramOptions:
 
 
 def box_lines(
-    node: DiagramNode, options: DiagramOptions, *, compact: bool = False
+    node: DiagramNode, options: DiagramOptions, *, compact: bool = False, name: str = ""
 ) -> tuple[str, ...]:
     """The lines of a layer's box: name and type, output shape, activation, parameters.
 
-    ``compact`` puts the shape and the parameters on one line (folded diagrams).
+    ``compact`` puts the shape and the parameters on one line (folded diagrams);
+    ``name`` replaces the layer's name (a shorter one, inside a block drawn in full).
     """
     layer = node.layer
     kind = wrapper_type(layer)
-    lines = [f"{layer.name} ({kind})" if options.show_layer_names else kind]
+    lines = [f"{name or layer.name} ({kind})" if options.show_layer_names else kind]
     details = []
     if options.show_shapes:
         details.append(call_shapes(layer, node.calls))
     activation = getattr(layer, "activation", None)
     if options.show_layer_activations and activation is not None:
         details.append("activation: " + getattr(activation, "__name__", str(activation)))
-    if options.show_params and kind != "InputLayer":
-        details.append(params_text(layer_params(layer)))
+    count = layer_params(layer)
+    if options.show_params and kind != "InputLayer" and (count or not compact):
+        details.append(params_text(count))
     if compact and details:
         return (lines[0], " · ".join(details))
     return tuple(lines + details)
@@ -85,6 +87,8 @@ def flow_text(inputs: tuple[Shape, ...], outputs: tuple[Shape, ...]) -> str:
     """``(None, 56, 56, 64) → (None, 56, 56, 256)``: what a block takes and makes."""
     if not inputs:
         return format_shapes(outputs)
+    if inputs == outputs:
+        return f"{format_shapes(inputs)} → same"
     return f"{format_shapes(inputs)} → {format_shapes(outputs)}"
 
 

@@ -38,8 +38,10 @@ PIXEL_BUDGET = 16_000_000  # pixels of a PNG; larger drawings get a lower resolu
 PANEL_GAP = 28.0  # between the panels of a folded diagram
 PANEL_TITLE = TEXT_SIZE + 9.0  # room for a panel's title above it
 FOLDED_LAYER_GAP = 24.0  # between two layers of a folded diagram's panels
+FOLDED_NODE_GAP = 14.0  # between two boxes of one layer there
 STACK_STEP = 3.5  # offset of each card drawn behind a box that stands for a run of blocks
 SCREEN_DPI = 100.0  # pixels per inch of a figure on a notebook page, whatever its resolution
+SCREEN = (1920 * 72 / SCREEN_DPI, 1080 * 72 / SCREEN_DPI)  # a 1080p screen, in points
 SHARP_DPI = 200.0  # at least this many dots per inch in a notebook: sharp on high-density screens
 EDGE_COLOR = "#4a4a4a"
 FRAME_COLOR = "#f7f7fb"
@@ -201,12 +203,17 @@ def sheet(panels: Sequence[Panel], *, rankdir: str, dpi: float) -> Figure:
             rankdir=rankdir,
             label=FRAME_LABEL,
             layer_gap=FOLDED_LAYER_GAP,
+            node_gap=FOLDED_NODE_GAP,
         )
         for panel in panels
     ]
-    places = _arrange([(lay.width, lay.height + PANEL_TITLE) for lay in layouts], rankdir)
-    width = max(x + lay.width for (x, _), lay in zip(places, layouts, strict=True))
-    height = max(y + lay.height + PANEL_TITLE for (_, y), lay in zip(places, layouts, strict=True))
+    sizes = [
+        (max(lay.width, _title_width(panel, panels)), lay.height + PANEL_TITLE)
+        for panel, lay in zip(panels, layouts, strict=True)
+    ]
+    places = _arrange(sizes, rankdir)
+    width = max(x + w for (x, _), (w, _) in zip(places, sizes, strict=True))
+    height = max(y + h for (_, y), (_, h) in zip(places, sizes, strict=True))
     axes = _canvas(width, height, dpi)
     for panel, layout, (x, y) in zip(panels, layouts, places, strict=True):
         _draw_panel_title(axes, panel.title, x, y, main=panel is panels[0])
@@ -215,15 +222,40 @@ def sheet(panels: Sequence[Panel], *, rankdir: str, dpi: float) -> Figure:
     return axes.figure  # type: ignore[return-value]
 
 
+def _title_width(panel: Panel, panels: Sequence[Panel]) -> float:
+    main = panel is panels[0]
+    size = TITLE_SIZE if main else TEXT_SIZE + 0.5
+    return text_size(panel.title, bold=True, size=size)[0]
+
+
 def _arrange(sizes: list[tuple[float, float]], rankdir: str) -> list[tuple[float, float]]:
-    """Top-left corners: the first panel, then the others in columns of its height (TB)."""
+    """Top-left corners of panels in columns (rows for ``rankdir="LR"``), in order.
+
+    Several column heights are tried; the arrangement that needs the fewest screens
+    (of ``SCREEN`` points) wins, then the smallest.
+    """
     if rankdir == "LR":  # the same, with x and y swapped
         flipped = _arrange([(h, w) for w, h in sizes], "TB")
         return [(y, x) for x, y in flipped]
-    limit = max(h for _, h in sizes)
-    places = [(0.0, 0.0)]
-    x, y, column = sizes[0][0] + PANEL_GAP, 0.0, 0.0
-    for width, height in sizes[1:]:
+    tallest = max(h for _, h in sizes)
+    limits = {tallest * k for k in (1.0, 1.25, 1.5, 2.0, 3.0)}
+    limits |= {SCREEN[1] * k for k in (1, 2, 3, 4) if SCREEN[1] * k > tallest}
+    best: tuple[float, float, list[tuple[float, float]]] | None = None
+    for limit in sorted(limits):
+        places = _columns(sizes, limit)
+        width = max(x + w for (x, _), (w, _) in zip(places, sizes, strict=True))
+        height = max(y + h for (_, y), (_, h) in zip(places, sizes, strict=True))
+        screens = max(width / SCREEN[0], 1.0) * max(height / SCREEN[1], 1.0)
+        if best is None or (screens, width * height) < best[:2]:
+            best = (screens, width * height, places)
+    assert best is not None
+    return best[2]
+
+
+def _columns(sizes: list[tuple[float, float]], limit: float) -> list[tuple[float, float]]:
+    places: list[tuple[float, float]] = []
+    x = y = column = 0.0
+    for width, height in sizes:
         if y and y + height > limit:
             x, y, column = x + column + PANEL_GAP, 0.0, 0.0
         places.append((x, y))

@@ -7,8 +7,11 @@ A folded diagram is made of *panels*, each laid out on its own:
   loose layers as usual; edges between boxes wherever a layer of one feeds a layer of
   the other, so skip connections stay visible;
 - one panel per distinct block structure, drawn in full from its first instance, with
-  a stub for each tensor it takes from outside; a nested model's panel is its own
-  folded diagram.
+  a stub for each tensor it takes from outside. A large block's own repeated parts
+  are folded in turn (a NASNet cell's branches) and drawn once in panels of their own;
+  a nested model's panel is its own folded diagram.
+
+Structures are lettered in the order they are first drawn: A, B, C, …
 
 ``depth`` opens blocks: at depth 1 every block is a box; at depth 2 the model's blocks
 are drawn open, in titled frames, and nested models are opened with their own blocks
@@ -16,6 +19,8 @@ folded; and so on.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from kerasguide._boxes import (
     BLOCK_COLOR,
@@ -27,13 +32,17 @@ from kerasguide._boxes import (
     params_text,
 )
 from kerasguide._draw import Node, Panel
-from kerasguide._graph import Diagram, diagram_graph, is_graph_model
+from kerasguide._graph import Diagram, DiagramNode, diagram_graph, is_graph_model
+from kerasguide._rows import output_shapes
 from kerasguide._shapes import format_shapes
 from kerasguide._types import KerasModel, KerasOperation
-from kerasguide.blocks import Block, BlockRun, Blocks, find_blocks
+from kerasguide.blocks import Block, BlockRun, Blocks, find_blocks, made_up_name
 
 FOLD_ABOVE = 60  # fold="auto" folds a diagram of more boxes than this
+PARTS_ABOVE = 20  # a block drawn in full has its own repeated parts folded above this
 MAX_STACK = 3  # cards drawn behind a box for a run of blocks
+INLINE_AT_MOST = 3  # a block of no more layers, seen once, is drawn open, not folded
+OPEN = 10**6  # a depth that opens everything
 
 
 def fold_depth(fold: str | int, boxes: int, *, expand_nested: bool) -> int | None:
@@ -57,7 +66,12 @@ class _Builder:
         self.options = options
         self.graphs: dict[int, Diagram] = {}
         self.found: dict[int, Blocks] = {}
-        self.wanted: dict[tuple[int, str], tuple[KerasModel, Block]] = {}
+        self.letters: dict[tuple[int, object], str] = {}
+        self.wanted: dict[str, tuple[KerasModel, Block, int]] = {}  # letter → first, count
+        self.suffix = ""  # a block id that names end with, left out inside that block
+
+    def _short(self, name: str) -> str:
+        return name.removesuffix(self.suffix) if self.suffix else name
 
     def graph(self, model: KerasModel) -> Diagram:
         if id(model) not in self.graphs:
@@ -69,16 +83,22 @@ class _Builder:
             self.found[id(model)] = find_blocks(model)
         return self.found[id(model)]
 
+    def letter(self, model: KerasModel, block: Block, count: int) -> str:
+        """The letter of ``block``'s structure, registering it to be drawn in full."""
+        key = (id(model), block.signature)
+        if key not in self.letters:
+            self.letters[key] = _letter(len(self.letters))
+            self.wanted[self.letters[key]] = (model, block, count)
+        return self.letters[key]
+
     # --- the main panel -----------------------------------------------------------
 
     def main(self, model: KerasModel, depth: int, title: str = "") -> Panel:
         blocks = self.blocks(model)
-        count = sum(1 for run in blocks.runs for _ in run.layers)
-        panel = Panel(title or f"{model.name}: {count} layers, folded")
+        panel = Panel(title or f"{model.name}: {len(blocks.layers)} layers, folded")
         owner: dict[str, str] = {}
-        self._add(panel, owner, model, "", (), depth)
-        full = diagram_graph(model, expand_nested=True)
-        for source, target in full.edges:
+        self._add(panel, owner, model, blocks.runs, ("", ()), depth)
+        for source, target in diagram_graph(model, expand_nested=True).edges:
             edge = (_owner(owner, source), _owner(owner, target))
             if edge[0] != edge[1] and edge not in panel.edges:
                 panel.edges.append(edge)
@@ -89,54 +109,77 @@ class _Builder:
         panel: Panel,
         owner: dict[str, str],
         model: KerasModel,
-        prefix: str,
-        groups: tuple[str, ...],
+        runs: Sequence[BlockRun],
+        place: tuple[str, tuple[str, ...]],
         depth: int,
     ) -> None:
-        """The boxes of ``model``'s blocks, under ``prefix`` (an opened nested model's)."""
+        """The boxes of ``runs`` under ``place``: a key prefix and the frames around them."""
+        prefix, groups = place
         nodes = {node.key: node for node in self.graph(model).nodes}
-        for run in self.blocks(model).runs:
-            loose = run.count == 1 and run.blocks[0].kind == "layer"
-            if depth <= 1 and not loose:
-                key = _unique(prefix + run.name, owner)
+        counts = _counts(runs)
+        for run in runs:
+            if depth <= 1 and not self._inline(run, counts):
+                key = _unique(f"{prefix}[{run.name}]", owner)
                 for name in run.layers:
                     owner[prefix + name] = key
-                panel.nodes.append(self._run_box(key, run, model, groups))
+                letters = [self.letter(model, b, counts[b.signature]) for b in run.blocks]
+                panel.nodes.append(self._run_box(key, run, letters, nodes, groups))
                 continue
             for block in run.blocks:
-                if block.kind == "layer":
-                    node = nodes[block.layers[0]]
-                    lines = box_lines(node, self.options, compact=True)
-                    owner[prefix + node.key] = prefix + node.key
-                    panel.nodes.append(
-                        Node(prefix + node.key, lines, box_color(node.layer), groups)
-                    )
+                if block.kind == "layer" or (depth <= 1 and len(block.layers) <= INLINE_AT_MOST):
+                    for name in block.layers:
+                        self._layer_box(panel, owner, nodes[name], prefix, groups)
                 elif is_graph_model(inner := nodes[block.layers[0]].layer):
                     group = prefix + block.name
                     panel.frames[group] = f"{block.name} ({type(inner).__name__})"
-                    self._add(panel, owner, inner, group + "/", (*groups, group), depth - 1)
+                    inner_runs = self.blocks(inner).runs
+                    place = (group + "/", (*groups, group))
+                    self._add(panel, owner, inner, inner_runs, place, depth - 1)
                 else:
                     group = _unique(prefix + f"[{block.name}]", panel.frames)
-                    panel.frames[group] = f"{block.name} (block {block.structure})"
+                    letter = self.letter(model, block, counts[block.signature])
+                    panel.frames[group] = f"{block.name} (block {letter})"
                     for name in block.layers:
-                        node = nodes[name]
-                        lines = box_lines(node, self.options, compact=True)
-                        owner[prefix + name] = prefix + name
-                        panel.nodes.append(
-                            Node(prefix + name, lines, box_color(node.layer), (*groups, group))
-                        )
+                        self._layer_box(panel, owner, nodes[name], prefix, (*groups, group))
 
-    def _run_box(self, key: str, run: BlockRun, model: KerasModel, groups: tuple[str, ...]) -> Node:
-        for block in run.blocks:
-            self.wanted.setdefault((id(model), block.structure), (model, block))
+    def _inline(self, run: BlockRun, counts: dict[object, int]) -> bool:
+        """A loose layer, or (inside a block drawn in full) a small block seen once."""
+        first = run.blocks[0]
+        if run.count > 1 or first.kind == "nested model":
+            return False
+        small = len(first.layers) <= INLINE_AT_MOST and counts[first.signature] == 1
+        return first.kind == "layer" or small
+
+    def _layer_box(
+        self,
+        panel: Panel,
+        owner: dict[str, str],
+        node: DiagramNode,
+        prefix: str,
+        groups: tuple[str, ...],
+    ) -> None:
+        key = prefix + node.key
+        owner[key] = key
+        lines = box_lines(node, self.options, compact=True, name=self._short(node.key))
+        panel.nodes.append(Node(key, lines, box_color(node.layer), groups))
+
+    def _run_box(
+        self,
+        key: str,
+        run: BlockRun,
+        letters: list[str],
+        nodes: dict[str, DiagramNode],
+        groups: tuple[str, ...],
+    ) -> Node:
         first = run.blocks[0]
         if run.count > 1:
-            title, what = f"{run.name}  ×{run.count}", f"blocks {run.structures}"
+            title, what = f"{self._short(run.name)}  ×{run.count}", f"blocks {_sequence(letters)}"
         elif first.kind == "nested model":
-            kind = type(self._layer(model, first.layers[0])).__name__
-            title, what = f"{first.name} ({kind})", f"model {first.structure}"
+            kind = type(nodes[first.layers[0]].layer).__name__
+            title, what = f"{first.name} ({kind})", f"model {letters[0]}"
         else:
-            title, what = first.name, f"block {first.structure}, {len(first.layers)} layers"
+            title = self._short(first.name)
+            what = f"block {letters[0]}, {len(first.layers)} layers"
         lines = [title if self.options.show_layer_names else what]
         details = [what] if self.options.show_layer_names else []
         if self.options.show_params:
@@ -147,58 +190,106 @@ class _Builder:
         lines = [line for line in lines if line]
         return Node(key, tuple(lines), BLOCK_COLOR, groups, stack=min(run.count, MAX_STACK))
 
-    def _layer(self, model: KerasModel, name: str) -> KerasOperation:
-        return next(node.layer for node in self.graph(model).nodes if node.key == name)
-
     # --- the blocks drawn in full -------------------------------------------------
 
     def details(self) -> list[Panel]:
         """One panel per distinct structure, in the order they were first drawn folded."""
         panels: list[Panel] = []
-        done: set[tuple[int, str]] = set()
-        while len(done) < len(self.wanted):  # a nested model's panel may want more
-            for key, (model, block) in list(self.wanted.items()):
-                if key not in done:
-                    done.add(key)
-                    panels.append(self._detail(model, block))
+        done: set[str] = set()
+        while len(done) < len(self.wanted):  # a panel may fold parts of its own
+            for letter, (model, block, count) in list(self.wanted.items()):
+                if letter not in done:
+                    done.add(letter)
+                    panels.append(self._detail(letter, model, block, count))
         return panels
 
-    def _detail(self, model: KerasModel, block: Block) -> Panel:
-        structures = [b.structure for run in self.blocks(model).runs for b in run.blocks]
-        count = structures.count(block.structure)
+    def _detail(self, letter: str, model: KerasModel, block: Block, count: int) -> Panel:
         alike = f" ({count} blocks alike)" if count > 1 else ""
-        if block.kind == "nested model":
-            inner = self._layer(model, block.layers[0])
-            title = f"{block.structure}: {block.name} ({type(inner).__name__}){alike}"
-            if is_graph_model(inner):
-                boxes = len(diagram_graph(inner).nodes)
-                return self.main(inner, 1 if boxes > FOLD_ABOVE // 2 else 10**6, title)
-        letter = block.structure
+        nodes = {node.key: node for node in self.graph(model).nodes}
+        if block.kind == "nested model" and is_graph_model(inner := nodes[block.layers[0]].layer):
+            title = f"{letter}: {block.name} ({type(inner).__name__}){alike}"
+            boxes = len(diagram_graph(inner).nodes)
+            return self.main(inner, 1 if boxes > FOLD_ABOVE // 2 else OPEN, title)
         panel = Panel(f"{letter}: {block.name}{alike}")
-        graph = self.graph(model)
-        nodes = {node.key: node for node in graph.nodes}
-        mine = set(block.layers)
+        owner: dict[str, str] = {}
+        parts = self._parts(model, block)
+        self.suffix = _id_suffix(block, nodes)
+        self._add(panel, owner, model, parts, (f"{letter}:", ()), 1)
+        self.suffix = ""
         stubs: dict[str, str] = {}
-        for source, target in graph.edges:
+        mine = set(block.layers)
+        for source, target in self.graph(model).edges:
             if target not in mine:
                 continue
             if source not in mine and source not in stubs:
                 stubs[source] = f"{letter}:<{len(stubs)}>"
-                shape = format_shapes(_shapes(nodes[source]))
-                panel.nodes.append(Node(stubs[source], (f"from {source}", shape), STUB_COLOR))
-            panel.edges.append((stubs.get(source, f"{letter}:{source}"), f"{letter}:{target}"))
-        for name in block.layers:
-            node = nodes[name]
-            lines = box_lines(node, self.options, compact=True)
-            panel.nodes.append(Node(f"{letter}:{name}", lines, box_color(node.layer)))
+                lines = (f"from {source}", format_shapes(_shapes(nodes[source])))
+                panel.nodes.append(Node(stubs[source], lines, STUB_COLOR))
+            edge = (stubs.get(source) or owner[f"{letter}:{source}"], owner[f"{letter}:{target}"])
+            if edge[0] != edge[1] and edge not in panel.edges:
+                panel.edges.append(edge)
         return panel
 
+    def _parts(self, model: KerasModel, block: Block) -> Sequence[BlockRun]:
+        """A large block's own blocks, when folding them draws fewer boxes; else its layers."""
+        layers = [
+            BlockRun((Block(name, (name,), "", 0, (), (), "layer"),)) for name in block.layers
+        ]
+        if len(block.layers) <= PARTS_ABOVE:
+            return layers
+        parts = find_blocks(model, within=block.layers)
+        distinct = {b.signature: len(b.layers) for run in parts.runs for b in run.blocks}
+        boxes = len(parts.runs) + sum(n for n in distinct.values() if n > 1)
+        return parts.runs if boxes < 0.8 * len(block.layers) else layers
 
-def _shapes(node: object) -> tuple[tuple[int | None, ...], ...]:
-    from kerasguide._rows import output_shapes
 
-    layer, calls = node.layer, node.calls  # type: ignore[attr-defined]
-    return output_shapes(layer, calls[-1] if calls else None) or ()
+def _id_suffix(block: Block, nodes: dict[str, DiagramNode]) -> str:
+    """What the names of a block's layers all end with (NASNet's ``_stem_1``): left out
+    inside the block's own panel, whose title names it."""
+    named = [n.split("_") for n in block.layers if not made_up_name(nodes[n].layer)]
+    if len(named) < 2:
+        return ""
+    shared: list[str] = []
+    for column in zip(*(reversed(tokens) for tokens in named), strict=False):
+        if len(set(column)) > 1:
+            break
+        shared.insert(0, column[0])
+    if not shared or any(len(tokens) <= len(shared) for tokens in named):
+        return ""
+    return "_" + "_".join(shared)
+
+
+def _counts(runs: Sequence[BlockRun]) -> dict[object, int]:
+    counts: dict[object, int] = {}
+    for run in runs:
+        for block in run.blocks:
+            counts[block.signature] = counts.get(block.signature, 0) + 1
+    return counts
+
+
+def _sequence(letters: list[str]) -> str:
+    """``"A + 2×B"``: the letters of a run's blocks, repeats counted."""
+    parts: list[tuple[str, int]] = []
+    for letter in letters:
+        if parts and parts[-1][0] == letter:
+            parts[-1] = (letter, parts[-1][1] + 1)
+        else:
+            parts.append((letter, 1))
+    return " + ".join(letter if n == 1 else f"{n}×{letter}" for letter, n in parts)
+
+
+def _letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[rest] + letters
+    return letters
+
+
+def _shapes(node: DiagramNode) -> tuple[tuple[int | None, ...], ...]:
+    layer: KerasOperation = node.layer
+    return output_shapes(layer, node.calls[-1] if node.calls else None) or ()
 
 
 def _owner(owner: dict[str, str], key: str) -> str:

@@ -56,6 +56,7 @@ def layered_layout(
     rankdir: str = "TB",
     label: float = 14.0,
     layer_gap: float = LAYER_GAP,
+    node_gap: float = NODE_GAP,
 ) -> Layout:
     """Place ``boxes`` in layers along ``edges`` (a DAG); ``label``: room for frame titles.
 
@@ -65,7 +66,7 @@ def layered_layout(
         True
     """
     graph = _Graph(boxes, edges, horizontal=rankdir == "LR", label=label)
-    graph.layer_gap = layer_gap
+    graph.layer_gap, graph.node_gap = layer_gap, node_gap
     graph.order()
     graph.place()
     return graph.layout(rankdir)
@@ -77,7 +78,7 @@ class _Graph:
     ) -> None:
         self.horizontal = horizontal
         self.label = label
-        self.layer_gap = LAYER_GAP
+        self.layer_gap, self.node_gap = LAYER_GAP, NODE_GAP
         self.nodes = {b.key: new_node(b, horizontal) for b in boxes}
         self.succs: dict[str, list[str]] = {key: [] for key in self.nodes}
         self.preds: dict[str, list[str]] = {key: [] for key in self.nodes}
@@ -183,7 +184,7 @@ class _Graph:
         """Centre-to-centre distance that keeps ``a`` and ``b`` (and their frames) apart."""
         shared = len(common(a.groups, b.groups))
         left, right = len(a.groups) - shared, len(b.groups) - shared
-        room = EDGE_GAP if a.dummy or b.dummy else NODE_GAP
+        room = EDGE_GAP if a.dummy or b.dummy else self.node_gap
         return (a.breadth + b.breadth) / 2 + room + PAD * (left + right) + self._side_label(right)
 
     def _side_label(self, frames: int) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kerasguide import _blocks
@@ -20,7 +21,7 @@ from kerasguide._rows import count_weights, output_shapes
 from kerasguide._shapes import Shape, format_shapes
 from kerasguide._types import KerasModel, KerasOperation
 
-__all__ = ["Block", "BlockRun", "Blocks", "find_blocks"]
+__all__ = ["Block", "BlockRun", "Blocks", "find_blocks", "made_up_name"]
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -43,6 +44,7 @@ class Block:
     output_shapes: tuple[Shape, ...]
     kind: str = "block"  # "block", "layer" or "nested model"
     inner: Blocks | None = None
+    signature: object = field(default=None, compare=False, repr=False)  # the structure itself
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,15 @@ class BlockRun:
     """Consecutive blocks of one kind: drawn as one box marked ×N when there are several."""
 
     blocks: tuple[Block, ...]
+    label: str = ""  # what all its layers' names end with, when they do (NASNet's branches)
 
     @property
     def name(self) -> str:
+        """``conv2_block1 … conv2_block3``; for one block, its own name."""
         first, last = self.blocks[0].name, self.blocks[-1].name
-        return first if len(self.blocks) == 1 else f"{first} … {last}"
+        if len(self.blocks) == 1:
+            return first
+        return self.label or f"{first} … {last}"
 
     @property
     def count(self) -> int:
@@ -147,12 +153,14 @@ class Blocks:
         }
 
 
-def find_blocks(model: KerasModel) -> Blocks:
+def find_blocks(model: KerasModel, *, within: Sequence[str] | None = None) -> Blocks:
     """The blocks of a built model, and the runs of like blocks among them.
 
     Args:
         model: A built Keras model (a Functional or Sequential one; a subclassed model
             is one block per layer).
+        within: Names of some of the model's own layers (a block's): the smaller
+            blocks among them, such as the repeated branches of a NASNet cell.
 
     Returns:
         A :class:`Blocks`: every layer of the model in exactly one block, each block in
@@ -164,19 +172,27 @@ def find_blocks(model: KerasModel) -> Blocks:
         >>> [run.count for run in blocks.runs if run.count > 1]  # doctest: +SKIP
         [3, 4, 6, 3]
     """
-    return _Finder(model).blocks()
+    return _Finder(model, within).blocks()
 
 
 class _Finder:
-    def __init__(self, model: KerasModel) -> None:
+    def __init__(self, model: KerasModel, within: Sequence[str] | None = None) -> None:
         self.model = model
         self.graph = diagram_graph(model)
-        self.nodes = {node.key: node for node in self.graph.nodes}
+        self.all_nodes = {node.key: node for node in self.graph.nodes}
+        nodes = self.all_nodes
+        self.nodes = nodes if within is None else {key: nodes[key] for key in within}
         self.preds: dict[str, list[str]] = {key: [] for key in self.nodes}
         self.succs: dict[str, list[str]] = {key: [] for key in self.nodes}
+        self.outside: dict[str, list[str]] = {key: [] for key in self.nodes}
         for source, target in self.graph.edges:
-            self.preds[target].append(source)
-            self.succs[source].append(target)
+            if source in self.nodes and target in self.nodes:
+                self.preds[target].append(source)
+                self.succs[source].append(target)
+            elif target in self.nodes:
+                self.outside[target].append(source)
+            elif source in self.nodes:
+                self.succs[source].append(target)
         self.inner = {
             key: _Finder(node.layer).blocks()
             for key, node in self.nodes.items()
@@ -218,8 +234,21 @@ class _Finder:
                 if block.structure and block.structure not in structures:
                     structures[block.structure] = block
                 blocks.append(block)
-            runs.append(BlockRun(tuple(blocks)))
+            runs.append(BlockRun(tuple(blocks), self._label(blocks)))
         return Blocks(self.model.name, tuple(runs), family, structures)
+
+    def _label(self, blocks: list[Block]) -> str:
+        """The name ending that all the layers of a run share (two tokens at least)."""
+        names = [n for b in blocks for n in b.layers if not made_up_name(self.nodes[n].layer)]
+        if len(blocks) < 2 or not names:
+            return ""
+        tokens = [name.split("_") for name in names]
+        shared: list[str] = []
+        for column in zip(*(reversed(t) for t in tokens), strict=False):
+            if len(set(column)) > 1:
+                break
+            shared.insert(0, column[0])
+        return "_".join(shared) if len(shared) >= 2 and len(shared) < len(tokens[0]) else ""
 
     def _block(self, found: _blocks.Found, letters: dict[_blocks.Structure, str]) -> Block:
         members = found.members
@@ -229,7 +258,9 @@ class _Finder:
         if kind != "layer":
             letter = letters.setdefault(found.structure, _letter(len(letters)))
         inside = set(members)
-        sources = [p for key in members for p in self.preds[key] if p not in inside]
+        sources = [
+            p for key in members for p in self.preds[key] + self.outside[key] if p not in inside
+        ]
         exported = [k for k in members if any(s not in inside for s in self.succs[k])]
         return Block(
             found.name,
@@ -240,12 +271,13 @@ class _Finder:
             self._shapes(exported or members[-1:]),
             kind,
             nested,
+            found.structure,
         )
 
     def _shapes(self, keys: object) -> tuple[Shape, ...]:
         shapes: list[Shape] = []
         for key in keys:  # type: ignore[attr-defined]
-            node = self.nodes[key]
+            node = self.all_nodes[key]
             for call in node.calls or (None,):
                 shapes += output_shapes(node.layer, call) or ()
         return tuple(dict.fromkeys(shapes))
