@@ -52,6 +52,7 @@ from dataclasses import dataclass
 
 FAMILIES = ("prefix2", "prefix1", "prefix3", "number", "suffix", "structure")
 INPUT_KIND = "InputLayer"
+TAIL_AT_MOST = 1  # single layers after a piece of the wiring that join it
 BLOCK_ID_NAMES = 5  # names that end in one "word_number" make it a block's id
 
 Structure = tuple[object, ...]
@@ -225,7 +226,22 @@ class _Graph:
             groups[-1].append(key)
             if list(waiting) == [key] or not waiting:
                 groups.append([])
-        return [group for group in groups if group]
+        return self._with_tails([group for group in groups if group])
+
+    def _with_tails(self, groups: list[list[str]]) -> list[list[str]]:
+        """A piece's short tail joins it: the activation after a residual add."""
+        joined: list[list[str]] = []
+        tail = 0
+        for group in groups:
+            last = joined[-1] if joined else []
+            follows = len(group) == 1 and bool(last) and self.preds[group[0]] == (last[-1],)
+            if follows and len(last) > 1 + tail and tail < TAIL_AT_MOST:
+                last.append(group[0])
+                tail += 1
+            else:
+                joined.append(group)
+                tail = 0
+        return joined
 
     def _found(self, members: list[str], family: str, label: str | None) -> Found:
         name = _display(members, family, label, self.level)
@@ -269,7 +285,10 @@ class _Graph:
         end = i + 2
         while end < len(blocks) and self._follows(blocks[end - 1], blocks[end]):
             if blocks[end].structure != second.structure:
-                break
+                # A last block that differs a little (ResNetV2's strided one), where the
+                # names tell the stage (conv2_block…): the stage ends with it.
+                closing = re.search(r"\d", _stage(second) or "") and _alike(blocks[end], second)
+                return end + 1 if closing else end
             end += 1
         return end
 
@@ -367,8 +386,10 @@ def name_label(name: str, family: str) -> str | None:
     if not numbered:
         return None
     if family.startswith("prefix"):
-        depth = int(family[-1])
-        return "_".join(tokens[: numbered[min(depth, len(numbered)) - 1] + 1])
+        index = min(int(family[-1]), len(numbered)) - 1
+        if index and numbered[index] == len(tokens) - 1:
+            index -= 1  # a number that ends the name counts a layer, not a block (se_conv_1)
+        return "_".join(tokens[: numbered[index] + 1])
     if family == "number":
         return str(re.findall(r"\d+", name)[0])
     if family == "suffix":

@@ -8,6 +8,7 @@ Jupyter even where ``pyplot`` was never imported.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import math
@@ -37,8 +38,9 @@ MAX_PIXELS = 32_000  # a side of a PNG; larger drawings get a lower resolution
 PIXEL_BUDGET = 16_000_000  # pixels of a PNG; larger drawings get a lower resolution
 PANEL_GAP = 28.0  # between the panels of a folded diagram
 PANEL_TITLE = TEXT_SIZE + 9.0  # room for a panel's title above it
-FOLDED_LAYER_GAP = 24.0  # between two layers of a folded diagram's panels
-FOLDED_NODE_GAP = 14.0  # between two boxes of one layer there
+FOLDED_LAYER_GAP = 20.0  # between two layers of a folded diagram's panels
+FOLDED_NODE_GAP = 10.0  # between two boxes of one layer there
+DETAIL_SCALES = (1.0, 0.9, 0.85)  # of the text of the panels beside a folded diagram's own
 STACK_STEP = 3.5  # offset of each card drawn behind a box that stands for a run of blocks
 SCREEN_DPI = 100.0  # pixels per inch of a figure on a notebook page, whatever its resolution
 SCREEN = (1920 * 72 / SCREEN_DPI, 1080 * 72 / SCREEN_DPI)  # a 1080p screen, in points
@@ -57,6 +59,7 @@ class Node:
     color: str
     groups: tuple[str, ...] = ()
     stack: int = 1  # a run of N blocks is drawn as a box with N - 1 cards behind it
+    scale: float = 1.0  # of its text: smaller in the panels beside a folded diagram
 
 
 @dataclass
@@ -67,6 +70,7 @@ class Panel:
     nodes: list[Node] = field(default_factory=list)
     edges: list[tuple[str, str]] = field(default_factory=list)
     frames: dict[str, str] = field(default_factory=dict)
+    scale: float = 1.0  # of its title
 
 
 def raster_dpi(width: float, height: float, dpi: float) -> float:
@@ -166,9 +170,13 @@ def text_size(text: str, *, bold: bool = False, size: float = TEXT_SIZE) -> tupl
 
 
 def _box(node: Node) -> Box:
-    sizes = [text_size(line, bold=i == 0, size=_font(i)) for i, line in enumerate(node.lines)]
-    width = max(w for w, _ in sizes) + 2 * PAD_X
-    height = sum(h for _, h in sizes) + LINE_GAP * (len(sizes) - 1) + 2 * PAD_Y
+    sizes = [
+        text_size(line, bold=i == 0, size=_font(i) * node.scale)
+        for i, line in enumerate(node.lines)
+    ]
+    pad_x, pad_y = PAD_X * node.scale, PAD_Y * node.scale
+    width = max(w for w, _ in sizes) + 2 * pad_x
+    height = sum(h for _, h in sizes) + LINE_GAP * (len(sizes) - 1) + 2 * pad_y
     return Box(node.key, max(width, 60.0), height, node.groups)
 
 
@@ -194,74 +202,127 @@ def diagram(
 
 
 def sheet(panels: Sequence[Panel], *, rankdir: str, dpi: float) -> Figure:
-    """Panels laid out one by one, the first on its own, the others beside it in columns
-    (below it in rows for ``rankdir="LR"``), each with its title above it."""
-    layouts = [
-        layered_layout(
-            [_box(node) for node in panel.nodes],
-            panel.edges,
-            rankdir=rankdir,
-            label=FRAME_LABEL,
-            layer_gap=FOLDED_LAYER_GAP,
-            node_gap=FOLDED_NODE_GAP,
-        )
-        for panel in panels
-    ]
-    sizes = [
-        (max(lay.width, _title_width(panel, panels)), lay.height + PANEL_TITLE)
-        for panel, lay in zip(panels, layouts, strict=True)
-    ]
-    places = _arrange(sizes, rankdir)
+    """Panels laid out one by one, the first at the top left and the others packed around
+    it, each with its title above it.
+
+    The text of the other panels is made smaller (down to ``DETAIL_SCALES[-1]``) only
+    where that saves a whole screen.
+    """
+    main = _panel_layout(panels[0], rankdir)
+    tried = []
+    for scale in DETAIL_SCALES if len(panels) > 1 else (1.0,):
+        scaled = [panels[0], *(_scaled(panel, scale) for panel in panels[1:])]
+        layouts = [main, *(_panel_layout(panel, rankdir) for panel in scaled[1:])]
+        sizes = [
+            (max(lay.width, _title_width(panel, i == 0)), lay.height + PANEL_TITLE)
+            for i, (panel, lay) in enumerate(zip(scaled, layouts, strict=True))
+        ]
+        screens, places = _arrange(sizes, rankdir)
+        tried.append((screens, scaled, layouts, sizes, places))
+    fewest = math.ceil(min(t[0] for t in tried) - 0.01)
+    _, scaled, layouts, sizes, places = next(t for t in tried if t[0] <= fewest + 0.01)
     width = max(x + w for (x, _), (w, _) in zip(places, sizes, strict=True))
     height = max(y + h for (_, y), (_, h) in zip(places, sizes, strict=True))
     axes = _canvas(width, height, dpi)
-    for panel, layout, (x, y) in zip(panels, layouts, places, strict=True):
-        _draw_panel_title(axes, panel.title, x, y, main=panel is panels[0])
+    for i, (panel, layout, (x, y)) in enumerate(zip(scaled, layouts, places, strict=True)):
+        _draw_panel_title(axes, panel, x, y, main=i == 0)
         moved = shifted(layout, x, y + PANEL_TITLE)
         _draw_layout(axes, panel.nodes, moved, panel.frames)
     return axes.figure  # type: ignore[return-value]
 
 
-def _title_width(panel: Panel, panels: Sequence[Panel]) -> float:
-    main = panel is panels[0]
-    size = TITLE_SIZE if main else TEXT_SIZE + 0.5
-    return text_size(panel.title, bold=True, size=size)[0]
+def _panel_layout(panel: Panel, rankdir: str) -> Layout:
+    return layered_layout(
+        [_box(node) for node in panel.nodes],
+        panel.edges,
+        rankdir=rankdir,
+        label=FRAME_LABEL,
+        layer_gap=FOLDED_LAYER_GAP,
+        node_gap=FOLDED_NODE_GAP,
+    )
 
 
-def _arrange(sizes: list[tuple[float, float]], rankdir: str) -> list[tuple[float, float]]:
-    """Top-left corners of panels in columns (rows for ``rankdir="LR"``), in order.
+def _scaled(panel: Panel, scale: float) -> Panel:
+    nodes = [dataclasses.replace(node, scale=node.scale * scale) for node in panel.nodes]
+    return Panel(panel.title, nodes, panel.edges, panel.frames, panel.scale * scale)
 
-    Several column heights are tried; the arrangement that needs the fewest screens
-    (of ``SCREEN`` points) wins, then the smallest.
+
+def _title_width(panel: Panel, main: bool) -> float:
+    return text_size(panel.title, bold=True, size=_title_size(panel, main))[0]
+
+
+def _title_size(panel: Panel, main: bool) -> float:
+    return TITLE_SIZE if main else (TEXT_SIZE + 0.5) * panel.scale
+
+
+def _arrange(
+    sizes: list[tuple[float, float]], rankdir: str
+) -> tuple[float, list[tuple[float, float]]]:
+    """Top-left corners of panels: the first at the top left, the others packed around it.
+
+    Panels are packed on a skyline (each as high up as it fits, then as far left), tallest
+    first (widest first for ``rankdir="LR"``), within several widths; the packing that
+    needs the fewest screens (of ``SCREEN`` points) wins, then the smallest.
     """
-    if rankdir == "LR":  # the same, with x and y swapped
-        flipped = _arrange([(h, w) for w, h in sizes], "TB")
-        return [(y, x) for x, y in flipped]
-    tallest = max(h for _, h in sizes)
-    limits = {tallest * k for k in (1.0, 1.25, 1.5, 2.0, 3.0)}
-    limits |= {SCREEN[1] * k for k in (1, 2, 3, 4) if SCREEN[1] * k > tallest}
+    widest = max(w for w, _ in sizes)
+    widths = {widest} | {
+        SCREEN[0] * k for k in (1.0, 1.5, 2.0, 2.5, 3.0, 4.0) if SCREEN[0] * k > widest
+    }
     best: tuple[float, float, list[tuple[float, float]]] | None = None
-    for limit in sorted(limits):
-        places = _columns(sizes, limit)
-        width = max(x + w for (x, _), (w, _) in zip(places, sizes, strict=True))
-        height = max(y + h for (_, y), (_, h) in zip(places, sizes, strict=True))
-        screens = max(width / SCREEN[0], 1.0) * max(height / SCREEN[1], 1.0)
-        if best is None or (screens, width * height) < best[:2]:
-            best = (screens, width * height, places)
+    for width in sorted(widths):
+        places = _skyline(sizes, width, by_height=rankdir != "LR")
+        right = max(x + w for (x, _), (w, _) in zip(places, sizes, strict=True))
+        bottom = max(y + h for (_, y), (_, h) in zip(places, sizes, strict=True))
+        screens = max(right / SCREEN[0], 1.0) * max(bottom / SCREEN[1], 1.0)
+        if best is None or (screens, right * bottom) < best[:2]:
+            best = (screens, right * bottom, places)
     assert best is not None
-    return best[2]
+    return best[0], best[2]
 
 
-def _columns(sizes: list[tuple[float, float]], limit: float) -> list[tuple[float, float]]:
-    places: list[tuple[float, float]] = []
-    x = y = column = 0.0
-    for width, height in sizes:
-        if y and y + height > limit:
-            x, y, column = x + column + PANEL_GAP, 0.0, 0.0
-        places.append((x, y))
-        y += height + PANEL_GAP
-        column = max(column, width)
-    return places
+def _skyline(
+    sizes: list[tuple[float, float]], limit: float, *, by_height: bool
+) -> list[tuple[float, float]]:
+    """Bottom-left packing within ``limit`` points of width; the first panel at (0, 0)."""
+    sky: list[tuple[float, float, float]] = [(0.0, limit, 0.0)]  # (x, width, top) segments
+    places: dict[int, tuple[float, float]] = {}
+    rest = sorted(range(1, len(sizes)), key=lambda i: -sizes[i][1 if by_height else 0])
+    for index in [0, *rest]:
+        width, height = sizes[index][0] + PANEL_GAP, sizes[index][1] + PANEL_GAP
+        spots = []
+        for start in range(len(sky)):
+            x = sky[start][0]
+            if x + width > max(limit, width) and x > 0:
+                break
+            covered, top, end = 0.0, 0.0, start
+            while covered < width and end < len(sky):
+                top = max(top, sky[end][2])
+                covered += sky[end][1]
+                end += 1
+            spots.append((top, x))
+        top, x = min(spots)
+        places[index] = (x, top)
+        sky = _raise(sky, x, width, top + height)
+    return [places[i] for i in range(len(sizes))]
+
+
+def _raise(
+    sky: list[tuple[float, float, float]], x: float, width: float, top: float
+) -> list[tuple[float, float, float]]:
+    """The skyline with ``[x, x + width)`` raised to ``top``."""
+    result: list[tuple[float, float, float]] = []
+    for start, size, height in sky:
+        end = start + size
+        if end <= x or start >= x + width:
+            result.append((start, size, height))
+            continue
+        if start < x:
+            result.append((start, x - start, height))
+        if end > x + width:
+            result.append((x + width, end - x - width, height))
+    result.append((x, width, top))
+    result.sort()
+    return result
 
 
 def _canvas(width: float, height: float, dpi: float) -> Axes:
@@ -286,12 +347,12 @@ def _draw_layout(
         _draw_box(axes, node, layout.boxes[node.key])
 
 
-def _draw_panel_title(axes: Axes, title: str, x: float, y: float, *, main: bool) -> None:
+def _draw_panel_title(axes: Axes, panel: Panel, x: float, y: float, *, main: bool) -> None:
     axes.text(
         x,
         y,
-        title,
-        fontsize=TITLE_SIZE if main else TEXT_SIZE + 0.5,
+        panel.title,
+        fontsize=_title_size(panel, main),
         fontweight="bold",
         color="#33334d",
         va="top",
@@ -398,7 +459,10 @@ def _draw_box(axes: Axes, node: Node, rect: Rect) -> None:
         gid=f"node:{node.key}",
     )
     axes.add_patch(patch)
-    heights = [text_size(line, bold=i == 0, size=_font(i))[1] for i, line in enumerate(node.lines)]
+    heights = [
+        text_size(line, bold=i == 0, size=_font(i) * node.scale)[1]
+        for i, line in enumerate(node.lines)
+    ]
     used = sum(heights) + LINE_GAP * (len(heights) - 1)
     y = rect.y + (rect.height - used) / 2
     for i, (line, height) in enumerate(zip(node.lines, heights, strict=True)):
@@ -406,7 +470,7 @@ def _draw_box(axes: Axes, node: Node, rect: Rect) -> None:
             rect.x + rect.width / 2,
             y + height / 2,
             line,
-            fontsize=_font(i),
+            fontsize=_font(i) * node.scale,
             fontweight="bold" if i == 0 else "normal",
             color=TEXT_COLOR,
             ha="center",

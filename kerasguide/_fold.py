@@ -69,6 +69,7 @@ class _Builder:
         self.letters: dict[tuple[int, object], str] = {}
         self.wanted: dict[str, tuple[KerasModel, Block, int]] = {}  # letter → first, count
         self.suffix = ""  # a block id that names end with, left out inside that block
+        self.scale = 1.0  # of the text of the boxes being made
 
     def _short(self, name: str) -> str:
         return name.removesuffix(self.suffix) if self.suffix else name
@@ -161,7 +162,7 @@ class _Builder:
         key = prefix + node.key
         owner[key] = key
         lines = box_lines(node, self.options, compact=True, name=self._short(node.key))
-        panel.nodes.append(Node(key, lines, box_color(node.layer), groups))
+        panel.nodes.append(Node(key, lines, box_color(node.layer), groups, scale=self.scale))
 
     def _run_box(
         self,
@@ -188,7 +189,8 @@ class _Builder:
         if self.options.show_shapes:
             lines.append(flow_text(run.input_shapes, run.output_shapes))
         lines = [line for line in lines if line]
-        return Node(key, tuple(lines), BLOCK_COLOR, groups, stack=min(run.count, MAX_STACK))
+        stack = min(run.count, MAX_STACK)
+        return Node(key, tuple(lines), BLOCK_COLOR, groups, stack=stack, scale=self.scale)
 
     # --- the blocks drawn in full -------------------------------------------------
 
@@ -224,7 +226,7 @@ class _Builder:
             if source not in mine and source not in stubs:
                 stubs[source] = f"{letter}:<{len(stubs)}>"
                 lines = (f"from {source}", format_shapes(_shapes(nodes[source])))
-                panel.nodes.append(Node(stubs[source], lines, STUB_COLOR))
+                panel.nodes.append(Node(stubs[source], lines, STUB_COLOR, scale=self.scale))
             edge = (stubs.get(source) or owner[f"{letter}:{source}"], owner[f"{letter}:{target}"])
             if edge[0] != edge[1] and edge not in panel.edges:
                 panel.edges.append(edge)

@@ -24,6 +24,15 @@ from kerasguide._types import KerasModel, KerasOperation
 __all__ = ["Block", "BlockRun", "Blocks", "find_blocks", "made_up_name"]
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+FAMILIES = {
+    "prefix1": "blocks named by their layers' names up to a first number",
+    "prefix2": "blocks named by their layers' names up to a second number",
+    "prefix3": "blocks named by their layers' names up to a third number",
+    "number": "blocks named by the first number in their layers' names",
+    "suffix": "blocks named by the number that ends their layers' names",
+    "structure": "blocks found from the wiring alone",
+    "layers": "one block per layer",
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,7 @@ class Block:
     input_shapes: tuple[Shape, ...]
     output_shapes: tuple[Shape, ...]
     kind: str = "block"  # "block", "layer" or "nested model"
+    kinds: tuple[str, ...] = ()  # the classes of its layers, in order
     inner: Blocks | None = None
     signature: object = field(default=None, compare=False, repr=False)  # the structure itself
 
@@ -117,17 +127,23 @@ class Blocks:
         return sum(run.params for run in self.runs)
 
     def __str__(self) -> str:
+        head = ("run or layer", "×N", "blocks", "in → out", "params")
         rows = [
             (run.name, f"×{run.count}" if run.count > 1 else "", run.structures, _shapes(run))
             for run in self.runs
         ]
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
-        lines = [f"{self.model}: {len(self.layers)} layers in {len(self.runs)} rows"]
-        for row, run in zip(rows, self.runs, strict=True):
-            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
-            lines.append("  " + "  ".join(cells) + f"  {run.params:>12,}")
+        cells = [(*row, f"{run.params:,}") for row, run in zip(rows, self.runs, strict=True)]
+        widths = [max(len(row[i]) for row in [head, *cells]) for i in range(5)]
+        how = FAMILIES.get(self.family, self.family)
+        lines = [f"{self.model}: {len(self.layers)} layers in {len(self.runs)} rows ({how})"]
+        for row in [head, *cells]:
+            texts = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=False)]
+            lines.append("  " + "  ".join(texts) + "  " + row[4].rjust(widths[4]))
         for letter, block in self.structures.items():
-            lines.append(f"  {letter}: {len(block.layers)} layers, as {block.name}")
+            kinds = sorted(set(block.kinds))
+            lines.append(
+                f"  {letter}: {len(block.layers)} layers as in {block.name} ({', '.join(kinds)})"
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -270,6 +286,7 @@ class _Finder:
             self._shapes(dict.fromkeys(sources)),
             self._shapes(exported or members[-1:]),
             kind,
+            tuple(wrapper_type(self.nodes[key].layer) for key in members),
             nested,
             found.structure,
         )
