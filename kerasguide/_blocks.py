@@ -45,15 +45,22 @@ same structure, and a run's first block may differ a little from the rest.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from kerasguide._block_names import (
+    block_ids,
+    common_prefix,
+    display_name,
+    first_token,
+    name_label,
+    stage,
+)
+
 FAMILIES = ("prefix2", "prefix1", "prefix3", "number", "suffix", "structure")
 INPUT_KIND = "InputLayer"
 TAIL_AT_MOST = 1  # single layers after a piece of the wiring that join it
-BLOCK_ID_NAMES = 5  # names that end in one "word_number" make it a block's id
 
 Structure = tuple[object, ...]
 
@@ -130,7 +137,7 @@ class _Graph:
             else:
                 labels[key] = name_label(key, family)
         if family == "suffix":
-            _block_ids(labels)
+            block_ids(labels)
         self._label_plain(plain, labels)
         self._propagate(labels)
         return labels
@@ -141,12 +148,12 @@ class _Graph:
         for key in plain:
             previous = runs[-1][-1] if runs else None
             near = previous is not None and self.position[key] == self.position[previous] + 1
-            if near and previous is not None and _first(previous) == _first(key):
+            if near and previous is not None and first_token(previous) == first_token(key):
                 runs[-1].append(key)
             else:
                 runs.append([key])
         for run in runs:
-            label = _common(run).rstrip("_") if len(run) > 1 else run[0]
+            label = common_prefix(run).rstrip("_") if len(run) > 1 else run[0]
             for key in run:
                 labels[key] = "plain:" + label
 
@@ -244,7 +251,7 @@ class _Graph:
         return joined
 
     def _found(self, members: list[str], family: str, label: str | None) -> Found:
-        name = _display(members, family, label, self.level)
+        name = display_name(members, family, label, self.level.auto)
         return Found(name, tuple(members), self._structure(members), family)
 
     def _structure(self, members: Sequence[str]) -> Structure:
@@ -287,14 +294,18 @@ class _Graph:
             if blocks[end].structure != second.structure:
                 # A last block that differs a little (ResNetV2's strided one), where the
                 # names tell the stage (conv2_block…): the stage ends with it.
-                closing = re.search(r"\d", _stage(second) or "") and _alike(blocks[end], second)
+                closing = re.search(r"\d", stage(second.name, second.family) or "") and _alike(
+                    blocks[end], second
+                )
                 return end + 1 if closing else end
             end += 1
         return end
 
     def _follows(self, a: Found, b: Found) -> bool:
         """``b`` is fed by ``a``, both are blocks (not loose nodes) of one stage."""
-        if not (self._unit(a) and self._unit(b)) or _stage(a) != _stage(b):
+        if not (self._unit(a) and self._unit(b)) or stage(a.name, a.family) != stage(
+            b.name, b.family
+        ):
             return False
         mine = set(a.members)
         return any(p in mine for key in b.members for p in self.preds[key])
@@ -338,13 +349,13 @@ def postorder(
         if root in done:
             continue
         done.add(root)
-        stack = [(root, iter(_deepest_first(preds[root], depth)))]
+        stack = [(root, iter(_deepestfirst_token(preds[root], depth)))]
         while stack:
             node, inputs = stack[-1]
             for pred in inputs:
                 if pred not in done:
                     done.add(pred)
-                    stack.append((pred, iter(_deepest_first(preds[pred], depth))))
+                    stack.append((pred, iter(_deepestfirst_token(preds[pred], depth))))
                     break
             else:
                 stack.pop()
@@ -352,7 +363,7 @@ def postorder(
     return order
 
 
-def _deepest_first(preds: Sequence[str], depth: Mapping[str, int]) -> list[str]:
+def _deepestfirst_token(preds: Sequence[str], depth: Mapping[str, int]) -> list[str]:
     return sorted(preds, key=lambda p: -depth[p])
 
 
@@ -372,58 +383,6 @@ def _topological(
     return order
 
 
-def name_label(name: str, family: str) -> str | None:
-    """The label a name gives its layer in ``family``; None when it gives none.
-
-    Example:
-        >>> name_label("conv2_block3_1_conv", "prefix2")
-        'conv2_block3'
-        >>> name_label("separable_conv_1_normal_left1_0", "suffix")
-        '0'
-    """
-    tokens = name.split("_")
-    numbered = [i for i, token in enumerate(tokens) if re.search(r"\d", token)]
-    if not numbered:
-        return None
-    if family.startswith("prefix"):
-        index = min(int(family[-1]), len(numbered)) - 1
-        if index and numbered[index] == len(tokens) - 1:
-            index -= 1  # a number that ends the name counts a layer, not a block (se_conv_1)
-        return "_".join(tokens[: numbered[index] + 1])
-    if family == "number":
-        return str(re.findall(r"\d+", name)[0])
-    if family == "suffix":
-        return tokens[-1] if tokens[-1].isdigit() else None
-    return None
-
-
-def _block_ids(labels: dict[str, str | None]) -> None:
-    """``reduce_8``, not ``8``, where many names end so (NASNet's cell 8 follows it)."""
-    counts: dict[str, int] = {}
-    for key, label in labels.items():
-        if label is not None:
-            pair = "_".join(key.split("_")[-2:])
-            counts[pair] = counts.get(pair, 0) + 1
-    for key, label in labels.items():
-        pair = "_".join(key.split("_")[-2:])
-        if label is not None and counts[pair] >= BLOCK_ID_NAMES and pair[0].isalpha():
-            labels[key] = pair
-
-
-def _first(name: str) -> str:
-    return name.split("_")[0]
-
-
-def _stage(block: Found) -> str | None:
-    """What a block's label says of its stage: ``conv2_block3`` → ``conv2_block``."""
-    if block.family == "structure":
-        return None
-    name = block.name
-    if re.search(r"\d[a-z]$", name):
-        return name[:-1]
-    return re.sub(r"\d+$", "", name)
-
-
 def _alike(entry: Found, other: Found) -> bool:
     """``entry`` may open a run of ``other``'s: their layer classes differ by a few."""
     mine = [kind for kind, _ in entry.structure[0]]  # type: ignore[attr-defined]
@@ -434,29 +393,3 @@ def _alike(entry: Found, other: Found) -> bool:
             right.remove(kind)
             left.remove(kind)
     return len(left) + len(right) <= max(2, len(theirs) // 4)
-
-
-def _display(members: Sequence[str], family: str, label: str | None, level: Level) -> str:
-    """A block's name for people: its label, or what its layers' names share."""
-    if len(members) == 1 or label is None or family == "structure":
-        return members[-1]
-    if label.startswith("plain:"):
-        return label.removeprefix("plain:")
-    if family.startswith("prefix"):
-        return label
-    if family == "suffix":
-        return f"*_{label}" if label.isdigit() else label
-    named = [m for m in members if m not in level.auto and label in re.findall(r"\d+", m)]
-    prefix = _common(named)
-    return (
-        f"{prefix}*_{label}" if prefix and not prefix.rstrip("_").endswith(label) else members[-1]
-    )
-
-
-def _common(names: Sequence[str]) -> str:
-    """The longest common prefix of ``names``, cut at a token boundary."""
-    columns = zip(*names, strict=False)
-    shared = "".join(c[0] for c in itertools.takewhile(lambda c: len(set(c)) == 1, columns))
-    if all(len(n) == len(shared) or n[len(shared)] == "_" for n in names):
-        return shared
-    return shared[: shared.rfind("_") + 1] if "_" in shared else ""

@@ -8,18 +8,17 @@ Jupyter even where ``pyplot`` was never imported.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import io
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kerasguide import _files
-from kerasguide._geometry import Box, Layout, Rect, Route, shifted
+from kerasguide._geometry import Box, Layout, Rect, Route
 from kerasguide._layout import layered_layout
 from kerasguide.errors import OptionError
 
@@ -36,11 +35,6 @@ MARGIN = 12.0  # around the whole drawing
 FRAME_LABEL = TEXT_SIZE + 7.0  # room for a nested model's title above its boxes
 MAX_PIXELS = 32_000  # a side of a PNG; larger drawings get a lower resolution
 PIXEL_BUDGET = 16_000_000  # pixels of a PNG; larger drawings get a lower resolution
-PANEL_GAP = 28.0  # between the panels of a folded diagram
-PANEL_TITLE = TEXT_SIZE + 9.0  # room for a panel's title above it
-FOLDED_LAYER_GAP = 20.0  # between two layers of a folded diagram's panels
-FOLDED_NODE_GAP = 10.0  # between two boxes of one layer there
-DETAIL_SCALES = (1.0, 0.9, 0.85)  # of the text of the panels beside a folded diagram's own
 STACK_STEP = 3.5  # offset of each card drawn behind a box that stands for a run of blocks
 SCREEN_DPI = 100.0  # pixels per inch of a figure on a notebook page, whatever its resolution
 SCREEN = (1920 * 72 / SCREEN_DPI, 1080 * 72 / SCREEN_DPI)  # a 1080p screen, in points
@@ -60,17 +54,6 @@ class Node:
     groups: tuple[str, ...] = ()
     stack: int = 1  # a run of N blocks is drawn as a box with N - 1 cards behind it
     scale: float = 1.0  # of its text: smaller in the panels beside a folded diagram
-
-
-@dataclass
-class Panel:
-    """One picture of a folded diagram: boxes, edges, and titled frames (open blocks)."""
-
-    title: str
-    nodes: list[Node] = field(default_factory=list)
-    edges: list[tuple[str, str]] = field(default_factory=list)
-    frames: dict[str, str] = field(default_factory=dict)
-    scale: float = 1.0  # of its title
 
 
 def raster_dpi(width: float, height: float, dpi: float) -> float:
@@ -169,7 +152,8 @@ def text_size(text: str, *, bold: bool = False, size: float = TEXT_SIZE) -> tupl
     return float(width), float(max(height, size * 1.2))
 
 
-def _box(node: Node) -> Box:
+def box_size(node: Node) -> Box:
+    """The size of ``node``'s box, from its text."""
     sizes = [
         text_size(line, bold=i == 0, size=_font(i) * node.scale)
         for i, line in enumerate(node.lines)
@@ -194,138 +178,14 @@ def diagram(
 ) -> Figure:
     """Lay out and draw boxes, edges and frames (one per nested model, titled)."""
     layout = layered_layout(
-        [_box(node) for node in nodes], list(edges), rankdir=rankdir, label=FRAME_LABEL
+        [box_size(node) for node in nodes], list(edges), rankdir=rankdir, label=FRAME_LABEL
     )
-    axes = _canvas(layout.width, layout.height, dpi)
-    _draw_layout(axes, nodes, layout, titles)
+    axes = canvas(layout.width, layout.height, dpi)
+    draw_layout(axes, nodes, layout, titles)
     return axes.figure  # type: ignore[return-value]
 
 
-def sheet(panels: Sequence[Panel], *, rankdir: str, dpi: float) -> Figure:
-    """Panels laid out one by one, the first at the top left and the others packed around
-    it, each with its title above it.
-
-    The text of the other panels is made smaller (down to ``DETAIL_SCALES[-1]``) only
-    where that saves a whole screen.
-    """
-    main = _panel_layout(panels[0], rankdir)
-    tried = []
-    for scale in DETAIL_SCALES if len(panels) > 1 else (1.0,):
-        scaled = [panels[0], *(_scaled(panel, scale) for panel in panels[1:])]
-        layouts = [main, *(_panel_layout(panel, rankdir) for panel in scaled[1:])]
-        sizes = [
-            (max(lay.width, _title_width(panel, i == 0)), lay.height + PANEL_TITLE)
-            for i, (panel, lay) in enumerate(zip(scaled, layouts, strict=True))
-        ]
-        screens, places = _arrange(sizes, rankdir)
-        tried.append((screens, scaled, layouts, sizes, places))
-    fewest = math.ceil(min(t[0] for t in tried) - 0.01)
-    _, scaled, layouts, sizes, places = next(t for t in tried if t[0] <= fewest + 0.01)
-    width = max(x + w for (x, _), (w, _) in zip(places, sizes, strict=True))
-    height = max(y + h for (_, y), (_, h) in zip(places, sizes, strict=True))
-    axes = _canvas(width, height, dpi)
-    for i, (panel, layout, (x, y)) in enumerate(zip(scaled, layouts, places, strict=True)):
-        _draw_panel_title(axes, panel, x, y, main=i == 0)
-        moved = shifted(layout, x, y + PANEL_TITLE)
-        _draw_layout(axes, panel.nodes, moved, panel.frames)
-    return axes.figure  # type: ignore[return-value]
-
-
-def _panel_layout(panel: Panel, rankdir: str) -> Layout:
-    return layered_layout(
-        [_box(node) for node in panel.nodes],
-        panel.edges,
-        rankdir=rankdir,
-        label=FRAME_LABEL,
-        layer_gap=FOLDED_LAYER_GAP,
-        node_gap=FOLDED_NODE_GAP,
-    )
-
-
-def _scaled(panel: Panel, scale: float) -> Panel:
-    nodes = [dataclasses.replace(node, scale=node.scale * scale) for node in panel.nodes]
-    return Panel(panel.title, nodes, panel.edges, panel.frames, panel.scale * scale)
-
-
-def _title_width(panel: Panel, main: bool) -> float:
-    return text_size(panel.title, bold=True, size=_title_size(panel, main))[0]
-
-
-def _title_size(panel: Panel, main: bool) -> float:
-    return TITLE_SIZE if main else (TEXT_SIZE + 0.5) * panel.scale
-
-
-def _arrange(
-    sizes: list[tuple[float, float]], rankdir: str
-) -> tuple[float, list[tuple[float, float]]]:
-    """Top-left corners of panels: the first at the top left, the others packed around it.
-
-    Panels are packed on a skyline (each as high up as it fits, then as far left), tallest
-    first (widest first for ``rankdir="LR"``), within several widths; the packing that
-    needs the fewest screens (of ``SCREEN`` points) wins, then the smallest.
-    """
-    widest = max(w for w, _ in sizes)
-    widths = {widest} | {
-        SCREEN[0] * k for k in (1.0, 1.5, 2.0, 2.5, 3.0, 4.0) if SCREEN[0] * k > widest
-    }
-    best: tuple[float, float, list[tuple[float, float]]] | None = None
-    for width in sorted(widths):
-        places = _skyline(sizes, width, by_height=rankdir != "LR")
-        right = max(x + w for (x, _), (w, _) in zip(places, sizes, strict=True))
-        bottom = max(y + h for (_, y), (_, h) in zip(places, sizes, strict=True))
-        screens = max(right / SCREEN[0], 1.0) * max(bottom / SCREEN[1], 1.0)
-        if best is None or (screens, right * bottom) < best[:2]:
-            best = (screens, right * bottom, places)
-    assert best is not None
-    return best[0], best[2]
-
-
-def _skyline(
-    sizes: list[tuple[float, float]], limit: float, *, by_height: bool
-) -> list[tuple[float, float]]:
-    """Bottom-left packing within ``limit`` points of width; the first panel at (0, 0)."""
-    sky: list[tuple[float, float, float]] = [(0.0, limit, 0.0)]  # (x, width, top) segments
-    places: dict[int, tuple[float, float]] = {}
-    rest = sorted(range(1, len(sizes)), key=lambda i: -sizes[i][1 if by_height else 0])
-    for index in [0, *rest]:
-        width, height = sizes[index][0] + PANEL_GAP, sizes[index][1] + PANEL_GAP
-        spots = []
-        for start in range(len(sky)):
-            x = sky[start][0]
-            if x + width > max(limit, width) and x > 0:
-                break
-            covered, top, end = 0.0, 0.0, start
-            while covered < width and end < len(sky):
-                top = max(top, sky[end][2])
-                covered += sky[end][1]
-                end += 1
-            spots.append((top, x))
-        top, x = min(spots)
-        places[index] = (x, top)
-        sky = _raise(sky, x, width, top + height)
-    return [places[i] for i in range(len(sizes))]
-
-
-def _raise(
-    sky: list[tuple[float, float, float]], x: float, width: float, top: float
-) -> list[tuple[float, float, float]]:
-    """The skyline with ``[x, x + width)`` raised to ``top``."""
-    result: list[tuple[float, float, float]] = []
-    for start, size, height in sky:
-        end = start + size
-        if end <= x or start >= x + width:
-            result.append((start, size, height))
-            continue
-        if start < x:
-            result.append((start, x - start, height))
-        if end > x + width:
-            result.append((x + width, end - x - width, height))
-    result.append((x, width, top))
-    result.sort()
-    return result
-
-
-def _canvas(width: float, height: float, dpi: float) -> Axes:
+def canvas(width: float, height: float, dpi: float) -> Axes:
     """Axes on a new figure for a drawing of ``width`` × ``height`` points, y downwards."""
     width, height = width + 2 * MARGIN, height + 2 * MARGIN
     figure = new_figure(width / 72, height / 72, dpi=raster_dpi(width / 72, height / 72, dpi))
@@ -336,7 +196,7 @@ def _canvas(width: float, height: float, dpi: float) -> Axes:
     return axes
 
 
-def _draw_layout(
+def draw_layout(
     axes: Axes, nodes: Sequence[Node], layout: Layout, titles: Mapping[str, str]
 ) -> None:
     for key in sorted(layout.frames, key=lambda key: key.count("/")):  # outermost first
@@ -345,20 +205,6 @@ def _draw_layout(
         _draw_route(axes, route, layout)
     for node in nodes:
         _draw_box(axes, node, layout.boxes[node.key])
-
-
-def _draw_panel_title(axes: Axes, panel: Panel, x: float, y: float, *, main: bool) -> None:
-    axes.text(
-        x,
-        y,
-        panel.title,
-        fontsize=_title_size(panel, main),
-        fontweight="bold",
-        color="#33334d",
-        va="top",
-        ha="left",
-        gid="panel",
-    )
 
 
 def _draw_frame(axes: Axes, key: str, frame: Rect, title: str) -> None:

@@ -31,10 +31,11 @@ from kerasguide._boxes import (
     flow_text,
     params_text,
 )
-from kerasguide._draw import Node, Panel
+from kerasguide._draw import Node
 from kerasguide._graph import Diagram, DiagramNode, diagram_graph, is_graph_model
 from kerasguide._rows import output_shapes
 from kerasguide._shapes import format_shapes
+from kerasguide._sheet import Panel
 from kerasguide._types import KerasModel, KerasOperation
 from kerasguide.blocks import Block, BlockRun, Blocks, find_blocks, made_up_name
 

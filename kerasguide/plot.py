@@ -28,6 +28,7 @@ from kerasguide._graph import (
     wrapper_type,
 )
 from kerasguide._options import check_choice
+from kerasguide._sheet import sheet
 from kerasguide._types import KerasModel, KerasOperation
 from kerasguide.errors import GraphvizUnavailable, KerasGuideWarning, OptionError
 
@@ -354,7 +355,7 @@ def draw_model(
     depth = fold_depth(fold, len(graph.nodes), expand_nested=options.expand_nested)
     if depth is not None and is_graph_model(model):
         panels = folded_panels(model, depth, options)
-        return _draw.sheet(panels, rankdir=options.rankdir, dpi=options.dpi)
+        return sheet(panels, rankdir=options.rankdir, dpi=options.dpi)
     nodes = [
         _draw.Node(node.key, box_lines(node, options), box_color(node.layer), node.groups)
         for node in graph.nodes
