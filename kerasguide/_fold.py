@@ -85,18 +85,30 @@ class _Builder:
             self.found[id(model)] = find_blocks(model)
         return self.found[id(model)]
 
-    def letter(self, model: KerasModel, block: Block, count: int) -> str:
-        """The letter of ``block``'s structure, registering it to be drawn in full."""
+    def letter(self, model: KerasModel, block: Block, count: int, *, draw: bool = True) -> str:
+        """The letter of ``block``'s structure, registering it to be drawn in full.
+
+        The main model's structures keep the letters :func:`find_blocks` gives them;
+        the others (nested models', a block's parts) take the next free ones.
+        """
         key = (id(model), block.signature)
         if key not in self.letters:
-            self.letters[key] = _letter(len(self.letters))
-            self.wanted[self.letters[key]] = (model, block, count)
-        return self.letters[key]
+            taken = set(self.letters.values())
+            self.letters[key] = next(
+                _letter(i) for i in range(len(taken) + 1) if _letter(i) not in taken
+            )
+        letter = self.letters[key]
+        if draw:
+            self.wanted.setdefault(letter, (model, block, count))
+        return letter
 
     # --- the main panel -----------------------------------------------------------
 
     def main(self, model: KerasModel, depth: int, title: str = "") -> Panel:
         blocks = self.blocks(model)
+        if not self.letters:
+            for letter, block in blocks.structures.items():
+                self.letters[(id(model), block.signature)] = letter
         panel = Panel(title or f"{model.name}: {len(blocks.layers)} layers, folded")
         owner: dict[str, str] = {}
         self._add(panel, owner, model, blocks.runs, ("", ()), depth)
@@ -124,6 +136,7 @@ class _Builder:
                 key = _unique(f"{prefix}[{run.name}]", owner)
                 for name in run.layers:
                     owner[prefix + name] = key
+                panel.layers[key] = tuple(prefix + name for name in run.layers)
                 letters = [self.letter(model, b, counts[b.signature]) for b in run.blocks]
                 panel.nodes.append(self._run_box(key, run, letters, nodes, groups))
                 continue
@@ -137,9 +150,12 @@ class _Builder:
                     inner_runs = self.blocks(inner).runs
                     place = (group + "/", (*groups, group))
                     self._add(panel, owner, inner, inner_runs, place, depth - 1)
+                elif depth >= OPEN:  # everything open: no frames
+                    for name in block.layers:
+                        self._layer_box(panel, owner, nodes[name], prefix, groups)
                 else:
                     group = _unique(prefix + f"[{block.name}]", panel.frames)
-                    letter = self.letter(model, block, counts[block.signature])
+                    letter = self.letter(model, block, counts[block.signature], draw=False)
                     panel.frames[group] = f"{block.name} (block {letter})"
                     for name in block.layers:
                         self._layer_box(panel, owner, nodes[name], prefix, (*groups, group))
@@ -162,6 +178,7 @@ class _Builder:
     ) -> None:
         key = prefix + node.key
         owner[key] = key
+        panel.layers[key] = (key,)
         lines = box_lines(node, self.options, compact=True, name=self._short(node.key))
         panel.nodes.append(Node(key, lines, box_color(node.layer), groups, scale=self.scale))
 

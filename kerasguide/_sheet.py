@@ -42,6 +42,7 @@ class Panel:
     edges: list[tuple[str, str]] = field(default_factory=list)
     frames: dict[str, str] = field(default_factory=dict)
     scale: float = 1.0  # of its title
+    layers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # box → layers it shows
 
 
 def sheet(panels: Sequence[Panel], *, rankdir: str, dpi: float) -> Figure:
@@ -87,7 +88,7 @@ def _panel_layout(panel: Panel, rankdir: str) -> Layout:
 
 def _scaled(panel: Panel, scale: float) -> Panel:
     nodes = [dataclasses.replace(node, scale=node.scale * scale) for node in panel.nodes]
-    return Panel(panel.title, nodes, panel.edges, panel.frames, panel.scale * scale)
+    return dataclasses.replace(panel, nodes=nodes, scale=panel.scale * scale)
 
 
 def _title_width(panel: Panel, main: bool) -> float:
