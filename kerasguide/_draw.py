@@ -222,7 +222,7 @@ def _draw_frame(axes: Axes, key: str, frame: Rect, title: str) -> None:
         zorder=0.01 * key.count("/"),
         gid=f"frame:{key}",
     )
-    axes.add_patch(patch)
+    axes.add_artist(patch)  # no data limits to update: the axes are set
     axes.text(
         frame.x + 7,
         frame.y + 4,
@@ -273,7 +273,7 @@ def _draw_route(axes: Axes, route: Route, layout: Layout) -> None:
         zorder=1,
         gid=f"edge:{route.source}->{route.target}",
     )
-    axes.add_patch(arrow)
+    axes.add_artist(arrow)
 
 
 def _draw_box(axes: Axes, node: Node, rect: Rect) -> None:
@@ -292,7 +292,7 @@ def _draw_box(axes: Axes, node: Node, rect: Rect) -> None:
             zorder=1.9,
             gid=f"card:{node.key}",
         )
-        axes.add_patch(behind)
+        axes.add_artist(behind)
     patch = FancyBboxPatch(
         (rect.x, rect.y),
         rect.width,
@@ -304,7 +304,7 @@ def _draw_box(axes: Axes, node: Node, rect: Rect) -> None:
         zorder=2,
         gid=f"node:{node.key}",
     )
-    axes.add_patch(patch)
+    axes.add_artist(patch)  # no data limits to update: the axes are set
     heights = [
         text_size(line, bold=i == 0, size=_font(i) * node.scale)[1]
         for i, line in enumerate(node.lines)
