@@ -31,6 +31,7 @@ TITLE_SIZE = 10.0  # points: a box's first line (bold)
 TEXT_SIZE = 9.0  # points: the other lines of a box, frame titles
 LINE_GAP = 3.0  # between two lines of a box
 PAD_X, PAD_Y = 9.0, 6.0  # inside a box, around its text
+TIGHT = 0.6  # of that room, in a tight box
 MARGIN = 12.0  # around the whole drawing
 FRAME_LABEL = TEXT_SIZE + 7.0  # room for a nested model's title above its boxes
 MAX_PIXELS = 32_000  # a side of a PNG; larger drawings get a lower resolution
@@ -54,6 +55,7 @@ class Node:
     groups: tuple[str, ...] = ()
     stack: int = 1  # a run of N blocks is drawn as a box with N - 1 cards behind it
     scale: float = 1.0  # of its text: smaller in the panels beside a folded diagram
+    tight: bool = False  # less room around its text (folded diagrams)
 
 
 def raster_dpi(width: float, height: float, dpi: float) -> float:
@@ -158,10 +160,15 @@ def box_size(node: Node) -> Box:
         text_size(line, bold=i == 0, size=_font(i) * node.scale)
         for i, line in enumerate(node.lines)
     ]
-    pad_x, pad_y = PAD_X * node.scale, PAD_Y * node.scale
+    pad_x, pad_y = _padding(node)
     width = max(w for w, _ in sizes) + 2 * pad_x
     height = sum(h for _, h in sizes) + LINE_GAP * (len(sizes) - 1) + 2 * pad_y
     return Box(node.key, max(width, 60.0), height, node.groups)
+
+
+def _padding(node: Node) -> tuple[float, float]:
+    tight = TIGHT if node.tight else 1.0
+    return PAD_X * node.scale * tight, PAD_Y * node.scale * tight
 
 
 def _font(index: int) -> float:

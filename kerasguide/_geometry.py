@@ -274,9 +274,7 @@ def pack(
         (1.0, [(0.0, 0.0), (0.0, 50.0)])
     """
     widest = max(w for w, _ in sizes)
-    widths = {widest} | {
-        screen[0] * k for k in (1.0, 1.5, 2.0, 2.5, 3.0, 4.0) if screen[0] * k > widest
-    }
+    widths = {widest} | {screen[0] * k / 4 for k in range(4, 17) if screen[0] * k / 4 > widest}
     best: tuple[float, float, list[Point]] | None = None
     for width in sorted(widths):
         places = _skyline(sizes, width, gap, by_height=by_height)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 PANEL_GAP = 28.0  # between the panels of a folded diagram
 PANEL_TITLE = TEXT_SIZE + 9.0  # room for a panel's title above it
-FOLDED_LAYER_GAP = 20.0  # between two layers of a folded diagram's panels
+FOLDED_LAYER_GAP = 18.0  # between two layers of a folded diagram's panels
 FOLDED_NODE_GAP = 10.0  # between two boxes of one layer there
 DETAIL_SCALES = (1.0, 0.9, 0.85)  # of the text of the panels beside a folded diagram's own
 
@@ -52,6 +52,7 @@ def sheet(panels: Sequence[Panel], *, rankdir: str, dpi: float) -> Figure:
     The text of the other panels is made smaller (down to ``DETAIL_SCALES[-1]``) only
     where that saves a whole screen.
     """
+    panels = [_scaled(panel, 1.0) for panel in panels]  # tight boxes
     main = _panel_layout(panels[0], rankdir)
     tried = []
     for scale in DETAIL_SCALES if len(panels) > 1 else (1.0,):
@@ -87,7 +88,9 @@ def _panel_layout(panel: Panel, rankdir: str) -> Layout:
 
 
 def _scaled(panel: Panel, scale: float) -> Panel:
-    nodes = [dataclasses.replace(node, scale=node.scale * scale) for node in panel.nodes]
+    nodes = [
+        dataclasses.replace(node, scale=node.scale * scale, tight=True) for node in panel.nodes
+    ]
     return dataclasses.replace(panel, nodes=nodes, scale=panel.scale * scale)
 
 

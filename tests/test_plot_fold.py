@@ -117,13 +117,13 @@ def test_resnet50_unfolded_is_drawn_within_the_pixel_budget_with_a_note(
 
 
 @pytest.mark.slow
-def test_nasnet_mobile_folded_is_a_few_screens() -> None:
+def test_nasnet_mobile_folded_fits_three_screens() -> None:
     model = _k.keras().applications.NASNetMobile(weights=None)
     figure = kg.plot_model(model)
     width, height = screen_size(figure)
     screens = max(width / SCREEN_PX[0], 1) * max(height / SCREEN_PX[1], 1)
-    assert screens <= 4
-    assert min(font_sizes(figure)) >= 7.5
+    assert screens <= 3
+    assert min(font_sizes(figure)) >= 7.5  # the blocks drawn in full at 85%
 
 
 @pytest.mark.slow
