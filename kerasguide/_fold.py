@@ -37,7 +37,7 @@ from kerasguide._rows import output_shapes
 from kerasguide._shapes import format_shapes
 from kerasguide._sheet import Panel
 from kerasguide._types import KerasModel, KerasOperation
-from kerasguide.blocks import Block, BlockRun, Blocks, find_blocks, made_up_name
+from kerasguide.blocks import Block, BlockFinder, BlockRun, Blocks, made_up_name
 
 FOLD_ABOVE = 60  # fold="auto" folds a diagram of more boxes than this
 PARTS_ABOVE = 20  # a block drawn in full has its own repeated parts folded above this
@@ -65,7 +65,7 @@ def folded_panels(model: KerasModel, depth: int, options: DiagramOptions) -> lis
 class _Builder:
     def __init__(self, options: DiagramOptions) -> None:
         self.options = options
-        self.graphs: dict[int, Diagram] = {}
+        self.finders: dict[int, BlockFinder] = {}
         self.found: dict[int, Blocks] = {}
         self.letters: dict[tuple[int, object], str] = {}
         self.wanted: dict[str, tuple[KerasModel, Block, int]] = {}  # letter → first, count
@@ -75,14 +75,17 @@ class _Builder:
     def _short(self, name: str) -> str:
         return name.removesuffix(self.suffix) if self.suffix else name
 
+    def finder(self, model: KerasModel) -> BlockFinder:
+        if id(model) not in self.finders:
+            self.finders[id(model)] = BlockFinder(model)
+        return self.finders[id(model)]
+
     def graph(self, model: KerasModel) -> Diagram:
-        if id(model) not in self.graphs:
-            self.graphs[id(model)] = diagram_graph(model)
-        return self.graphs[id(model)]
+        return self.finder(model).graph
 
     def blocks(self, model: KerasModel) -> Blocks:
         if id(model) not in self.found:
-            self.found[id(model)] = find_blocks(model)
+            self.found[id(model)] = self.finder(model).blocks()
         return self.found[id(model)]
 
     def letter(self, model: KerasModel, block: Block, count: int, *, draw: bool = True) -> str:
@@ -257,7 +260,7 @@ class _Builder:
         ]
         if len(block.layers) <= PARTS_ABOVE:
             return layers
-        parts = find_blocks(model, within=block.layers)
+        parts = self.finder(model).blocks(within=block.layers)
         distinct = {b.signature: len(b.layers) for run in parts.runs for b in run.blocks}
         boxes = len(parts.runs) + sum(n for n in distinct.values() if n > 1)
         return parts.runs if boxes < 0.8 * len(block.layers) else layers

@@ -16,12 +16,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kerasguide import _blocks
-from kerasguide._graph import DiagramNode, diagram_graph, is_graph_model, is_layer, wrapper_type
+from kerasguide._graph import (
+    Diagram,
+    DiagramNode,
+    diagram_graph,
+    is_graph_model,
+    is_layer,
+    wrapper_type,
+)
 from kerasguide._rows import count_weights, output_shapes
 from kerasguide._shapes import Shape, format_shapes
 from kerasguide._types import KerasModel, KerasOperation
 
-__all__ = ["Block", "BlockRun", "Blocks", "find_blocks", "made_up_name"]
+__all__ = ["Block", "BlockFinder", "BlockRun", "Blocks", "find_blocks", "made_up_name"]
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 FAMILIES = {
@@ -188,13 +195,32 @@ def find_blocks(model: KerasModel, *, within: Sequence[str] | None = None) -> Bl
         >>> [run.count for run in blocks.runs if run.count > 1]  # doctest: +SKIP
         [3, 4, 6, 3]
     """
-    return _Finder(model, within).blocks()
+    return BlockFinder(model).blocks(within=within)
+
+
+class BlockFinder:
+    """:func:`find_blocks` for one model, its graph read once (folded diagrams ask often).
+
+    Example:
+        >>> finder = BlockFinder(model)  # doctest: +SKIP
+        >>> finder.blocks().runs == find_blocks(model).runs  # doctest: +SKIP
+        True
+    """
+
+    def __init__(self, model: KerasModel) -> None:
+        self.model = model
+        self.graph = diagram_graph(model)
+
+    def blocks(self, *, within: Sequence[str] | None = None) -> Blocks:
+        return _Finder(self.model, self.graph, within).blocks()
 
 
 class _Finder:
-    def __init__(self, model: KerasModel, within: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, model: KerasModel, graph: Diagram, within: Sequence[str] | None = None
+    ) -> None:
         self.model = model
-        self.graph = diagram_graph(model)
+        self.graph = graph
         self.all_nodes = {node.key: node for node in self.graph.nodes}
         nodes = self.all_nodes
         self.nodes = nodes if within is None else {key: nodes[key] for key in within}
@@ -210,7 +236,7 @@ class _Finder:
             elif source in self.nodes:
                 self.succs[source].append(target)
         self.inner = {
-            key: _Finder(node.layer).blocks()
+            key: BlockFinder(node.layer).blocks()
             for key, node in self.nodes.items()
             if is_graph_model(node.layer) and node.layer is not model
         }

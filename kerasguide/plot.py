@@ -82,7 +82,7 @@ def plot_model(
         dpi: Resolution of PNG output and of the picture shown in a notebook. A
             notebook shows a diagram at the same size whatever its resolution; the
             default, 200, is sharp on high-density screens. A PNG is kept within
-            16 megapixels: a larger picture is drawn at a lower resolution, with a
+            12 megapixels: a larger picture is drawn at a lower resolution, with a
             :class:`KerasGuideWarning` when text gets smaller than on screen.
         engine: ``"matplotlib"`` (the default: the same picture on every machine),
             ``"graphviz"`` (Keras's own drawing; needs pydot and ``dot``) or
