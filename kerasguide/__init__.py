@@ -53,6 +53,7 @@ from kerasguide.parse import parse_summaries, parse_summary
 from kerasguide.plot import plot_model
 from kerasguide.specs import Spec, list_examples, load_example, load_spec, register_layer
 from kerasguide.summary import Summary, summarize
+from kerasguide.view import ModelView, view
 
 __all__ = [
     "Assignment",
@@ -75,6 +76,7 @@ __all__ = [
     "LimitError",
     "Limits",
     "LivePlot",
+    "ModelView",
     "OptionError",
     "SandboxUnavailable",
     "Spec",
@@ -110,4 +112,5 @@ __all__ = [
     "summarize",
     "to_code",
     "to_spec",
+    "view",
 ]

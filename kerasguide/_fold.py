@@ -140,6 +140,7 @@ class _Builder:
                 for name in run.layers:
                     owner[prefix + name] = key
                 panel.layers[key] = tuple(prefix + name for name in run.layers)
+                panel.shows[key] = (model, run)
                 letters = [self.letter(model, b, counts[b.signature]) for b in run.blocks]
                 panel.nodes.append(self._run_box(key, run, letters, nodes, groups))
                 continue
@@ -160,8 +161,8 @@ class _Builder:
                     group = _unique(prefix + f"[{block.name}]", panel.frames)
                     letter = self.letter(model, block, counts[block.signature], draw=False)
                     panel.frames[group] = f"{block.name} (block {letter})"
-                    for name in block.layers:
-                        self._layer_box(panel, owner, nodes[name], prefix, (*groups, group))
+                    parts = self._parts(model, block)
+                    self._add(panel, owner, model, parts, (prefix, (*groups, group)), 1)
 
     def _inline(self, run: BlockRun, counts: dict[object, int]) -> bool:
         """A loose layer, or (inside a block drawn in full) a small block seen once."""
@@ -182,6 +183,7 @@ class _Builder:
         key = prefix + node.key
         owner[key] = key
         panel.layers[key] = (key,)
+        panel.shows[key] = node
         lines = box_lines(node, self.options, compact=True, name=self._short(node.key))
         panel.nodes.append(Node(key, lines, box_color(node.layer), groups, scale=self.scale))
 
@@ -239,19 +241,39 @@ class _Builder:
         self.suffix = _id_suffix(block, nodes)
         self._add(panel, owner, model, parts, (f"{letter}:", ()), 1)
         self.suffix = ""
+        self._wire(panel, owner, model, block.layers, f"{letter}:")
+        return panel
+
+    def opened(self, model: KerasModel, run: BlockRun, prefix: str) -> Panel:
+        """A run of blocks drawn open (keys under ``prefix``): each block in a titled frame."""
+        panel = Panel(f"{run.name}: {run.count} block" + ("s" if run.count > 1 else ""))
+        owner: dict[str, str] = {}
+        self._add(panel, owner, model, [run], (prefix, ()), 2)
+        self._wire(panel, owner, model, run.layers, prefix)
+        return panel
+
+    def _wire(
+        self,
+        panel: Panel,
+        owner: dict[str, str],
+        model: KerasModel,
+        layers: Sequence[str],
+        prefix: str,
+    ) -> None:
+        """Edges among ``layers``' boxes, and a stub for each tensor they take from outside."""
+        nodes = {node.key: node for node in self.graph(model).nodes}
         stubs: dict[str, str] = {}
-        mine = set(block.layers)
+        mine = set(layers)
         for source, target in self.graph(model).edges:
             if target not in mine:
                 continue
             if source not in mine and source not in stubs:
-                stubs[source] = f"{letter}:<{len(stubs)}>"
+                stubs[source] = f"{prefix}<{len(stubs)}>"
                 lines = (f"from {source}", format_shapes(_shapes(nodes[source])))
                 panel.nodes.append(Node(stubs[source], lines, STUB_COLOR, scale=self.scale))
-            edge = (stubs.get(source) or owner[f"{letter}:{source}"], owner[f"{letter}:{target}"])
+            edge = (stubs.get(source) or owner[prefix + source], owner[prefix + target])
             if edge[0] != edge[1] and edge not in panel.edges:
                 panel.edges.append(edge)
-        return panel
 
     def _parts(self, model: KerasModel, block: Block) -> Sequence[BlockRun]:
         """A large block's own blocks, when folding them draws fewer boxes; else its layers."""
@@ -329,3 +351,18 @@ def _unique(key: str, taken: dict[str, str]) -> str:
     while f"{key} ({number})" in taken or f"{key} ({number})" in taken.values():
         number += 1
     return f"{key} ({number})"
+
+
+def folded_and_opened(
+    model: KerasModel, depth: int, options: DiagramOptions
+) -> tuple[list[Panel], dict[str, Panel]]:
+    """The panels of a folded diagram, and each folded box of its main panel drawn open."""
+    builder = _Builder(options)
+    main = builder.main(model, depth)
+    panels = [main, *builder.details()]
+    opened: dict[str, Panel] = {}
+    for key, shown in main.shows.items():
+        if isinstance(shown, tuple) and not isinstance(shown, DiagramNode):
+            owner_model, run = shown
+            opened[key] = builder.opened(owner_model, run, f"~{len(opened)}:")
+    return panels, opened

@@ -1,13 +1,14 @@
 """Read the layer graph of a built Keras model: who feeds whom.
 
-Shared by summaries ("Connected to"), diagrams (edges) and ``to_spec``.
-Keras stays the source of truth: everything comes from the model's own nodes.
+Shared by summaries ("Connected to"), diagrams (edges) and ``to_spec``; Keras stays
+the source of truth: everything comes from the model's own nodes.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Iterable
 from typing import NamedTuple, TypeGuard, TypeVar
 
 import kerasguide._keras as _k
@@ -417,23 +418,26 @@ def call_shapes(
 ) -> list[tuple[tuple[Shape, ...], tuple[Shape, ...]]]:
     """The (input shapes, output shapes) of each call of ``layer`` inside ``model``.
 
-    One pair per call in ``model``'s own graph; a layer called twice (shared) has
-    two. Empty when ``layer`` has no call there (a subclassed model's layer, or one
-    built by hand), in which case the shapes it was built with are the caller's to find.
+    One pair per call in ``model``'s own graph (two for a shared layer called twice);
+    none for a layer built by hand, whose built shapes are the caller's to find.
 
     Example:
         >>> call_shapes(model, model.get_layer("dense"))  # doctest: +SKIP
         [(((None, 10),), ((None, 20),))]
     """
-    tree = _k.keras().tree
     own = model_nodes(model)
+    return node_shapes(n for n in getattr(layer, "_inbound_nodes", []) if not own or id(n) in own)
+
+
+def node_shapes(nodes: Iterable[KerasNode]) -> list[tuple[tuple[Shape, ...], tuple[Shape, ...]]]:
+    """The (input shapes, output shapes) of each of these calls (Keras nodes)."""
+    tree = _k.keras().tree
     return [
         (
             tuple(tuple(t.shape) for t in node.arguments.keras_tensors),
             tuple(tuple(t.shape) for t in tree.flatten(node.output_tensors)),
         )
-        for node in getattr(layer, "_inbound_nodes", [])
-        if not own or id(node) in own
+        for node in nodes
     ]
 
 

@@ -43,6 +43,7 @@ class Panel:
     frames: dict[str, str] = field(default_factory=dict)
     scale: float = 1.0  # of its title
     layers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # box → layers it shows
+    shows: dict[str, object] = field(default_factory=dict)  # box → its DiagramNode or run
 
 
 def sheet(panels: Sequence[Panel], *, rankdir: str, dpi: float) -> Figure:

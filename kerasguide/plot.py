@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from kerasguide.specs import SpecSource
 
-__all__ = ["graphviz_missing", "plot_model"]
+__all__ = ["checked_options", "graphviz_missing", "plot_model"]
 
 ENGINES = ("auto", "graphviz", "matplotlib")
 FOLDS = ("auto", "blocks", "none")
@@ -156,18 +156,34 @@ def _checked_flags(**flags: object) -> dict[str, bool]:
     return {name: bool(value) for name, value in flags.items()}
 
 
-def _checked_fold(fold: object, engine: str) -> str | int:
+def checked_options(
+    function: str, *, fold: object, rankdir: object, expand: object
+) -> tuple[DiagramOptions, str | int]:
+    """The options of an interactive view (:func:`kerasguide.view`), checked as here."""
+    if not isinstance(expand, bool):
+        raise OptionError(
+            "expand_nested must be True or False",
+            where=f"{function}(expand_nested=...)",
+            expected="True or False",
+            received=repr(expand),
+        )
+    check_choice(function, "rankdir", rankdir, RANKDIRS)
+    options = DiagramOptions(rankdir=str(rankdir), expand_nested=expand)
+    return options, _checked_fold(fold, "matplotlib", function)
+
+
+def _checked_fold(fold: object, engine: str, function: str = "plot_model") -> str | int:
     if isinstance(fold, int) and not isinstance(fold, bool):
         if fold < 1:
             raise OptionError(
                 "fold must be at least 1 when it is a number of levels",
-                where="plot_model(fold=...)",
+                where=f"{function}(fold=...)",
                 expected="'auto', 'blocks', 'none' or a number of levels from 1",
                 received=repr(fold),
                 hint="fold=1 draws each block as one box; fold='none' draws every layer",
             )
     else:
-        check_choice("plot_model", "fold", fold, FOLDS)
+        check_choice(function, "fold", fold, FOLDS)
     if engine == "graphviz" and fold not in ("auto", "none"):
         raise OptionError(
             "Keras's Graphviz drawing cannot fold blocks",
