@@ -52,7 +52,7 @@ from kerasguide.live import LivePlot
 from kerasguide.parse import parse_summaries, parse_summary
 from kerasguide.plot import plot_model
 from kerasguide.specs import Spec, list_examples, load_example, load_spec, register_layer
-from kerasguide.summary import Summary, summarize
+from kerasguide.summary import FoldedSummary, Summary, summarize
 from kerasguide.view import ModelView, view
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "Explanation",
     "FileError",
     "Finding",
+    "FoldedSummary",
     "GradeReport",
     "GradedSubmission",
     "GraphvizUnavailable",
