@@ -60,6 +60,7 @@ from kerasguide._block_names import (
 
 FAMILIES = ("prefix2", "prefix1", "prefix3", "number", "suffix", "structure")
 INPUT_KIND = "InputLayer"
+ROW_WEIGHT = 2  # a box of the main picture counts twice a box drawn beside it
 TAIL_AT_MOST = 1  # single layers after a piece of the wiring that join it
 
 Structure = tuple[object, ...]
@@ -140,7 +141,20 @@ class _Graph:
             block_ids(labels)
         self._label_plain(plain, labels)
         self._propagate(labels)
+        self._fill_pieces(labels)
         return labels
+
+    def _fill_pieces(self, labels: dict[str, str | None]) -> None:
+        """A piece of the wiring between cuts whose named layers share one label lends it
+        to its other layers (InceptionV3's ``mixed9``, named only at its two joins)."""
+        for piece in self._cuts():
+            found = {labels[key] for key in piece} - {None}
+            if len(found) != 1:
+                continue
+            label = found.pop()
+            for key in piece:
+                if labels[key] is None and self._joinable(key):
+                    labels[key] = label
 
     def _label_plain(self, plain: list[str], labels: dict[str, str | None]) -> None:
         """Consecutive names without digits share a label when their first tokens agree."""
@@ -188,6 +202,10 @@ class _Graph:
             else:
                 return
             waiting = [k for k in waiting if labels[k] is None]
+
+    def _joinable(self, key: str) -> bool:
+        """Not an input layer or a nested model: a node that may take a neighbour's label."""
+        return self.level.kinds[key] != INPUT_KIND and key not in self.level.atomic
 
     def _between(self, key: str, labels: dict[str, str | None]) -> str | None:
         before = [labels[p] for p in self.preds[key] if labels[p] is not None]
@@ -327,7 +345,7 @@ class _Graph:
                     seen[block.structure] = seen.get(block.structure, 0) + 1
         sizes = {b.structure: len(b.members) for run in runs for b in run if len(b.members) > 1}
         once = sum(1 for run in runs if len(run) == 1 and seen.get(run[0].structure) == 1)
-        return len(runs) - once + sum(sizes.values())
+        return ROW_WEIGHT * (len(runs) - once) + sum(sizes.values())
 
 
 def postorder(
