@@ -75,6 +75,7 @@ class Level:
     preds: Mapping[str, tuple[str, ...]]
     auto: frozenset[str] = frozenset()  # names Keras made up
     atomic: frozenset[str] = frozenset()  # nested models: a block of their own each
+    keeps_shape: frozenset[str] | None = None  # nodes whose output has their input's shape
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,8 @@ class _Graph:
         for group in groups:
             last = joined[-1] if joined else []
             follows = len(group) == 1 and bool(last) and self.preds[group[0]] == (last[-1],)
+            keeps = self.level.keeps_shape
+            follows = follows and (keeps is None or group[0] in keeps)  # an activation, not a pool
             if follows and len(last) > 1 + tail and tail < TAIL_AT_MOST:
                 last.append(group[0])
                 tail += 1

@@ -22,6 +22,7 @@ from kerasguide._graph import (
     diagram_graph,
     is_graph_model,
     is_layer,
+    node_shapes,
     wrapper_type,
 )
 from kerasguide._rows import count_weights, output_shapes
@@ -244,12 +245,18 @@ class _Finder:
     def level(self) -> _blocks.Level:
         kinds = {key: self._kind(node) for key, node in self.nodes.items()}
         auto = frozenset(key for key, node in self.nodes.items() if made_up_name(node.layer))
+        keeps = frozenset(
+            key
+            for key, node in self.nodes.items()
+            if any(ins == outs for ins, outs in node_shapes(node.calls))
+        )
         return _blocks.Level(
             tuple(self.nodes),
             kinds,
             {key: tuple(preds) for key, preds in self.preds.items()},
             auto,
             frozenset(self.inner),
+            keeps,
         )
 
     def _kind(self, node: DiagramNode) -> str:
