@@ -112,6 +112,7 @@ site: install
 site-pages: install
 	rm -rf $(SITE_SRC) $(SITE_DIR) && mkdir -p $(SITE_SRC)/notebooks
 	cp docs/*.md $(SITE_SRC)/ && cp $(SITE_NOTEBOOKS)/*.ipynb $(SITE_SRC)/notebooks/
+	mkdir -p $(SITE_SRC)/docs && cp docs/*.png $(SITE_SRC)/docs/  # the README's pictures
 	$(BIN)/mkdocs build --quiet --strict -f mkdocs.yml -d $(CURDIR)/$(SITE_DIR)
 
 # In `make test`: the site made from `make notebooks`'s fast-mode run, in the browser.

@@ -16,6 +16,7 @@ Example:
 """
 
 from kerasguide._version import __version__
+from kerasguide.blocks import Block, BlockRun, Blocks, find_blocks
 from kerasguide.build import build, functional, mlp, sequential
 from kerasguide.checks import CheckResult, Finding, check_model, check_params, check_summary
 from kerasguide.codegen import to_code
@@ -51,16 +52,21 @@ from kerasguide.live import LivePlot
 from kerasguide.parse import parse_summaries, parse_summary
 from kerasguide.plot import plot_model
 from kerasguide.specs import Spec, list_examples, load_example, load_spec, register_layer
-from kerasguide.summary import Summary, summarize
+from kerasguide.summary import FoldedSummary, Summary, summarize
+from kerasguide.view import ModelView, view
 
 __all__ = [
     "Assignment",
+    "Block",
+    "BlockRun",
+    "Blocks",
     "BuildError",
     "CheckFailed",
     "CheckResult",
     "Explanation",
     "FileError",
     "Finding",
+    "FoldedSummary",
     "GradeReport",
     "GradedSubmission",
     "GraphvizUnavailable",
@@ -71,6 +77,7 @@ __all__ = [
     "LimitError",
     "Limits",
     "LivePlot",
+    "ModelView",
     "OptionError",
     "SandboxUnavailable",
     "Spec",
@@ -85,6 +92,7 @@ __all__ = [
     "check_params",
     "check_summary",
     "explain",
+    "find_blocks",
     "functional",
     "get_limits",
     "grade",
@@ -105,4 +113,5 @@ __all__ = [
     "summarize",
     "to_code",
     "to_spec",
+    "view",
 ]

@@ -141,7 +141,8 @@ def plot(args: argparse.Namespace) -> int:
     from kerasguide.plot import plot_model
 
     model = resolve(args.source).as_model()
-    options: dict[str, Any] = {"engine": args.engine}
+    fold = getattr(args, "fold", "auto")
+    options: dict[str, Any] = {"engine": args.engine, "fold": int(fold) if fold.isdigit() else fold}
     if args.rankdir is not None:
         options["rankdir"] = args.rankdir
     _files.write_with(target, lambda tmp: plot_model(model, tmp, **options), force=replaces(args))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,10 +31,15 @@ TITLE_SIZE = 10.0  # points: a box's first line (bold)
 TEXT_SIZE = 9.0  # points: the other lines of a box, frame titles
 LINE_GAP = 3.0  # between two lines of a box
 PAD_X, PAD_Y = 9.0, 6.0  # inside a box, around its text
+TIGHT = 0.6  # of that room, in a tight box
 MARGIN = 12.0  # around the whole drawing
 FRAME_LABEL = TEXT_SIZE + 7.0  # room for a nested model's title above its boxes
 MAX_PIXELS = 32_000  # a side of a PNG; larger drawings get a lower resolution
+PIXEL_BUDGET = 12_000_000  # pixels of a PNG; larger drawings get a lower resolution
+PNG_OPTIONS = {"compress_level": 3}  # zlib's level: a little larger, much faster than 6
+STACK_STEP = 3.5  # offset of each card drawn behind a box that stands for a run of blocks
 SCREEN_DPI = 100.0  # pixels per inch of a figure on a notebook page, whatever its resolution
+SCREEN = (1920 * 72 / SCREEN_DPI, 1080 * 72 / SCREEN_DPI)  # a 1080p screen, in points
 SHARP_DPI = 200.0  # at least this many dots per inch in a notebook: sharp on high-density screens
 EDGE_COLOR = "#4a4a4a"
 FRAME_COLOR = "#f7f7fb"
@@ -48,6 +54,20 @@ class Node:
     lines: tuple[str, ...]
     color: str
     groups: tuple[str, ...] = ()
+    stack: int = 1  # a run of N blocks is drawn as a box with N - 1 cards behind it
+    scale: float = 1.0  # of its text: smaller in the panels beside a folded diagram
+    tight: bool = False  # less room around its text (folded diagrams)
+
+
+def raster_dpi(width: float, height: float, dpi: float) -> float:
+    """``dpi``, or less so that a ``width`` × ``height`` inch PNG stays within budget.
+
+    Example:
+        >>> raster_dpi(8.5, 200.0, 200.0) < 100
+        True
+    """
+    budget = math.sqrt(PIXEL_BUDGET / max(width * height, 1e-9))
+    return float(min(dpi, budget, MAX_PIXELS / max(width, height, 1.0)))
 
 
 def new_figure(width: float, height: float, *, dpi: float = 100.0) -> Figure:
@@ -71,8 +91,9 @@ def _picture_class() -> type[Figure]:
 
         def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
             buffer = io.BytesIO()
-            largest = MAX_PIXELS / max(*self.get_size_inches(), 1.0)
-            self.savefig(buffer, format="png", dpi=min(max(self.dpi, SHARP_DPI), largest))
+            width, height = self.get_size_inches()
+            dpi = raster_dpi(float(width), float(height), max(self.dpi, SHARP_DPI))
+            self.savefig(buffer, format="png", dpi=dpi, pil_kwargs=PNG_OPTIONS)
             width, height = self.get_size_inches() * SCREEN_DPI
             return buffer.getvalue(), {"width": round(width), "height": round(height)}
 
@@ -110,8 +131,18 @@ def picture_format(to_file: object, *, function: str) -> str:
 
 
 def save_figure(figure: Figure, to_file: str | os.PathLike[str], *, fmt: str, dpi: float) -> None:
-    """Write ``figure`` as ``fmt`` (png, svg or pdf): the file appears whole or not at all."""
-    _files.write_with(to_file, lambda tmp: figure.savefig(tmp, format=fmt, dpi=dpi))
+    """Write ``figure`` as ``fmt`` (png, svg or pdf): the file appears whole or not at all.
+
+    A PNG is kept within ``PIXEL_BUDGET`` pixels (see :func:`raster_dpi`).
+    """
+    if fmt != "png":
+        _files.write_with(to_file, lambda tmp: figure.savefig(tmp, format=fmt, dpi=dpi))
+        return
+    width, height = figure.get_size_inches()
+    dpi = raster_dpi(float(width), float(height), dpi)
+    _files.write_with(
+        to_file, lambda tmp: figure.savefig(tmp, format=fmt, dpi=dpi, pil_kwargs=PNG_OPTIONS)
+    )
 
 
 # --- diagrams --------------------------------------------------------------------
@@ -128,11 +159,21 @@ def text_size(text: str, *, bold: bool = False, size: float = TEXT_SIZE) -> tupl
     return float(width), float(max(height, size * 1.2))
 
 
-def _box(node: Node) -> Box:
-    sizes = [text_size(line, bold=i == 0, size=_font(i)) for i, line in enumerate(node.lines)]
-    width = max(w for w, _ in sizes) + 2 * PAD_X
-    height = sum(h for _, h in sizes) + LINE_GAP * (len(sizes) - 1) + 2 * PAD_Y
+def box_size(node: Node) -> Box:
+    """The size of ``node``'s box, from its text."""
+    sizes = [
+        text_size(line, bold=i == 0, size=_font(i) * node.scale)
+        for i, line in enumerate(node.lines)
+    ]
+    pad_x, pad_y = _padding(node)
+    width = max(w for w, _ in sizes) + 2 * pad_x
+    height = sum(h for _, h in sizes) + LINE_GAP * (len(sizes) - 1) + 2 * pad_y
     return Box(node.key, max(width, 60.0), height, node.groups)
+
+
+def _padding(node: Node) -> tuple[float, float]:
+    tight = TIGHT if node.tight else 1.0
+    return PAD_X * node.scale * tight, PAD_Y * node.scale * tight
 
 
 def _font(index: int) -> float:
@@ -149,22 +190,33 @@ def diagram(
 ) -> Figure:
     """Lay out and draw boxes, edges and frames (one per nested model, titled)."""
     layout = layered_layout(
-        [_box(node) for node in nodes], list(edges), rankdir=rankdir, label=FRAME_LABEL
+        [box_size(node) for node in nodes], list(edges), rankdir=rankdir, label=FRAME_LABEL
     )
-    width, height = layout.width + 2 * MARGIN, layout.height + 2 * MARGIN
-    dpi = min(dpi, MAX_PIXELS * 72 / max(width, height))
-    figure = new_figure(width / 72, height / 72, dpi=dpi)
+    axes = canvas(layout.width, layout.height, dpi)
+    draw_layout(axes, nodes, layout, titles)
+    return axes.figure  # type: ignore[return-value]
+
+
+def canvas(width: float, height: float, dpi: float) -> Axes:
+    """Axes on a new figure for a drawing of ``width`` × ``height`` points, y downwards."""
+    width, height = width + 2 * MARGIN, height + 2 * MARGIN
+    figure = new_figure(width / 72, height / 72, dpi=raster_dpi(width / 72, height / 72, dpi))
     axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
-    axes.set_xlim(-MARGIN, layout.width + MARGIN)
-    axes.set_ylim(layout.height + MARGIN, -MARGIN)
+    axes.set_xlim(-MARGIN, width - MARGIN)
+    axes.set_ylim(height - MARGIN, -MARGIN)
     axes.set_axis_off()
+    return axes
+
+
+def draw_layout(
+    axes: Axes, nodes: Sequence[Node], layout: Layout, titles: Mapping[str, str]
+) -> None:
     for key in sorted(layout.frames, key=lambda key: key.count("/")):  # outermost first
         _draw_frame(axes, key, layout.frames[key], titles.get(key, key))
     for route in layout.routes:
         _draw_route(axes, route, layout)
     for node in nodes:
         _draw_box(axes, node, layout.boxes[node.key])
-    return figure
 
 
 def _draw_frame(axes: Axes, key: str, frame: Rect, title: str) -> None:
@@ -182,7 +234,7 @@ def _draw_frame(axes: Axes, key: str, frame: Rect, title: str) -> None:
         zorder=0.01 * key.count("/"),
         gid=f"frame:{key}",
     )
-    axes.add_patch(patch)
+    axes.add_artist(patch)  # no data limits to update: the axes are set
     axes.text(
         frame.x + 7,
         frame.y + 4,
@@ -233,12 +285,26 @@ def _draw_route(axes: Axes, route: Route, layout: Layout) -> None:
         zorder=1,
         gid=f"edge:{route.source}->{route.target}",
     )
-    axes.add_patch(arrow)
+    axes.add_artist(arrow)
 
 
 def _draw_box(axes: Axes, node: Node, rect: Rect) -> None:
     from matplotlib.patches import FancyBboxPatch
 
+    for card in range(node.stack - 1, 0, -1):  # a run of blocks: cards behind the box
+        step = card * STACK_STEP
+        behind = FancyBboxPatch(
+            (rect.x + step, rect.y + step),
+            rect.width,
+            rect.height,
+            boxstyle="round,pad=0,rounding_size=4",
+            facecolor=node.color,
+            edgecolor="#555555",
+            linewidth=0.8,
+            zorder=1.9,
+            gid=f"card:{node.key}",
+        )
+        axes.add_artist(behind)
     patch = FancyBboxPatch(
         (rect.x, rect.y),
         rect.width,
@@ -250,8 +316,11 @@ def _draw_box(axes: Axes, node: Node, rect: Rect) -> None:
         zorder=2,
         gid=f"node:{node.key}",
     )
-    axes.add_patch(patch)
-    heights = [text_size(line, bold=i == 0, size=_font(i))[1] for i, line in enumerate(node.lines)]
+    axes.add_artist(patch)  # no data limits to update: the axes are set
+    heights = [
+        text_size(line, bold=i == 0, size=_font(i) * node.scale)[1]
+        for i, line in enumerate(node.lines)
+    ]
     used = sum(heights) + LINE_GAP * (len(heights) - 1)
     y = rect.y + (rect.height - used) / 2
     for i, (line, height) in enumerate(zip(node.lines, heights, strict=True)):
@@ -259,7 +328,7 @@ def _draw_box(axes: Axes, node: Node, rect: Rect) -> None:
             rect.x + rect.width / 2,
             y + height / 2,
             line,
-            fontsize=_font(i),
+            fontsize=_font(i) * node.scale,
             fontweight="bold" if i == 0 else "normal",
             color=TEXT_COLOR,
             ha="center",

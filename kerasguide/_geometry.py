@@ -237,3 +237,96 @@ def normalized(
         bottom - top,
         rankdir,
     )
+
+
+def shifted(layout: Layout, dx: float, dy: float) -> Layout:
+    """``layout`` moved by ``(dx, dy)``: a panel placed on a larger sheet."""
+
+    def move(rect: Rect) -> Rect:
+        return Rect(rect.x + dx, rect.y + dy, rect.width, rect.height)
+
+    routes = [
+        Route(r.source, r.target, tuple((x + dx, y + dy) for x, y in r.points))
+        for r in layout.routes
+    ]
+    return Layout(
+        {k: move(r) for k, r in layout.boxes.items()},
+        routes,
+        {k: move(r) for k, r in layout.frames.items()},
+        layout.width,
+        layout.height,
+        layout.rankdir,
+    )
+
+
+def pack(
+    sizes: list[tuple[float, float]], *, screen: Point, gap: float, by_height: bool = True
+) -> tuple[float, list[Point]]:
+    """Top-left corners of panels: the first at the top left, the others packed around it.
+
+    Panels are packed on a skyline (each as high up as it fits, then as far left), tallest
+    first (or widest first), ``gap`` apart, within several widths; the packing that needs
+    the fewest screens (``screen`` is one's width and height) wins, then the smallest.
+    Returns that number of screens and the corners.
+
+    Example:
+        >>> pack([(100, 50), (100, 50)], screen=(150, 200), gap=0)
+        (1.0, [(0.0, 0.0), (0.0, 50.0)])
+    """
+    widest = max(w for w, _ in sizes)
+    widths = {widest} | {screen[0] * k / 4 for k in range(4, 17) if screen[0] * k / 4 > widest}
+    best: tuple[float, float, list[Point]] | None = None
+    for width in sorted(widths):
+        places = _skyline(sizes, width, gap, by_height=by_height)
+        right = max(x + w for (x, _), (w, _) in zip(places, sizes, strict=True))
+        bottom = max(y + h for (_, y), (_, h) in zip(places, sizes, strict=True))
+        screens = max(right / screen[0], 1.0) * max(bottom / screen[1], 1.0)
+        if best is None or (screens, right * bottom) < best[:2]:
+            best = (screens, right * bottom, places)
+    assert best is not None
+    return best[0], best[2]
+
+
+def _skyline(
+    sizes: list[tuple[float, float]], limit: float, gap: float, *, by_height: bool
+) -> list[Point]:
+    """Bottom-left packing within ``limit`` points of width; the first panel at (0, 0)."""
+    sky: list[tuple[float, float, float]] = [(0.0, limit, 0.0)]  # (x, width, top) segments
+    places: dict[int, Point] = {}
+    rest = sorted(range(1, len(sizes)), key=lambda i: -sizes[i][1 if by_height else 0])
+    for index in [0, *rest]:
+        width, height = sizes[index][0] + gap, sizes[index][1] + gap
+        spots = []
+        for start in range(len(sky)):
+            x = sky[start][0]
+            if x + width > max(limit, width) and x > 0:
+                break
+            covered, top, end = 0.0, 0.0, start
+            while covered < width and end < len(sky):
+                top = max(top, sky[end][2])
+                covered += sky[end][1]
+                end += 1
+            spots.append((top, x))
+        top, x = min(spots)
+        places[index] = (x, top)
+        sky = _raise(sky, x, width, top + height)
+    return [places[i] for i in range(len(sizes))]
+
+
+def _raise(
+    sky: list[tuple[float, float, float]], x: float, width: float, top: float
+) -> list[tuple[float, float, float]]:
+    """The skyline with ``[x, x + width)`` raised to ``top``."""
+    result: list[tuple[float, float, float]] = []
+    for start, size, height in sky:
+        end = start + size
+        if end <= x or start >= x + width:
+            result.append((start, size, height))
+            continue
+        if start < x:
+            result.append((start, x - start, height))
+        if end > x + width:
+            result.append((x + width, end - x - width, height))
+    result.append((x, width, top))
+    result.sort()
+    return result

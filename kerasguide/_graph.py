@@ -1,13 +1,14 @@
 """Read the layer graph of a built Keras model: who feeds whom.
 
-Shared by summaries ("Connected to"), diagrams (edges) and ``to_spec``.
-Keras stays the source of truth: everything comes from the model's own nodes.
+Shared by summaries ("Connected to"), diagrams (edges) and ``to_spec``; Keras stays
+the source of truth: everything comes from the model's own nodes.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Iterable
 from typing import NamedTuple, TypeGuard, TypeVar
 
 import kerasguide._keras as _k
@@ -426,3 +427,15 @@ def lineage(tensor: KerasTensor) -> list[tuple[KerasOperation, Shape]]:
         inputs = node.arguments.keras_tensors if node is not None else []
         current = inputs[0] if inputs else None
     return chain[::-1]
+
+
+def node_shapes(nodes: Iterable[KerasNode]) -> list[tuple[tuple[Shape, ...], tuple[Shape, ...]]]:
+    """The (input shapes, output shapes) of each of these calls (Keras nodes)."""
+    tree = _k.keras().tree
+    return [
+        (
+            tuple(tuple(t.shape) for t in node.arguments.keras_tensors),
+            tuple(tuple(t.shape) for t in tree.flatten(node.output_tensors)),
+        )
+        for node in nodes
+    ]

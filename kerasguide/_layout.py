@@ -50,7 +50,13 @@ ROUNDS = 6  # positioning rounds (each down and up)
 
 
 def layered_layout(
-    boxes: list[Box], edges: list[tuple[str, str]], *, rankdir: str = "TB", label: float = 14.0
+    boxes: list[Box],
+    edges: list[tuple[str, str]],
+    *,
+    rankdir: str = "TB",
+    label: float = 14.0,
+    layer_gap: float = LAYER_GAP,
+    node_gap: float = NODE_GAP,
 ) -> Layout:
     """Place ``boxes`` in layers along ``edges`` (a DAG); ``label``: room for frame titles.
 
@@ -60,6 +66,7 @@ def layered_layout(
         True
     """
     graph = _Graph(boxes, edges, horizontal=rankdir == "LR", label=label)
+    graph.layer_gap, graph.node_gap = layer_gap, node_gap
     graph.order()
     graph.place()
     return graph.layout(rankdir)
@@ -71,6 +78,7 @@ class _Graph:
     ) -> None:
         self.horizontal = horizontal
         self.label = label
+        self.layer_gap, self.node_gap = LAYER_GAP, NODE_GAP
         self.nodes = {b.key: new_node(b, horizontal) for b in boxes}
         self.succs: dict[str, list[str]] = {key: [] for key in self.nodes}
         self.preds: dict[str, list[str]] = {key: [] for key in self.nodes}
@@ -176,7 +184,7 @@ class _Graph:
         """Centre-to-centre distance that keeps ``a`` and ``b`` (and their frames) apart."""
         shared = len(common(a.groups, b.groups))
         left, right = len(a.groups) - shared, len(b.groups) - shared
-        room = EDGE_GAP if a.dummy or b.dummy else NODE_GAP
+        room = EDGE_GAP if a.dummy or b.dummy else self.node_gap
         return (a.breadth + b.breadth) / 2 + room + PAD * (left + right) + self._side_label(right)
 
     def _side_label(self, frames: int) -> float:
@@ -248,7 +256,7 @@ class _Graph:
         )
         opening = max(count(self.nodes[k].groups, spans, 0, index) for k in self.layers[index])
         label = 0.0 if self.horizontal else self.label
-        return LAYER_GAP + PAD * closing + (PAD + label) * opening
+        return self.layer_gap + PAD * closing + (PAD + label) * opening
 
     def _rect(self, node: Node, bands: list[tuple[float, float]]) -> Rect:
         start, thickness = bands[node.layer]

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeGuard
 
 import kerasguide._keras as _k
-from kerasguide._graph import all_layers, is_layer, model_nodes
-from kerasguide._keras import keras
+from kerasguide._graph import all_layers, is_layer, model_nodes, node_shapes
 from kerasguide._shapes import Shape
 from kerasguide._types import KerasLayer, KerasModel, KerasOperation, KerasVariable
 
@@ -273,16 +272,8 @@ def call_shapes(
         >>> call_shapes(model, model.get_layer("dense"))  # doctest: +SKIP
         [(((None, 10),), ((None, 20),))]
     """
-    tree = keras().tree
     own = model_nodes(model)
-    return [
-        (
-            tuple(tuple(t.shape) for t in node.arguments.keras_tensors),
-            tuple(tuple(t.shape) for t in tree.flatten(node.output_tensors)),
-        )
-        for node in getattr(layer, "_inbound_nodes", [])
-        if not own or id(node) in own
-    ]
+    return node_shapes(n for n in getattr(layer, "_inbound_nodes", []) if not own or id(n) in own)
 
 
 def built_input_shape(layer: KerasOperation) -> Shape | None:

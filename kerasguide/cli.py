@@ -157,7 +157,8 @@ def _add_plot(commands: _Commands) -> None:
         "plot",
         "draw a model's architecture diagram (PNG, SVG or PDF)",
         "  kerasguide plot mlp -o mlp.png\n"
-        "  kerasguide plot specs/siamese.yaml -o siamese.svg --engine matplotlib --rankdir LR",
+        "  kerasguide plot specs/siamese.yaml -o siamese.svg --engine matplotlib --rankdir LR\n"
+        "  kerasguide plot resnet.keras -o resnet.png --fold blocks",
     )
     _source(parser)
     _output(parser, "the diagram (.png, .svg or .pdf)", required=True)
@@ -169,6 +170,12 @@ def _add_plot(commands: _Commands) -> None:
         "when it is installed (default: matplotlib)",
     )
     parser.add_argument("--rankdir", help="direction of the diagram, e.g. TB (top to bottom) or LR")
+    parser.add_argument(
+        "--fold",
+        default="auto",
+        help="draw repeated blocks once: auto (above 60 boxes, the default), blocks, none, "
+        "or a number of levels to open",
+    )
 
 
 def _add_check(commands: _Commands) -> None:

@@ -239,6 +239,14 @@ def _outputs(model: Any, produced: dict[tuple[str, int], str], multi: set[str]) 
     return ref(struct)
 
 
+def layer_spec(layer: Any) -> dict[str, Any]:
+    """One layer as an entry of a spec's ``layers:`` (its arguments that are not defaults).
+
+    Raises SpecError for a layer a spec cannot write (see :func:`to_spec`).
+    """
+    return _layer_entry(layer)
+
+
 def _layer_entry(layer: Any, parent_trainable: bool = True) -> dict[str, Any]:
     if is_model(layer):
         entry: dict[str, Any] = {"model": _model_spec(layer)}

@@ -32,6 +32,7 @@ from kerasguide import _parse_forms as _forms
 from kerasguide._parse_cells import Text, column_names, row_at
 from kerasguide._parse_totals import TOTAL, is_rule, read_totals
 from kerasguide._rows import Row
+from kerasguide._summary_fold import FOLDED_TITLE
 from kerasguide.errors import OptionError, SummaryParseError
 from kerasguide.summary import Summary
 
@@ -128,6 +129,15 @@ def parse_summaries(text: str) -> list[Summary]:
             received=type(text).__name__,
         )
     lines = _forms.clean(text)
+    folded = next((i for i, line in enumerate(lines) if line.startswith(FOLDED_TITLE)), None)
+    if folded is not None:
+        raise SummaryParseError(
+            "this is a folded summary (one row per block), which parse_summary cannot read",
+            where=f"line {folded + 1}",
+            expected="a summary with one row per layer, as Keras prints it",
+            received=lines[folded][:60] + "…",
+            hint="print kg.summarize(model) without fold=, or model.summary()",
+        )
     if not any(line.strip() for line in lines):
         raise SummaryParseError(
             "the summary text is empty", where="line 1", expected=_TABLE_START, received=repr(text)

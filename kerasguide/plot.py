@@ -14,24 +14,23 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-from dataclasses import dataclass
+import warnings
 from typing import TYPE_CHECKING, Protocol
 
 import kerasguide._keras as _k
 from kerasguide import _draw, _files
+from kerasguide._boxes import DiagramOptions, box_color, box_lines, layer_params
+from kerasguide._fold import fold_depth, folded_panels
 from kerasguide._graph import (
-    DiagramNode,
     diagram_graph,
     is_graph_model,
-    is_layer,
     summary_operations,
     wrapper_type,
 )
 from kerasguide._options import check_choice
-from kerasguide._rows import output_shapes
-from kerasguide._shapes import format_shapes
-from kerasguide._types import KerasModel, KerasNode, KerasOperation
-from kerasguide.errors import GraphvizUnavailable, OptionError
+from kerasguide._sheet import sheet
+from kerasguide._types import KerasModel, KerasOperation
+from kerasguide.errors import GraphvizUnavailable, KerasGuideWarning, OptionError
 
 if TYPE_CHECKING:
     from IPython.display import Image
@@ -39,9 +38,11 @@ if TYPE_CHECKING:
 
     from kerasguide.specs import SpecSource
 
-__all__ = ["graphviz_missing", "plot_model"]
+__all__ = ["checked_options", "graphviz_missing", "plot_model"]
 
 ENGINES = ("auto", "graphviz", "matplotlib")
+FOLDS = ("auto", "blocks", "none")
+SHARP = _draw.SHARP_DPI
 RANKDIRS = ("TB", "LR")
 GRAPHVIZ_SIZE = (7.0, 7.0)  # inches, width and height: Keras's drawing scaled to fit a page
 INSTALL_HINT = (
@@ -49,19 +50,6 @@ INSTALL_HINT = (
     "`brew install graphviz` on macOS, or `conda install graphviz`) and `pip install pydot`; "
     "meanwhile engine='matplotlib' (the default) draws the model now, without Graphviz"
 )
-
-
-@dataclass(frozen=True)
-class DiagramOptions:
-    """What a diagram shows, checked once on entry."""
-
-    show_shapes: bool = True
-    show_layer_names: bool = True
-    show_layer_activations: bool = False
-    show_params: bool = True
-    rankdir: str = "TB"
-    expand_nested: bool = False
-    dpi: float = 200.0
 
 
 def plot_model(
@@ -76,6 +64,7 @@ def plot_model(
     expand_nested: bool = False,
     dpi: float = 200,
     engine: str = "matplotlib",
+    fold: str | int = "auto",
 ) -> Figure | Image | bytes:
     """Draw a model's layers and how they connect, with or without Graphviz.
 
@@ -92,10 +81,19 @@ def plot_model(
             instead of one box per nested model.
         dpi: Resolution of PNG output and of the picture shown in a notebook. A
             notebook shows a diagram at the same size whatever its resolution; the
-            default, 200, is sharp on high-density screens.
+            default, 200, is sharp on high-density screens. A PNG is kept within
+            12 megapixels: a larger picture is drawn at a lower resolution, with a
+            :class:`KerasGuideWarning` when text gets smaller than on screen.
         engine: ``"matplotlib"`` (the default: the same picture on every machine),
             ``"graphviz"`` (Keras's own drawing; needs pydot and ``dot``) or
             ``"auto"`` (Graphviz where it is installed, else matplotlib).
+        fold: Draw repeated blocks once (see :func:`find_blocks`): ``"blocks"``
+            draws each block, or run of like blocks (×N), as one box, and each
+            distinct block in full beside it; ``"none"`` draws every layer; an
+            integer opens blocks that many levels deep (1 is ``"blocks"``, 2 draws
+            the blocks' layers in titled frames); ``"auto"`` (the default) is
+            ``"blocks"`` for a diagram of more than 60 boxes (2 levels with
+            ``expand_nested``), else ``"none"``. The matplotlib engine only.
 
     Returns:
         A matplotlib ``Figure`` (matplotlib engine) or an ``IPython.display.Image``
@@ -123,13 +121,16 @@ def plot_model(
         dpi=_checked_dpi(dpi),
     )
     engine = _checked_choice("engine", engine, ENGINES)
+    fold = _checked_fold(fold, engine)
     fmt = _draw.picture_format(to_file, function="plot_model")
     from kerasguide.build import as_model
 
     model = _built(as_model(model_or_spec))
     if _use_graphviz(engine):
         return _graphviz(model, to_file, fmt, options)
-    figure = draw_model(model, options)
+    figure = draw_model(model, options, fold=fold)
+    if fmt == "png":
+        _note_resolution(model, figure, options.dpi if to_file else max(options.dpi, SHARP))
     if to_file is not None:
         _draw.save_figure(figure, to_file, fmt=fmt, dpi=options.dpi)
     return figure
@@ -153,6 +154,62 @@ def _checked_flags(**flags: object) -> dict[str, bool]:
                 received=repr(value),
             )
     return {name: bool(value) for name, value in flags.items()}
+
+
+def checked_options(
+    function: str, *, fold: object, rankdir: object, expand: object
+) -> tuple[DiagramOptions, str | int]:
+    """The options of an interactive view (:func:`kerasguide.view`), checked as here."""
+    if not isinstance(expand, bool):
+        raise OptionError(
+            "expand_nested must be True or False",
+            where=f"{function}(expand_nested=...)",
+            expected="True or False",
+            received=repr(expand),
+        )
+    check_choice(function, "rankdir", rankdir, RANKDIRS)
+    options = DiagramOptions(rankdir=str(rankdir), expand_nested=expand)
+    return options, _checked_fold(fold, "matplotlib", function)
+
+
+def _checked_fold(fold: object, engine: str, function: str = "plot_model") -> str | int:
+    if isinstance(fold, int) and not isinstance(fold, bool):
+        if fold < 1:
+            raise OptionError(
+                "fold must be at least 1 when it is a number of levels",
+                where=f"{function}(fold=...)",
+                expected="'auto', 'blocks', 'none' or a number of levels from 1",
+                received=repr(fold),
+                hint="fold=1 draws each block as one box; fold='none' draws every layer",
+            )
+    else:
+        check_choice(function, "fold", fold, FOLDS)
+    if engine == "graphviz" and fold not in ("auto", "none"):
+        raise OptionError(
+            "Keras's Graphviz drawing cannot fold blocks",
+            where=f"plot_model(fold={fold!r}, engine='graphviz')",
+            expected="engine='matplotlib' to fold, or fold='none'",
+            received="engine='graphviz'",
+        )
+    return fold  # type: ignore[return-value]
+
+
+def _note_resolution(model: KerasModel, figure: Figure, dpi: float) -> None:
+    """A warning when a PNG is drawn so large that its text gets smaller than on screen."""
+    width, height = figure.get_size_inches()
+    used = _draw.raster_dpi(width, height, dpi)
+    if used >= min(dpi, _draw.SCREEN_DPI):
+        return
+    warnings.warn(
+        KerasGuideWarning(
+            f"plot_model({model.name}): the diagram is {width:.0f} × {height:.0f} inches, "
+            f"over {_draw.PIXEL_BUDGET // 1_000_000} megapixels as a PNG at {dpi:.0f} dpi, "
+            f"so it is drawn at {used:.0f} dpi and its text is small; fold='blocks' draws "
+            "each repeated block once, and an .svg file stays sharp at any size",
+            code="picture-too-large",
+        ),
+        stacklevel=3,
+    )
 
 
 def _checked_dpi(dpi: object) -> float:
@@ -276,7 +333,7 @@ def _add_params(graph: _DotGraph, layers: dict[str, KerasOperation]) -> None:
             continue
         row = (
             '<tr><td bgcolor="white" colspan="2"><font point-size="14">'
-            f"Params: <b>{_count(layer):,}</b></font></td></tr>"
+            f"Params: <b>{layer_params(layer):,}</b></font></td></tr>"
         )
         node.set("label", label[: -len("</table>>")] + row + "</table>>")
     for sub in graph.get_subgraphs():
@@ -302,68 +359,22 @@ def _label_wrappers(graph: _DotGraph, layers: dict[str, KerasOperation]) -> None
         _label_wrappers(sub, layers)
 
 
-def _count(layer: KerasOperation) -> int:
-    return int(layer.count_params()) if is_layer(layer) and layer.weights else 0
-
-
 # --- the matplotlib engine -------------------------------------------------------
 
 
-def draw_model(model: KerasModel, options: DiagramOptions | None = None) -> Figure:
+def draw_model(
+    model: KerasModel, options: DiagramOptions | None = None, *, fold: str | int = "none"
+) -> Figure:
     """The matplotlib drawing of a built model, as a ``Figure``; used by :func:`plot_model`."""
     options = options or DiagramOptions()
     graph = diagram_graph(model, expand_nested=options.expand_nested)
+    depth = fold_depth(fold, len(graph.nodes), expand_nested=options.expand_nested)
+    if depth is not None and is_graph_model(model):
+        panels = folded_panels(model, depth, options)
+        return sheet(panels, rankdir=options.rankdir, dpi=options.dpi)
     nodes = [
-        _draw.Node(node.key, _label(node, options), _color(node.layer), node.groups)
+        _draw.Node(node.key, box_lines(node, options), box_color(node.layer), node.groups)
         for node in graph.nodes
     ]
     titles = {key: f"{m.name} ({type(m).__name__})" for key, m in graph.groups.items()}
     return _draw.diagram(nodes, graph.edges, titles, rankdir=options.rankdir, dpi=options.dpi)
-
-
-def _label(node: DiagramNode, options: DiagramOptions) -> tuple[str, ...]:
-    """The lines of a box: name and type, output shape, activation, parameters."""
-    layer = node.layer
-    kind = wrapper_type(layer)
-    lines = [f"{layer.name} ({kind})" if options.show_layer_names else kind]
-    if options.show_shapes:
-        lines.append(_shapes(layer, node.calls))
-    activation = getattr(layer, "activation", None)
-    if options.show_layer_activations and activation is not None:
-        lines.append("activation: " + getattr(activation, "__name__", str(activation)))
-    if options.show_params and kind != "InputLayer":
-        count = _count(layer)
-        lines.append(f"{count:,} param" + ("" if count == 1 else "s"))
-    return tuple(lines)
-
-
-def _shapes(layer: KerasOperation, calls: tuple[KerasNode, ...]) -> str:
-    """Output shape(s); a shared layer called with different shapes lists each call's."""
-    texts: list[str] = []
-    for call in calls or (None,):
-        text = format_shapes(output_shapes(layer, call))
-        if text not in texts:
-            texts.append(text)
-    return " | ".join(texts)
-
-
-# Box colours by the Keras module that defines the layer (a palette for colour-blind eyes).
-COLORS = {
-    "input_layer": "#d4edda",
-    "convolutional": "#fde3c8",
-    "pooling": "#fff1b8",
-    "rnn": "#e5dbf5",
-    "normalization": "#e3e3e3",
-    "regularization": "#ececec",
-    "merging": "#fbe3ee",
-    "reshaping": "#e0f2f1",
-}
-DEFAULT_COLOR = "#dbe8f6"
-MODEL_COLOR = "#f3d9c9"
-
-
-def _color(layer: KerasOperation) -> str:
-    if is_graph_model(layer) or hasattr(layer, "layers"):
-        return MODEL_COLOR
-    module = type(layer).__module__.split(".")
-    return next((COLORS[part] for part in module if part in COLORS), DEFAULT_COLOR)

@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
 from kerasguide import _table
 from kerasguide._options import check_choice
@@ -27,13 +27,14 @@ from kerasguide._rows import (
     summary_rows,
 )
 from kerasguide._shapes import format_shapes
+from kerasguide._summary_fold import FOLD_ABOVE, FOLDS, FoldedSummary
 from kerasguide._types import JSONDict, KerasModel
 from kerasguide.build import as_model
 
 if TYPE_CHECKING:
     from kerasguide.specs import SpecSource
 
-__all__ = ["Summary", "summarize"]
+__all__ = ["FoldedSummary", "Summary", "summarize"]
 
 NESTED_MARK = {"box": "└ ", "ascii": "`- "}
 
@@ -211,6 +212,30 @@ def _is_chain(rows: tuple[Row, ...]) -> bool:
 # --- reading a model -------------------------------------------------------------------
 
 
+@overload
+def summarize(
+    model: KerasModel | SpecSource,
+    *,
+    expand_nested: bool = ...,
+    depth: int | None = ...,
+    columns: Iterable[str] = ...,
+    style: str = ...,
+    fold: Literal["none"] = ...,
+) -> Summary: ...
+
+
+@overload
+def summarize(
+    model: KerasModel | SpecSource,
+    *,
+    expand_nested: bool = ...,
+    depth: int | None = ...,
+    columns: Iterable[str] = ...,
+    style: str = ...,
+    fold: str,
+) -> Summary | FoldedSummary: ...
+
+
 def summarize(
     model: KerasModel | SpecSource,
     *,
@@ -218,7 +243,8 @@ def summarize(
     depth: int | None = None,
     columns: Iterable[str] = (),
     style: str = "box",
-) -> Summary:
+    fold: str = "none",
+) -> Summary | FoldedSummary:
     """Summarise a Keras model: one row per layer or operation, totals and the weights' memory.
 
     The rows are those of Keras's own ``model.summary()``, in its order: a
@@ -245,9 +271,14 @@ def summarize(
             recurrent layers from their real shapes; :func:`kerasguide.explain`
             with ``mult_adds=True`` shows the arithmetic).
         style: ``"box"`` (box-drawing characters, like Keras 3) or ``"ascii"``.
+        fold: ``"none"`` (the default: every row), ``"blocks"`` (one row per block or
+            run of like blocks, grouped as folded diagrams are; see
+            :func:`kerasguide.find_blocks`) or ``"auto"`` (``"blocks"`` above 60 rows).
 
     Returns:
         A :class:`Summary`: ``print()`` it, look at it in Jupyter, or read its rows.
+        Folded, a :class:`FoldedSummary`, whose text says so (``parse_summary``
+        refuses it) and whose HTML opens each row onto its blocks and layers.
 
     Raises:
         OptionError: An option is unknown or of the wrong type, or ``model`` is not
@@ -260,6 +291,7 @@ def summarize(
         >>> print(summarize(model, columns=["params_percent", "mult_adds"]))  # doctest: +SKIP
     """
     check_choice("summarize", "style", style, _table.STYLES)
+    check_choice("summarize", "fold", fold, FOLDS)
     levels = levels_option(expand_nested, depth)
     shown = columns_option(columns)
 
@@ -268,7 +300,7 @@ def summarize(
     rows = [row for row in rows if row.depth < levels]
     trainable = count_weights(model.trainable_weights)
     non_trainable = count_weights(model.non_trainable_weights)
-    return Summary(
+    summary = Summary(
         model.name,
         tuple(rows),
         trainable + non_trainable,
@@ -281,3 +313,9 @@ def summarize(
         sum(not row.depth and row.params and row.mult_adds is None for row in rows)
         * ("mult_adds" in shown),
     )
+    if fold == "none" or (fold == "auto" and len(rows) <= FOLD_ABOVE):
+        return summary
+    from kerasguide.blocks import find_blocks
+
+    by_name = {row.name: row for row in summary.rows if not row.depth}
+    return FoldedSummary(model.name, find_blocks(model), by_name, tuple(summary._footer()), style)

@@ -14,7 +14,9 @@ five stages, each recorded on its own:
 2. ``to_code`` → ``exec`` → the same comparison, names aside.
 3. ``check_summary(model, <Keras's own summary of it>)`` passes.
 4. ``explain(model)``'s total equals ``model.count_params()``.
-5. ``plot_model(..., engine="matplotlib")`` writes a non-empty PNG.
+5. ``plot_model(..., engine="matplotlib", fold="blocks")`` writes a non-empty PNG, and
+   ``find_blocks`` covers every layer exactly once, each block's parameters the sum
+   of its layers'.
 
 An outcome is ``exact``/``ok``, ``refused`` (a ``KerasGuideError``: acceptable when it
 names what a spec cannot say), ``FAILED`` (any other exception, or a check that does not
@@ -353,11 +355,28 @@ def _stage_explain(model: Any) -> Outcome:
 
 
 def _stage_plot(model: Any, folder: Path) -> Outcome:
+    """A folded diagram is drawn, and its blocks cover every layer once (issue 22)."""
     path = folder / "m.png"
-    kg.plot_model(model, path, engine="matplotlib")
-    if path.is_file() and path.stat().st_size > 0 and path.read_bytes()[:4] == b"\x89PNG":
-        return Outcome(OK)
-    return Outcome(FAILED, "no PNG written")
+    kg.plot_model(model, path, engine="matplotlib", fold="blocks")
+    if not (path.is_file() and path.stat().st_size > 0 and path.read_bytes()[:4] == b"\x89PNG"):
+        return Outcome(FAILED, "no PNG written")
+    blocks = kg.find_blocks(model)
+    names = [op.name for op in _graph_owner(model)._operations]
+    if sorted(blocks.layers) != sorted(names):
+        return Outcome(DIFFERENT, "the blocks do not cover every layer exactly once")
+    for run in blocks.runs:
+        for block in run.blocks:
+            weights = sum(_count(model, name) for name in block.layers)
+            if block.params != weights:
+                return Outcome(DIFFERENT, f"block {block.name}: {block.params} != {weights}")
+    if blocks.params != model.count_params():
+        return Outcome(DIFFERENT, f"blocks' total {blocks.params} != {model.count_params()}")
+    return Outcome(OK)
+
+
+def _count(model: Any, name: str) -> int:
+    op = next(op for op in _graph_owner(model)._operations if op.name == name)
+    return int(op.count_params()) if getattr(op, "weights", None) else 0
 
 
 def run_stages(

@@ -207,3 +207,45 @@ MORE: dict[str, Callable[[], Any]] = {
     "gallery": gallery,
     "nested_deep": nested_deep,
 }
+
+
+# --- models made of repeated blocks (issue 22) -------------------------------------------
+
+
+def residual_unnamed() -> Any:
+    """A stem and three residual blocks whose layers keep the names Keras makes up."""
+    keras = _k.keras()
+    layers = keras.layers
+    inputs = keras.Input((8, 8, 3))
+    x = layers.Conv2D(16, 3, padding="same")(inputs)
+    for _ in range(3):
+        y = layers.Conv2D(16, 3, padding="same", activation="relu")(x)
+        y = layers.BatchNormalization()(y)
+        y = layers.Conv2D(16, 3, padding="same")(y)
+        x = layers.Activation("relu")(layers.Add()([x, y]))
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, layers.Dense(2)(x), name="residual_unnamed")
+
+
+def stacked_encoders() -> Any:
+    """Four nested Sequential encoders of one structure, called one after the other."""
+    keras = _k.keras()
+    inputs = keras.Input((6,), name="features")
+    x = inputs
+    for i in range(4):
+        encoder = keras.Sequential(
+            [
+                keras.Input((6,)),
+                keras.layers.Dense(6, activation="relu", name=f"encoder_{i}_dense"),
+                keras.layers.LayerNormalization(name=f"encoder_{i}_norm"),
+            ],
+            name=f"encoder_{i}",
+        )
+        x = encoder(x)
+    return keras.Model(inputs, keras.layers.Dense(1, name="score")(x), name="stacked")
+
+
+BLOCKY: dict[str, Callable[[], Any]] = {
+    "residual_unnamed": residual_unnamed,
+    "stacked_encoders": stacked_encoders,
+}

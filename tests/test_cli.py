@@ -281,6 +281,16 @@ def test_plot_again_replaces_its_output_and_keeps_it_when_it_fails(
     assert target.read_bytes().startswith(b"\x89PNG")
 
 
+def test_plot_folds_on_request(cli: Any, tmp_path: Path) -> None:
+    png = tmp_path / "mlp.png"
+    assert cli("plot", "mlp", "-o", png, "--fold", "blocks").code == 0
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert cli("plot", "mlp", "-o", png, "--fold", "2").code == 0
+    refused = cli("plot", "mlp", "-o", png, "--fold", "blocs")
+    assert refused.code == 2
+    assert "did you mean 'blocks'" in refused.err
+
+
 def test_plot_needs_a_known_format(cli: Any, tmp_path: Path) -> None:
     run = cli("plot", "mlp", "-o", tmp_path / "mlp.gif")
     assert run.code == 2

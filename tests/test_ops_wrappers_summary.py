@@ -12,6 +12,7 @@ import pytest
 import kerasguide as kg
 import kerasguide._keras as _k
 from kerasguide import plot
+from kerasguide._boxes import box_lines
 from kerasguide._graph import diagram_graph
 
 keras = _k.keras()
@@ -387,7 +388,7 @@ def test_an_operation_matches_the_layer_of_the_same_name() -> None:
 def test_diagrams_draw_operations_and_label_wrappers(zoo: dict[str, Any]) -> None:
     model = zoo["bidirectional"]
     options = plot.DiagramOptions()
-    labels = [plot._label(node, options)[0] for node in diagram_graph(model).nodes]
+    labels = [box_lines(node, options)[0] for node in diagram_graph(model).nodes]
     assert "both_ways (Bidirectional(LSTM, GRU))" in labels
     assert "summary_state (Bidirectional(LSTM))" in labels
     residual = diagram_graph(zoo["residual_hard_swish"])

@@ -16,6 +16,7 @@ import kerasguide as kg
 import kerasguide._keras as _k
 import kerasguide.specs
 from kerasguide import _draw, plot
+from kerasguide._boxes import box_lines
 from kerasguide._geometry import Rect
 from kerasguide._graph import diagram_graph
 from kerasguide._layout import layered_layout
@@ -231,8 +232,10 @@ def test_resnet50_layout_keeps_boxes_apart_and_edges_out_of_boxes() -> None:
     model = _k.keras().applications.ResNet50(weights=None)
     options = plot.DiagramOptions()
     graph = diagram_graph(model)
-    nodes = [_draw.Node(n.key, plot._label(n, options), "white") for n in graph.nodes]
-    layout = layered_layout([_draw._box(n) for n in nodes], graph.edges, label=_draw.FRAME_LABEL)
+    nodes = [_draw.Node(n.key, box_lines(n, options), "white") for n in graph.nodes]
+    layout = layered_layout(
+        [_draw.box_size(n) for n in nodes], graph.edges, label=_draw.FRAME_LABEL
+    )
     assert len(layout.boxes) == len(model.layers) == 177
     assert len(layout.routes) == len(graph.edges)
     rects = sorted(layout.boxes.items(), key=lambda item: item[1].y)
@@ -252,7 +255,7 @@ def test_resnet50_layout_keeps_boxes_apart_and_edges_out_of_boxes() -> None:
 def test_routes_start_and_end_on_their_boxes() -> None:
     graph = diagram_graph(models.multi_input())
     nodes = [_draw.Node(n.key, (n.key,), "white") for n in graph.nodes]
-    layout = layered_layout([_draw._box(n) for n in nodes], graph.edges)
+    layout = layered_layout([_draw.box_size(n) for n in nodes], graph.edges)
     for route in layout.routes:
         source, target = layout.boxes[route.source], layout.boxes[route.target]
         (x0, y0), (x1, y1) = route.points[0], route.points[-1]
