@@ -14,7 +14,7 @@ export MPLBACKEND ?= Agg
 # mkdocs-material's notice of its end of life (May 2027) stays out of every build's output.
 export NO_MKDOCS_2_WARNING ?= 1
 
-.PHONY: install demo test unit slow lint notebooks site site-pages site-check bench conformance lint-applications fuzz clean
+.PHONY: install demo test unit slow lint dist notebooks site site-pages site-check bench conformance lint-applications fuzz clean
 
 install: $(STAMP)
 
@@ -60,9 +60,18 @@ slow: install
 # from them, then one pytest run of everything else: unit and slow tests, the docstrings'
 # examples, the executed notebooks' outputs and the site in Chromium (one TensorFlow
 # import per worker, and both workers stay busy).
-test: notebooks
+test: notebooks dist
 	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(NOTEBOOK_OUT) SITE_DIR=build/site-fast
-	KERASGUIDE_SITE=build/site-fast KERASGUIDE_EXECUTED_NOTEBOOKS=$(NOTEBOOK_OUT) $(PYTEST)
+	KERASGUIDE_SITE=build/site-fast KERASGUIDE_EXECUTED_NOTEBOOKS=$(NOTEBOOK_OUT) \
+	  KERASGUIDE_DIST=$(DIST) $(PYTEST)
+
+# The sdist and the wheel in dist/, as a package index would take them (twine check);
+# tests/test_dist.py installs the wheel into a fresh venv, and `make site` publishes it.
+DIST := dist
+
+dist: install
+	rm -rf $(DIST) && $(BIN)/python -m build --quiet --outdir $(DIST) .
+	$(BIN)/twine check --strict $(DIST)/*
 
 lint: install
 	$(BIN)/ruff check kerasguide tests
@@ -143,4 +152,4 @@ fuzz: install
 	  -p no:xdist -p no:cacheprovider -q -s
 
 clean:
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build $(DIST) .pytest_cache .mypy_cache .ruff_cache
