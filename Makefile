@@ -105,7 +105,7 @@ SITE_NOTEBOOKS ?= build/site-notebooks
 SITE_DIR ?= build/site
 SITE_SRC := build/site-src
 
-site: install
+site: dist
 	rm -rf $(SITE_NOTEBOOKS) build/site-files && mkdir -p $(SITE_NOTEBOOKS)
 	cp notebooks/*.ipynb $(SITE_NOTEBOOKS)/
 	env -u MPLBACKEND KERASGUIDE_FAST=0 KERASGUIDE_OUTPUT=$(CURDIR)/build/site-files \
@@ -118,13 +118,17 @@ site: install
 	  -p no:xdist -p no:cacheprovider tests/test_site.py
 
 # The pages alone, from notebooks already executed in SITE_NOTEBOOKS.
+# The wheel of `make dist` goes on the site, in dist/: each lesson's install cell installs
+# it from the site's address (site_url in mkdocs.yml, or KERASGUIDE_SITE_URL).
 site-pages: install
-	rm -rf $(SITE_SRC) $(SITE_DIR) && mkdir -p $(SITE_SRC)/notebooks
+	@ls $(DIST)/kerasguide-*.whl >/dev/null 2>&1 || { echo "no wheel in $(DIST)/: make dist"; exit 1; }
+	rm -rf $(SITE_SRC) $(SITE_DIR) && mkdir -p $(SITE_SRC)/notebooks $(SITE_SRC)/dist
 	cp docs/*.md $(SITE_SRC)/ && cp $(SITE_NOTEBOOKS)/*.ipynb $(SITE_SRC)/notebooks/
+	cp $(DIST)/kerasguide-*.whl $(SITE_SRC)/dist/
 	$(BIN)/mkdocs build --quiet --strict -f mkdocs.yml -d $(CURDIR)/$(SITE_DIR)
 
 # In `make test`: the site made from `make notebooks`'s fast-mode run, in the browser.
-site-check: notebooks
+site-check: notebooks dist
 	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(NOTEBOOK_OUT) SITE_DIR=build/site-fast
 	KERASGUIDE_SITE=build/site-fast $(BIN)/python -m pytest -q -p no:xdist -p no:cacheprovider \
 	  tests/test_site.py
