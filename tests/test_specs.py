@@ -287,7 +287,7 @@ def test_shape_errors_suggest_the_likely_fix() -> None:
                        r"\[5, 1\] \(5 steps of 1 feature\)"):  # fmt: skip
         kg.build(flat)
     small = {"input_shape": [6, 6, 1], "layers": [{"Conv2D": 1, "kernel_size": 9}]}
-    with pytest.raises(kg.BuildError, match=r"`padding=valid`\. The input is smaller than the "
+    with pytest.raises(kg.BuildError, match=r"\. The input is smaller than the "
                        "kernel or pool: use a smaller kernel_size"):  # fmt: skip
         kg.build(small)
 
