@@ -14,7 +14,7 @@ export MPLBACKEND ?= Agg
 # mkdocs-material's notice of its end of life (May 2027) stays out of every build's output.
 export NO_MKDOCS_2_WARNING ?= 1
 
-.PHONY: install demo test unit slow lint dist notebooks site site-pages site-check bench conformance lint-applications fuzz clean
+.PHONY: install demo test unit slow lint dist compat notebooks site site-pages site-check bench conformance lint-applications fuzz clean
 
 install: $(STAMP)
 
@@ -72,6 +72,37 @@ DIST := dist
 dist: install
 	rm -rf $(DIST) && $(BIN)/python -m build --quiet --outdir $(DIST) .
 	$(BIN)/twine check --strict $(DIST)/*
+
+# The tested range of TensorFlow and Keras (a release check, not part of `make test`): a
+# venv per pair under COMPAT_DIR, kept between runs, with kerasguide and its dev extra,
+# then the unit tests (no grading kernels, no notebooks, no slow tests) in each; a line
+# per pair in $(COMPAT_DIR)/report.txt, and exit 1 if any pair failed.
+# The floor is pyproject.toml's (tensorflow>=2.16.2, keras>=3.3.3); `newest` is whatever
+# pip resolves today. COMPAT_PAIRS picks some: `make compat COMPAT_PAIRS=floor`.
+COMPAT_DIR ?= build/compat
+COMPAT_PAIRS ?= floor newest
+COMPAT_floor := tensorflow==2.16.2 keras==3.3.3
+COMPAT_newest := --upgrade tensorflow keras
+COMPAT_PYTEST := -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" -p no:cacheprovider \
+  --ignore=tests/data --ignore=tests/test_notebooks.py --ignore-glob="tests/test_grade*.py" tests
+
+compat:
+	@mkdir -p $(COMPAT_DIR) && : > $(COMPAT_DIR)/report.txt; status=0; \
+	for pair in $(COMPAT_PAIRS); do \
+	  venv=$(COMPAT_DIR)/$$pair; \
+	  case $$pair in floor) pins="$(COMPAT_floor)";; newest) pins="$(COMPAT_newest)";; \
+	    *) echo "unknown pair $$pair (floor, newest)"; exit 2;; esac; \
+	  test -x $$venv/bin/python || $(PYTHON) -m venv $$venv; \
+	  echo "== $$pair: installing $$pins"; \
+	  $$venv/bin/python -m pip install --quiet -e '.[dev]' $$pins || exit 1; \
+	  versions=$$($$venv/bin/python -c "import importlib.metadata as m; \
+	    print('TensorFlow', m.version('tensorflow'), 'with Keras', m.version('keras'))"); \
+	  echo "== $$pair: $$versions"; \
+	  $$venv/bin/python $(COMPAT_PYTEST) > $(COMPAT_DIR)/$$pair.log 2>&1; code=$$?; \
+	  tail -n 1 $(COMPAT_DIR)/$$pair.log; \
+	  echo "$$pair ($$versions): $$(tail -n 1 $(COMPAT_DIR)/$$pair.log)" >> $(COMPAT_DIR)/report.txt; \
+	  [ $$code -eq 0 ] || status=1; \
+	done; cat $(COMPAT_DIR)/report.txt; exit $$status
 
 lint: install
 	$(BIN)/ruff check kerasguide tests
