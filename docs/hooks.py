@@ -56,8 +56,8 @@ def on_files(files: Any, config: Any, **_: Any) -> Any:
 def install_cell_source(url: str) -> str:
     """The install cell of a lesson on the website, for the wheel at ``url``."""
     return (
-        "# Running this notebook outside the course, in Colab for instance? This cell\n"
-        "# installs kerasguide from the course's website, where it is not installed yet.\n"
+        "# Outside the course (in Colab, say)? This installs kerasguide\n"
+        "# from the course's website, where it is not installed yet.\n"
         "import importlib.util\n\n"
         'if importlib.util.find_spec("kerasguide") is None:\n'
         f"    %pip install {url}"
