@@ -14,7 +14,7 @@ export MPLBACKEND ?= Agg
 # mkdocs-material's notice of its end of life (May 2027) stays out of every build's output.
 export NO_MKDOCS_2_WARNING ?= 1
 
-.PHONY: install demo test unit slow lint dist compat notebooks site site-pages site-check bench conformance lint-applications fuzz clean
+.PHONY: install demo test unit slow lint dist compat backends notebooks site site-pages site-check bench conformance lint-applications fuzz clean
 
 install: $(STAMP)
 
@@ -78,9 +78,10 @@ dist: install
 # then the unit tests (no grading kernels, no notebooks, no slow tests) in each; a line
 # per pair in $(COMPAT_DIR)/report.txt, and exit 1 if any pair failed.
 # The floor is pyproject.toml's (tensorflow>=2.16.2, keras>=3.3.3); `newest` is whatever
-# pip resolves today. COMPAT_PAIRS picks some: `make compat COMPAT_PAIRS=floor`.
+# pip resolves today; `jax` is `make backends`. COMPAT_PAIRS picks some:
+# `make compat COMPAT_PAIRS=floor`.
 COMPAT_DIR ?= build/compat
-COMPAT_PAIRS ?= floor newest
+COMPAT_PAIRS ?= floor newest jax
 COMPAT_floor := tensorflow==2.16.2 keras==3.3.3
 COMPAT_newest := --upgrade tensorflow keras
 COMPAT_PYTEST := -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" -p no:cacheprovider \
@@ -89,9 +90,15 @@ COMPAT_PYTEST := -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" -p no:cacheprov
 compat:
 	@mkdir -p $(COMPAT_DIR) && : > $(COMPAT_DIR)/report.txt; status=0; \
 	for pair in $(COMPAT_PAIRS); do \
+	  if [ $$pair = jax ]; then \
+	    $(MAKE) --no-print-directory backends BACKENDS_DIR=$(COMPAT_DIR) \
+	      > $(COMPAT_DIR)/jax.log 2>&1 || status=1; tail -n 1 $(COMPAT_DIR)/jax.log; \
+	    echo "jax (Keras on JAX, no TensorFlow): $$(tail -n 1 $(COMPAT_DIR)/jax.log)" \
+	      >> $(COMPAT_DIR)/report.txt; continue; \
+	  fi; \
 	  venv=$(COMPAT_DIR)/$$pair; \
 	  case $$pair in floor) pins="$(COMPAT_floor)";; newest) pins="$(COMPAT_newest)";; \
-	    *) echo "unknown pair $$pair (floor, newest)"; exit 2;; esac; \
+	    *) echo "unknown pair $$pair (floor, newest, jax)"; exit 2;; esac; \
 	  test -x $$venv/bin/python || $(PYTHON) -m venv $$venv; \
 	  echo "== $$pair: installing $$pins"; \
 	  $$venv/bin/python -m pip install --quiet -e '.[dev]' $$pins || exit 1; \
@@ -103,6 +110,27 @@ compat:
 	  echo "$$pair ($$versions): $$(tail -n 1 $(COMPAT_DIR)/$$pair.log)" >> $(COMPAT_DIR)/report.txt; \
 	  [ $$code -eq 0 ] || status=1; \
 	done; cat $(COMPAT_DIR)/report.txt; exit $$status
+
+# kerasguide on JAX (in `make compat`, not in `make test`): a venv, BACKENDS_DIR/jax, with
+# jax[cpu], Keras and kerasguide's other dependencies but no TensorFlow (kerasguide itself
+# with --no-deps), then the backend-neutral test files under KERAS_BACKEND=jax.
+BACKENDS_DIR ?= build/backends
+BACKEND_TESTS := tests/test_backends.py tests/test_build.py tests/test_specs.py \
+  tests/test_summary.py tests/test_explain.py tests/test_checks.py tests/test_plot.py \
+  tests/test_lint.py tests/test_codegen.py tests/test_convert.py tests/test_parse.py \
+  tests/test_import.py tests/test_exported_members.py
+BACKEND_DEPS := "jax[cpu]" keras "pydot>=2" "matplotlib>=3.7" "pyyaml>=6" "argcomplete>=3.1" \
+  pytest pytest-xdist hypothesis "ruff>=0.6" ipykernel nbformat "scikit-learn>=1.3"
+
+backends:
+	test -x $(BACKENDS_DIR)/jax/bin/python || $(PYTHON) -m venv $(BACKENDS_DIR)/jax
+	$(BACKENDS_DIR)/jax/bin/python -m pip install --quiet $(BACKEND_DEPS)
+	$(BACKENDS_DIR)/jax/bin/python -m pip install --quiet --no-deps -e .
+	@if $(BACKENDS_DIR)/jax/bin/python -c "import tensorflow" 2>/dev/null; then \
+	  echo "TensorFlow is installed in $(BACKENDS_DIR)/jax: this check needs a venv without it"; \
+	  exit 1; fi
+	KERAS_BACKEND=jax $(BACKENDS_DIR)/jax/bin/python -m pytest -q -n $(PYTEST_WORKERS) \
+	  -m "not slow" -p no:cacheprovider $(BACKEND_TESTS)
 
 lint: install
 	$(BIN)/ruff check kerasguide tests
