@@ -57,6 +57,7 @@ def test_a_diagram_is_drawn(tmp_path: Path) -> None:
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.skipif(BACKEND == "tensorflow", reason="on TensorFlow: test_model_collection.py")
 def test_an_application_model_converts_exactly() -> None:
     model = keras.applications.MobileNetV2(
         input_shape=(96, 96, 3), alpha=0.35, weights=None, classes=10
