@@ -14,7 +14,7 @@ export MPLBACKEND ?= Agg
 # mkdocs-material's notice of its end of life (May 2027) stays out of every build's output.
 export NO_MKDOCS_2_WARNING ?= 1
 
-.PHONY: install demo test unit slow lint notebooks site site-pages site-check bench conformance lint-applications fuzz clean
+.PHONY: install demo test unit slow lint dist compat backends notebooks site site-pages site-check bench conformance lint-applications fuzz clean
 
 install: $(STAMP)
 
@@ -60,9 +60,77 @@ slow: install
 # from them, then one pytest run of everything else: unit and slow tests, the docstrings'
 # examples, the executed notebooks' outputs and the site in Chromium (one TensorFlow
 # import per worker, and both workers stay busy).
-test: notebooks
+test: notebooks dist
 	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(NOTEBOOK_OUT) SITE_DIR=build/site-fast
-	KERASGUIDE_SITE=build/site-fast KERASGUIDE_EXECUTED_NOTEBOOKS=$(NOTEBOOK_OUT) $(PYTEST)
+	KERASGUIDE_SITE=build/site-fast KERASGUIDE_EXECUTED_NOTEBOOKS=$(NOTEBOOK_OUT) \
+	  KERASGUIDE_DIST=$(DIST) $(PYTEST)
+
+# The sdist and the wheel in dist/, as a package index would take them (twine check);
+# tests/test_dist.py installs the wheel into a fresh venv, and `make site` publishes it.
+DIST := dist
+
+dist: install
+	rm -rf $(DIST) && $(BIN)/python -m build --quiet --outdir $(DIST) .
+	$(BIN)/twine check --strict $(DIST)/*
+
+# The tested range of TensorFlow and Keras (a release check, not part of `make test`): a
+# venv per pair under COMPAT_DIR, kept between runs, with kerasguide and its dev extra,
+# then the unit tests (no grading kernels, no notebooks, no slow tests) in each; a line
+# per pair in $(COMPAT_DIR)/report.txt, and exit 1 if any pair failed.
+# The floor is pyproject.toml's (tensorflow>=2.16.2, keras>=3.3.3); `newest` is whatever
+# pip resolves today; `jax` is `make backends`. COMPAT_PAIRS picks some:
+# `make compat COMPAT_PAIRS=floor`.
+COMPAT_DIR ?= build/compat
+COMPAT_PAIRS ?= floor newest jax
+COMPAT_floor := tensorflow==2.16.2 keras==3.3.3
+COMPAT_newest := --upgrade tensorflow keras
+COMPAT_PYTEST := -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" -p no:cacheprovider \
+  --ignore=tests/data --ignore=tests/test_notebooks.py --ignore-glob="tests/test_grade*.py" tests
+
+compat:
+	@mkdir -p $(COMPAT_DIR) && : > $(COMPAT_DIR)/report.txt; status=0; \
+	for pair in $(COMPAT_PAIRS); do \
+	  if [ $$pair = jax ]; then \
+	    $(MAKE) --no-print-directory backends BACKENDS_DIR=$(COMPAT_DIR) \
+	      > $(COMPAT_DIR)/jax.log 2>&1 || status=1; tail -n 1 $(COMPAT_DIR)/jax.log; \
+	    echo "jax (Keras on JAX, no TensorFlow): $$(tail -n 1 $(COMPAT_DIR)/jax.log)" \
+	      >> $(COMPAT_DIR)/report.txt; continue; \
+	  fi; \
+	  venv=$(COMPAT_DIR)/$$pair; \
+	  case $$pair in floor) pins="$(COMPAT_floor)";; newest) pins="$(COMPAT_newest)";; \
+	    *) echo "unknown pair $$pair (floor, newest, jax)"; exit 2;; esac; \
+	  test -x $$venv/bin/python || $(PYTHON) -m venv $$venv; \
+	  echo "== $$pair: installing $$pins"; \
+	  $$venv/bin/python -m pip install --quiet -e '.[dev]' $$pins || exit 1; \
+	  versions=$$($$venv/bin/python -c "import importlib.metadata as m; \
+	    print('TensorFlow', m.version('tensorflow'), 'with Keras', m.version('keras'))"); \
+	  echo "== $$pair: $$versions"; \
+	  $$venv/bin/python $(COMPAT_PYTEST) > $(COMPAT_DIR)/$$pair.log 2>&1; code=$$?; \
+	  tail -n 1 $(COMPAT_DIR)/$$pair.log; \
+	  echo "$$pair ($$versions): $$(tail -n 1 $(COMPAT_DIR)/$$pair.log)" >> $(COMPAT_DIR)/report.txt; \
+	  [ $$code -eq 0 ] || status=1; \
+	done; cat $(COMPAT_DIR)/report.txt; exit $$status
+
+# kerasguide on JAX (in `make compat`, not in `make test`): a venv, BACKENDS_DIR/jax, with
+# jax[cpu], Keras and kerasguide's other dependencies but no TensorFlow (kerasguide itself
+# with --no-deps), then the backend-neutral test files under KERAS_BACKEND=jax.
+BACKENDS_DIR ?= build/backends
+BACKEND_TESTS := tests/test_backends.py tests/test_build.py tests/test_specs.py \
+  tests/test_summary.py tests/test_explain.py tests/test_checks.py tests/test_plot.py \
+  tests/test_lint.py tests/test_codegen.py tests/test_convert.py tests/test_parse.py \
+  tests/test_import.py tests/test_exported_members.py
+BACKEND_DEPS := "jax[cpu]" keras "pydot>=2" "matplotlib>=3.7" "pyyaml>=6" "argcomplete>=3.1" \
+  pytest pytest-xdist hypothesis "ruff>=0.6" ipykernel nbformat "scikit-learn>=1.3"
+
+backends:
+	test -x $(BACKENDS_DIR)/jax/bin/python || $(PYTHON) -m venv $(BACKENDS_DIR)/jax
+	$(BACKENDS_DIR)/jax/bin/python -m pip install --quiet $(BACKEND_DEPS)
+	$(BACKENDS_DIR)/jax/bin/python -m pip install --quiet --no-deps -e .
+	@if $(BACKENDS_DIR)/jax/bin/python -c "import tensorflow" 2>/dev/null; then \
+	  echo "TensorFlow is installed in $(BACKENDS_DIR)/jax: this check needs a venv without it"; \
+	  exit 1; fi
+	KERAS_BACKEND=jax $(BACKENDS_DIR)/jax/bin/python -m pytest -q -n $(PYTEST_WORKERS) \
+	  -m "not slow" -p no:cacheprovider $(BACKEND_TESTS)
 
 lint: install
 	$(BIN)/ruff check kerasguide tests
@@ -96,7 +164,7 @@ SITE_NOTEBOOKS ?= build/site-notebooks
 SITE_DIR ?= build/site
 SITE_SRC := build/site-src
 
-site: install
+site: dist
 	rm -rf $(SITE_NOTEBOOKS) build/site-files && mkdir -p $(SITE_NOTEBOOKS)
 	cp notebooks/*.ipynb $(SITE_NOTEBOOKS)/
 	env -u MPLBACKEND KERASGUIDE_FAST=0 KERASGUIDE_OUTPUT=$(CURDIR)/build/site-files \
@@ -109,14 +177,18 @@ site: install
 	  -p no:xdist -p no:cacheprovider tests/test_site.py
 
 # The pages alone, from notebooks already executed in SITE_NOTEBOOKS.
+# The wheel of `make dist` goes on the site, in dist/: each lesson's install cell installs
+# it from the site's address (site_url in mkdocs.yml, or KERASGUIDE_SITE_URL).
 site-pages: install
-	rm -rf $(SITE_SRC) $(SITE_DIR) && mkdir -p $(SITE_SRC)/notebooks
+	@ls $(DIST)/kerasguide-*.whl >/dev/null 2>&1 || { echo "no wheel in $(DIST)/: make dist"; exit 1; }
+	rm -rf $(SITE_SRC) $(SITE_DIR) && mkdir -p $(SITE_SRC)/notebooks $(SITE_SRC)/dist
 	cp docs/*.md $(SITE_SRC)/ && cp $(SITE_NOTEBOOKS)/*.ipynb $(SITE_SRC)/notebooks/
 	mkdir -p $(SITE_SRC)/docs && cp docs/*.png $(SITE_SRC)/docs/  # the README's pictures
+	cp $(DIST)/kerasguide-*.whl $(SITE_SRC)/dist/
 	$(BIN)/mkdocs build --quiet --strict -f mkdocs.yml -d $(CURDIR)/$(SITE_DIR)
 
 # In `make test`: the site made from `make notebooks`'s fast-mode run, in the browser.
-site-check: notebooks
+site-check: notebooks dist
 	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(NOTEBOOK_OUT) SITE_DIR=build/site-fast
 	KERASGUIDE_SITE=build/site-fast $(BIN)/python -m pytest -q -p no:xdist -p no:cacheprovider \
 	  tests/test_site.py
@@ -148,4 +220,4 @@ fuzz: install
 	  $(BIN)/python -m pytest tests/test_fuzz.py -p no:xdist -p no:cacheprovider -q -s
 
 clean:
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build $(DIST) .pytest_cache .mypy_cache .ruff_cache

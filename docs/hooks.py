@@ -1,8 +1,15 @@
-"""MkDocs hook for the course website: every picture of a notebook page gets alt text.
+"""MkDocs hooks for the course website: the install line, and alt text for every picture.
 
-nbconvert writes a notebook's images as ``<img src="data:...">`` with a placeholder
-``alt`` ("No description has been provided for this image"). Each image output is
-matched to its code cell by its data, and the alt text is the cell's ``alt``
+**The install line.** ``make site-pages`` copies the wheel of ``make dist`` into the
+site's ``dist/`` folder. Each lesson's cell tagged ``install`` becomes a line that
+installs that wheel from the site's own address, ``site_url`` in ``mkdocs.yml``
+(``KERASGUIDE_SITE_URL`` in the environment), where kerasguide is not installed yet,
+in Colab for instance. ``{{ wheel }}`` and ``{{ wheel_url }}`` in a Markdown page
+become the wheel's file name and its address.
+
+**Alt text.** nbconvert writes a notebook's images as ``<img src="data:...">`` with a
+placeholder ``alt`` ("No description has been provided for this image"). Each image
+output is matched to its code cell by its data, and the alt text is the cell's ``alt``
 metadata (a string, or a list with one entry per image) or, without it, a
 description made from the cell's last line of code.
 """
@@ -11,14 +18,65 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import nbformat
+from mkdocs.exceptions import PluginError
 
 IMAGE = re.compile(r"<img\s[^>]*>")
 DATA = re.compile(r'\ssrc="data:image/(?:png|jpeg|gif);base64,([^"]+)"')
 ALT = re.compile(r'\salt="[^"]*"')
 PLACEHOLDER = "No description has been provided for this image"
+
+
+INSTALL_TAG = "install"
+WHEEL: dict[str, str] = {}  # the wheel's file name and address, for this build
+
+
+def on_files(files: Any, config: Any, **_: Any) -> Any:
+    """Find the published wheel, and write each lesson's install cell with its address."""
+    wheels = sorted(Path(config.docs_dir, "dist").glob("kerasguide-*.whl"))
+    if len(wheels) != 1:
+        raise PluginError(
+            f"expected one kerasguide wheel in {config.docs_dir}/dist/, found "
+            f"{[w.name for w in wheels]}: `make dist`, then `make site-pages`"
+        )
+    if not config.site_url:
+        raise PluginError("site_url is empty: set KERASGUIDE_SITE_URL to the site's address")
+    WHEEL["name"] = wheels[0].name
+    WHEEL["url"] = urljoin(config.site_url, f"dist/{wheels[0].name}")
+    for file in files:
+        if file.src_uri.endswith(".ipynb"):
+            _write_install_cell(Path(file.abs_src_path), WHEEL["url"])
+    return files
+
+
+def install_cell_source(url: str) -> str:
+    """The install cell of a lesson on the website, for the wheel at ``url``."""
+    return (
+        "# Outside the course (in Colab, say)? This installs kerasguide\n"
+        "# from the course's website, where it is not installed yet.\n"
+        "import importlib.util\n\n"
+        'if importlib.util.find_spec("kerasguide") is None:\n'
+        f"    %pip install {url}"
+    )
+
+
+def _write_install_cell(path: Path, url: str) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    cells = [c for c in notebook.cells if INSTALL_TAG in c.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise PluginError(f"{path.name}: expected one code cell tagged {INSTALL_TAG!r}")
+    cells[0].source = install_cell_source(url)
+    cells[0].outputs, cells[0].execution_count = [], None  # it never ran with this source
+    nbformat.write(notebook, path)
+
+
+def on_page_markdown(markdown: str, **_: Any) -> str:
+    """``{{ wheel }}`` and ``{{ wheel_url }}`` in a page: the wheel's name and address."""
+    return markdown.replace("{{ wheel_url }}", WHEEL["url"]).replace("{{ wheel }}", WHEEL["name"])
 
 
 def on_page_content(content: str, page: Any, **_: Any) -> str:

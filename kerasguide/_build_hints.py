@@ -8,11 +8,14 @@ a time axis to give a recurrent layer, the poolings that shrank a map to nothing
 
 from __future__ import annotations
 
+from typing import Any
+
 from kerasguide import _graph
-from kerasguide._shapes import Shape
+from kerasguide._keras import keras
+from kerasguide._shapes import Shape, format_shapes
 from kerasguide._types import KerasOperation, KerasTensor
 
-__all__ = ["shape_error_hint"]
+__all__ = ["layer_outputs", "refuse_empty", "shape_error_hint"]
 
 _CHANNELS = {"Conv1D": 3, "Conv2D": 4, "Conv3D": 5, "SeparableConv2D": 4, "DepthwiseConv2D": 4}
 _CHANNELS |= {f"{kind}Pooling{n}D": n + 2 for kind in ("Max", "Average") for n in (1, 2, 3)}
@@ -37,6 +40,38 @@ def shape_error_hint(
         "Check the layers that feed it; a Flatten or Reshape may be missing, "
         "or a merge may need matching shapes"
     )
+
+
+def refuse_empty(out: Any) -> Any:
+    """``out``, a layer's output, unless one of its tensors has a dimension of size 0.
+
+    Keras 3.3 to 3.6 let a pooling shrink a map to nothing, ``(None, 0, 0, 1)``, where
+    later versions refuse it as a convolution does; the error raised here is read by
+    :func:`shape_error_hint` in the same way.
+
+    Example:
+        >>> refuse_empty([])
+        []
+    """
+    for tensor in keras().tree.flatten(out):
+        shape = tuple(getattr(tensor, "shape", None) or ())
+        if 0 in shape:
+            raise ValueError(
+                "Computed output size would be zero or negative (this Keras makes it "
+                f"empty: {format_shapes((shape,))})"
+            )
+    return out
+
+
+def layer_outputs(layers: list[Any]) -> list[Any]:
+    """The output tensors of ``layers`` (a built Sequential's), for :func:`refuse_empty`."""
+    found = []
+    for layer in layers:
+        try:
+            found.append(layer.output)
+        except (AttributeError, ValueError):  # no single output: refuse_empty has nothing
+            continue
+    return found
 
 
 _INPUT = "\0input"  # replaced by how the spec writes the input's shape
@@ -127,8 +162,8 @@ def _batch_axis(
 def _over_pooled(
     text: str, tensors: list[KerasTensor], layer: KerasOperation | None, label: str
 ) -> str:
-    if "would be zero or negative" not in text:
-        return ""
+    if "would be zero or negative" not in text and "would be negative" not in text:
+        return ""  # (Keras before 3.5 says "would be negative" for a convolution)
     window = getattr(layer, "pool_size", None) or getattr(layer, "kernel_size", None)
     steps: list[tuple[str, str]] = []
     for operation, shape in _graph.lineage(tensors[0]) if tensors else []:

@@ -44,10 +44,12 @@ __all__ = [
 ]
 
 _GREEN, _RED, _BOLD, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[1m", "\x1b[0m"
-# TensorFlow's C++ log lines (oneDNN, CUDA probing), written straight to file descriptor 2.
+# TensorFlow's C++ log lines (oneDNN, CUDA probing), written straight to file descriptor 2:
+# absl's format, and TensorFlow 2.16's own ("2026-01-31 12:00:00.123456: E path.cc:479] ").
 NATIVE_LOG = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called"
-    r"|[IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\] )"
+    r"|[IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\] "
+    r"|\d{4}-\d\d-\d\d [\d:.]+: [IWE] \S+:\d+\] )"
 )
 _VERDICT = re.compile(r"^(PASS|OK|FAIL)\b", re.MULTILINE)
 _BOX = re.compile(r"[\u2500-\u257f]")

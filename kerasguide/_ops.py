@@ -241,10 +241,20 @@ def call(name: str, values: dict[str, object]) -> KerasTensor:
     return out
 
 
+# Arguments that are shapes: a tuple, as Keras 3.4 and later store them whichever was given
+# (3.3 keeps a list as a list, and `to_code` writes a tuple).
+SHAPE_ARGUMENTS = frozenset({"newshape", "shape"})
+
+
 def tuples(key: str, value: Any) -> Any:
-    """Nested lists as tuples where Keras wants pairs, e.g. padding ((0, 1), (0, 1))."""
+    """Nested lists as tuples where Keras wants pairs, e.g. padding ((0, 1), (0, 1)).
+
+    A shape (``newshape`` of ``reshape``) is a tuple too.
+    """
     if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
         return tuple(tuple(v) for v in value)
+    if key in SHAPE_ARGUMENTS and isinstance(value, list):
+        return tuple(value)
     return value
 
 

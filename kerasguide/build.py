@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from kerasguide import _call_options, _entries, _graph, _masks, _normalize, _ops, _stateful, _wiring
 from kerasguide import _catalog as cat
-from kerasguide._build_hints import shape_error_hint
+from kerasguide._build_hints import layer_outputs, refuse_empty, shape_error_hint
 from kerasguide._keras import deferred_weights, fresh_names, is_model, keras, recursion_room
 from kerasguide._lint import warn_hints
 from kerasguide._shapes import format_shapes
@@ -330,6 +330,7 @@ def _build_sequential(data: dict[str, Any], path: str) -> KerasModel:
     )
     try:
         model: KerasModel = k.Sequential([head, *layers], name=data["name"])
+        refuse_empty(layer_outputs(model.layers))  # an empty map, which Keras 3.3 allows
         return model
     except Exception as err:
         # Find the layer that failed, by applying fresh copies one by one.
@@ -419,7 +420,8 @@ def _apply(
 ) -> Any:
     by_place, by_name = _call_options.arranged(layer.call, given)
     try:
-        return layer(arg, *[given[k] for k in by_place], **{k: given[k] for k in by_name})
+        out = layer(arg, *[given[k] for k in by_place], **{k: given[k] for k in by_name})
+        return refuse_empty(out)
     except Exception as err:
         tensors = arg if isinstance(arg, list) else [arg]
         if refs:

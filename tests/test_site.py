@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -68,6 +69,9 @@ class Visit:
     tables: list[dict[str, Any]] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     hidden_setup: bool = True
+    # Each kerasguide wheel the page links to or installs from, and what fetching it gave.
+    wheels: dict[str, str] = field(default_factory=dict)
+    install_urls: list[str] = field(default_factory=list)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -119,12 +123,37 @@ def _visit(context: Any, server: str, path: str) -> Visit:
     visit.tables = page.evaluate(_TABLES)
     visit.checks = page.evaluate(_CHECKS)
     visit.hidden_setup = "Course set-up" not in page.inner_text("body")
+    _fetch_wheels(page, visit, server, path)
     name = path.strip("/").replace("/", "_") or "index"
     page.screenshot(path=SHOTS / f"{name}.png")
     if os.environ.get("KERASGUIDE_SITE_FULL_SHOTS") == "1":
         page.screenshot(path=SHOTS / f"{name}-full.png", full_page=True)
     page.close()
     return visit
+
+
+INSTALL_URL = re.compile(r"pip install (\S+\.whl)")
+
+
+def _fetch_wheels(page: Any, visit: Visit, server: str, path: str) -> None:
+    """Fetch, from the local server, each wheel the page links to or installs from.
+
+    An install line holds the published address (``site_url``): its part after the
+    site's address, read from the page's canonical link, is fetched from this server.
+    """
+    canonical = page.evaluate("document.querySelector('link[rel=canonical]')?.href || ''")
+    site_url = canonical[: len(canonical) - len(path)] if canonical.endswith(path) else ""
+    visit.install_urls = INSTALL_URL.findall(page.inner_text("article"))
+    local = {url: server + url[len(site_url) :] for url in visit.install_urls}
+    links = page.evaluate("Array.from(document.links).map(a => a.href)")
+    local |= {url: url for url in links if url.endswith(".whl")}
+    for url, here in local.items():
+        if not site_url or not here.startswith(server):
+            visit.wheels[url] = f"not under the site's address {site_url!r}"
+            continue
+        response = page.request.get(here)
+        body = response.body() if response.ok else b""
+        visit.wheels[url] = "ok" if body[:4] == b"PK\x03\x04" else f"HTTP {response.status}"
 
 
 _IMAGES = """() => Array.from(document.images).map(i => {
@@ -208,3 +237,25 @@ def test_check_tables_and_results_render(visits: dict[str, Visit]) -> None:
 def test_set_up_cells_are_hidden(visits: dict[str, Visit]) -> None:
     shown = [visit.url for visit in visits.values() if not visit.hidden_setup]
     assert not shown, f"pages show the course's set-up cells: {shown}"
+
+
+def test_the_install_lines_and_the_wheel_link_resolve(visits: dict[str, Visit]) -> None:
+    """The front page links to the wheel; it and every lesson install it from the site."""
+    front = visits[""]
+    assert len(front.install_urls) == 1, front.install_urls
+    wheel = front.install_urls[0]
+    assert re.search(r"/dist/kerasguide-[^/]+-py3-none-any\.whl$", wheel), wheel
+    assert any(url.endswith(wheel.rsplit("/", 1)[1]) for url in front.wheels if url != wheel)
+    for name in LESSONS:
+        assert _lesson(visits, name).install_urls == [wheel], name
+    problems = [f"{v.url}: {url}: {got}" for v in visits.values() for url, got in v.wheels.items()]
+    assert all(got == "ok" for v in visits.values() for got in v.wheels.values()), problems
+
+
+def test_the_downloadable_notebooks_have_the_install_line(visits: dict[str, Visit]) -> None:
+    import nbformat
+
+    wheel = visits[""].install_urls[0]
+    for name in LESSONS:
+        notebook = nbformat.read(Path(str(SITE), "notebooks", name, f"{name}.ipynb"), 4)
+        assert f"%pip install {wheel}" in notebook.cells[0].source, name

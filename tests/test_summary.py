@@ -211,5 +211,9 @@ def test_a_subclassed_model_summarises_like_keras() -> None:
     ]  # fmt: skip
     lines: list[str] = []
     model.summary(print_fn=lines.append)
-    assert kg.parse_summary(lines[0]) == summary
+    if "│ ?" in lines[0]:  # Keras 3.3 prints no output shapes for a subclassed model
+        expected = [(row.name, row.type, row.params) for row in summary.rows]
+        assert [(r.name, r.type, r.params) for r in kg.parse_summary(lines[0]).rows] == expected
+    else:
+        assert kg.parse_summary(lines[0]) == summary
     assert sum(layer.params for layer in kg.explain(model).layers) == model.count_params()
