@@ -155,7 +155,8 @@ notebooks: install
 	  -p no:cacheprovider tests/test_notebooks.py -k executed && exit $$status
 
 # The course website in build/site/ (mkdocs-material and mkdocs-jupyter, see mkdocs.yml):
-# a landing page, the lessons with their outputs, and the README as its reference. Every
+# a landing page, the lessons with their outputs, the guide (docs/guide-*.md) and the API
+# reference made from the docstrings (docs/api.md, mkdocstrings). Every
 # notebook runs in full (KERASGUIDE_FAST=0) under build/site-notebooks/, then the site is
 # opened in headless Chromium (tests/test_site.py; screenshots in build/site-shots/).
 # SITE_TIMEOUT is nbmake's limit per cell, in seconds.
@@ -183,7 +184,7 @@ site-pages: install
 	@ls $(DIST)/kerasguide-*.whl >/dev/null 2>&1 || { echo "no wheel in $(DIST)/: make dist"; exit 1; }
 	rm -rf $(SITE_SRC) $(SITE_DIR) && mkdir -p $(SITE_SRC)/notebooks $(SITE_SRC)/dist
 	cp docs/*.md $(SITE_SRC)/ && cp $(SITE_NOTEBOOKS)/*.ipynb $(SITE_SRC)/notebooks/
-	mkdir -p $(SITE_SRC)/docs && cp docs/*.png $(SITE_SRC)/docs/  # the README's pictures
+	cp docs/*.png $(SITE_SRC)/  # the guide's pictures
 	cp $(DIST)/kerasguide-*.whl $(SITE_SRC)/dist/
 	$(BIN)/mkdocs build --quiet --strict -f mkdocs.yml -d $(CURDIR)/$(SITE_DIR)
 
