@@ -158,7 +158,8 @@ notebooks: install
 # a landing page, the lessons with their outputs, the guide (docs/guide-*.md) and the API
 # reference made from the docstrings (docs/api.md, mkdocstrings). Every
 # notebook runs in full (KERASGUIDE_FAST=0) under build/site-notebooks/, then the site is
-# opened in headless Chromium (tests/test_site.py; screenshots in build/site-shots/).
+# opened in headless Chromium (tests/test_site.py; screenshots in build/site-shots/) and
+# its API reference checked against kerasguide.__all__ (tests/test_site_api.py).
 # SITE_TIMEOUT is nbmake's limit per cell, in seconds.
 SITE_TIMEOUT ?= 1200
 SITE_NOTEBOOKS ?= build/site-notebooks
@@ -175,7 +176,7 @@ site: dist
 	  -p no:cacheprovider tests/test_notebooks.py -k executed
 	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(SITE_NOTEBOOKS) SITE_DIR=$(SITE_DIR)
 	KERASGUIDE_SITE=$(SITE_DIR) KERASGUIDE_SITE_FULL_SHOTS=1 $(BIN)/python -m pytest -q \
-	  -p no:xdist -p no:cacheprovider tests/test_site.py
+	  -p no:xdist -p no:cacheprovider tests/test_site.py tests/test_site_api.py
 
 # The pages alone, from notebooks already executed in SITE_NOTEBOOKS.
 # The wheel of `make dist` goes on the site, in dist/: each lesson's install cell installs
@@ -192,7 +193,7 @@ site-pages: install
 site-check: notebooks dist
 	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(NOTEBOOK_OUT) SITE_DIR=build/site-fast
 	KERASGUIDE_SITE=build/site-fast $(BIN)/python -m pytest -q -p no:xdist -p no:cacheprovider \
-	  tests/test_site.py
+	  tests/test_site.py tests/test_site_api.py
 
 bench: install
 	$(BIN)/python -m pytest tests/benchmarks -p no:xdist -p no:cacheprovider -s -q -o addopts="" -o python_files="bench_*.py"
