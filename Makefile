@@ -155,9 +155,11 @@ notebooks: install
 	  -p no:cacheprovider tests/test_notebooks.py -k executed && exit $$status
 
 # The course website in build/site/ (mkdocs-material and mkdocs-jupyter, see mkdocs.yml):
-# a landing page, the lessons with their outputs, and the README as its reference. Every
+# a landing page, the lessons with their outputs, the guide (docs/guide-*.md) and the API
+# reference made from the docstrings (docs/api.md, mkdocstrings). Every
 # notebook runs in full (KERASGUIDE_FAST=0) under build/site-notebooks/, then the site is
-# opened in headless Chromium (tests/test_site.py; screenshots in build/site-shots/).
+# opened in headless Chromium (tests/test_site.py; screenshots in build/site-shots/) and
+# its API reference checked against kerasguide.__all__ (tests/test_site_api.py).
 # SITE_TIMEOUT is nbmake's limit per cell, in seconds.
 SITE_TIMEOUT ?= 1200
 SITE_NOTEBOOKS ?= build/site-notebooks
@@ -174,7 +176,7 @@ site: dist
 	  -p no:cacheprovider tests/test_notebooks.py -k executed
 	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(SITE_NOTEBOOKS) SITE_DIR=$(SITE_DIR)
 	KERASGUIDE_SITE=$(SITE_DIR) KERASGUIDE_SITE_FULL_SHOTS=1 $(BIN)/python -m pytest -q \
-	  -p no:xdist -p no:cacheprovider tests/test_site.py
+	  -p no:xdist -p no:cacheprovider tests/test_site.py tests/test_site_api.py
 
 # The pages alone, from notebooks already executed in SITE_NOTEBOOKS.
 # The wheel of `make dist` goes on the site, in dist/: each lesson's install cell installs
@@ -183,7 +185,7 @@ site-pages: install
 	@ls $(DIST)/kerasguide-*.whl >/dev/null 2>&1 || { echo "no wheel in $(DIST)/: make dist"; exit 1; }
 	rm -rf $(SITE_SRC) $(SITE_DIR) && mkdir -p $(SITE_SRC)/notebooks $(SITE_SRC)/dist
 	cp docs/*.md $(SITE_SRC)/ && cp $(SITE_NOTEBOOKS)/*.ipynb $(SITE_SRC)/notebooks/
-	mkdir -p $(SITE_SRC)/docs && cp docs/*.png $(SITE_SRC)/docs/  # the README's pictures
+	cp docs/*.png $(SITE_SRC)/  # the guide's pictures
 	cp $(DIST)/kerasguide-*.whl $(SITE_SRC)/dist/
 	$(BIN)/mkdocs build --quiet --strict -f mkdocs.yml -d $(CURDIR)/$(SITE_DIR)
 
@@ -191,7 +193,7 @@ site-pages: install
 site-check: notebooks dist
 	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(NOTEBOOK_OUT) SITE_DIR=build/site-fast
 	KERASGUIDE_SITE=build/site-fast $(BIN)/python -m pytest -q -p no:xdist -p no:cacheprovider \
-	  tests/test_site.py
+	  tests/test_site.py tests/test_site_api.py
 
 bench: install
 	$(BIN)/python -m pytest tests/benchmarks -p no:xdist -p no:cacheprovider -s -q -o addopts="" -o python_files="bench_*.py"

@@ -137,7 +137,7 @@ def resolve(name: object, where: str) -> Callable[..., KerasTensor]:
             f"unknown or unsupported operation {name!r}",
             where=where,
             expected=f"one of the {len(available())} keras.ops functions a spec may use "
-            "(the README lists them)",
+            "(the guide's page on specs lists them)",
             received=repr(name),
             hint=did_you_mean(name, available())
             or "use a layer instead (e.g. `Add`, `Concatenate`); the allowed operations are "

@@ -4,8 +4,9 @@
 Keras's names put together, ``conv2_block3_…``, ``block_5_…``; or pieces of the graph
 between single tensors) and groups consecutive blocks of one structure into runs
 (ResNet50's stages: 3, 4, 6 and 3 residual blocks). How blocks are found, and where it
-can be fooled, is told in ``kerasguide/_blocks.py`` and in the README. Folded
-diagrams (``plot_model(fold=...)``) draw what this finds.
+can be fooled, is told in ``kerasguide/_blocks.py`` and in the guide's page on diagrams
+(``docs/guide-diagrams.md``). Folded diagrams (``plot_model(fold=...)``) draw what this
+finds.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""The code's own shape, as the README's "How the code is laid out" promises it.
+"""The code's own shape, as the guide's page "How the code is laid out" promises it.
 
 Read from the modules' source with :mod:`ast`, nothing imported: no import cycles
 (imports made inside functions and under ``TYPE_CHECKING`` count too), no module
 borrowing another's private name, no module over 450 lines, no ``# fmt: skip``,
 and grading (``kerasguide/grading/``) kept apart: no module of the library's core
-imports it; only the public API (``__init__``) and the command line reach it.
+imports it; only the public API (``__init__``) and the command line reach it. That
+page (``docs/guide-layout.md``) names every module.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "kerasguide"
+LAYOUT_PAGE = PACKAGE.parent / "docs" / "guide-layout.md"
 MODULES = {
     ".".join(path.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__"): path
     for path in sorted(PACKAGE.rglob("*.py"))
@@ -115,3 +117,13 @@ def test_the_core_never_imports_grading() -> None:
 
 def test_no_formatting_is_switched_off() -> None:
     assert [name for name, path in MODULES.items() if "fmt: skip" in path.read_text()] == []
+
+
+def test_the_layout_page_names_every_module() -> None:
+    page = LAYOUT_PAGE.read_text(encoding="utf-8")
+    unnamed = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in MODULES.values()
+        if path.name != "__init__.py" and f"`{path.name}`" not in page
+    ]
+    assert unnamed == [], f"{LAYOUT_PAGE.name} does not name {unnamed}"

@@ -98,6 +98,8 @@ def test_the_wheel_holds_every_module_and_the_package_data(wheel: Path) -> None:
     missing = _source_files() - names
     assert not missing, f"the wheel lacks {sorted(missing)}; rebuild it with `make dist`"
     assert "License-Expression: Apache-2.0" in metadata.splitlines()
+    assert "License-File: LICENSE" in metadata.splitlines()
+    assert f"kerasguide-{kg.__version__}.dist-info/licenses/LICENSE" in names
 
 
 @pytest.mark.skipif(not DIST, reason="checks `make dist`'s sdist; run by `make test`")
@@ -106,7 +108,7 @@ def test_the_sdist_holds_every_module_and_the_package_data() -> None:
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert not _source_files() - names
-    assert {"pyproject.toml", "README.md"} <= names
+    assert {"pyproject.toml", "README.md", "LICENSE"} <= names
 
 
 def test_the_installed_command_line_runs_outside_the_repository(

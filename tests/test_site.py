@@ -4,9 +4,11 @@
 ``make notebooks``) build the site and run this file with ``KERASGUIDE_SITE`` set to
 its folder. The site is served over HTTP from this process, and Playwright drives
 the system's Chromium (Debian's ``chromium``, installed by ``make`` when root).
-Screenshots go to ``build/site-shots/``: the first screen of every page, and with
-``KERASGUIDE_SITE_FULL_SHOTS=1`` (``make site``) the whole page too. Without a built
-site, Playwright or Chromium, the tests are skipped with the reason.
+Every page is opened: the front page, the lessons, the guide (``docs/guide-*.md``) and
+the API reference (``docs/api.md``, whose entries ``tests/test_site_api.py`` checks in
+the built HTML). Screenshots go to ``build/site-shots/``: the first screen of every
+page, and with ``KERASGUIDE_SITE_FULL_SHOTS=1`` (``make site``) the whole page too.
+Without a built site, Playwright or Chromium, the tests are skipped with the reason.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SITE = os.environ.get("KERASGUIDE_SITE")
 SHOTS = ROOT / "build" / "site-shots"
 LESSONS = EXPECTED  # every course notebook is a lesson of the site
+GUIDE = sorted(path.stem for path in (ROOT / "docs").glob("guide-*.md"))
+# Entries of the API reference shown in their own screenshot: a function and a class.
+API_SHOTS = ("kerasguide.check_model", "kerasguide.Summary")
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 
 
@@ -101,7 +106,9 @@ def visits(server: str) -> dict[str, Visit]:
         browser = playwright.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
-            return {page: _visit(context, server, page) for page in pages}
+            visits = {page: _visit(context, server, page) for page in pages}
+            _shoot_api_entries(context, server)
+            return visits
         finally:
             browser.close()
 
@@ -112,6 +119,14 @@ def _visit(context: Any, server: str, path: str) -> Visit:
     page.on("console", lambda m: m.type == "error" and visit.problems.append(f"console: {m.text}"))
     page.on("pageerror", lambda error: visit.problems.append(f"page error: {error}"))
     page.on("requestfailed", lambda r: visit.problems.append(f"request failed: {r.url[:120]}"))
+    page.on(
+        "request",
+        lambda r: (
+            r.url.startswith(("http:", "https:"))
+            and not r.url.startswith(server)
+            and visit.problems.append(f"request to another server: {r.url[:120]}")
+        ),
+    )
     page.on(
         "response",
         lambda r: r.status >= 400 and visit.problems.append(f"HTTP {r.status}: {r.url[:120]}"),
@@ -130,6 +145,16 @@ def _visit(context: Any, server: str, path: str) -> Visit:
         page.screenshot(path=SHOTS / f"{name}-full.png", full_page=True)
     page.close()
     return visit
+
+
+def _shoot_api_entries(context: Any, server: str) -> None:
+    """A screenshot of a few entries of the API reference, scrolled to each."""
+    page = context.new_page()
+    for name in API_SHOTS:
+        page.goto(f"{server}api/#{name}", wait_until="load")
+        page.locator(f"[id='{name}']").scroll_into_view_if_needed()
+        page.screenshot(path=SHOTS / f"api_{name.rsplit('.', 1)[1]}.png")
+    page.close()
 
 
 INSTALL_URL = re.compile(r"pip install (\S+\.whl)")
@@ -183,7 +208,8 @@ def _lesson(visits: dict[str, Visit], name: str) -> Visit:
 
 
 def test_every_page_loads_without_console_errors(visits: dict[str, Visit]) -> None:
-    assert {"", "reference/", *(f"notebooks/{n}/" for n in LESSONS)} <= set(visits)
+    pages = {"", "api/", *(f"notebooks/{n}/" for n in LESSONS), *(f"{g}/" for g in GUIDE)}
+    assert pages <= set(visits), sorted(pages - set(visits))
     problems = [f"{v.url}: {p}" for v in visits.values() for p in v.problems]
     assert not problems, "\n".join(problems)
 
@@ -202,10 +228,13 @@ def test_every_image_loads_with_a_size_and_alt_text(visits: dict[str, Visit]) ->
     assert all(image["alt"].startswith("Diagram of") for image in diagrams), diagrams
 
 
-def test_the_navigation_reaches_every_lesson(visits: dict[str, Visit], server: str) -> None:
+def test_the_navigation_reaches_every_lesson_and_guide_page(
+    visits: dict[str, Visit], server: str
+) -> None:
+    pages = [f"notebooks/{n}/" for n in LESSONS] + [f"{g}/" for g in GUIDE] + ["api/"]
     for visit in visits.values():
         reached = {url.split("#")[0] for url in visit.nav}
-        missing = [n for n in LESSONS if f"{server}notebooks/{n}/" not in reached]
+        missing = [page for page in pages if f"{server}{page}" not in reached]
         assert not missing, f"{visit.url}: the navigation has no link to {missing}"
 
 

@@ -240,7 +240,7 @@ def _parse(text: str, name: str) -> object:
             where=name,
             expected="`exercises:` and a list",
             received=type(data).__name__,
-            hint="see the README's section for instructors",
+            hint="see the guide's page 'Grading a class' (docs/guide-grading.md)",
         )
     return data
 

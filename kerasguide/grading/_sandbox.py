@@ -146,7 +146,7 @@ def require(*, trusted: bool) -> None:
 
 
 def isolation(limits: GradeLimits, *, trusted: bool = False) -> dict[str, str]:
-    """What this machine enforces, in words (shown in the report and the README)."""
+    """What this machine enforces, in words (in the report; the guide's grading page has it too)."""
     time_text = f"{limits.cell_seconds:g} s per cell, {limits.notebook_seconds:g} s per notebook"
     memory = f"{limits.memory_mb} MB address space (RLIMIT_AS)"
     if trusted:
