@@ -106,6 +106,16 @@ class RunArithmetic:
     blocks: tuple[BlockArithmetic, ...]
 
     @property
+    def name(self) -> str:
+        """``block_13 … block_15``, as the run's (or its one block's or layer's) name."""
+        return self.run.name
+
+    @property
+    def count(self) -> int:
+        """How many blocks the run has (×N)."""
+        return self.run.count
+
+    @property
     def params(self) -> int:
         return sum(block.params for block in self.blocks)
 
@@ -190,7 +200,7 @@ class FoldedExplanation:
         if run.single is not None:
             inner = run.blocks[0].inner if self.depth > 1 else ()
             return [f"{INDENT}{line.strip()}" for layer in inner for line in layer.lines()]
-        if run.run.count == 1:
+        if run.count == 1:
             layers = run.blocks[0].layers if self.depth > 1 else ()
             return [f"{INDENT}{line}" for layer in layers for line in layer.lines()]
         lines = []
@@ -220,12 +230,12 @@ class FoldedExplanation:
     def _run_html(self, run: RunArithmetic) -> str:
         opened = " open" if self.depth > 1 else ""
         layers = run.blocks[0].inner if run.single is not None else ()
-        if run.single is None and run.run.count == 1:
+        if run.single is None and run.count == 1:
             layers = run.blocks[0].layers
         if run.single is not None and not layers:
             first = html.escape(run.title())
         else:
-            groups = [] if run.single is not None or run.run.count == 1 else run.groups()
+            groups = [] if run.single is not None or run.count == 1 else run.groups()
             inner = "".join(self._group_html(group, opened) for group in groups)
             inner += _layers_html(layers)
             first = (
@@ -250,8 +260,8 @@ class FoldedExplanation:
         """The runs, their blocks' arithmetic and the totals as plain data."""
         runs: list[JSONDict] = [
             {
-                "name": run.run.name,
-                "count": run.run.count,
+                "name": run.name,
+                "count": run.count,
                 "structures": run.run.structures,
                 "params": run.params,
                 "blocks": [block.to_dict() for block in run.blocks],

@@ -52,7 +52,7 @@ def test_applications_block_by_block(name: str) -> None:
     _assert_counted_once(model, folded)
     summary = kg.summarize(model, fold="blocks")
     assert isinstance(summary, kg.FoldedSummary)
-    assert [run.run.name for run in folded.runs] == [run.name for run in summary.blocks.runs]
+    assert [run.name for run in folded.runs] == [run.name for run in summary.blocks.runs]
     assert [run.params for run in folded.runs] == [run.params for run in summary.blocks.runs]
     text = str(folded)
     assert text.endswith(f"= {model.count_params():,} parameters " + text.split("parameters ")[-1])
@@ -79,8 +79,8 @@ def test_two_repeated_blocks_against_keras(overwrite: bool) -> None:
     folded = kg.explain(model, fold="blocks")
     assert isinstance(folded, kg.FoldedExplanation)
     _assert_counted_once(model, folded)
-    (run,) = [run for run in folded.runs if run.run.count > 1]
-    assert run.run.count == 2
+    (run,) = [run for run in folded.runs if run.count > 1]
+    assert run.count == 2
     assert run.params == 2 * (8 * 9 * 8 + 8 + 4 * 8)
     assert_golden("explain_two_blocks_folded.txt", str(folded), overwrite=overwrite)
 
