@@ -242,10 +242,11 @@ class FoldedExplanation:
                 f"<details{opened}><summary>{html.escape(run.title())}</summary>{inner}</details>"
             )
         top = "vertical-align:top"
+        share = self.share(run.params).removesuffix(" of all")
         return (
             f"<tr><td style='{top}'>{first}</td>"
             f"<td style='text-align:right;{top}'>{run.params:,}</td>"
-            f"<td style='text-align:right;{top}'>{html.escape(self.share(run.params))}</td></tr>"
+            f"<td style='text-align:right;{top}'>{html.escape(share)}</td></tr>"
         )
 
     def _group_html(self, group: list[BlockArithmetic], opened: str) -> str:
