@@ -295,6 +295,8 @@ def fold_explanation(
             inner[layer.name] = []
         else:
             inner[next(reversed(top))].append(layer)
+    if not blocks.runs:  # a subclassed model: no graph to find blocks in, one per layer
+        blocks = _one_per_layer(name, top)
     if sorted(blocks.layers) != sorted(top):  # every layer in exactly one block
         raise RuntimeError(f"the blocks of {name} do not cover its layers once each")
     runs = tuple(
@@ -305,6 +307,16 @@ def fold_explanation(
     return FoldedExplanation(
         name, runs, total, trainable, non_trainable, depth, tuple(blocks.structures.items())
     )
+
+
+def _one_per_layer(name: str, top: dict[str, LayerArithmetic]) -> Blocks:
+    from kerasguide.blocks import Block, BlockRun, Blocks
+
+    runs = tuple(
+        BlockRun((Block(key, (key,), "", layer.params, (), (), "layer"),))
+        for key, layer in top.items()
+    )
+    return Blocks(name, runs, "layers")
 
 
 def _block(

@@ -100,6 +100,24 @@ def test_nested_models_keep_their_layers_inside() -> None:
     assert "    core_dense (Dense): kernel 4×4 = 16 + bias 4 = 20" in str(folded)
 
 
+def test_a_subclassed_model_is_one_entry_per_layer() -> None:
+    class Small(keras.Model):
+        def __init__(self) -> None:
+            super().__init__(name="small")
+            self.hidden = keras.layers.Dense(3, name="hidden")
+            self.out = keras.layers.Dense(2, name="out")
+
+        def call(self, x: Any) -> Any:
+            return self.out(self.hidden(x))
+
+    model = Small()
+    model(keras.ops.zeros((1, 4)))
+    folded = kg.explain(model, fold="blocks")
+    assert isinstance(folded, kg.FoldedExplanation)
+    assert [run.name for run in folded.runs] == ["hidden", "out"]
+    assert sum(run.params for run in folded.runs) == folded.total == model.count_params() == 23
+
+
 def test_html_opens_each_run_onto_its_blocks_and_layers() -> None:
     folded = kg.explain(two_blocks(), fold="blocks")
     page = folded._repr_html_()
