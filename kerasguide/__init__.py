@@ -36,7 +36,7 @@ from kerasguide.errors import (
     SpecTypeError,
     SummaryParseError,
 )
-from kerasguide.explain import Explanation, explain
+from kerasguide.explain import Explanation, FoldedExplanation, explain
 from kerasguide.grading import (
     Assignment,
     GradedSubmission,
@@ -66,6 +66,7 @@ __all__ = [
     "Explanation",
     "FileError",
     "Finding",
+    "FoldedExplanation",
     "FoldedSummary",
     "GradeReport",
     "GradedSubmission",

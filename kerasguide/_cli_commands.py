@@ -125,8 +125,15 @@ def _table_style(style: str | None) -> str:
 def explain(args: argparse.Namespace) -> int:
     from kerasguide.explain import explain as explain_model
 
-    _emit(explain_model(resolve(args.source).as_model()), args.json)
+    fold = getattr(args, "fold", "none")
+    model = resolve(args.source).as_model()
+    _emit(explain_model(model, fold=_fold(fold)), args.json)
     return 0
+
+
+def _fold(fold: str) -> str | int:
+    """``--fold``: a number of levels, or one of the words."""
+    return int(fold) if fold.isdigit() else fold
 
 
 def plot(args: argparse.Namespace) -> int:
@@ -142,7 +149,7 @@ def plot(args: argparse.Namespace) -> int:
 
     model = resolve(args.source).as_model()
     fold = getattr(args, "fold", "auto")
-    options: dict[str, Any] = {"engine": args.engine, "fold": int(fold) if fold.isdigit() else fold}
+    options: dict[str, Any] = {"engine": args.engine, "fold": _fold(fold)}
     if args.rankdir is not None:
         options["rankdir"] = args.rankdir
     _files.write_with(target, lambda tmp: plot_model(model, tmp, **options), force=replaces(args))

@@ -19,7 +19,6 @@ from kerasguide._types import JSONDict
 from kerasguide.blocks import Block, BlockRun, Blocks
 
 FOLDED_TITLE = "Folded summary of"  # what parse_summary recognises and refuses
-FOLDS = ("none", "blocks", "auto")
 FOLD_ABOVE = 60  # fold="auto" folds a summary of more rows than this
 
 

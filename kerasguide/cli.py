@@ -145,10 +145,17 @@ def _add_explain(commands: _Commands) -> None:
         commands,
         "explain",
         "explain a model's parameter counts, layer by layer",
-        "  kerasguide explain specs/mlp.yaml\n  kerasguide explain cnn --json",
+        "  kerasguide explain specs/mlp.yaml\n  kerasguide explain cnn --json\n"
+        "  kerasguide explain resnet.keras --fold blocks",
     )
     _source(parser)
     _json(parser)
+    parser.add_argument(
+        "--fold",
+        default="none",
+        help="count parameters block by block: none (layer by layer, the default), blocks, "
+        "auto (blocks above 60 layers), or a number of levels to open (2 lists each layer)",
+    )
 
 
 def _add_plot(commands: _Commands) -> None:

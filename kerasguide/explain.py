@@ -16,10 +16,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
 import kerasguide._keras as _k
 from kerasguide import _table
+from kerasguide._explain_fold import FoldedExplanation, fold_explanation, total_line
 from kerasguide._graph import (
     all_layers,
     is_layer,
@@ -27,6 +28,7 @@ from kerasguide._graph import (
     operation_function,
     summary_operations,
 )
+from kerasguide._options import check_fold
 from kerasguide._types import JSONDict, KerasLayer, KerasModel, KerasOperation, KerasVariable
 from kerasguide._why import why
 from kerasguide.build import as_model
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from kerasguide.specs import SpecSource
 from kerasguide.errors import OptionError
 
-__all__ = ["Explanation", "LayerArithmetic", "Term", "explain"]
+__all__ = ["Explanation", "FoldedExplanation", "LayerArithmetic", "Term", "explain"]
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ class LayerArithmetic:
         }
         return data | ({} if self.mult_adds_text is None else {"mult_adds": self.mult_adds})
 
-    def _lines(self) -> list[str]:
+    def lines(self) -> list[str]:
+        """Its text lines: the arithmetic, then why and the multiply-adds where known."""
         indent = "  " * self.depth
         lines = [str(self)] + [f"{indent}    why: {self.why}"] * bool(self.why)
         if self.mult_adds_text:
@@ -164,7 +167,7 @@ class Explanation:
     def __str__(self) -> str:
         lines = [f'Parameters of "{self.name}", layer by layer:']
         for layer in self.layers:
-            lines += layer._lines()
+            lines += layer.lines()
         lines.append(self._total_line())
         lines += [self._mult_adds_line()] if self.counts_mult_adds else []
         return "\n".join(lines) + "\n"
@@ -182,12 +185,7 @@ class Explanation:
 
     def _total_line(self) -> str:
         counts = [layer.params for layer in self.layers if not layer.depth and layer.params]
-        shown = " + ".join(f"{count:,}" for count in counts) if 1 < len(counts) <= 12 else ""
-        total = f"{shown} = {self.total:,}" if shown else f"{self.total:,}"
-        return (
-            f"Total: {total} parameters ({self.trainable:,} trainable, "
-            f"{self.non_trainable:,} non-trainable) = model.count_params()"
-        )
+        return total_line(counts, self.total, self.trainable, self.non_trainable)
 
     def _repr_html_(self) -> str:
         rows = [
@@ -219,7 +217,21 @@ class Explanation:
         return data | ({} if self.mult_adds is None else {"mult_adds": self.mult_adds})
 
 
-def explain(model: KerasModel | SpecSource, *, mult_adds: bool = False) -> Explanation:
+@overload
+def explain(
+    model: KerasModel | SpecSource, *, mult_adds: bool = ..., fold: Literal["none"] = ...
+) -> Explanation: ...
+
+
+@overload
+def explain(
+    model: KerasModel | SpecSource, *, mult_adds: bool = ..., fold: str | int
+) -> Explanation | FoldedExplanation: ...
+
+
+def explain(
+    model: KerasModel | SpecSource, *, mult_adds: bool = False, fold: str | int = "none"
+) -> Explanation | FoldedExplanation:
     """Explain every parameter count of a model from the shapes of its weights.
 
     Args:
@@ -229,19 +241,29 @@ def explain(model: KerasModel | SpecSource, *, mult_adds: bool = False) -> Expla
             ``mult-adds: 10 inputs × 20 units = 200 per example``. Counted for Dense,
             convolutions, Embedding and recurrent layers: the products of weights and
             inputs, biases and activations left out (as ``summarize(columns=["mult_adds"])``).
+        fold: ``"none"`` (the default: layer by layer), ``"blocks"`` (block by block,
+            grouped as ``summarize(fold=...)`` and ``plot_model(fold=...)`` group them:
+            each block or run of like blocks ×N with the sum of its layers' counts and
+            its share of the total), ``"auto"`` (``"blocks"`` above 60 layers) or a
+            number of levels: 1 is ``"blocks"``, 2 also writes out each block's layers.
 
     Returns:
         An :class:`Explanation`; its layers' counts add up to ``model.count_params()``.
+        Folded, a :class:`FoldedExplanation`, whose runs add up to it with every layer
+        counted once.
 
     Raises:
-        OptionError: The model is not built yet (it has no weights to explain), or
-            ``model`` is not a model or a spec.
+        OptionError: The model is not built yet (it has no weights to explain), an
+            option is unknown (``fold``, or ``mult_adds`` with a ``fold``), or ``model``
+            is not a model or a spec.
 
     Example:
         >>> print(explain(model).layers[1])  # doctest: +SKIP
         hidden_1 (Dense): kernel 10×10 = 100 + bias 10 = 110
         >>> explain(model, mult_adds=True).layers[1].mult_adds_text  # doctest: +SKIP
         '10 inputs × 10 units = 100'
+        >>> resnet = keras.applications.ResNet50(weights=None)  # doctest: +SKIP
+        >>> print(explain(resnet, fold="blocks"))  # doctest: +SKIP
     """
     if not isinstance(mult_adds, bool):
         raise OptionError(
@@ -249,6 +271,15 @@ def explain(model: KerasModel | SpecSource, *, mult_adds: bool = False) -> Expla
             where="explain(mult_adds=...)",
             expected="a bool",
             received=repr(mult_adds),
+        )
+    fold = check_fold("explain", fold)
+    if mult_adds and fold != "none":
+        raise OptionError(
+            "a folded explanation counts parameters only",
+            where=f"explain(mult_adds=True, fold={fold!r})",
+            expected="mult_adds=True with fold='none', or a fold without mult_adds",
+            received="both",
+            hint="summarize(model, columns=['mult_adds']) lists every layer's multiply-adds",
         )
     model = as_model(model)
     if not model.built:
@@ -262,7 +293,15 @@ def explain(model: KerasModel | SpecSource, *, mult_adds: bool = False) -> Expla
     layers = tuple(_layers(model, depth=0, seen={}, mult_adds=mult_adds))
     trainable = sum(_size(w) for w in {id(w): w for w in model.trainable_weights}.values())
     total = model.count_params()
-    return Explanation(model.name, layers, total, trainable, total - trainable, mult_adds)
+    from kerasguide._fold import fold_depth
+
+    depth = fold_depth(fold, sum(not layer.depth for layer in layers), expand_nested=False)
+    if depth is None:
+        return Explanation(model.name, layers, total, trainable, total - trainable, mult_adds)
+    from kerasguide.blocks import find_blocks
+
+    totals = (total, trainable, total - trainable)
+    return fold_explanation(model.name, layers, find_blocks(model), totals, depth)
 
 
 def _size(weight: KerasVariable) -> int:

@@ -27,7 +27,7 @@ from kerasguide._graph import (
     summary_operations,
     wrapper_type,
 )
-from kerasguide._options import check_choice
+from kerasguide._options import check_choice, check_fold
 from kerasguide._sheet import sheet
 from kerasguide._types import KerasModel, KerasOperation
 from kerasguide.errors import GraphvizUnavailable, KerasGuideWarning, OptionError
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 __all__ = ["checked_options", "graphviz_missing", "plot_model"]
 
 ENGINES = ("auto", "graphviz", "matplotlib")
-FOLDS = ("auto", "blocks", "none")
 SHARP = _draw.SHARP_DPI
 RANKDIRS = ("TB", "LR")
 GRAPHVIZ_SIZE = (7.0, 7.0)  # inches, width and height: Keras's drawing scaled to fit a page
@@ -173,17 +172,7 @@ def checked_options(
 
 
 def _checked_fold(fold: object, engine: str, function: str = "plot_model") -> str | int:
-    if isinstance(fold, int) and not isinstance(fold, bool):
-        if fold < 1:
-            raise OptionError(
-                "fold must be at least 1 when it is a number of levels",
-                where=f"{function}(fold=...)",
-                expected="'auto', 'blocks', 'none' or a number of levels from 1",
-                received=repr(fold),
-                hint="fold=1 draws each block as one box; fold='none' draws every layer",
-            )
-    else:
-        check_choice(function, "fold", fold, FOLDS)
+    fold = check_fold(function, fold)
     if engine == "graphviz" and fold not in ("auto", "none"):
         raise OptionError(
             "Keras's Graphviz drawing cannot fold blocks",
@@ -191,7 +180,7 @@ def _checked_fold(fold: object, engine: str, function: str = "plot_model") -> st
             expected="engine='matplotlib' to fold, or fold='none'",
             received="engine='graphviz'",
         )
-    return fold  # type: ignore[return-value]
+    return fold
 
 
 def _note_resolution(model: KerasModel, figure: Figure, dpi: float) -> None:

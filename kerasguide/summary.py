@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, overload
 
 from kerasguide import _table
-from kerasguide._options import check_choice
+from kerasguide._options import check_choice, check_fold
 from kerasguide._rows import (
     COLUMNS,
     Row,
@@ -27,7 +27,7 @@ from kerasguide._rows import (
     summary_rows,
 )
 from kerasguide._shapes import format_shapes
-from kerasguide._summary_fold import FOLD_ABOVE, FOLDS, FoldedSummary
+from kerasguide._summary_fold import FOLD_ABOVE, FoldedSummary
 from kerasguide._types import JSONDict, KerasModel
 from kerasguide.build import as_model
 
@@ -291,7 +291,7 @@ def summarize(
         >>> print(summarize(model, columns=["params_percent", "mult_adds"]))  # doctest: +SKIP
     """
     check_choice("summarize", "style", style, _table.STYLES)
-    check_choice("summarize", "fold", fold, FOLDS)
+    check_fold("summarize", fold, levels=False)
     levels = levels_option(expand_nested, depth)
     shown = columns_option(columns)
 

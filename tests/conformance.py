@@ -13,7 +13,8 @@ five stages, each recorded on its own:
    except those Keras made up (``dense_3``).
 2. ``to_code`` → ``exec`` → the same comparison, names aside.
 3. ``check_summary(model, <Keras's own summary of it>)`` passes.
-4. ``explain(model)``'s total equals ``model.count_params()``.
+4. ``explain(model)``'s total equals ``model.count_params()``, and so does the sum of
+   ``explain(model, fold="blocks")``'s runs (issue 22).
 5. ``plot_model(..., engine="matplotlib", fold="blocks")`` writes a non-empty PNG, and
    ``find_blocks`` covers every layer exactly once, each block's parameters the sum
    of its layers'.
@@ -349,9 +350,13 @@ def _stage_check_summary(model: Any) -> Outcome:
 
 def _stage_explain(model: Any) -> Outcome:
     total, expected = kg.explain(model).total, model.count_params()
-    if total == expected:
-        return Outcome(OK)
-    return Outcome(DIFFERENT, f"explain total {total} != count_params() {expected}")
+    if total != expected:
+        return Outcome(DIFFERENT, f"explain total {total} != count_params() {expected}")
+    folded = kg.explain(model, fold="blocks")
+    runs = sum(run.params for run in getattr(folded, "runs", ()))
+    if runs != expected:
+        return Outcome(DIFFERENT, f"explain(fold='blocks') runs {runs} != count_params()")
+    return Outcome(OK)
 
 
 def _stage_plot(model: Any, folder: Path) -> Outcome:

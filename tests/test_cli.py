@@ -241,6 +241,16 @@ def test_explain_text_and_json(cli: Any, tmp_path: Path) -> None:
     assert json.loads(as_json.out) == json.loads(json.dumps(kg.explain(model).to_dict()))
 
 
+def test_explain_block_by_block(cli: Any, tmp_path: Path) -> None:
+    model = ZOO["cnn"]()
+    path = saved(model, tmp_path)
+    run = cli("explain", path, "--fold", "blocks")
+    assert (run.code, run.out) == (0, str(kg.explain(model, fold="blocks")).rstrip("\n") + "\n")
+    bad = cli("explain", path, "--fold", "0")
+    assert bad.code != 0
+    assert "explain(fold=...): fold must be at least 1" in bad.err
+
+
 def test_a_spec_error_names_the_file_and_the_entry(cli: Any, tmp_path: Path) -> None:
     path = tmp_path / "typo.yaml"
     path.write_text("input_shape: [2]\nlayers:\n  - Dence: 2\n", encoding="utf-8")

@@ -288,3 +288,38 @@ def test_the_downloadable_notebooks_have_the_install_line(visits: dict[str, Visi
     for name in LESSONS:
         notebook = nbformat.read(Path(str(SITE), "notebooks", name, f"{name}.ipynb"), 4)
         assert f"%pip install {wheel}" in notebook.cells[0].source, name
+
+
+def test_the_interactive_view_works_in_its_lesson(server: str) -> None:
+    """kg.view's output (inline SVG, CSS and script) survives mkdocs-jupyter: a box shows
+    its details on hover, and a click opens a folded block (screenshots looked at)."""
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(server + "notebooks/05_graphs/", wait_until="load")
+            view = page.locator(".kg-view")
+            assert view.count() == 1, "notebook 5 ends with kg.view(mobilenet)"
+            view.scroll_into_view_if_needed()
+            view.locator('.kg-main [id="node:Conv1"]').hover()
+            tip = view.locator(".kg-tip")
+            assert tip.is_visible()
+            assert "Conv1 (Conv2D)" in tip.inner_text()
+            assert "filters: 32" in tip.inner_text()
+            page.screenshot(path=SHOTS / "05_graphs-view-hover.png")
+            runs = view.locator(".kg-main g.kg-opens")
+            assert runs.count() >= 4  # MobileNetV2's runs of inverted residual blocks
+            runs.nth(2).click()
+            opened = view.locator(".kg-open.kg-shown")
+            assert opened.count() == 1
+            assert opened.locator('g[id^="frame:"]').count() >= 2  # its blocks, in frames
+            page.screenshot(path=SHOTS / "05_graphs-view-opened.png")
+            opened.locator(".kg-close").click()
+            assert view.locator(".kg-open.kg-shown").count() == 0
+        finally:
+            browser.close()
+    assert errors == []
