@@ -49,20 +49,13 @@ def _run(code: str, limits: GradeLimits | None = None, **files: Path) -> tuple[s
     return done.stdout, done.stderr, uid
 
 
-def _running(pid: int) -> bool:
-    """True while ``pid`` runs: not gone, and not a zombie waiting for its parent."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
-
 def _left(uid: int | None, seconds: float = 15.0) -> list[int]:
     """The processes of ``uid`` still there once the PID namespace has had time to go."""
     deadline = time.monotonic() + seconds
     while True:
-        left = [p for p in host.pids() if uid is not None and host.owner(p) == uid and _running(p)]
+        left = [
+            p for p in host.pids() if uid is not None and host.owner(p) == uid and host.running(p)
+        ]
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.05)
@@ -245,9 +238,9 @@ def test_the_sandbox_goes_when_its_bwrap_is_killed() -> None:
         process.kill()
         process.wait()
         deadline = time.monotonic() + 30  # a loaded machine (CI beside other work) is slow
-        while _running(box.pid) and time.monotonic() < deadline:
+        while host.running(box.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _running(box.pid)
+        assert not host.running(box.pid)
         assert _left(box.uid) == []
 
 
@@ -444,3 +437,26 @@ def test_the_command_line_takes_trusted() -> None:
     args = parser().parse_args(["grade", "a.yaml", "submitted", "-o", "out", "--trusted"])
     assert args.trusted is True
     assert parser().parse_args(["grade", "a.yaml", "submitted", "-o", "out"]).trusted is False
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="kernels get uids of their own only as root")
+def test_orphans_are_the_processes_of_uids_no_grader_holds() -> None:
+    host.STATE.mkdir(mode=0o711, exist_ok=True)
+    uid, lock = host.take_uid()  # a uid of our own, held as a grader holds it
+    script = "import os, sys, time; u = int(sys.argv[1]); os.setgid(u); os.setuid(u); time.sleep(9)"
+    child = subprocess.Popen([sys.executable, "-c", script, str(uid)])
+    try:
+        deadline = time.monotonic() + 30
+        while host.owner(child.pid) != uid and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert host.owner(child.pid) == uid
+        assert child.pid not in host.orphans()  # held: a kernel that is still grading
+        lock.close()  # the grader let go of the uid without killing it: a process left behind
+        assert child.pid in host.orphans()
+        host.kill_uid(uid)
+        child.wait(timeout=30)
+        assert child.pid not in host.orphans()
+    finally:
+        child.kill()
+        child.wait()
+        lock.close()

@@ -216,6 +216,9 @@ def run_all(task: Task, pending: list[Path], workers: int) -> Iterator[StudentRe
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         loader.shutdown(wait=True)
+        from kerasguide.grading import _host
+
+        _host.settle()  # no kernel of this batch outlives it
 
 
 def _references(assignment: Assignment) -> References:

@@ -36,10 +36,13 @@ __all__ = [
     "UID_BASE",
     "font_list",
     "kill_uid",
+    "orphans",
     "owner",
     "pids",
     "reachable",
     "release",
+    "running",
+    "settle",
     "sweep",
     "take_uid",
 ]
@@ -128,11 +131,16 @@ def take_uid() -> tuple[int, IO[str]]:
     raise RuntimeError(f"all {SLOTS} sandbox uids are in use")
 
 
+_RELEASING: set[threading.Thread] = set()  # release()'s threads still killing a uid
+_RELEASING_LOCK = threading.Lock()
+
+
 def release(uid: int, lock: IO[str]) -> None:
     """Give ``uid`` back once its last process is gone, on a thread of its own.
 
     The kernel's PID namespace takes a moment to go (TensorFlow's memory is freed):
     the next notebook need not wait for it, and no kernel takes the uid before then.
+    :func:`settle` waits for these threads (at the end of a batch).
     """
 
     def finish() -> None:
@@ -140,20 +148,58 @@ def release(uid: int, lock: IO[str]) -> None:
             kill_uid(uid)
         finally:
             lock.close()
+            with _RELEASING_LOCK:
+                _RELEASING.discard(thread)
 
-    threading.Thread(target=finish, name=f"kerasguide-uid-{uid}", daemon=True).start()
+    thread = threading.Thread(target=finish, name=f"kerasguide-uid-{uid}", daemon=True)
+    with _RELEASING_LOCK:
+        _RELEASING.add(thread)
+    thread.start()
 
 
-def kill_uid(uid: int) -> None:
-    """Kill every process of ``uid`` (a kernel's, after its sandbox is done)."""
-    for _ in range(50):
-        found = [pid for pid in pids() if owner(pid) == uid]
-        if not found:
+def settle(seconds: float = 60.0) -> None:
+    """Wait until every uid given back by :func:`release` has no process left.
+
+    A batch calls it before it returns, so that when ``grade`` returns no process of
+    the class runs any more, even on a machine so busy that killed kernels are slow to go.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        with _RELEASING_LOCK:
+            threads = list(_RELEASING)
+        if not threads:
+            return
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if time.monotonic() >= deadline:
+            return
+
+
+def kill_uid(uid: int, *, seconds: float = 30.0) -> None:
+    """Kill every process of ``uid`` (a kernel's, after its sandbox is done).
+
+    Killed again until none runs: a process forked meanwhile is caught on the next
+    round, and a busy machine may take seconds to end a large one. A zombie counts as
+    gone (its parent, also killed, leaves it to be reaped by init).
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        found = [pid for pid in pids() if owner(pid) == uid and running(pid)]
+        if not found or time.monotonic() > deadline:
             return
         for pid in found:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.02)
+
+
+def running(pid: int) -> bool:
+    """True while ``pid`` runs: not gone, and not a zombie waiting for its parent."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat_line.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def pids() -> list[int]:
@@ -167,19 +213,49 @@ def owner(pid: int) -> int | None:
         return None
 
 
+def orphans() -> list[int]:
+    """Running processes of sandbox uids that no grader holds: what kernels left behind.
+
+    A uid is held from :func:`take_uid` until :func:`release` has killed its last
+    process, so another grader's kernels running meanwhile on this machine are not
+    counted; only a process that outlived its sandbox is.
+    """
+    running_by_uid: dict[int, list[int]] = {}
+    for pid in pids():
+        uid = owner(pid)
+        if uid is not None and UID_BASE <= uid < UID_BASE + SLOTS and running(pid):
+            running_by_uid.setdefault(uid, []).append(pid)
+    left: list[int] = []
+    for uid, found in sorted(running_by_uid.items()):
+        with _unheld(uid - UID_BASE) as free:
+            if free:
+                left += [pid for pid in found if running(pid)]
+    return left
+
+
+@contextlib.contextmanager
+def _unheld(slot: int) -> Iterator[bool]:
+    """Hold ``slot``'s lock for a moment if no grader holds it: yields whether it was free."""
+    lock = STATE / f"uid-{slot}.lock"
+    if not lock.exists():
+        yield True
+        return
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False  # a live kernel holds it
+            return
+        yield True
+
+
 def sweep() -> None:
     """Clean up what a grader that died left: its kernels' processes and folders."""
     if os.geteuid() == 0 and STATE.is_dir():
         for slot in range(SLOTS):
-            lock = STATE / f"uid-{slot}.lock"
-            if not lock.exists():
-                continue
-            with lock.open("w") as handle:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
-                    continue  # a live kernel holds it
-                kill_uid(UID_BASE + slot)
+            with _unheld(slot) as free:
+                if free:
+                    kill_uid(UID_BASE + slot)
     for folder in Path(tempfile.gettempdir()).glob("kerasguide-grade-*"):
         with contextlib.suppress(OSError, ValueError):
             pid = int((folder / "grader.pid").read_text())
