@@ -45,25 +45,30 @@ demo: install
 	$(BIN)/python -m kerasguide demo --out build/demo
 
 # Every test and docstring example. The grading tests share one class's run, so they stay
-# on one worker while the other worker takes the rest (tests/conftest.py's scheduler).
+# on one worker while the other worker takes the rest, and they start first (tests/conftest.py's
+# scheduler). Tests marked `sweep` (every keras.applications model, the whole model
+# collection) are `make conformance`'s; a representative few of each run here.
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --doctest-modules --ignore=tests/data \
   tests kerasguide
 
-# Unit tests and the docstrings' examples; `slow` ones (kernels, application models) apart.
+# Unit tests and the docstrings' examples; `slow` ones (kernels, application models, a fresh
+# TensorFlow in a subprocess) apart.
 unit: install
-	$(PYTEST) -m "not slow"
+	$(PYTEST) -m "not slow and not sweep"
 
 slow: install
-	$(PYTEST) -m slow
+	$(PYTEST) -m "slow and not sweep"
 
 # What CI runs: every notebook on a fresh kernel (`make notebooks`), the website made
 # from them, then one pytest run of everything else: unit and slow tests, the docstrings'
 # examples, the executed notebooks' outputs and the site in Chromium (one TensorFlow
 # import per worker, and both workers stay busy).
-test: notebooks dist
+# The wheel is built while the notebooks run (one process beside their two kernels).
+test: install
+	$(MAKE) --no-print-directory -j2 --output-sync=target notebooks dist
 	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(NOTEBOOK_OUT) SITE_DIR=build/site-fast
 	KERASGUIDE_SITE=build/site-fast KERASGUIDE_EXECUTED_NOTEBOOKS=$(NOTEBOOK_OUT) \
-	  KERASGUIDE_DIST=$(DIST) $(PYTEST)
+	  KERASGUIDE_DIST=$(DIST) $(PYTEST) -m "not sweep"
 
 # The sdist and the wheel in dist/, as a package index would take them (twine check);
 # tests/test_dist.py installs the wheel into a fresh venv, and `make site` publishes it.
@@ -201,10 +206,14 @@ bench: install
 # Every model of keras.applications and the suite's own models through to_spec, to_code,
 # check_summary, explain and plot_model, one process; a table, and exit 1 if anything
 # failed or came back silently different (issue 9). CONFORMANCE_MODELS picks some.
+# Then the tests marked `sweep` (`make test` runs a representative few of each): the
+# application models of the parse, blocks, folding, lint and conformance tests, and every
+# model of the collection (tests/model_collection.py).
 CONFORMANCE_MODELS ?=
 
 conformance: install
 	$(BIN)/python -m tests.conformance $(CONFORMANCE_MODELS)
+	$(PYTEST) -m sweep
 
 # kg.lint on every keras.applications model (weights=None, default input size), as
 # shipped and compiled: each hint on these correct models is a false alarm.

@@ -98,7 +98,8 @@ SHARED_RUN_MODULES = {
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, absent under -p no:xdist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    if config.getoption("markexpr") == "not slow" and not os.environ.get("KERASGUIDE_SITE"):
+    unit = config.getoption("markexpr") in ("not slow", "not slow and not sweep")
+    if unit and not os.environ.get("KERASGUIDE_SITE"):
         return None  # `make unit`: no class graded, no site opened; xdist's own `load` is faster
     from xdist.scheduler import LoadScopeScheduling
 

@@ -126,6 +126,7 @@ def test_help_version_and_examples_do_not_import_tensorflow() -> None:
     assert result.stdout.strip() == "[0, 0, 0, 0, 0] []"
 
 
+@pytest.mark.slow  # a fresh Python that imports TensorFlow: `make test`, not `make unit`
 def test_console_script_prints_one_message_and_nothing_else_on_stderr() -> None:
     script = Path(sys.executable).parent / "kerasguide"
     command = [script] if script.exists() else [sys.executable, "-m", "kerasguide"]
@@ -1015,12 +1016,14 @@ def _on_a_terminal(*argv: str) -> tuple[int, bytes]:
     return process.wait(timeout=60), data
 
 
+@pytest.mark.slow  # a fresh Python that imports TensorFlow: `make test`, not `make unit`
 def test_loading_keras_shows_on_a_terminal_and_is_erased() -> None:
     code, err = _on_a_terminal("summary", "mlp")
     assert code == 0
     assert err == "kerasguide: loading Keras…\r\x1b[K".encode()
 
 
+@pytest.mark.slow  # a fresh Python that imports TensorFlow: `make test`, not `make unit`
 def test_loading_line_is_ended_cleanly_before_an_error(tmp_path: Path) -> None:
     (tmp_path / "typo.yaml").write_text("input_shape: [4]\nlayers:\n  - {Dence: 3}\n")
     code, err = _on_a_terminal("summary", str(tmp_path / "typo.yaml"))
@@ -1042,6 +1045,7 @@ def test_a_missing_input_fails_at_once_without_loading_keras(tmp_path: Path, sou
     assert "loading Keras" not in text  # shown whenever the command loads Keras
 
 
+@pytest.mark.slow  # a fresh Python that imports TensorFlow: `make test`, not `make unit`
 def test_no_loading_line_for_a_pipe() -> None:
     run = _console("summary", "mlp")
     assert run.returncode == 0

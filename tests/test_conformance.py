@@ -23,14 +23,15 @@ import kerasguide._keras as _k
 from tests import conformance as conf
 
 # The smallest application models (2-4 s each through all five stages: Keras operations,
-# asymmetric ZeroPadding2D, depthwise convolutions), and one ResNet (about 6 s).
+# asymmetric ZeroPadding2D, depthwise convolutions), and one ResNet (about 6 s, a `sweep`
+# test: `make conformance`, where the script runs it too).
 FAST_APPLICATIONS = ("MobileNetV3Small", "MobileNet")
 SLOW_APPLICATIONS = ("ResNet50",)
 
 CASES = [
     *(pytest.param(conf.application_case(n), id=n, marks=pytest.mark.slow)
       for n in FAST_APPLICATIONS),
-    *(pytest.param(conf.application_case(n), id=n, marks=pytest.mark.slow)
+    *(pytest.param(conf.application_case(n), id=n, marks=[pytest.mark.slow, pytest.mark.sweep])
       for n in SLOW_APPLICATIONS),
     *(pytest.param(case, id=case.name) for case in conf.OWN),
 ]  # fmt: skip

@@ -1,6 +1,7 @@
 """kerasguide grade: the example assignment against its generated submissions, by outcome.
 
-The whole class is graded once per module (about ten kernel starts): the run is
+The whole class is graded once per test session (about ten kernel starts, in
+``tests/graded_class.py``, shared with ``tests/test_grade_hostile.py``): the run is
 interrupted after three notebooks and resumed, and every test reads that
 outcome. Regenerate the submissions with tests/data/grading/make_submissions.py.
 """
@@ -9,9 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import csv
-import fcntl
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -21,58 +20,21 @@ import pytest
 
 import kerasguide as kg
 from kerasguide.cli import main
+from tests import graded_class
 
 # Each of these launches Jupyter kernels (a few seconds each): `make slow`, part of `make test`.
 pytestmark = pytest.mark.slow
 
-DATA = Path(__file__).parent / "data" / "grading"
-ASSIGNMENT = DATA / "assignment" / "assignment.yaml"
-SUBMISSIONS = DATA / "submissions"
-STUDENTS = sorted(p.stem for p in SUBMISSIONS.glob("*.ipynb"))
-
-
-class Stop(Exception):
-    """Raised by the progress hook to interrupt a run."""
+DATA = graded_class.DATA
+ASSIGNMENT = graded_class.ASSIGNMENT
+SUBMISSIONS = graded_class.SUBMISSIONS
+STUDENTS = graded_class.STUDENTS
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The class graded once per test session, even across pytest-xdist's workers.
-
-    The output folder is inside the submissions folder, as an instructor may well put
-    it: the kernels must hide both, the outer one first.
-    """
-    base = tmp_path_factory.getbasetemp()
-    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    submitted = root / "kerasguide-class"
-    out = submitted / "graded"
-    with (root / "kerasguide-graded.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (out / "resumed.json").exists():
-            shutil.rmtree(submitted, ignore_errors=True)
-            shutil.copytree(SUBMISSIONS, submitted)
-            _grade_interrupted_then_resumed(submitted, out)
-    report = kg.grade(ASSIGNMENT, submitted, output=out, progress=False)  # all skipped
-    state = json.loads((out / "resumed.json").read_text())
-    return {"out": out, "submitted": submitted, "report": report, **state}
-
-
-def _grade_interrupted_then_resumed(submitted: Path, out: Path) -> None:
-    seen: list[str] = []
-
-    def stop_after_three(submission: kg.GradedSubmission) -> None:
-        seen.append(submission.student)
-        if len(seen) == 3:
-            raise Stop
-
-    with pytest.raises(Stop):
-        kg.grade(ASSIGNMENT, submitted, output=out, workers=2, progress=stop_after_three)
-    first = {name: json.loads((out / "students" / name / "record.json").read_text())
-             for name in seen}  # fmt: skip
-    resumed = kg.grade(ASSIGNMENT, submitted, output=out, workers=2, progress=False)
-    skipped = [s.student for s in resumed.submissions if s.skipped]
-    state = {"first": first, "skipped": skipped, "graded_again": resumed.graded}
-    (out / "resumed.json").write_text(json.dumps(state))
+    """The class graded once per test session (``tests/graded_class.py``)."""
+    return graded_class.graded_once(tmp_path_factory)
 
 
 @pytest.fixture

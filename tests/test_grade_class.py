@@ -6,12 +6,16 @@ written here in the style of public course notebooks, not copied from them:
 tf.nn activations, other variable names, models built inside functions, a
 `!pip` cell, data cells that need the assignment's `files:`, extra and missing
 blocks. The gradebook is compared byte for byte across an unsharded run and
-`--shard 1/2` + `2/2` + merge.
+`--shard 1/2` + `2/2` + merge. The shards take the unsharded run's records of their
+students (a record is reused when its notebook is unchanged), so the class's kernels
+run once: grading in shards, each shard's notebooks run for real, is
+``tests/test_grade.py``'s ``test_shards_merge_into_the_unsharded_gradebook``.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,7 @@ import pytest
 
 import kerasguide as kg
 from kerasguide.grading import _sandbox as sandbox
+from kerasguide.grading._batch import shard
 from tests.notebook_files import notebook_json
 
 pytestmark = pytest.mark.slow
@@ -150,10 +155,13 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assignment = root / "assignment.yaml"
     whole = kg.grade(assignment, submitted, output=root / "whole", workers=2, progress=False)
     for k in (1, 2):
-        kg.grade(
-            assignment, submitted, output=root / f"shard{k}", shard=f"{k}/2", workers=2,
-            progress=False,
-        )  # fmt: skip
+        for notebook in shard(sorted(submitted.glob("*.ipynb")), f"{k}/2"):
+            student = root / "whole" / "students" / notebook.stem
+            shutil.copytree(student, root / f"shard{k}" / "students" / notebook.stem)
+        part = kg.grade(assignment, submitted, output=root / f"shard{k}", shard=f"{k}/2",
+                        progress=False)  # fmt: skip
+        assert part.submissions
+        assert part.graded == 0  # every record reused, no notebook run again
     merged = kg.merge_grades([root / "shard1", root / "shard2"], output=root / "merged")
     return {"root": root, "whole": whole, "merged": merged}
 

@@ -2,9 +2,10 @@
 
 Each attack class of issue 18 has a notebook of its own, written here (the attacks
 tried on the grader from outside are kept apart from the project). The honest
-students are graded alone first, then together with the attackers; their scores
-must not move, no attacker earns a point, nothing leaks out of a sandbox, and
-nothing is left behind.
+students' grades without attackers are those of the example class's run
+(``tests/graded_class.py``, shared with ``tests/test_grade.py``); graded together
+with the attackers, their scores must not move, no attacker earns a point, nothing
+leaks out of a sandbox, and nothing is left behind.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ import pytest
 import kerasguide as kg
 from kerasguide.grading import _host as host
 from kerasguide.grading import _sandbox as sandbox
+from tests import graded_class
 from tests.notebook_files import notebook_json
 
 pytestmark = pytest.mark.slow
 
-DATA = Path(__file__).parent / "data" / "grading"
-ASSIGNMENT = DATA / "assignment" / "assignment.yaml"
+DATA = graded_class.DATA
+ASSIGNMENT = graded_class.ASSIGNMENT
 HONEST = ("correct", "wrong_units", "raises")
 
 if sandbox._why_not() is not None and not os.environ.get("CI"):
@@ -189,14 +191,14 @@ def _listen() -> tuple[socket.socket, list[bytes]]:
 @pytest.fixture(scope="module")
 def batches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("hostile")
-    alone, mixed, marker = root / "alone", root / "mixed", root / "marker"
-    for folder in (alone, mixed, marker):
+    mixed, marker = root / "mixed", root / "marker"
+    for folder in (mixed, marker):
         folder.mkdir()
     for name in HONEST:
-        for folder in (alone, mixed):
-            shutil.copy(DATA / "submissions" / f"{name}.ipynb", folder)
-    out_alone, out_mixed = root / "graded-alone", mixed / "graded"
-    honest = kg.grade(ASSIGNMENT, alone, output=out_alone, workers=2, progress=False)
+        shutil.copy(DATA / "submissions" / f"{name}.ipynb", mixed)
+    out_mixed = mixed / "graded"
+    # The honest students graded among honest classmates only: the example class's run.
+    honest = graded_class.graded_once(tmp_path_factory)["report"]
     server, got = _listen()
     attacks = _attacks(out_mixed, mixed, marker, server.getsockname()[1])
     for name, code in attacks.items():

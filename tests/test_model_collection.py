@@ -8,7 +8,9 @@ arguments, input and output structure, outputs) and ``check_model`` agrees.
 ``EXPECTED`` says which, per model: a model that turns from exact to refused fails,
 and a model that comes back different always fails.
 
-Run ``python -m tests.model_collection`` for the same as a table.
+Run ``python -m tests.model_collection`` for the same as a table. ``make test`` runs a
+representative few (``REPRESENTATIVE``); ``make conformance`` runs every model (the
+tests marked ``sweep``).
 """
 
 from __future__ import annotations
@@ -103,10 +105,39 @@ def test_the_collection_is_large_and_the_table_complete() -> None:
     assert all(source.strip() for source, _ in MODELS.values())
 
 
+# `make test` round-trips these, one or two of each kind (convolutions, several inputs and
+# outputs, residuals, frozen and inference-mode layers, masks, recurrent states, attention)
+# and every model that is refused; `make conformance` (tests marked `sweep`) all of them.
+REPRESENTATIVE = (
+    "mnist_convnet",
+    "wide_and_deep",
+    "toy_resnet",
+    "vae_encoder_sampling",
+    "ticket_dict_io",
+    "dict_inputs_other_keys",
+    "batchnorm_inference",
+    "frozen_base_fine_tuning",
+    "masked_embedding_lstm",
+    "lstm_seq2seq",
+    "transformer_text_classifier",
+    "token_and_position_embedding",
+    "position_embedding_constant",
+)
+
+
+def test_the_representative_few_are_in_the_collection_with_every_refusal() -> None:
+    assert set(REPRESENTATIVE) <= set(MODELS)
+    refusals = {name for name, value in EXPECTED.items() if value != EXACT}
+    assert refusals <= set(REPRESENTATIVE)
+
+
 # Keras 3.3's MultiHeadAttention warns that its projections drop the padding mask,
 # which the attention itself applies (transformer_padding_mask); later versions do not.
 @pytest.mark.filterwarnings(r"ignore:Layer '\w+' \(of type EinsumDense\) was passed an input")
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=() if n in REPRESENTATIVE else pytest.mark.sweep) for n in MODELS],
+)
 def test_exact_or_refused(name: str, record_property: Any) -> None:
     result = round_trip(MODELS[name][1])
     record_property("outcome", result.outcome)

@@ -312,11 +312,17 @@ def test_a_summary_whose_first_rows_were_not_copied_is_refused() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["MobileNetV3Small", "EfficientNetB0", "DenseNet121"])
+@pytest.mark.parametrize(
+    "name",
+    # the smallest here; two more in `make conformance` (marked `sweep`)
+    ["MobileNetV3Small", *(pytest.param(n, marks=pytest.mark.sweep)
+                           for n in ("EfficientNetB0", "DenseNet121"))],
+)  # fmt: skip
 def test_application_summaries_parse_without_a_false_alarm(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Keras's own models (all 40 pass in a sweep; three here): frozen statistics,
+    """Keras's own models (all 40 pass in a sweep; one in `make test`, three in `make
+    conformance`): frozen statistics,
     Normalization layers' counts, and the optimizer's parameters once trained."""
     from tests.conformance import smallest_application
 

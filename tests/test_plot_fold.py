@@ -117,6 +117,7 @@ def test_resnet50_unfolded_is_drawn_within_the_pixel_budget_with_a_note(
 
 
 @pytest.mark.slow
+@pytest.mark.sweep  # `make conformance`; ResNet50's and MobileNetV2's folds run in `make test`
 def test_nasnet_mobile_folded_fits_three_screens() -> None:
     model = _k.keras().applications.NASNetMobile(weights=None)
     figure = kg.plot_model(model)
