@@ -13,6 +13,10 @@ export PYTHONHASHSEED ?= 0
 export MPLBACKEND ?= Agg
 # mkdocs-material's notice of its end of life (May 2027) stays out of every build's output.
 export NO_MKDOCS_2_WARNING ?= 1
+# Compiled modules are kept in __pycache__ even where the shell says not to write them
+# (PYTHONDONTWRITEBYTECODE): each test worker and kernel would compile kerasguide and
+# rewrite the tests' asserts again, 3 s of every run.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install demo test unit slow lint dist compat backends notebooks site site-pages site-check bench conformance lint-applications fuzz clean
 
@@ -136,6 +140,8 @@ backends:
 	  exit 1; fi
 	KERAS_BACKEND=jax $(BACKENDS_DIR)/jax/bin/python -m pytest -q -n $(PYTEST_WORKERS) \
 	  -m "not slow" -p no:cacheprovider $(BACKEND_TESTS)
+	KERAS_BACKEND=jax $(BACKENDS_DIR)/jax/bin/python -m pytest -q -p no:cacheprovider \
+	  tests/test_import.py  # its slow test too: kerasguide on JAX never imports TensorFlow
 
 lint: install
 	$(BIN)/ruff check kerasguide tests

@@ -286,6 +286,7 @@ def test_check_params_names_and_counts_that_do_not_fit() -> None:
     assert messages(short) == ["model: expected 2 layers with parameters, found 4"]
 
 
+@pytest.mark.slow
 def test_trained_model_optimizer_variables_are_not_counted() -> None:
     model = models.seed_mlp()
     model.compile(optimizer="adam", loss="mse")

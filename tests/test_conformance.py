@@ -22,6 +22,8 @@ import kerasguide as kg
 import kerasguide._keras as _k
 from tests import conformance as conf
 
+pytestmark = pytest.mark.slow  # see pyproject.toml: make unit leaves it to make test
+
 # The smallest application models (2-4 s each through all five stages: Keras operations,
 # asymmetric ZeroPadding2D, depthwise convolutions), and one ResNet (about 6 s, a `sweep`
 # test: `make conformance`, where the script runs it too).

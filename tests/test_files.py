@@ -363,6 +363,7 @@ sys.exit(cli.main(["examples", "mlp", "--copy", sys.argv[1]]))
 """
 
 
+@pytest.mark.slow
 def test_four_cli_processes_writing_one_new_file_one_wins(tmp_path: Path) -> None:
     out, ready = tmp_path / "out", tmp_path / "ready"
     out.mkdir()

@@ -27,7 +27,7 @@ from kerasguide.grading._batch import student_names
 from kerasguide.grading._collect import zip_refusal
 from kerasguide.grading._output import gradebook_csv
 
-pytestmark = pytest.mark.no_keras
+pytestmark = [pytest.mark.no_keras, pytest.mark.slow]
 
 WHY_NOT = sandbox._why_not()
 needs_bwrap = pytest.mark.skipif(

@@ -112,6 +112,7 @@ def test_one_panel_per_metric_loss_first_with_training_and_validation_lines() ->
         assert list(axes.get_xticks()) == [1, 2, 3, 4, 5]
 
 
+@pytest.mark.slow
 def test_a_real_history_is_drawn_as_recorded(fitted: tuple[Any, kg.LivePlot]) -> None:
     history, _ = fitted
     figure = kg.plot_history(history)
@@ -184,6 +185,7 @@ def test_learning_rate_has_no_best_marker() -> None:
     assert lines == ["training:learning_rate"]
 
 
+@pytest.mark.slow
 def test_epochs_follow_initial_epoch_of_a_real_history() -> None:
     x, y = _data()
     history = _tiny_model().fit(x, y, initial_epoch=2, epochs=4, verbose=0)
@@ -320,6 +322,7 @@ def test_the_figure_shows_itself_in_jupyter_as_png() -> None:
         assert 0 < metadata["width"] < int.from_bytes(png[16:20], "big")
 
 
+@pytest.mark.slow
 def test_pyplot_state_and_rcparams_are_untouched(fitted: tuple[Any, kg.LivePlot]) -> None:
     import matplotlib
     import matplotlib.pyplot as plt
@@ -332,6 +335,7 @@ def test_pyplot_state_and_rcparams_are_untouched(fitted: tuple[Any, kg.LivePlot]
     assert dict(matplotlib.rcParams) == before_rc
 
 
+@pytest.mark.slow
 def test_plot_history_imports_neither_pyplot_nor_keras() -> None:
     code = (
         "import sys, kerasguide as kg\n"
@@ -346,6 +350,7 @@ def test_plot_history_imports_neither_pyplot_nor_keras() -> None:
 # --- LivePlot ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_liveplot_is_a_keras_callback_and_records_like_history(
     fitted: tuple[Any, kg.LivePlot],
 ) -> None:
@@ -359,6 +364,7 @@ def test_liveplot_is_a_keras_callback_and_records_like_history(
     assert live.epoch == history.epoch == [0, 1, 2, 3]
 
 
+@pytest.mark.slow
 def test_liveplot_does_not_draw_outside_a_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
     shown: list[Any] = []
     monkeypatch.setattr(kl, "_display", lambda figure, handle: shown.append(figure))
@@ -373,6 +379,7 @@ def test_liveplot_does_not_draw_outside_a_notebook(monkeypatch: pytest.MonkeyPat
     )
 
 
+@pytest.mark.slow
 def test_liveplot_figure_is_plot_history_of_the_record(fitted: tuple[Any, kg.LivePlot]) -> None:
     history, live = fitted
     figure = live.figure
@@ -405,6 +412,7 @@ def test_liveplot_min_interval_must_be_seconds(value: Any) -> None:
         kg.LivePlot(min_interval=value)
 
 
+@pytest.mark.slow
 def test_liveplot_unknown_metric_stops_fit_after_the_first_epoch() -> None:
     x, y = _data()
     live = kg.LivePlot(metrics=["loss", "acc"])
@@ -416,6 +424,7 @@ def test_liveplot_unknown_metric_stops_fit_after_the_first_epoch() -> None:
     assert len(live.epoch) == 1
 
 
+@pytest.mark.slow
 def test_liveplot_with_validation_freq_draws_gaps() -> None:
     x, y = _data()
     live = kg.LivePlot()
@@ -489,6 +498,7 @@ def test_liveplot_waits_longer_when_drawing_is_slow(
     assert shown == [3, 23, 21]  # after 10 s, not after 1 s (which would show 3)
 
 
+@pytest.mark.slow
 def test_liveplot_draws_during_a_real_fit_in_a_notebook(notebook: tuple[Clock, list[int]]) -> None:
     _, shown = notebook
     x, y = _data()

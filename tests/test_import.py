@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 
 def _modules_after(code: str) -> set[str]:
     script = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
@@ -29,6 +31,7 @@ def test_listing_the_examples_does_not_import_tensorflow() -> None:
     assert "tensorflow" not in loaded
 
 
+@pytest.mark.slow
 def test_checking_a_spec_imports_keras_for_its_signatures() -> None:
     """By design: a spec's arguments are checked against Keras's own constructors.
 

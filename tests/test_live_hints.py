@@ -12,6 +12,8 @@ import pytest
 import kerasguide as kg
 import kerasguide._keras as _k
 
+pytestmark = pytest.mark.slow  # see pyproject.toml: make unit leaves it to make test
+
 keras = _k.keras()
 L = keras.layers
 

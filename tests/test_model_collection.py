@@ -24,6 +24,8 @@ from tests import model_exactness as exactness
 from tests.model_collection import MODELS
 from tests.model_exactness import OUTCOMES, Outcome, differences, round_trip
 
+pytestmark = pytest.mark.slow  # see pyproject.toml: make unit leaves it to make test
+
 EXACT = "exact"
 
 

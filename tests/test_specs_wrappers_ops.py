@@ -277,6 +277,7 @@ def test_an_initialiser_that_needs_arguments_cannot_be_named_bare() -> None:
             {"Dense": 1, "kernel_initializer": "constant"}]})  # fmt: skip
 
 
+@pytest.mark.slow
 def test_mobilenet_v3_small_round_trips_exactly() -> None:
     model = keras.applications.MobileNetV3Small(
         weights=None, input_shape=(32, 32, 3), classes=10, include_preprocessing=False

@@ -80,6 +80,7 @@ def test_nested_rows_are_indented_under_their_model() -> None:
     assert "│       └ core_dense (Dense)" in str(summary)
 
 
+@pytest.mark.slow
 def test_trained_model_totals_exclude_optimizer_variables() -> None:
     model = models.batchnorm()
     model.compile(optimizer="adam", loss="mse")

@@ -16,6 +16,8 @@ import pytest
 import kerasguide as kg
 from tests import models
 
+pytestmark = pytest.mark.slow  # see pyproject.toml: make unit leaves it to make test
+
 SHOTS = Path(__file__).resolve().parents[1] / "build" / "view-shots"
 CHROMIUM = next(
     filter(None, (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome"))),
