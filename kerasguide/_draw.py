@@ -291,32 +291,21 @@ def _draw_route(axes: Axes, route: Route, layout: Layout) -> None:
 def _draw_box(axes: Axes, node: Node, rect: Rect) -> None:
     from matplotlib.patches import FancyBboxPatch
 
-    for card in range(node.stack - 1, 0, -1):  # a run of blocks: cards behind the box
+    # A run of blocks has cards behind its box (card 0 is the box itself).
+    for card in range(node.stack - 1, -1, -1):
         step = card * STACK_STEP
-        behind = FancyBboxPatch(
+        patch = FancyBboxPatch(
             (rect.x + step, rect.y + step),
             rect.width,
             rect.height,
             boxstyle="round,pad=0,rounding_size=4",
             facecolor=node.color,
             edgecolor="#555555",
-            linewidth=0.8,
-            zorder=1.9,
-            gid=f"card:{node.key}",
+            linewidth=0.8 if card else 1.0,
+            zorder=1.9 if card else 2,
+            gid=f"card:{node.key}" if card else f"node:{node.key}",
         )
-        axes.add_artist(behind)
-    patch = FancyBboxPatch(
-        (rect.x, rect.y),
-        rect.width,
-        rect.height,
-        boxstyle="round,pad=0,rounding_size=4",
-        facecolor=node.color,
-        edgecolor="#555555",
-        linewidth=1.0,
-        zorder=2,
-        gid=f"node:{node.key}",
-    )
-    axes.add_artist(patch)  # no data limits to update: the axes are set
+        axes.add_artist(patch)  # no data limits to update: the axes are set
     heights = [
         text_size(line, bold=i == 0, size=_font(i) * node.scale)[1]
         for i, line in enumerate(node.lines)
