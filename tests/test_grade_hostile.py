@@ -160,8 +160,10 @@ def _attacks(out: Path, submitted: Path, marker: Path, port: int) -> dict[str, s
         ".": "x = 1\n",
         "..": "x = 1\n",
         "=cmd|' C calc'!A0": "x = 1\n",
-        "Zoë Ünï": "x = 1\n",
-        "with space": "x = 1\n",
+        # Keras is imported before the first cell only where the code may use it
+        "Zoë Ünï": "import sys\nprint('warm:', 'keras' in sys.modules)\n"
+        "if False:\n    import numpy\n",
+        "with space": "import sys\nprint('warm:', 'keras' in sys.modules)\n",
     }
 
 
@@ -307,6 +309,8 @@ def test_each_attack_has_the_outcome_it_earned(batches: dict[str, Any]) -> None:
     assert "would inflate 'config.json'" in bomb["reason"]
     page = (out / "students" / "h_stderr" / "feedback.html").read_text()
     assert "STDERR-OF-THE-KERNEL" in page
+    for student, warm in (("Zoë_Ünï", True), ("with_space", False)):
+        assert f"warm: {warm}" in (out / "students" / student / "feedback.html").read_text()
     printed = out / "students" / "h_print" / "feedback.html"
     assert printed.stat().st_size < 30 * 2**20  # at most 8 MB of output kept, escaped twice
     assert "the rest of its output is not kept" in printed.read_text()

@@ -33,6 +33,7 @@ from kerasguide.grading._assignment import Exercise, GradeLimits
 from kerasguide.grading._collect import KernelLog, file_copy, model_file
 from kerasguide.grading._record import ENVIRONMENT, CellError
 from kerasguide.grading._save import report, save_cell
+from kerasguide.grading._warm import RESET, warm_cell
 
 if TYPE_CHECKING:
     from jupyter_client.manager import AsyncKernelManager
@@ -41,13 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Prepare", "Run", "kill_all", "run_notebook"]
 
-# Run before the student's first cell, outside their time: TensorFlow's import. Then the
-# student's first cell is In [1] again, at its prompt and in its tracebacks.
-_RESET = "get_ipython().execution_count = 1"
-_WARM = (
-    "try:\n    import keras as _kerasguide_keras\nexcept Exception:\n    pass\n"
-    f"else:\n    del _kerasguide_keras\n{_RESET}"
-)
 _ACTIVE: dict[int, int] = {}  # id(run) -> kernel pid, killed on an interrupted batch
 _LOCK = threading.Lock()
 OUTPUT_BYTES = 8 * 2**20  # of a notebook's outputs kept for its feedback
@@ -180,7 +174,8 @@ def _execute(
 
     box, token, log, setup = where
     limits = box.limits
-    lead = [_WARM, *([f"{setup}\n{_RESET}"] if setup.strip() else [])]
+    sources = [str(c.get("source", "")) for c in nb.cells if c.get("cell_type") == "code"]
+    lead = [warm_cell([setup, *sources]), *([f"{setup}\n{RESET}"] if setup.strip() else [])]
     for code in reversed(lead):
         nb.cells.insert(0, new_code_cell(code))  # type: ignore[no-untyped-call]
     nb.cells.append(new_code_cell(save_cell(exercises, token)))  # type: ignore[no-untyped-call]
