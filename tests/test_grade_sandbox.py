@@ -7,6 +7,7 @@ notebooks graded beside honest ones are in tests/test_grade_hostile.py.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -20,6 +21,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from kerasguide.errors import SandboxUnavailable
+from kerasguide.grading import _cgroup as cgroup
 from kerasguide.grading import _host as host
 from kerasguide.grading import _sandbox as sandbox
 from kerasguide.grading._assignment import GradeLimits
@@ -33,6 +35,10 @@ WHY_NOT = sandbox._why_not()
 needs_bwrap = pytest.mark.skipif(
     WHY_NOT is not None and not os.environ.get("CI"),
     reason=f"no sandbox here: {WHY_NOT}",  # in CI (make install brings bwrap) it must run
+)
+CGROUPS = cgroup.place()
+needs_cgroups = pytest.mark.skipif(
+    isinstance(CGROUPS, str), reason=f"no cgroup of its own per kernel here: {CGROUPS}"
 )
 
 
@@ -199,6 +205,136 @@ def test_a_fork_bomb_meets_the_process_cap() -> None:
         """
     )
     assert 0 < int(out) < sandbox._NPROC
+
+
+# Busy from the wall-clock time argv[1] for argv[2] seconds in argv[3] processes; prints
+# the CPU seconds they had in all.
+_BUSY = """
+import os, resource, sys, time
+start, seconds, workers = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+children = []
+for _ in range(workers - 1):
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()  # a session of its own: an autogroup of its own, where the kernel has them
+        children = None
+        break
+    children.append(pid)
+while time.time() < start:
+    time.sleep(0.01)
+while time.time() < start + seconds:
+    pass
+if children is None:
+    os._exit(0)
+for pid in children:
+    os.waitpid(pid, 0)
+used = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+print(sum(u.ru_utime + u.ru_stime for u in used))
+"""
+
+
+def _cpu_seconds(workers: tuple[int, ...], seconds: float = 4.0) -> list[float]:
+    """The CPU seconds had by sandboxes running side by side, each busy in ``workers`` processes."""
+    start = time.time() + 2.0  # once both sandboxes have started
+    with contextlib.ExitStack() as stack:
+        runs = []
+        for count in workers:
+            box = stack.enter_context(sandbox.Sandbox(GradeLimits(), trusted=False))
+            command = [*box.prefix(), sys.executable, "-c", _BUSY, str(start), str(seconds)]
+            runs.append(
+                subprocess.Popen([*command, str(count)], cwd="/", stdout=subprocess.PIPE, text=True)
+            )
+        outs = [run.communicate(timeout=60)[0] for run in runs]
+    assert time.time() > start + seconds
+    return [float(out) for out in outs]
+
+
+@needs_bwrap
+@needs_cgroups
+def test_a_kernel_of_many_busy_processes_takes_no_more_cpu_than_an_honest_one() -> None:
+    # 64 busy processes (within the process cap) beside one: shared between threads, the
+    # honest kernel would have 1/64 of what the hostile one has; between kernels, as much
+    # (a 2-core machine: about a core each; measured relative, as other work shares it)
+    hostile, honest = _cpu_seconds((64, 1))
+    assert hostile > 0.2  # it ran, even on a busy machine
+    assert honest >= hostile / 3, (honest, hostile)
+
+
+@needs_bwrap
+@needs_cgroups
+def test_each_kernel_runs_in_a_cgroup_of_its_own_that_goes_with_it() -> None:
+    with sandbox.Sandbox(GradeLimits(), trusted=False) as box:
+        code = (
+            "import os, time\n"
+            "if os.fork() == 0: os.setsid()\n"
+            "else: print('ready', flush=True)\n"
+            "time.sleep(60)"
+        )
+        process = subprocess.Popen(
+            [*box.prefix(), sys.executable, "-c", code], cwd="/", stdout=subprocess.PIPE
+        )
+        try:
+            box.attach(process)
+            assert process.stdout is not None
+            assert process.stdout.readline().strip() == b"ready"
+            folders = box.group
+            slot = box.uid - host.UID_BASE if box.uid is not None else ""
+            assert folders  # named after the grader and the kernel's slot (its uid's, as root)
+            assert {f.name.rsplit("-", 1)[0] for f in folders} == {f"{cgroup.PREFIX}{os.getpid()}"}
+            assert {f.name for f in folders} == {folders[0].name}
+            assert folders[0].name.endswith(f"-{slot}")
+            for folder in folders:  # every process of the kernel, from bwrap on
+                members = {int(pid) for pid in (folder / "cgroup.procs").read_text().split()}
+                assert {process.pid, box.pid} <= members
+                assert len(members) == 4  # bwrap, its init, the program and its child
+            assert isinstance(CGROUPS, cgroup.Place)
+            if CGROUPS.pids is not None:
+                assert (CGROUPS.pids / folders[-1].name / "pids.max").read_text().strip() == "512"
+        finally:
+            process.kill()
+            process.wait()
+            assert process.stdout is not None
+            process.stdout.close()
+    host.settle()
+    assert [f for f in folders if f.exists()] == []
+
+
+def test_where_no_cgroup_can_be_made_the_report_says_the_cpu_is_not_shared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    why = "cgroup v1 at /sys/fs/cgroup/cpu: the grader may not make groups there"
+    monkeypatch.setattr(cgroup, "place", lambda: why)
+    where = sandbox.isolation(GradeLimits())
+    assert where["cpu"] == f"not shared per kernel: {why}; a kernel's busy threads slow the others"
+    assert where["processes"] == (
+        "512 (RLIMIT_NPROC)" if os.geteuid() == 0 else "not capped (needs root)"
+    )
+    with sandbox.Sandbox(GradeLimits(), trusted=False) as box:
+        assert box.group == ()
+        assert '"cgroups": []' in box.prefix()[-1]
+
+
+def test_cgroup_v2_is_used_at_the_nearest_parent_that_gives_the_cpu_controller(
+    tmp_path: Path,
+) -> None:
+    # a v2 hierarchy mounted at tmp_path; the grader in /a/b; cpu enabled for /a's children
+    for folder, enabled in (("", "cpu io memory pids"), ("a", "cpu"), ("a/b", "")):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / "cgroup.subtree_control").write_text(enabled)
+    mounts = [("/", tmp_path, "cgroup2", {"rw"})]
+    found = cgroup._v2(mounts, {"": "/a/b"})
+    assert found == cgroup.Place("v2", tmp_path / "a", None)  # no pids there
+    assert found.folders("kerasguide-1-2") == (tmp_path / "a" / "kerasguide-1-2",)
+    (tmp_path / "a" / "cgroup.subtree_control").write_text("")
+    found = cgroup._v2(mounts, {"": "/a/b"})
+    assert found == cgroup.Place("v2", tmp_path, tmp_path)
+    assert found.settings(tmp_path / "g", 512) == {"cpu.weight": "100", "pids.max": "512"}
+    (tmp_path / "cgroup.subtree_control").write_text("memory pids")
+    assert str(cgroup._v2(mounts, {"": "/a/b"})).endswith(
+        "the cpu controller is not enabled for new groups "
+        f"beside {tmp_path / 'a' / 'b'} (cgroup.subtree_control), or they cannot be made there"
+    )
+    assert cgroup._v2([], {"": "/"}) == "no cgroup v2 is mounted"
 
 
 @needs_bwrap
@@ -413,7 +549,7 @@ def test_a_killed_grader_leaves_nothing_that_the_next_run_does_not_clean() -> No
         code = "import os, time\\nif os.fork() == 0: os.setsid()\\ntime.sleep(120)"
         process = subprocess.Popen([*box.prefix(), sys.executable, "-c", code], cwd="/")
         box.attach(process)
-        print(box.host, box.uid, box.pid, flush=True)
+        print(box.host, box.uid, box.pid, *box.group, flush=True)
         time.sleep(120)
         """
     )
@@ -421,14 +557,17 @@ def test_a_killed_grader_leaves_nothing_that_the_next_run_does_not_clean() -> No
         [sys.executable, "-c", grader], stdout=subprocess.PIPE, text=True
     ) as process:
         assert process.stdout is not None
-        folder, uid, pid = process.stdout.readline().split()
+        folder, uid, pid, *groups = process.stdout.readline().split()
         assert Path(f"/proc/{pid}").exists()
         process.send_signal(signal.SIGKILL)  # the grader dies without cleaning up
         process.wait()
     assert _left(None if uid == "None" else int(uid)) == []  # the sandbox died with it
-    assert Path(folder).exists()  # its folder stays until the next run sweeps it
+    assert Path(folder).exists()  # its folder and cgroup stay until the next run sweeps them
+    assert len(groups) == (0 if isinstance(CGROUPS, str) else 1 + (CGROUPS.pids != CGROUPS.cpu))
+    assert all(Path(group).is_dir() for group in groups)
     host.sweep()
     assert not Path(folder).exists()
+    assert [group for group in groups if Path(group).exists()] == []
 
 
 def test_the_command_line_takes_trusted() -> None:

@@ -10,7 +10,8 @@ each kernel's sandbox with these.
   closed to others (pyenv's Python under ``/root``): such a folder is bound
   from a hard-linked mirror of it, made once.
 - **Clean-up.** :func:`sweep` removes what a grader that died left: processes
-  of free sandbox uids, and its temporary folders.
+  of free sandbox uids, its kernels' cgroups (:mod:`kerasguide.grading._cgroup`),
+  and its temporary folders.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+from kerasguide.grading import _cgroup as cgroup
 
 __all__ = [
     "SLOTS",
@@ -135,19 +138,25 @@ _RELEASING: set[threading.Thread] = set()  # release()'s threads still killing a
 _RELEASING_LOCK = threading.Lock()
 
 
-def release(uid: int, lock: IO[str]) -> None:
+def release(uid: int | None, lock: IO[str] | None, group: tuple[Path, ...] = ()) -> None:
     """Give ``uid`` back once its last process is gone, on a thread of its own.
 
     The kernel's PID namespace takes a moment to go (TensorFlow's memory is freed):
     the next notebook need not wait for it, and no kernel takes the uid before then.
-    :func:`settle` waits for these threads (at the end of a batch).
+    Its cgroup ``group`` is removed too, once empty (before the uid's slot, which
+    names it, is free). :func:`settle` waits for these threads (at the end of a batch).
     """
+    if uid is None and lock is None and not group:
+        return
 
     def finish() -> None:
         try:
-            kill_uid(uid)
+            if uid is not None:
+                kill_uid(uid)
+            cgroup.remove(group)
         finally:
-            lock.close()
+            if lock is not None:
+                lock.close()
             with _RELEASING_LOCK:
                 _RELEASING.discard(thread)
 
@@ -250,12 +259,13 @@ def _unheld(slot: int) -> Iterator[bool]:
 
 
 def sweep() -> None:
-    """Clean up what a grader that died left: its kernels' processes and folders."""
+    """Clean up what a grader that died left: its kernels' processes, cgroups and folders."""
     if os.geteuid() == 0 and STATE.is_dir():
         for slot in range(SLOTS):
             with _unheld(slot) as free:
                 if free:
                     kill_uid(UID_BASE + slot)
+    cgroup.sweep()
     for folder in Path(tempfile.gettempdir()).glob("kerasguide-grade-*"):
         with contextlib.suppress(OSError, ValueError):
             pid = int((folder / "grader.pid").read_text())

@@ -23,6 +23,9 @@ script. What the kernel gets:
 - **Limits** set before ``bwrap`` starts: ``RLIMIT_AS`` (memory),
   ``RLIMIT_FSIZE`` (one file), ``RLIMIT_NPROC`` (processes and threads, as root:
   each kernel has its own uid), no core files.
+- **A cgroup of its own** (:mod:`kerasguide.grading._cgroup`), where one can be
+  made: the launcher joins it before ``bwrap`` starts, so the kernels share the CPU
+  equally however many threads each runs, and ``pids.max`` caps its tasks.
 
 The grader reaches the kernel's sockets and files through ``/proc/PID/root``
 of the sandbox (as root, or as the user who owns its user namespace): the
@@ -38,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import itertools
 import json
 import os
 import shutil
@@ -51,6 +55,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from kerasguide.errors import SandboxUnavailable
+from kerasguide.grading import _cgroup as cgroup
 from kerasguide.grading import _host as host
 from kerasguide.grading._assignment import GradeLimits
 
@@ -62,13 +67,17 @@ _TMP_MB, _SHM_MB, _KG_MB = 64, 64, 32
 _WORK = PurePosixPath("/kerasguide-kernel/work")
 _PRIVATE = PurePosixPath("/kerasguide-kernel/private")
 _NPROC = 512  # processes and threads of one kernel (TensorFlow starts many threads)
+_SLOTS = itertools.count()  # the kernels' cgroups' slots when they have no uid (not root)
 
-# Runs as the grader's user, then becomes the kernel: opens the files the sandbox gets
-# copies of, sets the limits, drops to the kernel's uid, asks to die with the grader,
-# and starts bwrap. argv: a JSON of {limits, uid, files, bwrap}.
+# Runs as the grader's user, then becomes the kernel: joins the kernel's cgroup, opens
+# the files the sandbox gets copies of, sets the limits, drops to the kernel's uid, asks
+# to die with the grader, and starts bwrap. argv: a JSON of {cgroups, limits, uid, bwrap}.
 _LAUNCH = """\
 import ctypes, json, os, resource, sys
 plan = json.loads(sys.argv[1])
+for procs in plan["cgroups"]:
+    with open(procs, "w") as group:
+        group.write(str(os.getpid()))
 command = []
 for word in plan["bwrap"]:
     if isinstance(word, list):
@@ -156,15 +165,21 @@ def isolation(limits: GradeLimits, *, trusted: bool = False) -> dict[str, str]:
             "time": time_text,
             "network": "not blocked",
             "files": "the kernel can read and write whatever the grader's user can",
+            "cpu": "not shared per kernel (--trusted)",
         }
     root = os.geteuid() == 0
+    where = cgroup.place()
+    caps = ["RLIMIT_NPROC"] if root else []
+    if isinstance(where, cgroup.Place) and where.pids is not None:
+        caps.append("pids.max of its cgroup")
     return {
         "sandbox": "bubblewrap: new user, PID, network, IPC, UTS and cgroup namespaces, "
         "no capabilities",
         "user": f"a uid of its own from {host.UID_BASE}" if root else "the grader's uid, mapped",
         "memory": memory,
         "time": time_text,
-        "processes": f"{_NPROC} (RLIMIT_NPROC)" if root else "not capped (needs root)",
+        "processes": f"{_NPROC} ({' and '.join(caps)})" if caps else "not capped (needs root)",
+        "cpu": cgroup.describe(),
         "disk": f"{disk_mb(limits) + _TMP_MB + _SHM_MB + _KG_MB} MB in all (tmpfs)",
         "network": "none (a network namespace with only its own loopback)",
         "files": "only /usr, /etc and Python, read-only: no grader, student or reference file",
@@ -189,6 +204,7 @@ class Sandbox:
     pid: int | None = field(init=False, default=None)
     files: dict[str, Path] = field(init=False, default_factory=dict)
     lent: dict[str, Path] = field(init=False, default_factory=dict)
+    group: tuple[Path, ...] = field(init=False, default=())
     _lock: IO[str] | None = field(init=False, default=None)
 
     def __enter__(self) -> Sandbox:
@@ -198,15 +214,15 @@ class Sandbox:
         if self.trusted:
             for name in ("work", "kg", "kg/run", "kg/ipython", "kg/mpl", "tmp"):
                 (self.host / name).mkdir(mode=0o700)
-        elif os.geteuid() == 0:
+            return self
+        if os.geteuid() == 0:
             self.uid, self._lock = host.take_uid()
+        slot = next(_SLOTS) if self.uid is None else self.uid - host.UID_BASE
+        self.group = cgroup.create(slot, most_tasks=_NPROC)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.uid is not None and self._lock is not None:
-            host.release(self.uid, self._lock)
-        elif self._lock is not None:
-            self._lock.close()
+        host.release(self.uid, self._lock, self.group)  # on a thread: kills, then gives back
         shutil.rmtree(self.host, ignore_errors=True)
 
     # --- paths: the kernel's, and the grader's view of them ---
@@ -285,7 +301,8 @@ class Sandbox:
         if self.uid is not None:
             limits["RLIMIT_NPROC"] = _NPROC
         bwrap: list[str | list[str]] = [] if self.trusted else self._bwrap_words()
-        plan = {"limits": limits, "uid": self.uid, "bwrap": bwrap}
+        cgroups = [str(folder / "cgroup.procs") for folder in self.group]
+        plan = {"cgroups": cgroups, "limits": limits, "uid": self.uid, "bwrap": bwrap}
         return [sys.executable, "-I", "-c", _LAUNCH, json.dumps(plan)]
 
     def _bwrap_words(self) -> list[str | list[str]]:
