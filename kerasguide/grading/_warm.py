@@ -27,16 +27,15 @@ _KERAS = (
 
 # Standard-library modules that load other modules by name, or run other code.
 _LOADERS = frozenset(
-    {"builtins", "code", "codeop", "concurrent", "copyreg", "doctest", "imp", "importlib",
-     "marshal", "multiprocessing", "pdb", "pickle", "pkgutil", "pydoc", "runpy", "shelve",
-     "site", "sitecustomize", "subprocess", "unittest", "usercustomize", "xmlrpc",
-     "zipimport", "_pickle", "_imp", "__main__", "__future__"}
-)  # fmt: skip
+    "builtins code codeop concurrent copyreg doctest imp importlib marshal multiprocessing "
+    "pdb pickle pkgutil pydoc runpy shelve site sitecustomize subprocess unittest "
+    "usercustomize xmlrpc zipimport _pickle _imp __main__ __future__".split()
+)
 # Names through which code imports or runs other code without an import statement.
 _DYNAMIC = frozenset(
-    {"__import__", "exec", "eval", "compile", "get_ipython", "import_module", "globals",
-     "__builtins__", "breakpoint", "open_code"}
-)  # fmt: skip
+    "__import__ exec eval compile get_ipython import_module globals __builtins__ "
+    "breakpoint open_code".split()
+)
 
 
 def warm_cell(sources: list[str]) -> str:
