@@ -27,14 +27,50 @@ _KERAS = (
 
 # Standard-library modules that load other modules by name, or run other code.
 _LOADERS = frozenset(
-    "builtins code codeop concurrent copyreg doctest imp importlib marshal multiprocessing "
-    "pdb pickle pkgutil pydoc runpy shelve site sitecustomize subprocess unittest "
-    "usercustomize xmlrpc zipimport _pickle _imp __main__ __future__".split()
+    [
+        "builtins",
+        "code",
+        "codeop",
+        "concurrent",
+        "copyreg",
+        "doctest",
+        "imp",
+        "importlib",
+        "marshal",
+        "multiprocessing",
+        "pdb",
+        "pickle",
+        "pkgutil",
+        "pydoc",
+        "runpy",
+        "shelve",
+        "site",
+        "sitecustomize",
+        "subprocess",
+        "unittest",
+        "usercustomize",
+        "xmlrpc",
+        "zipimport",
+        "_pickle",
+        "_imp",
+        "__main__",
+        "__future__",
+    ]
 )
 # Names through which code imports or runs other code without an import statement.
 _DYNAMIC = frozenset(
-    "__import__ exec eval compile get_ipython import_module globals __builtins__ "
-    "breakpoint open_code".split()
+    [
+        "__import__",
+        "exec",
+        "eval",
+        "compile",
+        "get_ipython",
+        "import_module",
+        "globals",
+        "__builtins__",
+        "breakpoint",
+        "open_code",
+    ]
 )
 
 
