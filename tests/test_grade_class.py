@@ -62,6 +62,10 @@ exercises:
 """
 
 DATA = "import numpy as np\ndata = np.load('data/digits.npz')\nx, y = data['x'], data['y']"
+# The path the assignment's setup: gives (a KeyError if setup did not run first).
+SETUP_DATA = DATA.replace("'data/digits.npz'", "os.environ['DIGITS']").replace(
+    "import numpy", "import os\nimport numpy"
+)
 IMPORTS = "import tensorflow as tf\nimport keras\nfrom keras import layers"
 
 
@@ -95,7 +99,7 @@ TRAIN = (
 
 # name: (cells, score, status), as a fair instructor grades them.
 CLASS: dict[str, tuple[list[str], float, str]] = {
-    "ada": ([IMPORTS, DATA, f"model = {_cnn()}", TRAIN], 10, "ok"),
+    "ada": ([IMPORTS, SETUP_DATA, f"model = {_cnn()}", TRAIN], 10, "ok"),
     "ben_tf_nn": (
         [
             IMPORTS,
@@ -128,6 +132,8 @@ CLASS: dict[str, tuple[list[str], float, str]] = {
     ),
     "leo_other_name": ([IMPORTS, DATA, f"untrained_model = {_cnn()}"], 0, "ok"),
     "mia_channels": ([IMPORTS, DATA, f"model = {_cnn(channels=3)}"], 7, "ok"),
+    # Keras cannot load a lambda again: no model to grade, and the reason names the layer
+    "olga_lambda": ([IMPORTS, DATA, f"model = {_cnn(hidden='lambda x: tf.nn.relu(x)')}"], 0, "ok"),
     "noah_three_settings": (
         [IMPORTS, DATA, "model = " + _cnn(filters=8, units=64, out="'sigmoid'")],
         6,
@@ -206,12 +212,64 @@ def test_caps_hold_and_the_reason_names_what_exists(course: dict[str, Any]) -> N
 
 def test_the_environment_is_told_apart_from_the_student(course: dict[str, Any]) -> None:
     jay = course["whole"]["jay_own_data_file"]
-    assert jay.reason.startswith("the cell In [2] raised FileNotFoundError")
-    assert jay.reason.endswith("with the assignment's `files:`)")
+    assert jay.reason == (
+        "the cell In [2] raised FileNotFoundError: a file the notebook reads is not there: "
+        "mnist.npz — if the assignment should provide it, list it under `files:`"
+    )
     overview = (course["root"] / "whole" / "overview.html").read_text()
     assert "Failures of the grading machine, not of students" in overview
-    assert "<li>1: a file the notebook reads is not on the grading machine" in overview
+    assert "<li>1: a file the notebook reads is not there</li>" in overview
     assert "most common mistakes" in overview
+    page = course["root"] / "whole" / "students" / "jay_own_data_file" / "feedback.html"
+    assert (
+        "<p>Because of the grading machine, not the notebook&#x27;s code, the cell In [2] "
+        "raised FileNotFoundError: a file the notebook reads" in page.read_text()
+    )
+
+
+def test_a_model_keras_cannot_load_again_names_its_layer(course: dict[str, Any]) -> None:
+    olga = course["whole"]["olga_lambda"].exercise("cnn")
+    assert (olga["status"], olga["score"]) == ("unloadable", 0)
+    assert olga["reason"] == (
+        "Keras cannot load the saved model again: layer 'dense' (Dense) uses a Python function "
+        "(lambda) as its activation — use a built-in activation such as 'relu'"
+    )
+
+
+def test_a_setup_that_raises_is_the_instructors_failure(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The notebook is not run, and the gradebook and overview say it is not the student's."""
+    root = tmp_path_factory.mktemp("setup")
+    (root / "reference.yaml").write_text(REFERENCE)
+    (root / "assignment.yaml").write_text(
+        ASSIGNMENT.replace("files: [data/digits.npz]\n", "")
+        .replace('os.environ["DIGITS"] = "data/digits.npz"', 'DIGITS = np.load("data/digits.npz")')
+        .replace("import os", "import numpy as np")
+    )
+    submitted = root / "submitted"
+    submitted.mkdir()
+    (submitted / "ada.ipynb").write_text(notebook_json(CLASS["ada"][0]))
+    report = kg.grade(root / "assignment.yaml", submitted, output=root / "out", progress=False)
+    ada = report["ada"]
+    assert (ada.score, ada.status) == (0, "setup-error")
+    assert ada.reason == (
+        "the instructor's setup code raised FileNotFoundError: [Errno 2] No such file or "
+        "directory: 'data/digits.npz'"
+    )
+    assert ada.exercise("cnn")["status"] == "not-run"
+    record = (root / "out" / "students" / "ada" / "record.json").read_text()
+    assert '"errors": []' in record  # no cell of the notebook ran
+    page = (root / "out" / "students" / "ada" / "feedback.html").read_text()
+    assert (
+        "<p>The notebook was not run because the instructor&#x27;s setup code raised "
+        "FileNotFoundError" in page
+    )
+    assert "Cell In[" not in page  # no traceback of the notebook's: it did not run
+    overview = (root / "out" / "overview.html").read_text()
+    assert "<li>1: the instructor&#x27;s setup code failed (the notebook was not run)</li>" in (
+        overview
+    )
 
 
 def test_no_grader_path_and_byte_identical_gradebooks(course: dict[str, Any]) -> None:

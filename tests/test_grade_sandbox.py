@@ -381,6 +381,43 @@ def test_the_sandbox_goes_when_its_bwrap_is_killed() -> None:
 
 
 @needs_bwrap
+def test_the_assignments_files_are_read_only(tmp_path: Path) -> None:
+    """A file lent with `files:` is read, never changed, moved or removed by a notebook."""
+    data = tmp_path / "digits.npz"
+    data.write_bytes(b"the assignment's data")
+    with sandbox.Sandbox(GradeLimits(), trusted=False) as box:
+        box.lend("data/digits.npz", data)
+        code = textwrap.dedent(
+            """
+            import os
+            print(open("data/digits.npz", "rb").read().decode())
+            attempts = {
+                "write": lambda: open("data/digits.npz", "wb").write(b"changed"),
+                "append": lambda: open("data/digits.npz", "ab").write(b"more"),
+                "remove": lambda: os.remove("data/digits.npz"),
+                "rename": lambda: os.rename("data/digits.npz", "data/moved.npz"),
+                "chmod": lambda: os.chmod("data/digits.npz", 0o666),
+            }
+            for name, attempt in attempts.items():
+                try:
+                    attempt()
+                    print(name, "done")
+                except OSError as err:
+                    print(name, "refused", err.errno)
+            print(open("data/digits.npz", "rb").read().decode())
+            """
+        )
+        command = [*box.prefix(), sys.executable, "-c", code]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd="/")
+    lines = done.stdout.splitlines()
+    assert lines[0] == lines[-1] == "the assignment's data", done.stderr
+    assert [line.split()[:2] for line in lines[1:-1]] == [
+        [name, "refused"] for name in ("write", "append", "remove", "rename", "chmod")
+    ]
+    assert data.read_bytes() == b"the assignment's data"
+
+
+@needs_bwrap
 def test_files_are_taken_only_when_regular_and_small() -> None:
     limits = GradeLimits(model_mb=1)
     with sandbox.Sandbox(limits, trusted=False) as box:

@@ -270,12 +270,9 @@ def _grade_one(
 
 def _grader_stopped() -> Run:
     from kerasguide.grading._kernel import Run
+    from kerasguide.grading._reasons import GRADER_STOPPED
 
-    return Run(
-        status="error",
-        reason="stopped the grader: the grader stopped twice while this notebook ran, so it "
-        "is not run again (pass --regrade to run it once more)",
-    )
+    return Run(status="grader-stopped", reason=GRADER_STOPPED)
 
 
 def _discard(models: Mapping[str, Path | str]) -> None:

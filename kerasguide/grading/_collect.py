@@ -68,7 +68,8 @@ def model_file(box: sandbox.Sandbox, stem: str, saved: str) -> Path | str:
 
     Beside it in the grader's folder: ``spec.yaml`` when the kernel also wrote the
     model as a spec (a function Keras cannot load again), and ``why.txt`` when it
-    could not (``saved``: the kernel's report).
+    wrote none: the layer Keras will not load again and what to change, or why
+    ``to_spec`` failed (``saved``: the kernel's report).
     """
     found = file_copy(box, f"{stem}.keras", "model")
     if isinstance(found, Path):

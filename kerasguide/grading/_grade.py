@@ -83,9 +83,17 @@ class GradedSubmission:
             (letters, digits, ``-``, ``_`` and inner dots; see ``gradebook.csv``'s
             ``notebook`` column for the file it came from).
         score: The total; ``max_score`` the most there is.
-        status: How the notebook ran: ``ok``, ``error``, ``timeout``, ``memory``,
-            ``kernel-died`` or ``invalid-notebook``; ``reason`` says more.
-        exercises: Each exercise's score, status and findings (plain data).
+        status: How the notebook ran. The student's side: ``ok``, ``error`` (a
+            cell raised), ``timeout``, ``memory``, ``kernel-died``,
+            ``invalid-notebook``. The grader's side: ``environment`` (a cell raised
+            because of the grading machine: a file the assignment did not give, a
+            package, the network), ``setup-error`` (the assignment's ``setup:``
+            raised; the notebook was not run), ``grader-stopped`` (the grader
+            stopped twice while it ran; not run again). ``reason`` says more.
+        exercises: Each exercise's score, status and findings (plain data); an
+            exercise's ``status`` is ``graded`` or why no model was graded:
+            ``missing``, ``not-a-model``, ``unsaved``, ``unloadable``, ``not-run``,
+            or ``check-error`` (the grader's checks failed: the grader's side).
         skipped: True when it was graded by an earlier run and not run again.
     """
 

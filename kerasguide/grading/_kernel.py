@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kerasguide.grading import _host as host
+from kerasguide.grading import _reasons
 from kerasguide.grading import _sandbox as sandbox
 from kerasguide.grading._assignment import Exercise, GradeLimits
 from kerasguide.grading._collect import KernelLog, file_copy, model_file
-from kerasguide.grading._record import ENVIRONMENT, CellError
+from kerasguide.grading._record import CellError
 from kerasguide.grading._save import report, save_cell
 from kerasguide.grading._warm import RESET, warm_cell
 
@@ -45,6 +46,7 @@ __all__ = ["Prepare", "Run", "kill_all", "run_notebook"]
 _ACTIVE: dict[int, int] = {}  # id(run) -> kernel pid, killed on an interrupted batch
 _LOCK = threading.Lock()
 OUTPUT_BYTES = 8 * 2**20  # of a notebook's outputs kept for its feedback
+LEAD_SECONDS = 120  # the warm-up's bound, and setup:'s (cell_seconds when longer)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,10 @@ class Prepare:
 class Run:
     """What happened when a notebook ran.
 
-    ``status``: ``ok``, ``error`` (a cell raised), ``timeout``, ``memory``,
-    ``kernel-died`` or ``invalid-notebook``. ``models`` maps an exercise to its
+    ``status``: ``ok``, ``error`` (a cell raised), ``environment`` (a cell raised
+    because of the grading machine), ``setup-error`` (the assignment's ``setup:``
+    raised: the notebook was not run), ``timeout``, ``memory``, ``kernel-died``,
+    ``invalid-notebook`` or ``grader-stopped``. ``models`` maps an exercise to its
     model file, or to why there is none (``missing: ...``, ``not-a-model: ...``).
     """
 
@@ -156,10 +160,7 @@ def _read_notebook(path: Path, run: Run) -> NotebookNode | None:
             raise ValueError("it has no list of cells")
     except Exception as err:  # JSON, encoding, nbformat: all say "not a notebook"
         run.status = "invalid-notebook"
-        run.reason = (
-            f"the file is not a readable notebook ({type(err).__name__}: "
-            + f"{str(err).splitlines()[0][:200] if str(err) else ''})"
-        )
+        run.reason = _reasons.invalid_notebook(err)
         return None
     return nb
 
@@ -181,7 +182,6 @@ def _execute(
     nb.cells.append(new_code_cell(save_cell(exercises, token)))  # type: ignore[no-untyped-call]
     km = _kernel_manager(box, log)
     client = _client(nb, km, limits)
-    deadline = time.monotonic() + limits.notebook_seconds
     try:
         with client.setup_kernel(
             cwd=str(box.work) if box.trusted else "/",
@@ -190,12 +190,12 @@ def _execute(
             stderr=subprocess.PIPE,
         ):
             _track(run, km)
-            client.timeout = int(max(120, limits.cell_seconds))
-            for index in range(len(lead)):
-                client.execute_cell(nb.cells[index], index)
-            if _setup_failed(nb.cells[len(lead) - 1] if setup.strip() else None, run):
+            client.timeout = int(max(LEAD_SECONDS, limits.cell_seconds))
+            if not _lead(client, nb, len(lead), run, bool(setup.strip())):
                 return
-            _cells(client, nb, deadline, limits, run, len(lead))
+            # The notebook's time starts now: TensorFlow's import and the setup are not its.
+            deadline = time.monotonic() + limits.notebook_seconds
+            _cells(client, nb, limits, run, len(lead), deadline=deadline, work=str(box.work))
             _save(client, nb)
             run.report = report(nb, token)
             _collect(run, exercises, box, token)  # while the kernel's files are there
@@ -215,18 +215,25 @@ def _execute(
         del nb.cells[: len(lead)]
 
 
-def _setup_failed(cell: NotebookNode | None, run: Run) -> bool:
-    """The assignment's ``setup:`` raised: the instructor's failure, not the student's."""
-    for output in cell.get("outputs", []) if cell is not None else []:
+def _lead(client: NotebookClient, nb: NotebookNode, lead: int, run: Run, setup: bool) -> bool:
+    """Run the warm-up and ``setup:`` cells, outside the notebook's time, each bounded by
+    ``LEAD_SECONDS`` or ``cell_seconds``; False when the setup failed (not run further)."""
+    from nbclient.exceptions import CellTimeoutError
+
+    for index in range(lead):
+        try:
+            client.execute_cell(nb.cells[index], index)
+        except CellTimeoutError:
+            if not setup or index != lead - 1:
+                raise
+            run.status, run.reason = "setup-error", _reasons.setup_timeout(client.timeout or 0)
+            return False
+    for output in nb.cells[lead - 1].get("outputs", []) if setup else []:
         if output.get("output_type") == "error":
-            run.status = "setup-error"
-            run.reason = (
-                f"the assignment's setup code raised {output.get('ename')}: "
-                f"{str(output.get('evalue', ''))[:200]} (the instructor's setup, not your "
-                "notebook: it was not run)"
-            )
-            return True
-    return False
+            ename, evalue = str(output.get("ename")), str(output.get("evalue", ""))
+            run.status, run.reason = "setup-error", _reasons.setup_failed(ename, evalue)
+            return False
+    return True
 
 
 def _client(nb: NotebookNode, km: AsyncKernelManager, limits: GradeLimits) -> NotebookClient:
@@ -295,11 +302,14 @@ def _close_thread_loop() -> None:
 def _cells(
     client: NotebookClient,
     nb: NotebookNode,
-    deadline: float,
     limits: GradeLimits,
     run: Run,
     lead: int,
+    *,
+    deadline: float,
+    work: str,
 ) -> None:
+    """Run the student's cells before ``deadline``; ``work``: their folder, as they see it."""
     # A cell over its time is interrupted (nbclient's interrupt_on_timeout), and the kernel
     # is then idle again: the save cell still runs, so earlier exercises keep their grade.
     client.interrupt_on_timeout = True
@@ -308,9 +318,11 @@ def _cells(
         "evalue": "over the time limit",
         "traceback": [],
     }
+    sources: list[str] = []
     for index, cell in enumerate(nb.cells[lead:-1], start=1):
         if cell.cell_type != "code":
             continue
+        sources.append(str(cell.get("source", "")))
         left = deadline - time.monotonic()
         client.timeout = max(1, int(min(limits.cell_seconds, left)))
         start = time.monotonic()
@@ -325,10 +337,12 @@ def _cells(
                 f"{limits.cell_seconds:g} s"
             )
             return
-        _cell_errors(cell, index, run, limits)
+        _cell_errors(cell, index, run, limits, work=work, sources=sources)
 
 
-def _cell_errors(cell: NotebookNode, index: int, run: Run, limits: GradeLimits) -> None:
+def _cell_errors(
+    cell: NotebookNode, index: int, run: Run, limits: GradeLimits, *, work: str, sources: list[str]
+) -> None:
     for output in cell.get("outputs", []):
         if output.get("output_type") != "error":
             continue
@@ -341,7 +355,8 @@ def _cell_errors(cell: NotebookNode, index: int, run: Run, limits: GradeLimits) 
         )
         if run.status != "ok":
             continue
-        cause = ENVIRONMENT.get(str(output.get("ename")))
+        ename, evalue = str(output.get("ename", "")), str(output.get("evalue", ""))
+        cause = _reasons.environment_cause(ename, evalue, work=work, sources=sources)
         if output.get("ename") == "MemoryError":
             run.status = "memory"
             run.reason = (
@@ -349,10 +364,7 @@ def _cell_errors(cell: NotebookNode, index: int, run: Run, limits: GradeLimits) 
             )
         elif cause is not None:
             run.status = "environment"
-            run.reason = (
-                f"the cell {_prompt(cell, index)} raised {output.get('ename')}: "
-                f"{str(output.get('evalue', ''))[:200]}: {cause}"
-            )
+            run.reason = f"the cell {_prompt(cell, index)} raised {ename}: {cause}"
         else:
             run.status = "error"
             run.reason = (
@@ -377,8 +389,7 @@ def _stopped(run: Run, err: Exception, km: AsyncKernelManager, limits: GradeLimi
     if run.status in ("ok", "error") or name == "DeadKernelError":
         code = getattr(getattr(km.provisioner, "process", None), "returncode", None)
         run.status = "memory" if code in (-signal.SIGKILL, -signal.SIGABRT) else "kernel-died"
-        cause = f" (cap: {limits.memory_mb} MB)" if run.status == "memory" else ""
-        run.reason = f"the kernel stopped: {name}: {str(err)[:200]}{cause}"
+        run.reason = _reasons.stopped(run.status, f"{name}: {str(err)[:200]}", limits.memory_mb)
 
 
 def _collect(run: Run, exercises: tuple[Exercise, ...], box: sandbox.Sandbox, token: str) -> None:

@@ -30,18 +30,38 @@ from kerasguide.grading._record import ExerciseRecord, FindingRecord, StudentRec
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-__all__ = ["STATUS_TEXT", "gradescope", "read_records", "write_class", "write_student"]
+__all__ = [
+    "HEADLINES",
+    "gradescope",
+    "headline",
+    "read_records",
+    "write_class",
+    "write_student",
+]
 
-STATUS_TEXT = {
+# Each status's headline: one sentence around the run's reason (a clause in lower case).
+HEADLINES = {
     "ok": "The notebook ran to the end",
-    "error": "A cell of the notebook raised an error",
-    "environment": "A cell failed because of the grading machine, not the student's code",
-    "setup-error": "The assignment's setup failed: nothing of the notebook was run",
-    "timeout": "The notebook was stopped: it ran over its time limit",
-    "memory": "The notebook was stopped: it ran over its memory cap",
-    "kernel-died": "The notebook's kernel stopped",
-    "invalid-notebook": "The file is not a readable notebook",
+    "error": "{Reason}",
+    "environment": "Because of the grading machine, not the notebook's code, {reason}",
+    "setup-error": "The notebook was not run because {reason}",
+    "timeout": "{Reason} and was stopped",
+    "memory": "{Reason}",
+    "kernel-died": "{Reason}",
+    "invalid-notebook": "{Reason}",
+    "grader-stopped": "{Reason}",
 }
+
+
+def headline(status: str, reason: str) -> str:
+    """The first line of a student's feedback: one sentence on how the notebook ran."""
+    if not reason:
+        text = HEADLINES["ok"] if status == "ok" else f"The notebook ran with the status {status}"
+    else:
+        template = HEADLINES.get(status, f"The notebook ran with the status {status}: {{reason}}")
+        capital = reason[:1].upper() + reason[1:]
+        text = template.replace("{Reason}", capital).replace("{reason}", reason)
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def student_folder(out: Path, student: str) -> Path:
@@ -138,8 +158,7 @@ def gradescope(record: StudentRecord) -> GradescopeResults:
 
 def run_text(record: StudentRecord) -> str:
     """One line on how the notebook ran."""
-    text = STATUS_TEXT.get(record["status"], record["status"])
-    return text + (f": {record['reason']}" if record["reason"] else ".")
+    return headline(record["status"], record["reason"])
 
 
 def exercise_text(ex: ExerciseRecord) -> str:
@@ -150,7 +169,8 @@ def exercise_text(ex: ExerciseRecord) -> str:
     differences = [f for f in ex["findings"] if f["kind"] != "hint"]
     hints = [f for f in ex["findings"] if f["kind"] == "hint"]
     if differences:
-        lines = [f"{head}. {len(differences)} difference(s) from the reference:"]
+        count = len(differences)
+        lines = [f"{head}. {count} difference{'' if count == 1 else 's'} from the reference:"]
     else:
         lines = [f"{head}. Your model matches the reference."]
     for n, f in enumerate(differences, 1):
@@ -296,10 +316,21 @@ def gradebook_csv(rows: list[StudentRecord], exercises: list[str]) -> str:
                 f"{r['score']:g}",
                 f"{r['max_score']:g}",
                 r["status"],
-                _cell(r["reason"]),
+                _cell(gradebook_reason(r)),
             ]
         )
     return buffer.getvalue()
+
+
+def gradebook_reason(record: StudentRecord) -> str:
+    """The run's reason, then each exercise the grader's own checks failed on (``check-error``):
+    a failure on the grader's side, which the run's ``status`` does not show."""
+    notes = [
+        f"{ex['name']}: {ex['reason']}"
+        for ex in record["exercises"]
+        if ex["status"] == "check-error"
+    ]
+    return "; ".join(part for part in (record["reason"], *notes) if part)
 
 
 def _cell(text: str) -> str:

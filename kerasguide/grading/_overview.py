@@ -14,9 +14,10 @@ from pathlib import Path
 
 from kerasguide import _files
 from kerasguide.grading._assignment import FREE_KINDS
-from kerasguide.grading._record import ENVIRONMENT, FindingRecord, StudentRecord
+from kerasguide.grading._reasons import CAUSES
+from kerasguide.grading._record import FindingRecord, StudentRecord
 
-__all__ = ["common_findings", "write_overview"]
+__all__ = ["common_findings", "grader_side", "write_overview"]
 
 TOP = 5
 
@@ -61,15 +62,21 @@ def mistake(finding: FindingRecord) -> str:
     return f"{found.group(1)}: {head}" if found else head
 
 
-def _causes(rows: list[StudentRecord]) -> Counter[str]:
-    """The grading machine's failures, by cause (``environment`` and ``setup-error``)."""
+def grader_side(rows: list[StudentRecord]) -> Counter[str]:
+    """The failures on the grader's side, not the students', by cause: the environment's
+    (per cause), the setup's, the grader's own stops and the grader's checks that failed."""
     causes: Counter[str] = Counter()
     for r in rows:
         if r["status"] == "setup-error":
-            causes["the assignment's setup code raised an error"] += 1
+            causes["the instructor's setup code failed (the notebook was not run)"] += 1
+        elif r["status"] == "grader-stopped":
+            causes["the grader stopped twice while the notebook ran (it was not run again)"] += 1
         elif r["status"] == "environment":
-            cause = next((c for c in ENVIRONMENT.values() if r["reason"].endswith(c)), "other")
+            cause = next((c for c in CAUSES if c in r["reason"]), "another lack of the machine")
             causes[cause] += 1
+        for ex in r["exercises"]:
+            if ex["status"] == "check-error":
+                causes[f"the grader's checks failed on a model of {ex['name']}"] += 1
     return causes
 
 
@@ -113,7 +120,7 @@ def write_overview(out: Path, rows: list[StudentRecord], exercises: list[str]) -
         + "</p>",
         "<img src='overview.png' alt='score distribution' style='max-width:100%'>",
     ]
-    causes = _causes(rows)
+    causes = grader_side(rows)
     if causes:
         items = "".join(f"<li>{n}: {e(cause)}</li>" for cause, n in sorted(causes.items()))
         parts.append(f"<h2>Failures of the grading machine, not of students</h2><ul>{items}</ul>")

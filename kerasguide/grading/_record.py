@@ -13,7 +13,6 @@ import json
 from typing import TypedDict, TypeGuard
 
 __all__ = [
-    "ENVIRONMENT",
     "AssignmentRecord",
     "CellError",
     "ExerciseRecord",
@@ -22,17 +21,6 @@ __all__ = [
     "is_assignment_record",
     "parse_record",
 ]
-
-
-# Errors that come from the grading machine, not from the student's code: each with why.
-ENVIRONMENT = {
-    "FileNotFoundError": "a file the notebook reads is not on the grading machine (the "
-    "instructor can give it to every notebook with the assignment's `files:`)",
-    "ModuleNotFoundError": "a package the notebook imports is not installed where it is graded",
-    "URLError": "the grading machine has no network: data must come with the assignment",
-    "ConnectionError": "the grading machine has no network: data must come with the assignment",
-    "gaierror": "the grading machine has no network: data must come with the assignment",
-}
 
 
 class FindingRecord(TypedDict):

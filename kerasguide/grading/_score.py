@@ -113,17 +113,22 @@ def _checked(exercise: Exercise, path: Path, references: References) -> Exercise
     _compile_as_saved(student, path)
     try:
         findings = _findings(exercise, student, references.get(exercise))
-    except Exception as err:  # a model the checks cannot read is the student's zero, not a crash
+    except Exception as err:  # the grader's failure, said as such: a zero, not a crash
         return ExerciseResult(
-            exercise.name,
-            0.0,
-            exercise.points,
-            "check-error",
-            f"{type(err).__name__}: {str(err).splitlines()[0][:200]}",
+            exercise.name, 0.0, exercise.points, "check-error", check_error_reason(err)
         )
     lost = exercise.lost([(f["kind"], f["deduction"]) for f in findings])
     score = max(0.0, exercise.points - lost)
     return ExerciseResult(exercise.name, round(score, 2), exercise.points, "graded", "", findings)
+
+
+def check_error_reason(err: Exception) -> str:
+    """Why an exercise is ``check-error``: the grader's checks failed, not the student."""
+    first = str(err).splitlines()[0][:200] if str(err) else ""
+    return (
+        f"the grader's checks failed on this model ({type(err).__name__}: {first}); this is "
+        "the grader's failure, not the notebook's: the instructor will look at it"
+    )
 
 
 _CONFIG_BYTES = 16 * 2**20  # a .keras file's config.json read for its loss, at most
@@ -166,17 +171,31 @@ def _from_spec(folder: Path, err: KerasGuideError) -> KerasModel | str:
     from kerasguide.build import build
     from kerasguide.specs import load_spec
 
-    why = folder / "why.txt"
-    if why.is_file():
-        return why.read_text(encoding="utf-8")
     spec = folder / "spec.yaml"
     if not spec.is_file():
-        return f"{err.problem}: {err.received}"
+        return unloadable_reason(err, _why(folder))
     try:
         model: KerasModel = build(load_spec(spec))
     except KerasGuideError as spec_err:
         return f"{err.problem}; its spec could not be built either: {spec_err.problem}"
     return model
+
+
+def _why(folder: Path) -> str:
+    """What the kernel said of a model it could not write as a spec (``why.txt``), or ''."""
+    why = folder / "why.txt"
+    return why.read_text(encoding="utf-8")[:1000] if why.is_file() else ""
+
+
+def unloadable_reason(err: KerasGuideError, why: str) -> str:
+    """Why a model is ``unloadable``: what the kernel named (the layer, what to change),
+    else Keras's words and ``load_keras``'s hint."""
+    if why:
+        return f"Keras cannot load the saved model again: {why}"
+    said = (err.received or "").removeprefix("Keras says: ")
+    return f"Keras cannot load the saved model again ({said})" + (
+        f" — {err.hint}" if err.hint else ""
+    )
 
 
 def _findings(
@@ -294,7 +313,8 @@ def _fit(model: KerasModel, fit: FitCheck, deduction: float) -> list[FindingReco
             "kind": "fit",
             "layer": None,
             "check": "fit",
-            "message": f"after {fit.epochs} epoch(s) of training, {fit.metric} is {value:.3f}, "
+            "message": f"after {fit.epochs} epoch{'' if fit.epochs == 1 else 's'} of training, "
+            f"{fit.metric} is {value:.3f}, "
             f"below the {fit.threshold:g} expected",
             "hint": "check the output layer's activation and the loss the task needs",
             "deduction": deduction,
