@@ -10,7 +10,8 @@ each kernel's sandbox with these.
   closed to others (pyenv's Python under ``/root``): such a folder is bound
   from a hard-linked mirror of it, made once.
 - **Clean-up.** :func:`sweep` removes what a grader that died left: processes
-  of free sandbox uids, and its temporary folders.
+  of free sandbox uids, and its temporary folders (sandboxes, and the model
+  files copied out of them), each marked with its grader's pid.
 """
 
 from __future__ import annotations
@@ -256,7 +257,9 @@ def sweep() -> None:
             with _unheld(slot) as free:
                 if free:
                     kill_uid(UID_BASE + slot)
-    for folder in Path(tempfile.gettempdir()).glob("kerasguide-grade-*"):
+    temporary = Path(tempfile.gettempdir())
+    folders = [*temporary.glob("kerasguide-grade-*"), *temporary.glob("kerasguide-model-*")]
+    for folder in folders:  # sandboxes, and model files copied out of them for scoring
         with contextlib.suppress(OSError, ValueError):
             pid = int((folder / "grader.pid").read_text())
             if not Path(f"/proc/{pid}").exists():
