@@ -376,6 +376,20 @@ def test_gradebook_cells_never_run_as_formulas() -> None:
     assert text.splitlines()[1] == "_cmd,'=cmd.ipynb,0,10,error,'@SUM(A1) +1 -1"
 
 
+def test_a_stopped_run_takes_back_its_start_and_a_dead_graders_still_count(
+    tmp_path: Path,
+) -> None:
+    from kerasguide.grading._output import attempts, undo_attempt
+
+    assert attempts(tmp_path, "s", "key") == 0  # a start, and the grader was killed: counts
+    before = attempts(tmp_path, "s", "key")  # a start, and the batch was stopped by its caller
+    assert before == 1
+    undo_attempt(tmp_path, "s", "key", before)
+    assert attempts(tmp_path, "s", "key") == 1  # the death counts, the stop does not
+    undo_attempt(tmp_path, "s", "key", 0)
+    assert not (tmp_path / ".running" / "s.json").exists()
+
+
 def test_what_a_dead_grader_left_is_swept(tmp_path: Path) -> None:
     """Sandbox folders, and the model files copied out of a kernel for scoring."""
     import tempfile
