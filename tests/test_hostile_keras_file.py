@@ -44,8 +44,8 @@ def _members(path: Path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def _write(path: Path, members: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+def _write(path: Path, members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", compression) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
     return path
@@ -110,8 +110,9 @@ def test_a_config_without_its_weights_file_is_refused_before_it_is_built(tmp_pat
     assert grown < 200, f"resident memory grew by {grown:.0f} MB"
 
 
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
 def test_a_weights_file_dataset_that_declares_a_gigabyte_and_stores_nothing_is_refused(
-    tmp_path: Path,
+    tmp_path: Path, compression: int
 ) -> None:
     import h5py
 
@@ -123,7 +124,7 @@ def test_a_weights_file_dataset_that_declares_a_gigabyte_and_stores_nothing_is_r
         h5.create_dataset("layers/dense/vars/0", shape=(250_000_000,), dtype="float32")
         h5.create_dataset("layers/dense/vars/1", data=np.zeros(1, "float32"))
     members["model.weights.h5"] = weights.getvalue()
-    bomb = _write(tmp_path / "h5_bomb.keras", members)
+    bomb = _write(tmp_path / "h5_bomb.keras", members, compression)
     assert zip_refusal(bomb.read_bytes(), 100 * 2**20) is None
     seconds, grown = _refused(bomb, r"declares more than its file holds \(model.weights.h5\)")
     assert seconds < 0.5
