@@ -243,6 +243,47 @@ def test_a_changed_notebook_is_graded_again(graded: dict[str, Any], tmp_path: Pa
     assert kg.grade(ASSIGNMENT, folder, output=out, regrade=True, progress=False).graded == 1
 
 
+def test_stopping_the_batch_twice_is_no_death_of_the_grader(tmp_path: Path) -> None:
+    """A progress function that raises (as Ctrl-C does) while a slow honest notebook runs,
+    twice: the notebook is not "the grader stopped twice while this ran"; it is graded."""
+    hold = tmp_path / "hold"  # the slow notebook waits while this file exists
+    hold.touch()
+    folder = tmp_path / "submitted"
+    folder.mkdir()
+    shutil.copy(SUBMISSIONS / "correct.ipynb", folder / "quick.ipynb")
+    notebook = json.loads((SUBMISSIONS / "correct.ipynb").read_text())
+    wait = f"import os, time\nwhile os.path.exists({str(hold)!r}):\n    time.sleep(0.1)"
+    cell = {"cell_type": "code", "execution_count": None, "id": "hold", "metadata": {}}
+    notebook["cells"].insert(1, {**cell, "outputs": [], "source": wait})
+    (folder / "slow.ipynb").write_text(json.dumps(notebook))
+    out = tmp_path / "out"
+    limits = {"cell_seconds": 300, "notebook_seconds": 600}  # the slow one outlasts the quick one
+
+    def stop_when_quick_is_done(submission: kg.GradedSubmission) -> None:
+        assert submission.student == "quick"  # the slow one is still running
+        raise graded_class.Stop
+
+    for _ in range(2):
+        shutil.rmtree(out / "students" / "quick", ignore_errors=True)  # run it again
+        with pytest.raises(graded_class.Stop):
+            kg.grade(
+                ASSIGNMENT,
+                folder,
+                output=out,
+                workers=2,
+                limits=limits,
+                progress=stop_when_quick_is_done,
+                trusted=True,
+            )
+        assert not (out / "students" / "slow").exists()
+        assert not (out / ".running" / "slow.json").exists()  # its start does not count
+    hold.unlink()
+    report = kg.grade(ASSIGNMENT, folder, output=out, limits=limits, progress=False, trusted=True)
+    assert report["quick"].skipped
+    slow = report["slow"]
+    assert (slow.score, slow.status, slow.reason) == (20, "ok", "")
+
+
 # --- the assignment file ---------------------------------------------------------------
 
 

@@ -549,20 +549,50 @@ def test_gradebook_cells_never_run_as_formulas() -> None:
     assert text.splitlines()[1] == "_cmd,'=cmd.ipynb,0,10,error,'@SUM(A1) +1 -1"
 
 
+def test_a_stopped_run_takes_back_its_start_and_a_dead_graders_still_count(
+    tmp_path: Path,
+) -> None:
+    from kerasguide.grading._output import attempts, undo_attempt
+
+    assert attempts(tmp_path, "s", "key") == 0  # a start, and the grader was killed: counts
+    before = attempts(tmp_path, "s", "key")  # a start, and the batch was stopped by its caller
+    assert before == 1
+    undo_attempt(tmp_path, "s", "key", before)
+    assert attempts(tmp_path, "s", "key") == 1  # the death counts, the stop does not
+    undo_attempt(tmp_path, "s", "key", 0)
+    assert not (tmp_path / ".running" / "s.json").exists()
+
+
 def test_what_a_dead_grader_left_is_swept(tmp_path: Path) -> None:
+    """Sandbox folders, and the model files copied out of a kernel for scoring."""
     import tempfile
+    from types import SimpleNamespace
+
+    from kerasguide.grading._collect import file_copy
 
     stale = Path(tempfile.mkdtemp(prefix="kerasguide-grade-"))
     (stale / "grader.pid").write_text("999999999")
     live = Path(tempfile.mkdtemp(prefix="kerasguide-grade-"))
     (live / "grader.pid").write_text(str(os.getpid()))
+    made = [live, stale]
+    box = SimpleNamespace(limits=GradeLimits(), take=lambda name, most: _zip({"config.json": 9}))
     try:
+        # A model copied out of a kernel, then the grader dies before scoring it.
+        copied = file_copy(box, "model.keras", "model")  # type: ignore[arg-type]
+        kept = file_copy(box, "model.keras", "model")  # type: ignore[arg-type]
+        assert isinstance(copied, Path)
+        assert isinstance(kept, Path)  # this grader's own copy, not yet scored
+        made += [copied.parent, kept.parent]
+        assert (copied.parent / "grader.pid").read_text() == str(os.getpid())
+        (copied.parent / "grader.pid").write_text("999999999")  # its grader is gone
         host.sweep()
         assert not stale.exists()
         assert live.exists()
+        assert not copied.parent.exists()
+        assert kept.exists()
     finally:
-        shutil.rmtree(live, ignore_errors=True)
-        shutil.rmtree(stale, ignore_errors=True)
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_paths_inside_are_seen_through_the_sandboxs_root() -> None:

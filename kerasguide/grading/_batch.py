@@ -3,7 +3,9 @@
 Private to :mod:`kerasguide.grading`. Notebooks run on a pool of threads (each
 thread drives one kernel, the CPU work is in the kernels); scoring takes a lock.
 An exception in the caller's loop (Ctrl-C, or a progress function that raises)
-kills the running kernels; what was written stays, and the next run resumes.
+kills the running kernels; what was written stays, and the next run resumes. The
+notebooks it stopped are not counted as having stopped the grader (only a grader
+that dies outright leaves their starts counted).
 """
 
 from __future__ import annotations
@@ -247,13 +249,16 @@ def _grade_one(
     if stop.is_set():
         return None
     exercises = task.assignment.exercises
-    if _out.attempts(task.output, task.student(path), task.key(path)) >= 2:
+    student, key = task.student(path), task.key(path)
+    before = _out.attempts(task.output, student, key)
+    if before >= 2:
         run = _grader_stopped()
     else:
         prepare = Prepare(task.assignment.files, task.assignment.setup)
         run = run_notebook(path, exercises, task.limits, trusted=task.trusted, prepare=prepare)
     if stop.is_set() or references.exception() is not None:
         _discard(run.models)
+        _out.undo_attempt(task.output, student, key, before)  # the caller stopped: no death
         return None
     scored = [
         score_exercise(
@@ -262,6 +267,7 @@ def _grade_one(
         for e in exercises
     ]
     if stop.is_set():
+        _out.undo_attempt(task.output, student, key, before)
         return None
     record = _record(task, path, run, scored)
     _out.write_student(task.output, record, _out.notebook_html(run.notebook), run.log)

@@ -6,7 +6,9 @@ Private to :mod:`kerasguide.grading`, used by :mod:`kerasguide.grading._kernel`.
   a regular file (opened without following links, so a link to a grader's file
   is refused), of at most ``model_mb``, whose zip directory promises no more
   than ``model_mb`` once inflated (a zip bomb is refused before anything
-  inflates). The grader then loads it with ``safe_mode=True``.
+  inflates). The grader then loads it with ``safe_mode=True``. Its folder
+  (``kerasguide-model-*``) holds the grader's pid, as a sandbox's folder does, so
+  that if the grader dies before scoring it the next run sweeps it.
 - **The kernel's stderr** is drained on a thread; its first 64 KB are kept for
   the student's feedback page, without TensorFlow's C++ start-up lines.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import tempfile
 import threading
 import zipfile
@@ -91,7 +94,9 @@ def file_copy(box: sandbox.Sandbox, name: str, what: str) -> Path | str:
     refused = zip_refusal(data, most)
     if refused is not None:
         return f"unloadable: {what!r} {refused}"
-    keep = Path(tempfile.mkdtemp(prefix="kerasguide-model-")) / "model.keras"
+    folder = Path(tempfile.mkdtemp(prefix="kerasguide-model-"))
+    (folder / "grader.pid").write_text(str(os.getpid()))  # swept if the grader dies first
+    keep = folder / "model.keras"
     keep.write_bytes(data)
     return keep
 

@@ -11,7 +11,8 @@ each kernel's sandbox with these.
   from a hard-linked mirror of it, made once.
 - **Clean-up.** :func:`sweep` removes what a grader that died left: processes
   of free sandbox uids, its kernels' cgroups (:mod:`kerasguide.grading._cgroup`),
-  and its temporary folders.
+  and its temporary folders (sandboxes, and the model files copied out of them),
+  each marked with its grader's pid.
 """
 
 from __future__ import annotations
@@ -266,7 +267,9 @@ def sweep() -> None:
                 if free:
                     kill_uid(UID_BASE + slot)
     cgroup.sweep()
-    for folder in Path(tempfile.gettempdir()).glob("kerasguide-grade-*"):
+    temporary = Path(tempfile.gettempdir())
+    folders = [*temporary.glob("kerasguide-grade-*"), *temporary.glob("kerasguide-model-*")]
+    for folder in folders:  # sandboxes, and model files copied out of them for scoring
         with contextlib.suppress(OSError, ValueError):
             pid = int((folder / "grader.pid").read_text())
             if not Path(f"/proc/{pid}").exists():

@@ -115,6 +115,21 @@ def attempts(out: Path, student: str, key: str) -> int:
     return before
 
 
+def undo_attempt(out: Path, student: str, key: str, before: int) -> None:
+    """Take back the start :func:`attempts` noted (``before``: its count until then).
+
+    For a run stopped by the grader's caller (Ctrl-C, a progress function that
+    raises): that is no death of the grader, so it does not count against the
+    notebook; a grader killed outright never gets here, and its start counts.
+    """
+    if before == 0:
+        forget_attempts(out, student)
+    else:
+        _files.write_text(
+            out / ".running" / f"{student}.json", _json({"key": key, "attempts": before})
+        )
+
+
 def forget_attempts(out: Path, student: str) -> None:
     """The notebook is done (or graded again on purpose): no earlier starts count."""
     (out / ".running" / f"{student}.json").unlink(missing_ok=True)
