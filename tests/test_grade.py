@@ -21,6 +21,7 @@ import pytest
 import kerasguide as kg
 from kerasguide.cli import main
 from tests import graded_class
+from tests.notebook_files import notebook_json
 
 # Each of these launches Jupyter kernels (a few seconds each): `make slow`, part of `make test`.
 pytestmark = pytest.mark.slow
@@ -250,7 +251,8 @@ def test_stopping_the_batch_twice_is_no_death_of_the_grader(tmp_path: Path) -> N
     hold.touch()
     folder = tmp_path / "submitted"
     folder.mkdir()
-    shutil.copy(SUBMISSIONS / "correct.ipynb", folder / "quick.ipynb")
+    # the quick one imports nothing, so its kernel starts without Keras (a second or so)
+    (folder / "quick.ipynb").write_text(notebook_json(["x = 1"]))
     notebook = json.loads((SUBMISSIONS / "correct.ipynb").read_text())
     wait = f"import os, time\nwhile os.path.exists({str(hold)!r}):\n    time.sleep(0.1)"
     cell = {"cell_type": "code", "execution_count": None, "id": "hold", "metadata": {}}
