@@ -82,26 +82,42 @@ def keras_name(function: Callable[..., object]) -> str | None:
     return _table().get(id(function))
 
 
-def _is_function_entry(value: object) -> bool:
-    return isinstance(value, dict) and value.get("module") == "builtins"
+def _is_function_entry(key: str, value: object) -> bool:
+    """An activation (``activation``, ``recurrent_activation``) that Keras wrote as a Python
+    function: a ``builtins`` entry, or a lambda's code (a ``Lambda`` layer's ``function`` is
+    not an activation, and is compared as it is)."""
+    if not key.endswith("activation") or not isinstance(value, dict):
+        return False
+    if value.get("module") == "builtins" or value.get("class_name") == "__lambda__":
+        return True
+    return set(value) == {"value"}  # Keras 3 writes a lambda activation as {"value": (code, …)}
+
+
+def _shown(function: object) -> str:
+    """A function as a message names it: never the bytes Keras writes for a lambda."""
+    name = getattr(function, "__qualname__", None) or getattr(function, "__name__", None)
+    if not isinstance(name, str):
+        return "a Python function"
+    if name.endswith("<lambda>"):
+        return "a Python function (lambda)"
+    return f"{getattr(function, '__module__', None) or '?'}.{name}"
 
 
 def layer_config(layer: object) -> dict[str, object]:
     """``layer.get_config()``, with activation callables named as Keras names them."""
     config: dict[str, object] = dict(layer.get_config())  # type: ignore[attr-defined]
     for key, value in config.items():
-        if not _is_function_entry(value):
+        if not _is_function_entry(key, value):
             continue
         function = getattr(layer, key, None) or getattr(getattr(layer, "cell", None), key, None)
         name = keras_name(function) if callable(function) else None
         if name is None:
-            shown = getattr(function, "__qualname__", None) or repr(value)
             raise SpecError(
                 "an activation function that is not one of Keras's",
                 where=f"layer {getattr(layer, 'name', '?')!r}.{key}",
                 expected="a Keras activation: a name such as 'relu' or 'softmax', or a "
                 "function Keras names (tf.nn.relu, tf.nn.softmax, keras.ops.sigmoid, ...)",
-                received=f"{getattr(function, '__module__', '?')}.{shown}",
+                received=_shown(function),
                 hint=f"write {key}='relu' (or the Keras name of your function); a function "
                 "of your own cannot be saved, checked or graded",
             )

@@ -278,7 +278,7 @@ def check_object(kind: str, value: object, where: str) -> object:
     if isinstance(value, dict) and kind != "activation":
         return _check_object_mapping(kind, value, classes, where)
     raise SpecTypeError(
-        f"a {kind} must be written as a name"
+        f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} must be written as a name"
         + ("" if kind == "activation" else " or a mapping {type: ..., arguments}"),
         where=where,
         expected="a string such as " + _examples(kind),

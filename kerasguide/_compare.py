@@ -24,8 +24,17 @@ from kerasguide._finding import Finding, blocks, named, where
 from kerasguide._implied import implied_changes, size_of
 from kerasguide._layer_text import constructor, kind_of, show, unwrap_hint, what, wrap_hint
 from kerasguide._rows import Row, row_owners
-from kerasguide._shapes import Shape, format_shapes, same_text
+from kerasguide._shapes import Shape, same_text
 from kerasguide._types import KerasModel, KerasOperation
+from kerasguide._upstream import (
+    Causes,
+    alone,
+    effects_finding,
+    input_note,
+    inputs,
+    one,
+    own_and_upstream,
+)
 from kerasguide.summary import Summary
 
 __all__ = ["Finding", "summaries", "totals", "where"]
@@ -82,18 +91,21 @@ def _paired(
     whose names are not compared)."""
     findings: list[Finding] = []
     after: int | None = None
+    causes = Causes(found)  # where each differing output comes from
     for e, f in pairs:
         if f is not None:
             after = f
         if e is None and f is not None:
             if not _own_input(found.rows, f):
+                causes.extra(f)
                 findings.append(_extra(found.rows[f], f, _obj(graphs, 0, f)))
         elif e is not None and f is None:
+            causes.missing(after)
             findings.append(_missing(expected.rows[e], found, after, _obj(graphs, 1, e)))
         elif e is not None and f is not None:
             objects = (_obj(graphs, 0, f), _obj(graphs, 1, e))
             named = compare_names and not {id(o) for o in objects} & keras_named
-            findings += _pair(found, expected, f, e, objects, named)
+            findings += _pair(found, expected, (f, e), objects, named, causes)
             if graphs is not None and _same_type(found.rows[f], expected.rows[e], objects):
                 findings += graphs.call_findings(e, f) + graphs.structure_findings(e, f)
     if graphs is not None:
@@ -167,18 +179,21 @@ def _cheapest(expected: list[_Key], found: list[_Key]) -> list[_Pair]:
                 cost[i - 1][j] + gap,
                 cost[i][j - 1] + gap,
             )
+    # traced back from the end, a gap is taken before an equal pair: of two placements
+    # that cost the same, the one that keeps the earlier layers paired (the first of
+    # two like layers, the one given the input) wins
     pairs: list[_Pair] = []
     i, j = n, m
     while i or j:
-        if i and j and cost[i][j] == cost[i - 1][j - 1] + _cost(expected[i - 1], found[j - 1]):
-            i, j = i - 1, j - 1
-            pairs.append((i, j))
-        elif i and cost[i][j] == cost[i - 1][j] + gap:
+        if j and (not i or cost[i][j] == cost[i][j - 1] + gap):
+            j -= 1
+            pairs.append((None, j))
+        elif i and (not j or cost[i][j] == cost[i - 1][j] + gap):
             i -= 1
             pairs.append((i, None))
         else:
-            j -= 1
-            pairs.append((None, j))
+            i, j = i - 1, j - 1
+            pairs.append((i, j))
     return pairs[::-1]
 
 
@@ -256,11 +271,17 @@ def _describe(key: str, expected: object, found: object) -> str:
 
 
 def _pair(
-    found: Summary, expected: Summary, f: int, e: int, objects: _Objects, names: bool
+    found: Summary,
+    expected: Summary,
+    at: tuple[int, int],
+    objects: _Objects,
+    names: bool,
+    causes: Causes,
 ) -> list[Finding]:
-    got, want = found.rows[f], expected.rows[e]
+    f, got, want = at[0], found.rows[at[0]], expected.rows[at[1]]
     place = where(got, f)
     if not _same_type(got, want, objects):
+        causes.own(f)
         return [_type_finding(got, want, place, objects)]
     findings = []
     if names and not same_text(want.name, got.name):
@@ -269,12 +290,13 @@ def _pair(
     changes = _settings.changes(objects[1], objects[0])
     if got.is_input:
         if want.output_shapes != got.output_shapes:
+            causes.own(f)
             message = f"expected input shape {want.output_shape}, found {got.output_shape}"
             hint = f"use keras.Input(shape={_feature_shape(want)})"
             findings.append(Finding(place, message, hint, "input", got.name))
         return findings + _settings_findings(got, f, objects[1], changes)
     config = [(c.key, c.expected, c.found) for c in changes if c.kind == "config"]
-    change = _change(found, expected, f, e, objects, config)
+    change = _change(found, expected, at, objects, config, causes)
     settings = _settings_findings(got, f, objects[1], changes)
     return findings + ([change] if change is not None else []) + settings
 
@@ -306,52 +328,40 @@ def _feature_shape(row: Row) -> str:
 
 
 def _change(
-    found: Summary, expected: Summary, f: int, e: int, objects: _Objects, config: list[_Change]
+    found: Summary,
+    expected: Summary,
+    at: tuple[int, int],
+    objects: _Objects,
+    config: list[_Change],
+    causes: Causes,
 ) -> Finding | None:
-    got, want = found.rows[f], expected.rows[e]
-    inputs = (_inputs(expected.rows, e), _inputs(found.rows, f))
-    changes = config if objects[1] is not None else implied_changes(want, got, _one(inputs))
+    (f, e), got, want = at, found.rows[at[0]], expected.rows[at[1]]
+    fed = (inputs(found.rows, f), inputs(expected.rows, e))
+    changes = config if objects[1] is not None else implied_changes(want, got, one(fed[::-1]))
     effects = []
     nested = want.type in _MODELS and any(row.depth > want.depth for row in expected.rows)
     if want.output_shapes != got.output_shapes and not nested:
         effects.append(f"its output is {got.output_shape} instead of {want.output_shape}")
     if want.params != got.params and not nested:
         effects.append(f"it has {got.params:,} parameters instead of {want.params:,}")
-    if not changes:
-        return _effects(found, expected, f, e, effects) if effects else _frozen(got, want, f)
-    causes = "; ".join(_describe(*change) for change in changes)
+    if nested and want.output_shapes != got.output_shapes:
+        causes.own(f)  # named for what its layers do, which have findings of their own
+    note = input_note(found, expected, f, e, causes.of(f))
+    text = "; ".join(_describe(*change) for change in changes)
+    message = None
     if effects and any(key not in _NO_SHAPE for key, _, _ in changes):
-        message = f"{causes} — {', so '.join(effects)}"
-    elif effects:
-        message = f"{causes}; also {', and '.join(effects)}{_input_note(found, expected, f, e)}"
-    else:
-        message = causes
+        message = f"{text} — {', so '.join(effects)}"
+        if note:  # its input differs too: it is blamed only for what its setting does
+            mine = alone(objects[0], one(fed)[1])
+            shapes = (fed[0] or (), fed[1] or ())
+            message = own_and_upstream(text, (got, want), shapes, mine, causes.of(f))
+    if effects:
+        causes.own(f) if message is not None or not note else causes.follow(f)
+    if not changes:
+        return effects_finding(found, f, effects, note) if effects else _frozen(got, want, f)
+    if message is None:
+        message = f"{text}; also {', and '.join(effects)}{note}" if effects else text
     return Finding(where(got, f), message, _set_hint(got, objects[1], changes), "config", got.name)
-
-
-def _one(inputs: tuple[tuple[Shape, ...] | None, ...]) -> tuple[Shape | None, Shape | None]:
-    """The single shape feeding each of two rows (None for none, or several)."""
-    first, second = (shapes[0] if shapes and len(shapes) == 1 else None for shapes in inputs)
-    return first, second
-
-
-def _input_note(found: Summary, expected: Summary, f: int, e: int) -> str:
-    got_in, want_in = _inputs(found.rows, f), _inputs(expected.rows, e)
-    if got_in is None or want_in is None or got_in == want_in:
-        return ""
-    return f", because its input is {format_shapes(got_in)} instead of {format_shapes(want_in)}"
-
-
-def _effects(found: Summary, expected: Summary, f: int, e: int, effects: list[str]) -> Finding:
-    got = found.rows[f]
-    note = _input_note(found, expected, f, e)
-    if note:
-        hint = "this follows from a difference before it: fix the earlier layers first"
-    else:
-        hint = f"check the settings of this layer{named(got)}"
-    # follows from an earlier difference: a consequence, never the layer's own fault
-    kind = "consequence" if note else "shape" if effects[0].startswith("its output") else "params"
-    return Finding(where(got, f), ", and ".join(effects) + note, hint, kind, got.name)
 
 
 def _frozen(got: Row, want: Row, f: int) -> Finding | None:
@@ -362,26 +372,6 @@ def _frozen(got: Row, want: Row, f: int) -> Finding | None:
     )
     hint = "is the layer frozen (trainable=False) when it should not be, or the other way round?"
     return Finding(where(got, f), message, hint, "params", got.name)
-
-
-def _inputs(rows: tuple[Row, ...], index: int) -> tuple[Shape, ...] | None:
-    """The shapes feeding row ``index``: from its connections, else the row before it."""
-    row = rows[index]
-    if row.connected_to:
-        by_name = {r.name: r for r in rows if r.depth == row.depth}
-        shapes = []
-        for link in row.connected_to:
-            found = re.fullmatch(r"(.*)\[(\d+)\]\[(\d+)\]", link)
-            if found is None:  # a link cut short with "…" in a printed summary
-                return None
-            name, _, tensor = found.groups()
-            source = by_name.get(name)
-            if source is None or not source.output_shapes:
-                return None
-            shapes.append(source.output_shapes[min(int(tensor), len(source.output_shapes) - 1)])
-        return tuple(shapes)
-    before = [r for r in rows[:index] if r.depth == row.depth]
-    return before[-1].output_shapes if before else None
 
 
 def totals(

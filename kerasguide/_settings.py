@@ -83,6 +83,20 @@ class KerasObject(NamedTuple):
         return str(self)
 
 
+class PythonFunction(NamedTuple):
+    """A Python function held in a config (a ``Lambda`` layer's ``function``): compared by
+    its name and the code Keras writes for it, shown by its name, never by that code."""
+
+    name: str
+    code: str
+
+    def __str__(self) -> str:
+        return "a Python function (lambda)" if self.name == "<lambda>" else self.name
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 class Change(NamedTuple):
     """One setting that differs: its key, the expected and the found value, its kind."""
 
@@ -106,6 +120,10 @@ def value(raw: object) -> object:
     """
     if isinstance(raw, dict):
         inner = raw.get("config")
+        if raw.get("class_name") == "__lambda__" and isinstance(inner, dict):
+            return PythonFunction("<lambda>", repr(value(inner)))
+        if raw.get("module") == "builtins" and raw.get("class_name") == "function":
+            return PythonFunction(str(inner), "")
         if "class_name" in raw and isinstance(inner, dict):
             name = str(raw["class_name"])
             if name.endswith("DTypePolicy") and "name" in inner:

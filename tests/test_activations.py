@@ -70,3 +70,48 @@ def test_a_function_of_ones_own_is_refused_with_the_layer_named() -> None:
         kg.to_spec(model)
     with pytest.raises(SpecError, match=r"not one of Keras's"):
         kg.check_model(model, _course_model("softmax"))
+
+
+LAMBDA_WARNING = "ignore:The object being serialized includes a `lambda`:UserWarning"
+
+
+@pytest.mark.filterwarnings(LAMBDA_WARNING)
+def test_a_lambda_activation_is_refused_by_name_never_by_its_bytes() -> None:
+    model = _course_model(lambda x: x)
+    for action in (lambda: kg.to_spec(model), lambda: kg.check_model(model, _course_model("relu"))):
+        with pytest.raises(SpecError) as caught:
+            action()
+        text = str(caught.value)
+        assert "activation function that is not one of Keras's" in text
+        assert caught.value.received == "a Python function (lambda)"
+        assert "4wE" not in text  # Keras's serialized code
+        assert "'value'" not in text
+
+
+@pytest.mark.filterwarnings(LAMBDA_WARNING)
+def test_a_lambda_layer_is_compared_and_shown_by_its_functions_name() -> None:
+    def double(x: object) -> object:
+        return x
+
+    def model(function: object) -> keras.Model:
+        visible = keras.Input((3,))
+        return keras.Model(visible, keras.layers.Lambda(function)(visible))
+
+    assert kg.check_model(model(double), model(double)).passed  # not an activation: no refusal
+    result = kg.check_model(model(double), model(lambda x: x))
+    assert str(result.findings[0]) == (
+        "layer 2 (Lambda): expected function=a Python function (lambda), found function=double"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "article"),
+    [("activation", "an"), ("kernel_initializer", "an"), ("kernel_regularizer", "a")],
+)
+def test_a_setting_that_is_not_a_name_is_refused_with_the_right_article(
+    key: str, article: str
+) -> None:
+    spec = {"kind": "sequential", "input_shape": [3], "layers": [{"Dense": 4, key: 3}]}
+    kind = key.removeprefix("kernel_")
+    with pytest.raises(kg.SpecTypeError, match=rf"^layers\[0\]\.{key}: {article} {kind} must be"):
+        kg.build(spec)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,7 @@ def test_keras_2_text_of_the_zoo_passes() -> None:
 UNITS = ("layer 3 (Dense): expected 20 units, found 10 — its output is (None, 10) instead of "
          "(None, 20), so it has 110 parameters instead of 220")  # fmt: skip
 NEXT = ("layer 4 (Dense): it has 110 parameters instead of 210, because its input is (None, 10) "
-        "instead of (None, 20)")  # fmt: skip
+        "instead of (None, 20), which follows from layer 3 (Dense)")  # fmt: skip
 
 
 def test_wrong_units() -> None:
@@ -116,7 +117,7 @@ def test_a_missing_layer_does_not_cascade() -> None:
         "missing layer: expected a Dense layer with output (None, 20) and 220 parameters after "
         "layer 2 (Dense), but there is none",
         "layer 3 (Dense): it has 110 parameters instead of 210, because its input is (None, 10) "
-        "instead of (None, 20)",
+        "instead of (None, 20), which follows from the layer missing after layer 2 (Dense)",
     ]
     assert result.findings[0].hint == (
         "add keras.layers.Dense(20, activation='relu') after layer 2 (Dense)"
@@ -149,7 +150,7 @@ def test_a_wrong_input_shape() -> None:
     assert messages(result)[:2] == [
         "layer 1 (InputLayer): expected input shape (None, 10), found (None, 12)",
         "layer 2 (Dense): it has 130 parameters instead of 110, because its input is (None, 12) "
-        "instead of (None, 10)",
+        "instead of (None, 10), which follows from layer 1 (InputLayer)",
     ]
     assert result.findings[0].hint == "use keras.Input(shape=(10,))"
 
@@ -205,7 +206,8 @@ def test_every_mistake_at_once() -> None:
     ]  # fmt: skip
     assert messages(result)[1] == (
         "layer 2 (Dense): expected activation 'relu', found 'tanh'; also it has 130 parameters "
-        "instead of 110, because its input is (None, 12) instead of (None, 10)"
+        "instead of 110, because its input is (None, 12) instead of (None, 10), which follows "
+        "from layer 1 (InputLayer)"
     )
     assert messages(result)[2] == UNITS
     assert messages(result)[3] == NEXT  # follows from layer 3
@@ -253,6 +255,77 @@ def test_return_sequences() -> None:
         "layer 1 (LSTM): expected return_sequences=True, found return_sequences=False — its "
         "output is (None, 4) instead of (None, 5, 4)"
     ]
+
+
+def _digits_cnn(filters: int = 16, units: int = 32, out: str = "softmax") -> Any:
+    return keras.Sequential([
+        keras.Input((8, 8, 1)), keras.layers.Conv2D(filters, 3, activation="relu"),
+        keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+        keras.layers.Dense(units, activation="relu"), keras.layers.Dense(10, activation=out),
+    ])  # fmt: skip
+
+
+def test_a_layer_is_blamed_only_for_what_its_own_setting_does() -> None:
+    """Fewer filters make the Dense layer's input 72 wide instead of 144: its 4,672
+    parameters (4,640 expected) come from that as much as from its 64 units."""
+    result = kg.check_model(_digits_cnn(8, 64, "sigmoid"), _digits_cnn())
+    assert messages(result)[1:5] == [
+        "layer 2 (MaxPooling2D): its output is (None, 3, 3, 8) instead of (None, 3, 3, 16), "
+        "because its input is (None, 6, 6, 8) instead of (None, 6, 6, 16), which follows from "
+        "layer 1 (Conv2D)",
+        "layer 3 (Flatten): its output is (None, 72) instead of (None, 144), because its input "
+        "is (None, 3, 3, 8) instead of (None, 3, 3, 16), which follows from layer 1 (Conv2D)",
+        "layer 4 (Dense): expected 32 units, found 64 — on the expected input, its output would "
+        "be (None, 64) instead of (None, 32), so it would have 9,280 parameters instead of "
+        "4,640; its input is (None, 72) instead of (None, 144), which follows from layer 1 "
+        "(Conv2D), so it has 4,672 parameters",
+        "layer 5 (Dense): expected activation 'softmax', found 'sigmoid'; also it has 650 "
+        "parameters instead of 330, because its input is (None, 64) instead of (None, 32), "
+        "which follows from layer 4 (Dense)",
+    ]
+    assert [f.kind for f in result.findings] == [
+        "config", "consequence", "consequence", "config", "config", "totals"
+    ]  # fmt: skip
+    # from summary text alone, the count on the expected input is unknown: both are named
+    text = kg.check_summary(_digits_cnn(8, 64), keras_text(_digits_cnn()))
+    assert messages(text)[3] == (
+        "layer 4 (Dense): expected 32 units, found 64 — its input also differs ((None, 72) "
+        "instead of (None, 144), which follows from layer 1 (Conv2D)), and from both, its output "
+        "is (None, 64) instead of (None, 32) and it has 4,672 parameters instead of 4,640"
+    )
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_of_two_like_layers_the_one_given_the_input_stays_paired(padding: str) -> None:
+    """One Conv2D(32) expected; two Conv2D(64) found. Both placements of the extra layer
+    cost the same: the first layer, which carries the input shape, is kept and changed, the
+    second is the extra one, and the later layers' differences are its consequences."""
+
+    def cnn(*filters: int) -> Any:
+        convs = [keras.layers.Conv2D(n, 3, padding=padding, activation="relu") for n in filters]
+        convs[0] = keras.layers.Conv2D(
+            filters[0], 3, padding=padding, activation="relu", input_shape=(28, 28, 1)
+        )
+        rest = [keras.layers.MaxPooling2D(), keras.layers.Flatten(), keras.layers.Dense(10)]
+        return keras.Sequential([*convs, *rest])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Keras 3 prefers keras.Input to input_shape=
+        student, reference = cnn(64, 64), cnn(32)
+    result = kg.check_model(student, reference)
+    side = {"same": 28, "valid": 26}[padding]
+    assert messages(result)[:2] == [
+        f"layer 1 (Conv2D): expected 32 filters, found 64 — its output is (None, {side}, {side}, "
+        f"64) instead of (None, {side}, {side}, 32), so it has 640 parameters instead of 320",
+        "layer 2 (Conv2D): this Conv2D layer is not in the expected model",
+    ]
+    extra = student.layers[1].name
+    assert result.findings[1].hint == f"remove it (it is the layer named '{extra}')"
+    assert [f.kind for f in result.findings] == [
+        "config", "extra", "consequence", "consequence", "consequence", "totals"
+    ]  # fmt: skip
+    cause = "which follows from the extra layer 2 (Conv2D)"
+    assert all(message.endswith(cause) for message in messages(result)[2:5])
 
 
 # --- check_params ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ run once: grading in shards, each shard's notebooks run for real, is
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -190,12 +191,36 @@ def test_one_finding_per_mistake_and_consequences_cost_nothing(course: dict[str,
     missing = course["whole"]["hugo_missing_dense"].exercise("cnn")
     assert [f["kind"] for f in missing["findings"] if f["deduction"]] == ["missing"]
     for name in CLASS:  # no layer is blamed for what comes from before it
-        for finding in course["whole"][name].exercises[0]["findings"]:
-            own = not finding["message"].startswith(("its output", "it has"))
-            if "because its input" in finding["message"] and not own:
-                assert finding["kind"] == "consequence", (name, finding)
+        findings = course["whole"][name].exercises[0]["findings"]
+        assert _blamed_for_upstream(findings) == [], name
+    noah = course["whole"]["noah_three_settings"].exercise("cnn")["findings"]
+    assert sum("which follows from layer 1 (Conv2D)" in f["message"] for f in noah) == 3
     totals = [f for f in extra["findings"] if f["kind"] == "totals"]
     assert len(totals) == 1  # said by `model`, not repeated by `params`
+
+
+def _blamed_for_upstream(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings that state a shape or a parameter count of a layer whose input differs
+    (the layer before it is extra, or missing, or has another output) without naming the
+    earlier difference it comes from."""
+    differs: set[int] = set()  # layers whose output differs from the reference's; 0: the input
+    for finding in findings:
+        where, message = finding["where"], finding["message"]
+        span = re.match(r"layers? (\d+)(?:–(\d+))? ", where)
+        if where.startswith("the input"):
+            differs.add(0)
+        elif where.startswith("missing"):
+            differs.update(int(n) for n in re.findall(r"after layer (\d+) ", message))
+        elif span and (finding["kind"] == "extra" or "its output" in message):
+            differs.update(range(int(span[1]), int(span[2] or span[1]) + 1))
+    return [
+        finding
+        for finding in findings
+        if (at := re.match(r"layer (\d+) ", finding["where"]))
+        and int(at[1]) - 1 in differs
+        and re.search(r"parameters|its output", finding["message"])
+        and "which follows from " not in finding["message"]
+    ]
 
 
 def test_caps_hold_and_the_reason_names_what_exists(course: dict[str, Any]) -> None:
