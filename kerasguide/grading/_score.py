@@ -192,10 +192,11 @@ def unloadable_reason(err: KerasGuideError, why: str) -> str:
     else Keras's words and ``load_keras``'s hint."""
     if why:
         return f"Keras cannot load the saved model again: {why}"
+    hint = f" — {err.hint}" if err.hint else ""
+    if not (err.received or "").startswith("Keras says: "):  # refused before Keras loaded it
+        return f"{err.problem}: {err.received}{hint}" if err.received else f"{err.problem}{hint}"
     said = (err.received or "").removeprefix("Keras says: ")
-    return f"Keras cannot load the saved model again ({said})" + (
-        f" — {err.hint}" if err.hint else ""
-    )
+    return f"Keras cannot load the saved model again ({said}){hint}"
 
 
 def _findings(
