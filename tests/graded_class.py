@@ -37,6 +37,15 @@ def graded_once(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     hide both, the outer one first. Each call grades the class once more, every
     notebook skipped, for its report.
     """
+    out = graded_folder(tmp_path_factory)
+    submitted = out.parent
+    report = kg.grade(ASSIGNMENT, submitted, output=out, progress=False)  # all skipped
+    state = json.loads((out / "resumed.json").read_text())
+    return {"out": out, "submitted": submitted, "report": report, **state}
+
+
+def graded_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output folder of the class graded once per session (nothing graded again)."""
     base = tmp_path_factory.getbasetemp()
     root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     submitted = root / "kerasguide-class"
@@ -47,9 +56,7 @@ def graded_once(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             shutil.rmtree(submitted, ignore_errors=True)
             shutil.copytree(SUBMISSIONS, submitted)
             _grade_interrupted_then_resumed(submitted, out)
-    report = kg.grade(ASSIGNMENT, submitted, output=out, progress=False)  # all skipped
-    state = json.loads((out / "resumed.json").read_text())
-    return {"out": out, "submitted": submitted, "report": report, **state}
+    return out
 
 
 def _grade_interrupted_then_resumed(submitted: Path, out: Path) -> None:

@@ -5,18 +5,24 @@ classifier with convolutions: Conv2D → MaxPooling2D → Flatten → Dense → 
 written here in the style of public course notebooks, not copied from them:
 tf.nn activations, other variable names, models built inside functions, a
 `!pip` cell, data cells that need the assignment's `files:`, extra and missing
-blocks. The gradebook is compared byte for byte across an unsharded run and
-`--shard 1/2` + `2/2` + merge. The shards take the unsharded run's records of their
-students (a record is reused when its notebook is unchanged), so the class's kernels
-run once: grading in shards, each shard's notebooks run for real, is
-``tests/test_grade.py``'s ``test_shards_merge_into_the_unsharded_gradebook``.
+blocks. Four of them are graded again, afresh, in `--shard 1/2` and `2/2` runs
+(the shards take the unsharded run's records of the other students: a record is
+reused when its notebook is unchanged), and the merged folder is compared byte for
+byte with the unsharded run. The shards run `--trusted` (no sandbox) and the
+unsharded run in the sandbox: neither the run, the sharding nor the isolation may
+leave a trace in what is written, and no path of the grading machine may either.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import html
+import json
 import os
 import re
 import shutil
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +30,7 @@ import numpy as np
 import pytest
 
 import kerasguide as kg
+from kerasguide.cli import main
 from kerasguide.grading import _sandbox as sandbox
 from kerasguide.grading._batch import shard
 from tests.notebook_files import notebook_json
@@ -122,7 +129,11 @@ CLASS: dict[str, tuple[list[str], float, str]] = {
     "hugo_missing_dense": ([IMPORTS, DATA, f"model = {_cnn(dense=False)}"], 7, "ok"),
     "iris_sigmoid": ([IMPORTS, DATA, f"model = {_cnn(out='tf.nn.sigmoid')}"], 8, "ok"),
     "jay_own_data_file": (
-        [IMPORTS, "import numpy as np\ndata = np.load('mnist.npz')", f"model = {_cnn()}"],
+        [
+            IMPORTS,
+            "import os\nimport numpy as np\ndata = np.load(os.path.join(os.getcwd(), 'mnist.npz'))",
+            f"model = {_cnn()}",
+        ],
         10,
         "environment",
     ),
@@ -143,6 +154,12 @@ CLASS: dict[str, tuple[list[str], float, str]] = {
 }
 
 
+# Graded again in the shards, two in each: a spec fallback (tf.nn activations), the
+# environment's failure on a missing file (named by its absolute path), a traceback
+# through Keras, and a mistake with its consequences.
+FRESH = ("ben_tf_nn", "gia_extra_block", "jay_own_data_file", "kim_raises")
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("course")
@@ -161,16 +178,23 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         (submitted / f"{name}.ipynb").write_text(notebook_json(cells))
     assignment = root / "assignment.yaml"
     whole = kg.grade(assignment, submitted, output=root / "whole", workers=2, progress=False)
-    for k in (1, 2):
+    for k in (1, 2):  # each shard takes the unsharded records of all but the fresh students
         for notebook in shard(sorted(submitted.glob("*.ipynb")), f"{k}/2"):
-            student = root / "whole" / "students" / notebook.stem
-            shutil.copytree(student, root / f"shard{k}" / "students" / notebook.stem)
-        part = kg.grade(assignment, submitted, output=root / f"shard{k}", shard=f"{k}/2",
-                        progress=False)  # fmt: skip
-        assert part.submissions
-        assert part.graded == 0  # every record reused, no notebook run again
-    merged = kg.merge_grades([root / "shard1", root / "shard2"], output=root / "merged")
-    return {"root": root, "whole": whole, "merged": merged}
+            if notebook.stem not in FRESH:
+                student = root / "whole" / "students" / notebook.stem
+                shutil.copytree(student, root / f"shard{k}" / "students" / notebook.stem)
+    with cf.ThreadPoolExecutor(max_workers=2) as pool:  # as two machines would, at once
+        parts = [
+            pool.submit(kg.grade, assignment, submitted, output=root / f"shard{k}",
+                        shard=f"{k}/2", workers=1, progress=False, trusted=True)
+            for k in (1, 2)
+        ]  # fmt: skip
+        fresh = sorted(s.student for part in parts for s in part.result().submissions
+                       if not s.skipped)  # fmt: skip
+    assert fresh == sorted(FRESH)  # these ran again, in the shards; the others were reused
+    shards = [str(root / "shard1"), str(root / "shard2")]
+    assert main(["grade", "merge", *shards, "-o", str(root / "merged")]) == 0
+    return {"root": root, "whole": whole}
 
 
 @pytest.mark.parametrize("student", sorted(CLASS))
@@ -297,16 +321,46 @@ def test_a_setup_that_raises_is_the_instructors_failure(
     )
 
 
-def test_no_grader_path_and_byte_identical_gradebooks(course: dict[str, Any]) -> None:
+def test_shards_and_the_unsharded_run_write_the_same_bytes(course: dict[str, Any]) -> None:
+    """Byte for byte, but for each record's wall-clock ``seconds`` (and the lock file)."""
     root = course["root"]
-    whole = (root / "whole" / "gradebook.csv").read_bytes()
-    for name in ("gradebook.csv", "findings.json", "overview.html"):
-        assert (root / "merged" / name).read_bytes() == (root / "whole" / name).read_bytes(), name
-    text = whole.decode()
-    for part in (str(root), "/tmp/", "kerasguide-grade-", "/proc/"):
-        assert part not in text
-    findings = (root / "whole" / "findings.json").read_text()
-    assert str(root) not in findings
+    whole, merged = root / "whole", root / "merged"
+    for name in ("gradebook.csv", "findings.json", "overview.html", "overview.png"):
+        assert (merged / name).read_bytes() == (whole / name).read_bytes(), name
+    for student in sorted(CLASS):
+        for name in ("results.json", "feedback.html"):
+            path = f"students/{student}/{name}"
+            assert (merged / path).read_bytes() == (whole / path).read_bytes(), path
+        records = [json.loads((f / "students" / student / "record.json").read_bytes())
+                   for f in (merged, whole)]  # fmt: skip
+        assert [r.pop("seconds") > 0 for r in records] == [True, True]
+        assert records[0] == records[1], student
+    [jay] = [r for r in (whole / "gradebook.csv").read_text().splitlines() if r.startswith("jay")]
+    assert "No such file or directory: '/kerasguide-kernel/work/mnist.npz'" in jay
+
+
+def test_no_path_of_the_grading_machine_in_any_file(course: dict[str, Any]) -> None:
+    import kerasguide
+
+    root = course["root"]
+    paths = {
+        str(root),  # the submissions, the assignment, the output folders
+        tempfile.gettempdir() + "/kerasguide-",  # the kernels' and the models' folders
+        sys.prefix,  # the grader's virtual environment
+        str(Path(kerasguide.__file__).parents[1]),  # kerasguide's folder (the repository)
+    }
+    paths |= {sys.base_prefix} - {"/usr", "/usr/local"}  # Python itself
+    paths |= {p for p in sys.path if "site-packages" in p}  # Keras's, TensorFlow's
+    folders = ["whole", "shard1", "shard2", "merged"]  # sandboxed, trusted, both
+    written = [p for f in folders for p in (root / f).rglob("*") if p.is_file()]
+    assert len(written) > 100
+    for path in written:
+        data = path.read_bytes()
+        found = [p for p in paths if p.encode() in data]
+        assert found == [], (path, found)
+    kim = (root / "whole" / "students" / "kim_raises" / "feedback.html").read_text()
+    notebook = html.unescape(kim)  # the notebook's page, as its frame gets it
+    assert re.search(r"&lt;python&gt;/keras/src/\S+\.py", notebook)  # a traceback into Keras
 
 
 def test_a_builder_function_is_called_and_graded(tmp_path_factory: pytest.TempPathFactory) -> None:

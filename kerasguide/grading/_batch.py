@@ -245,6 +245,7 @@ def _grade_one(
 ) -> StudentRecord | None:
     from kerasguide.grading._kernel import Prepare, run_notebook
     from kerasguide.grading._score import score_exercise
+    from kerasguide.grading._scrub import scrub_data, scrub_run
 
     if stop.is_set():
         return None
@@ -256,6 +257,7 @@ def _grade_one(
     else:
         prepare = Prepare(task.assignment.files, task.assignment.setup)
         run = run_notebook(path, exercises, task.limits, trusted=task.trusted, prepare=prepare)
+    scrub_run(run)  # no path of this machine in what the student and the gradebook see
     if stop.is_set() or references.exception() is not None:
         _discard(run.models)
         _out.undo_attempt(task.output, student, key, before)  # the caller stopped: no death
@@ -269,7 +271,7 @@ def _grade_one(
     if stop.is_set():
         _out.undo_attempt(task.output, student, key, before)
         return None
-    record = _record(task, path, run, scored)
+    record = scrub_data(_record(task, path, run, scored))
     _out.write_student(task.output, record, _out.notebook_html(run.notebook), run.log)
     return record
 

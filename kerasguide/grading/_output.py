@@ -19,11 +19,11 @@ import csv
 import html
 import io
 import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from kerasguide import _files
+from kerasguide.grading._offline import offline
 from kerasguide.grading._overview import page, write_overview
 from kerasguide.grading._record import ExerciseRecord, FindingRecord, StudentRecord, parse_record
 
@@ -276,8 +276,9 @@ def notebook_html(nb: NotebookNode | None) -> str:
     """The executed notebook as a standalone, offline HTML page (nbconvert's HTMLExporter).
 
     Every script (nbconvert's require.js, jQuery, MathJax and mermaid from a CDN, and
-    any a student's output holds) and every web font is taken out: the page loads
-    nothing, and its frame in the feedback page runs no script anyway.
+    any a student's output holds), every web font and everything else that would load
+    from elsewhere is taken out (:func:`~kerasguide.grading._offline.offline`): the
+    page loads nothing, and its frame in the feedback page runs no script anyway.
     """
     if nb is None:
         return ""
@@ -286,16 +287,6 @@ def notebook_html(nb: NotebookNode | None) -> str:
     exporter = HTMLExporter(template_name="classic")  # type: ignore[no-untyped-call]
     body, _ = exporter.from_notebook_node(nb)
     return offline(str(body))
-
-
-_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)
-_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.IGNORECASE)
-_EXTERNAL = re.compile(r"<link\b[^>]*\bhref=[\"']?(?:https?:)?//[^>]*>", re.IGNORECASE)
-
-
-def offline(page_html: str) -> str:
-    """``page_html`` without scripts, web fonts or linked resources from elsewhere."""
-    return _EXTERNAL.sub("", _FONT_FACE.sub("", _SCRIPT.sub("", page_html)))
 
 
 # --- the class ------------------------------------------------------------------------

@@ -5,7 +5,9 @@
 Each notebook is a small class exercise: a binary classifier (an MLP on 8
 features) and a regressor. One is correct, four carry a classic mistake, and
 the rest misbehave: a loop that never ends, an allocation without bound, an
-exception, an attempt to read the answers, and a file that is not JSON.
+exception, an attempt to read the answers, and a file that is not JSON. The
+correct one also holds notes that name things on the web (an image and a web font
+in Markdown, an image in an output): its feedback page must load none of them.
 The same cells are used by notebooks/09_grading.ipynb.
 """
 
@@ -51,8 +53,20 @@ CHEAT = (
     "model = kerasguide.build(kerasguide.load_spec(answer))"
 )
 
+# A student's notes and an output that name things on the web (see tests/test_grade_offline.py).
+NOTES = (
+    "## My notes\n\nThe network from the course's slides:\n\n"
+    "![the course's diagram](https://example.com/course/mlp.png)\n\n"
+    "<style>@import url(https://fonts.googleapis.com/css2?family=Roboto);\n"
+    "h2 { font-family: Roboto; background: url('https://example.com/course/paper.png') }</style>"
+)
+SHOW = (
+    "from IPython.display import HTML\n"
+    "HTML(\"<p>My loss curve:</p><img src='https://example.com/me/loss.png' alt='loss'>\")"
+)
+
 CASES = {
-    "correct": [classifier()],
+    "correct": [classifier(), NOTES, SHOW],
     "wrong_units": [classifier(units=32)],
     "missing_activation": [classifier(activation="None")],
     "extra_layer": [classifier(extra=True)],
@@ -68,12 +82,14 @@ CASES = {
 
 
 def notebook(cells: list[str]) -> dict[str, object]:
-    """A minimal nbformat 4 notebook with these code cells after a title."""
+    """A minimal nbformat 4 notebook with these cells after a title (NOTES is Markdown)."""
     body = [IMPORTS, REGRESSOR, *cells]
     return {
         "cells": [{"cell_type": "markdown", "id": "title", "metadata": {}, "source": "# Week 3"}]
         + [
-            {
+            {"cell_type": "markdown", "id": "notes", "metadata": {}, "source": source}
+            if source == NOTES
+            else {
                 "cell_type": "code",
                 "execution_count": None,
                 "id": f"cell-{i}",
