@@ -842,7 +842,7 @@ def test_prose_is_wrapped_at_word_boundaries_and_tables_are_not(terminal: Any, c
     assert max(len(line) for line in lines) <= 60
     joined = " ".join(line.strip() for line in lines)
     assert "there is none" in joined  # words whole, none cut in two
-    assert "     hint: replace it with keras.layers.Conv2D(8," in out  # continued under the hint's text
+    assert "     hint: replace it with keras.layers.Conv2D(8," in out  # wrapped under it
     _, table, _ = terminal("summary", "cnn", "--style", "box")
     assert max(len(line) for line in table.splitlines()) > 60
     assert table == cli("summary", "cnn", "--style", "box").out  # the table keeps its layout
