@@ -133,9 +133,12 @@ def _attacks(out: Path, submitted: Path, marker: Path, port: int) -> dict[str, s
         "except OSError as err:\n"
         "    print('no network:', err)\n",
         "h_fill": "import os\n"
-        "for folder in ('/dev/shm', '/tmp', '.', os.path.expanduser('~')):\n"
+        "home = os.path.expanduser('~')\n"
+        "# /dev: 8 files (128 MB) are enough to show that it takes none\n"
+        "for folder, most in (('/dev/shm', 10000), ('/tmp', 10000), ('.', 10000),\n"
+        "                     (home, 10000), ('/dev', 8)):\n"
         "    try:\n"
-        "        for i in range(10000):\n"
+        "        for i in range(most):\n"
         "            with open(f'{folder}/fill-{i}', 'wb') as f:\n"
         "                f.write(b'x' * 2**24)\n"
         "    except OSError as err:\n"
@@ -305,6 +308,9 @@ def test_each_attack_has_the_outcome_it_earned(batches: dict[str, Any]) -> None:
     bomb = report["h_bomb"].exercise("classifier")
     assert bomb["status"] == "unloadable"
     assert "would inflate 'config.json'" in bomb["reason"]
+    filled = (out / "students" / "h_fill" / "feedback.html").read_text()
+    assert "/dev [Errno 30] Read-only file system" in filled  # not a file in /dev
+    assert "/dev/shm [Errno 28] No space left on device" in filled
     page = (out / "students" / "h_stderr" / "feedback.html").read_text()
     assert "STDERR-OF-THE-KERNEL" in page
     printed = out / "students" / "h_print" / "feedback.html"

@@ -161,20 +161,25 @@ def test_the_total_written_is_capped_per_folder() -> None:
         """
         import os
         written = {}
-        for folder in ("/tmp", "/dev/shm", "/kerasguide-kernel/work", "/kerasguide-kernel/private"):
+        folders = ("/tmp", "/dev/shm", "/kerasguide-kernel/work", "/kerasguide-kernel/private")
+        for folder in (*folders, "/dev"):
             total = 0
             try:
-                for i in range(1000):
+                for i in range(1000 if folder != "/dev" else 4):  # /dev: uncapped before
                     with open(f"{folder}/fill-{i}", "wb") as f:
                         f.write(b"x" * 2**20 * 8)
                     total += 8
             except OSError as err:
                 written[folder] = (total, err.errno)
+        for device in ("/dev/null", "/dev/zero"):  # still devices to write to
+            with open(device, "wb") as f:
+                f.write(b"x" * 2**20)
         print(written)
         """,
         limits,
     )
     written = eval(out)
+    assert written.pop("/dev") == (0, 30)  # EROFS: no file at all in /dev, so none fills RAM
     assert written["/tmp"][0] <= sandbox._TMP_MB
     assert written["/dev/shm"][0] <= sandbox._SHM_MB
     assert written["/kerasguide-kernel/work"][0] <= sandbox.disk_mb(limits)
@@ -245,13 +250,17 @@ def test_the_sandbox_goes_when_its_bwrap_is_killed() -> None:
 
 
 @needs_bwrap
-def test_files_are_taken_only_when_regular_and_small() -> None:
+def test_files_are_taken_only_when_regular_and_small(tmp_path: Path) -> None:
     limits = GradeLimits(model_mb=1)
+    (tmp_path / "x.keras").write_bytes(b"PK the grader's file")  # e.g. the reference
     with sandbox.Sandbox(limits, trusted=False) as box:
         code = (
             "import os\n"
             "open('model.keras', 'wb').write(b'PK' * 10)\n"
             "os.symlink('/etc/passwd', 'link.keras')\n"
+            f"os.symlink({str(tmp_path)!r}, 'models')\n"  # a host folder, seen from the grader
+            "os.makedirs('real/deep')\n"
+            "open('real/deep/m.keras', 'wb').write(b'PK deep')\n"
             "os.mkfifo('pipe.keras')\n"
             "open('big.keras', 'wb').write(b'x' * (2 * 2**20))\n"
             "print('ready', flush=True)\n"
@@ -275,6 +284,15 @@ def test_files_are_taken_only_when_regular_and_small() -> None:
             )
             assert str(box.take("big.keras", most=2**20)).startswith("unloadable: 'big.keras' has")
             assert str(box.take("none.keras", most=2**20)).startswith("missing:")
+            assert box.take("real/deep/m.keras", most=2**20) == b"PK deep"
+            assert box.take("models/x.keras", most=2**20) == (
+                "unloadable: 'models/x.keras' is not a regular file ('models' is no folder)"
+            )
+            assert box.take("real/deep/m.keras/x.keras", most=2**20) == (
+                "unloadable: 'real/deep/m.keras/x.keras' is not a regular file "
+                "('m.keras' is no folder)"
+            )
+            assert str(box.take("real/none/m.keras", most=2**20)).startswith("missing:")
         finally:
             process.kill()
             process.wait()

@@ -315,6 +315,10 @@ class Sandbox:
             *_tmpfs(str(_WORK), disk_mb(self.limits)),
             *_tmpfs("/tmp", _TMP_MB),
             *_tmpfs("/dev/shm", _SHM_MB),
+            # --dev's own tmpfs has no size: read-only, so that only /dev/shm takes files
+            # (its device nodes, /dev/null too, stay writable as devices)
+            "--remount-ro",
+            "/dev",
             *_tmpfs(str(_PRIVATE), _KG_MB),
             *[w for name in ("run", "ipython", "mpl") for w in ("--dir", str(_PRIVATE / name))],
             # after the tmpfs: a Python installed under /tmp stays visible
@@ -351,20 +355,41 @@ class Sandbox:
         raise RuntimeError("the sandbox did not start")
 
     def take(self, name: str, *, most: int) -> bytes | str:
-        """The bytes of the kernel's regular file ``work/name``, or why there are none."""
+        """The bytes of the kernel's regular file ``work/name``, or why there are none.
+
+        Each folder of ``name`` is opened in the one before, never through a link: a
+        folder the student made a link (to ``/``, say) would lead to the grader's files.
+        """
         try:
             folder = os.open(self.inside(self.work), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         except (OSError, RuntimeError):
             return "missing: the kernel's folder was gone"
+        path = PurePosixPath(name)
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            os.close(folder)
+            return f"missing: {name!r} is not inside the notebook's folder"
+        *parents, last = path.parts
         try:
-            return _read_regular(folder, name, most)
+            for part in parents:
+                try:
+                    inner = os.open(part, _FOLDER, dir_fd=folder)
+                except OSError as err:
+                    if err.errno in (errno.ELOOP, errno.ENOTDIR):
+                        return f"unloadable: {name!r} is not a regular file ({part!r} is no folder)"
+                    return f"missing: the notebook did not save {name!r}"
+                os.close(folder)
+                folder = inner
+            return _read_regular(folder, last, most, name)
         finally:
             os.close(folder)
 
 
-def _read_regular(folder: int, name: str, most: int) -> bytes | str:
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+
+
+def _read_regular(folder: int, last: str, most: int, name: str) -> bytes | str:
     try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+        fd = os.open(last, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
     except OSError as err:
         if err.errno == errno.ELOOP:
             return f"unloadable: {name!r} is not a regular file"
