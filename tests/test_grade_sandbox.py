@@ -1,18 +1,22 @@
 """The grading sandbox attacked directly: small programs run in it, without a kernel.
 
 Each test starts ``bwrap`` with the same command a student's kernel gets and runs
-a short Python program in it (about half a second, no TensorFlow). Whole hostile
-notebooks graded beside honest ones are in tests/test_grade_hostile.py.
+a short Python program in it (about half a second, no TensorFlow); one test starts
+a kernel the way the grader does, to attack its sockets. Whole hostile notebooks
+graded beside honest ones are in tests/test_grade_hostile.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -298,6 +302,90 @@ def test_files_are_taken_only_when_regular_and_small(tmp_path: Path) -> None:
             process.wait()
             assert process.stdout is not None
             process.stdout.close()
+
+
+_SEALED = """
+import os, time
+from ipykernel.kernelapp import IPKernelApp
+run = "/kerasguide-kernel/private/run"
+names = sorted(os.listdir(run))
+print("SOCKETS", len(names))
+def swap(path):  # a socket becomes a link to the host's socket, which the grader would follow
+    os.rename(path, path + "-old")
+    os.symlink(HOST, path)
+def move():
+    os.rename(run, run + "-old")
+    os.mkdir(run)
+    for name in names:
+        os.symlink(HOST, f"{run}/{name}")
+tries = {
+    "create": lambda: open(run + "/new", "w"),
+    "unlink": lambda: os.unlink(f"{run}/{names[0]}"),
+    "swap": lambda: [swap(f"{run}/{name}") for name in names[1:]],
+    "chmod": lambda: os.chmod(run, 0o777),
+    "move the folder": move,
+    "make another": lambda: os.mkdir("/kerasguide-kernel/private/other"),
+}
+for what, attempt in tries.items():
+    try:
+        attempt()
+        print("DONE", what)
+    except OSError as err:
+        print("REFUSED", what, err.errno)
+IPKernelApp.instance().stdin_socket.close(linger=0)  # the grader's stdin channel reconnects
+time.sleep(1)
+os.write(2, b"STDERR-OF-THE-KERNEL\\n")
+"""
+
+
+def _unix_listener(path: Path) -> tuple[socket.socket, list[bytes]]:
+    """A unix socket of the host's, and what connected to it."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen()
+    got: list[bytes] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = server.accept()
+                got.append(conn.recv(100))
+                conn.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server, got
+
+
+@needs_bwrap
+@pytest.mark.skipif(os.geteuid() != 0, reason="the sockets' folder is sealed as root only")
+def test_a_started_kernel_cannot_touch_its_sockets_and_its_stderr_stays_in(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from kerasguide.grading._kernel import run_notebook
+    from tests.notebook_files import notebook_json
+
+    server, got = _unix_listener(tmp_path / "host.sock")
+    code = f"HOST = {str(tmp_path / 'host.sock')!r}\n{_SEALED}"
+    notebook = tmp_path / "sealed.ipynb"
+    notebook.write_text(notebook_json([code, "print('still answering')"]), encoding="utf-8")
+    try:
+        run = run_notebook(notebook, (), GradeLimits())
+        time.sleep(0.5)
+    finally:
+        server.close()
+    seen = capfd.readouterr()
+    assert run.status == "ok", run.reason
+    assert run.notebook is not None
+    printed = "".join(
+        str(out.get("text", "")) for cell in run.notebook.cells for out in cell.get("outputs", [])
+    )
+    assert "SOCKETS 5" in printed  # shell, iopub, stdin, control, heartbeat
+    assert "DONE" not in printed, printed
+    assert printed.count("REFUSED") == 6
+    assert got == []  # the grader never connected to the host's socket
+    assert "still answering" in printed  # ipykernel works in its sealed folder
+    assert "STDERR-OF-THE-KERNEL" in run.log  # for the student's feedback page
+    assert "STDERR-OF-THE-KERNEL" not in seen.err + seen.out  # not on the grader's terminal
 
 
 def test_require_refuses_without_bubblewrap_and_says_what_to_do(

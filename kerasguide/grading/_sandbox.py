@@ -26,8 +26,10 @@ script. What the kernel gets:
 
 The grader reaches the kernel's sockets and files through ``/proc/PID/root``
 of the sandbox (as root, or as the user who owns its user namespace): the
-sockets live only inside that sandbox. Files are opened without following
-links and only if they are regular files.
+sockets live only inside that sandbox. Once the kernel has bound them, their
+folder becomes the host root's, read-only (:meth:`Sandbox.seal`): the kernel
+cannot swap a socket for a link to one of the host's. Files are opened folder by
+folder without following links, and only if they are regular files.
 
 ``trusted=True`` (``kerasguide grade --trusted``) runs the kernel without
 bubblewrap, for an instructor's own notebooks: only the limits are set.
@@ -353,6 +355,28 @@ class Sandbox:
                     return
             time.sleep(0.01)
         raise RuntimeError("the sandbox did not start")
+
+    def seal(self) -> None:
+        """Make the kernel's socket folders the host root's, read-only, once it has started.
+
+        The grader (and ZMQ, when it reconnects) reaches the kernel's sockets by their
+        path: a socket the student replaced by a link to one of the host's sockets would
+        lead there. Called once the kernel has bound its sockets, before any of the
+        student's code runs; the kernel has no capability (and its user namespace maps
+        only its own uid), so it cannot take the folders back. Only as root: otherwise
+        the kernel's uid is the grader's, and no folder of one can be kept from the other.
+        """
+        if self.trusted or self.uid is None or os.geteuid() != 0:
+            return
+        fd = os.open(self.inside(self.private), _FOLDER)
+        try:
+            run = os.open("run", _FOLDER, dir_fd=fd)
+            for folder in (run, fd):  # the folder, then its parent (else run could be moved)
+                os.fchown(folder, 0, 0)
+                os.fchmod(folder, 0o555)
+            os.close(run)
+        finally:
+            os.close(fd)
 
     def take(self, name: str, *, most: int) -> bytes | str:
         """The bytes of the kernel's regular file ``work/name``, or why there are none.
