@@ -9,6 +9,7 @@ graded beside honest ones are in tests/test_grade_hostile.py.
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import os
 import shutil
@@ -28,8 +29,8 @@ from kerasguide.grading import _host as host
 from kerasguide.grading import _sandbox as sandbox
 from kerasguide.grading._assignment import GradeLimits
 from kerasguide.grading._batch import student_names
-from kerasguide.grading._collect import zip_refusal
-from kerasguide.grading._output import gradebook_csv
+from kerasguide.grading._collect import take, zip_refusal
+from kerasguide.grading._output import _cell, gradebook_csv
 
 pytestmark = [pytest.mark.no_keras, pytest.mark.slow]
 
@@ -210,28 +211,47 @@ def test_a_fork_bomb_meets_the_process_cap() -> None:
     assert 0 < int(out) < sandbox._NPROC
 
 
+def _named(name: str) -> list[int]:
+    """The host's processes called ``name`` (their ``comm``)."""
+    found = []
+    for pid in host.pids():
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/comm").read_text().strip() == name:
+                found.append(pid)
+    return found
+
+
 @needs_bwrap
 def test_detached_processes_die_with_the_sandbox() -> None:
-    stamp = Path("/dev/shm") / f"kerasguide-test-{os.getpid()}"
-    before = set(os.listdir("/dev/shm"))
-    out, _, _ = _run(
-        f"""
-        import os, subprocess, time
-        if os.fork() == 0:
-            os.setsid()
-            if os.fork() == 0:
-                time.sleep(3)
-                open({str(stamp)!r}, "w").write("outlived")   # the host's /dev/shm
-                os._exit(0)
-            os._exit(0)
-        open("/dev/shm/mine", "w").write("x" * 1000)
-        print("left a daemon")
-        """
-    )
-    assert out.strip() == "left a daemon"
-    time.sleep(4)
-    assert not stamp.exists()
-    assert set(os.listdir("/dev/shm")) == before
+    name = f"kg-survivor{os.getpid() % 10000}"  # a process name (comm: 15 bytes at most)
+    code = f"""
+import ctypes, os, time
+read, write = os.pipe()
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:  # a daemon: its own session, its parent gone, no terminal
+        ctypes.CDLL(None).prctl(15, {name.encode()!r}, 0, 0, 0)  # PR_SET_NAME
+        null = os.open("/dev/null", os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.write(write, str(os.getpid()).encode())
+        time.sleep(60)
+        os._exit(0)
+    os._exit(0)
+daemon = os.read(read, 20).decode()
+open("/dev/shm/{name}", "w").write("x" * 1000)
+print("left", open(f"/proc/{{daemon}}/comm").read().strip())
+"""
+    with sandbox.Sandbox(GradeLimits(), trusted=False) as box:
+        command = [*box.prefix(), sys.executable, "-c", code]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd="/")
+        assert done.stdout.strip() == f"left {name}", done.stderr  # it ran, under that name
+        # looked for before the sandbox is closed (as root, closing it kills its uid's)
+        deadline = time.monotonic() + 15
+        while _named(name) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _named(name) == []  # the daemon is gone, though it meant to sleep for 60 s
+    assert not (Path("/dev/shm") / name).exists()  # its /dev/shm was its own
 
 
 @needs_bwrap
@@ -277,26 +297,26 @@ def test_files_are_taken_only_when_regular_and_small(tmp_path: Path) -> None:
             box.attach(process)
             assert process.stdout is not None
             assert process.stdout.readline().strip() == b"ready"
-            assert box.take("model.keras", most=2**20) == b"PK" * 10
+            assert take(box, "model.keras", most=2**20) == b"PK" * 10
             assert (
-                box.take("link.keras", most=2**20)
+                take(box, "link.keras", most=2**20)
                 == "unloadable: 'link.keras' is not a regular file"
             )
             assert (
-                box.take("pipe.keras", most=2**20)
+                take(box, "pipe.keras", most=2**20)
                 == "unloadable: 'pipe.keras' is not a regular file"
             )
-            assert str(box.take("big.keras", most=2**20)).startswith("unloadable: 'big.keras' has")
-            assert str(box.take("none.keras", most=2**20)).startswith("missing:")
-            assert box.take("real/deep/m.keras", most=2**20) == b"PK deep"
-            assert box.take("models/x.keras", most=2**20) == (
+            assert str(take(box, "big.keras", most=2**20)).startswith("unloadable: 'big.keras' has")
+            assert str(take(box, "none.keras", most=2**20)).startswith("missing:")
+            assert take(box, "real/deep/m.keras", most=2**20) == b"PK deep"
+            assert take(box, "models/x.keras", most=2**20) == (
                 "unloadable: 'models/x.keras' is not a regular file ('models' is no folder)"
             )
-            assert box.take("real/deep/m.keras/x.keras", most=2**20) == (
+            assert take(box, "real/deep/m.keras/x.keras", most=2**20) == (
                 "unloadable: 'real/deep/m.keras/x.keras' is not a regular file "
                 "('m.keras' is no folder)"
             )
-            assert str(box.take("real/none/m.keras", most=2**20)).startswith("missing:")
+            assert str(take(box, "real/none/m.keras", most=2**20)).startswith("missing:")
         finally:
             process.kill()
             process.wait()
@@ -480,6 +500,23 @@ def test_gradebook_cells_never_run_as_formulas() -> None:
     }
     text = gradebook_csv([record], [])  # type: ignore[list-item]
     assert text.splitlines()[1] == "_cmd,'=cmd.ipynb,0,10,error,'@SUM(A1) +1 -1"
+    for lead in ("=", "+", "-", "@", "\t"):
+        assert _cell(f"{lead}1+1") == f"'{lead}1+1", repr(lead)
+    assert _cell("\r=1+1") == "'\n=1+1"  # a CR is a line feed, quoted by the writer
+    assert _cell("a=1") == "a=1"
+    # a notebook named "-2+3.ipynb"; reasons that start with a tab or a carriage return,
+    # or hold one before a formula (a bare CR ends the row for some spreadsheets)
+    rows = [
+        record | {"notebook": "-2+3.ipynb", "reason": "\t=1+1"},
+        record | {"notebook": "x.ipynb", "reason": "\r=1+1"},
+        record | {"notebook": "y.ipynb", "reason": "a\r=1+1"},
+    ]
+    parsed = list(csv.reader(io.StringIO(gradebook_csv(rows, []), newline="")))  # type: ignore[arg-type]
+    assert [(r[1], r[5]) for r in parsed[1:]] == [
+        ("'-2+3.ipynb", "'\t=1+1"),
+        ("x.ipynb", "'\n=1+1"),
+        ("y.ipynb", "a\n=1+1"),
+    ]
 
 
 def test_what_a_dead_grader_left_is_swept(tmp_path: Path) -> None:

@@ -28,8 +28,8 @@ The grader reaches the kernel's sockets and files through ``/proc/PID/root``
 of the sandbox (as root, or as the user who owns its user namespace): the
 sockets live only inside that sandbox. Once the kernel has bound them, their
 folder becomes the host root's, read-only (:meth:`Sandbox.seal`): the kernel
-cannot swap a socket for a link to one of the host's. Files are opened folder by
-folder without following links, and only if they are regular files.
+cannot swap a socket for a link to one of the host's. Its files are taken out by
+:func:`kerasguide.grading._collect.take`, never through a link.
 
 ``trusted=True`` (``kerasguide grade --trusted``) runs the kernel without
 bubblewrap, for an instructor's own notebooks: only the limits are set.
@@ -38,12 +38,10 @@ bubblewrap, for an instructor's own notebooks: only the limits are set.
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -64,6 +62,7 @@ _TMP_MB, _SHM_MB, _KG_MB = 64, 64, 32
 _WORK = PurePosixPath("/kerasguide-kernel/work")
 _PRIVATE = PurePosixPath("/kerasguide-kernel/private")
 _NPROC = 512  # processes and threads of one kernel (TensorFlow starts many threads)
+FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW  # a folder, never through a link
 
 # Runs as the grader's user, then becomes the kernel: opens the files the sandbox gets
 # copies of, sets the limits, drops to the kernel's uid, asks to die with the grader,
@@ -368,66 +367,15 @@ class Sandbox:
         """
         if self.trusted or self.uid is None or os.geteuid() != 0:
             return
-        fd = os.open(self.inside(self.private), _FOLDER)
+        fd = os.open(self.inside(self.private), FOLDER)
         try:
-            run = os.open("run", _FOLDER, dir_fd=fd)
+            run = os.open("run", FOLDER, dir_fd=fd)
             for folder in (run, fd):  # the folder, then its parent (else run could be moved)
                 os.fchown(folder, 0, 0)
                 os.fchmod(folder, 0o555)
             os.close(run)
         finally:
             os.close(fd)
-
-    def take(self, name: str, *, most: int) -> bytes | str:
-        """The bytes of the kernel's regular file ``work/name``, or why there are none.
-
-        Each folder of ``name`` is opened in the one before, never through a link: a
-        folder the student made a link (to ``/``, say) would lead to the grader's files.
-        """
-        try:
-            folder = os.open(self.inside(self.work), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        except (OSError, RuntimeError):
-            return "missing: the kernel's folder was gone"
-        path = PurePosixPath(name)
-        if path.is_absolute() or ".." in path.parts or not path.parts:
-            os.close(folder)
-            return f"missing: {name!r} is not inside the notebook's folder"
-        *parents, last = path.parts
-        try:
-            for part in parents:
-                try:
-                    inner = os.open(part, _FOLDER, dir_fd=folder)
-                except OSError as err:
-                    if err.errno in (errno.ELOOP, errno.ENOTDIR):
-                        return f"unloadable: {name!r} is not a regular file ({part!r} is no folder)"
-                    return f"missing: the notebook did not save {name!r}"
-                os.close(folder)
-                folder = inner
-            return _read_regular(folder, last, most, name)
-        finally:
-            os.close(folder)
-
-
-_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
-
-
-def _read_regular(folder: int, last: str, most: int, name: str) -> bytes | str:
-    try:
-        fd = os.open(last, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
-    except OSError as err:
-        if err.errno == errno.ELOOP:
-            return f"unloadable: {name!r} is not a regular file"
-        return f"missing: the notebook did not save {name!r}"
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            return f"unloadable: {name!r} is not a regular file"
-        if info.st_size > most:
-            return f"unloadable: {name!r} has {info.st_size:,} bytes, over {most // 2**20} MB"
-        data = handle.read(most + 1)
-    if len(data) > most:
-        return f"unloadable: {name!r} grew over {most // 2**20} MB while it was read"
-    return data
 
 
 def _tmpfs(where: str, mb: int) -> list[str]:
