@@ -310,8 +310,10 @@ def test_no_kernel_reaches_another_kernels_sockets_or_the_hosts(batches: dict[st
     assert connected  # its own sockets, so the attack did connect where it could
     own = r"(/proc/(\d+|self|thread-self)/root)?/kerasguide-kernel/private/run/k-\d+"
     assert [c for c in connected if c[1] != "OWN" or not re.fullmatch(own, c[0])] == []
-    assert "REPLACED" not in page  # its sockets' folder is sealed
-    assert page.count("KEPT") == 6
+    # its sockets' folder is sealed (the page shows the code too: its output lines only)
+    assert re.findall(r"REPLACED [/k]", page) == []
+    assert len(re.findall(r"KEPT k-\d \[Errno 13\]", page)) == 5
+    assert len(re.findall(r"KEPT /kerasguide-kernel/private/run \[Errno 13\]", page)) == 1
     assert batches["host_socket"] == []  # the grader never followed a link out
 
 
