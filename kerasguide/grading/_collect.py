@@ -5,8 +5,9 @@ Private to :mod:`kerasguide.grading`, used by :mod:`kerasguide.grading._kernel`.
 - **Model files** are copied out of the sandbox while the kernel is alive: only
   a regular file (opened folder by folder without following links, so a link to
   a grader's file or folder is refused), of at most ``model_mb``, whose zip
-  directory promises no more than ``model_mb`` once inflated (a zip bomb is refused before anything
-  inflates). The grader then loads it with ``safe_mode=True``.
+  directory promises no more than ``model_mb`` once inflated (a zip bomb is
+  refused before anything inflates). The grader then loads it with
+  ``safe_mode=True``.
 - **The kernel's stderr** is drained on a thread; its first 64 KB are kept for
   the student's feedback page, without TensorFlow's C++ start-up lines.
 """
