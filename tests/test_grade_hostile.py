@@ -14,6 +14,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -40,8 +41,11 @@ if sandbox._why_not() is not None and not os.environ.get("CI"):
     pytest.skip(f"no sandbox here: {sandbox._why_not()}", allow_module_level=True)
 
 
-def _attacks(out: Path, submitted: Path, marker: Path, port: int) -> dict[str, str]:
-    """Each attacker's code; ``marker`` is a host folder that no sandbox may write into."""
+def _attacks(
+    out: Path, submitted: Path, marker: Path, port: int, host_socket: Path
+) -> dict[str, str]:
+    """Each attacker's code; ``marker`` is a host folder that no sandbox may write into,
+    ``host_socket`` a unix socket of the host's that no kernel may lead the grader to."""
     refs = str(ASSIGNMENT.parent)
     places = (str(marker), "/tmp", "/dev/shm", str(out), str(submitted))
     leak = (
@@ -80,19 +84,53 @@ def _attacks(out: Path, submitted: Path, marker: Path, port: int) -> dict[str, s
         "    except OSError:\n"
         "        pass\n"
         "leak('plain')\n",
-        "h_sockets": leak + "import glob, socket\n"
-        "# other kernels' sockets would be in the grader's folders: none is in sight\n"
-        "others = glob.glob('/tmp/**/k-*', recursive=True)\n"
-        "others += glob.glob('/proc/*/root/tmp/**/k-*', recursive=True)\n"
-        "others += glob.glob('/tmp/**/kernel*.json', recursive=True)\n"
-        "for path in others:\n"
+        "h_sockets": leak + "import glob, os, socket, stat, time\n"
+        "mine = '/kerasguide-kernel/private/run'\n"
+        "own = {(os.stat(p).st_dev, os.stat(p).st_ino) for p in glob.glob(mine + '/*')}\n"
+        "# every socket in sight: its own, through /proc/*/root, and in any folder it sees\n"
+        "found = glob.glob(mine + '/*') + glob.glob('/proc/*/root' + mine + '/*')\n"
+        "for top in ('/tmp', '/dev', '/kerasguide-kernel', '/proc/*/root/tmp',\n"
+        "            '/proc/*/root/dev', '/proc/*/root/kerasguide-kernel'):\n"
+        "    found += glob.glob(top + '/**', recursive=True)\n"
+        "for path in sorted(set(found)):\n"
+        "    try:\n"
+        "        info = os.stat(path)\n"
+        "    except OSError:\n"
+        "        continue\n"
+        "    if not stat.S_ISSOCK(info.st_mode):\n"
+        "        continue\n"
         "    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
         "    try:\n"
         "        s.connect(path)\n"
-        "        leak('socket')\n"
         "    except OSError:\n"
-        "        pass\n"
-        "print('other sockets:', others)\n",
+        "        continue\n"
+        "    finally:\n"
+        "        s.close()\n"
+        "    whose = 'OWN' if (info.st_dev, info.st_ino) in own else 'OTHER'\n"
+        "    print('CONNECTED', path, whose)\n"
+        "    if whose == 'OTHER':\n"
+        "        leak('socket')\n"
+        "# its own sockets swapped for links to a host socket: the grader reconnects by path\n"
+        f"host = {str(host_socket)!r}\n"
+        "names = sorted(os.listdir(mine))\n"
+        "for name in names:\n"
+        "    try:\n"
+        "        os.rename(f'{mine}/{name}', f'{mine}/{name}-old')\n"
+        "        os.symlink(host, f'{mine}/{name}')\n"
+        "        print('REPLACED', name)\n"
+        "    except OSError as err:\n"
+        "        print('KEPT', name, err)\n"
+        "try:  # or the whole folder\n"
+        "    os.rename(mine, mine + '-old')\n"
+        "    os.mkdir(mine)\n"
+        "    for name in names:\n"
+        "        os.symlink(host, f'{mine}/{name}')\n"
+        "    print('REPLACED', mine)\n"
+        "except OSError as err:\n"
+        "    print('KEPT', mine, err)\n"
+        "from ipykernel.kernelapp import IPKernelApp\n"
+        "IPKernelApp.instance().stdin_socket.close(linger=0)  # the grader's stdin reconnects\n"
+        "time.sleep(2)\n",
         "h_daemon": "import os, time\n"
         "if os.fork() == 0:\n"
         "    os.setsid()\n"
@@ -133,9 +171,12 @@ def _attacks(out: Path, submitted: Path, marker: Path, port: int) -> dict[str, s
         "except OSError as err:\n"
         "    print('no network:', err)\n",
         "h_fill": "import os\n"
-        "for folder in ('/dev/shm', '/tmp', '.', os.path.expanduser('~')):\n"
+        "home = os.path.expanduser('~')\n"
+        "# /dev: 8 files (128 MB) are enough to show that it takes none\n"
+        "for folder, most in (('/dev/shm', 10000), ('/tmp', 10000), ('.', 10000),\n"
+        "                     (home, 10000), ('/dev', 8)):\n"
         "    try:\n"
-        "        for i in range(10000):\n"
+        "        for i in range(most):\n"
         "            with open(f'{folder}/fill-{i}', 'wb') as f:\n"
         "                f.write(b'x' * 2**24)\n"
         "    except OSError as err:\n"
@@ -167,9 +208,14 @@ def _attacks(out: Path, submitted: Path, marker: Path, port: int) -> dict[str, s
     }
 
 
-def _listen() -> tuple[socket.socket, list[bytes]]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
+def _listen(unix: Path | None = None) -> tuple[socket.socket, list[bytes]]:
+    """A TCP socket on the loopback (or a unix socket at ``unix``), and what reached it."""
+    if unix is None:
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+    else:
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(str(unix))
     server.listen()
     server.settimeout(0.5)
     got: list[bytes] = []
@@ -202,7 +248,8 @@ def batches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # The honest students graded among honest classmates only: the example class's run.
     honest = graded_class.graded_once(tmp_path_factory)["report"]
     server, got = _listen()
-    attacks = _attacks(out_mixed, mixed, marker, server.getsockname()[1])
+    unix, reached = _listen(root / "host.sock")
+    attacks = _attacks(out_mixed, mixed, marker, server.getsockname()[1], root / "host.sock")
     for name, code in attacks.items():
         (mixed / f"{name}.ipynb").write_text(
             notebook_json([code, "print('after')"]), encoding="utf-8"
@@ -215,6 +262,7 @@ def batches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     gradebook = (out_mixed / "gradebook.csv").read_text()
     time.sleep(3)  # a daemon that outlived its kernel would write now
     server.close()
+    unix.close()
     return {
         "honest": honest,
         "report": report,
@@ -226,6 +274,7 @@ def batches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "shm_before": shm_before,
         "temp_before": temp_before,
         "network": got,
+        "host_socket": reached,
         "seconds": seconds,
     }
 
@@ -255,6 +304,19 @@ def test_nothing_leaks_out_of_a_sandbox(batches: dict[str, Any]) -> None:
     assert (batches["submitted"] / "correct.ipynb").read_bytes() == original
     page = (batches["out"] / "students" / "h_read_refs" / "feedback.html").read_text()
     assert "READ " not in page
+
+
+def test_no_kernel_reaches_another_kernels_sockets_or_the_hosts(batches: dict[str, Any]) -> None:
+    page = (batches["out"] / "students" / "h_sockets" / "feedback.html").read_text()
+    connected = re.findall(r"CONNECTED (\S+) (\w+)", page)
+    assert connected  # its own sockets, so the attack did connect where it could
+    own = r"(/proc/(\d+|self|thread-self)/root)?/kerasguide-kernel/private/run/k-\d+"
+    assert [c for c in connected if c[1] != "OWN" or not re.fullmatch(own, c[0])] == []
+    # its sockets' folder is sealed (the page shows the code too: its output lines only)
+    assert re.findall(r"REPLACED [/k]", page) == []
+    assert len(re.findall(r"KEPT k-\d \[Errno 13\]", page)) == 5
+    assert len(re.findall(r"KEPT /kerasguide-kernel/private/run \[Errno 13\]", page)) == 1
+    assert batches["host_socket"] == []  # the grader never followed a link out
 
 
 def test_the_gradebook_is_the_graders_alone(batches: dict[str, Any]) -> None:
@@ -307,6 +369,9 @@ def test_each_attack_has_the_outcome_it_earned(batches: dict[str, Any]) -> None:
     bomb = report["h_bomb"].exercise("classifier")
     assert bomb["status"] == "unloadable"
     assert "would inflate 'config.json'" in bomb["reason"]
+    filled = (out / "students" / "h_fill" / "feedback.html").read_text()
+    assert "/dev [Errno 30] Read-only file system" in filled  # not a file in /dev
+    assert "/dev/shm [Errno 28] No space left on device" in filled
     page = (out / "students" / "h_stderr" / "feedback.html").read_text()
     assert "STDERR-OF-THE-KERNEL" in page
     for student, warm in (("Zoë_Ünï", True), ("with_space", False)):

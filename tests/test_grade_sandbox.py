@@ -1,19 +1,23 @@
 """The grading sandbox attacked directly: small programs run in it, without a kernel.
 
 Each test starts ``bwrap`` with the same command a student's kernel gets and runs
-a short Python program in it (about half a second, no TensorFlow). Whole hostile
-notebooks graded beside honest ones are in tests/test_grade_hostile.py.
+a short Python program in it (about half a second, no TensorFlow); one test starts
+a kernel the way the grader does, to attack its sockets. Whole hostile notebooks
+graded beside honest ones are in tests/test_grade_hostile.py.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -26,8 +30,8 @@ from kerasguide.grading import _host as host
 from kerasguide.grading import _sandbox as sandbox
 from kerasguide.grading._assignment import GradeLimits
 from kerasguide.grading._batch import student_names
-from kerasguide.grading._collect import zip_refusal
-from kerasguide.grading._output import gradebook_csv
+from kerasguide.grading._collect import take, zip_refusal
+from kerasguide.grading._output import _cell, gradebook_csv
 
 pytestmark = [pytest.mark.no_keras, pytest.mark.slow]
 
@@ -167,20 +171,25 @@ def test_the_total_written_is_capped_per_folder() -> None:
         """
         import os
         written = {}
-        for folder in ("/tmp", "/dev/shm", "/kerasguide-kernel/work", "/kerasguide-kernel/private"):
+        folders = ("/tmp", "/dev/shm", "/kerasguide-kernel/work", "/kerasguide-kernel/private")
+        for folder in (*folders, "/dev"):
             total = 0
             try:
-                for i in range(1000):
+                for i in range(1000 if folder != "/dev" else 4):  # /dev: uncapped before
                     with open(f"{folder}/fill-{i}", "wb") as f:
                         f.write(b"x" * 2**20 * 8)
                     total += 8
             except OSError as err:
                 written[folder] = (total, err.errno)
+        for device in ("/dev/null", "/dev/zero"):  # still devices to write to
+            with open(device, "wb") as f:
+                f.write(b"x" * 2**20)
         print(written)
         """,
         limits,
     )
     written = eval(out)
+    assert written.pop("/dev") == (0, 30)  # EROFS: no file at all in /dev, so none fills RAM
     assert written["/tmp"][0] <= sandbox._TMP_MB
     assert written["/dev/shm"][0] <= sandbox._SHM_MB
     assert written["/kerasguide-kernel/work"][0] <= sandbox.disk_mb(limits)
@@ -337,28 +346,47 @@ def test_cgroup_v2_is_used_at_the_nearest_parent_that_gives_the_cpu_controller(
     assert cgroup._v2([], {"": "/"}) == "no cgroup v2 is mounted"
 
 
+def _named(name: str) -> list[int]:
+    """The host's processes called ``name`` (their ``comm``)."""
+    found = []
+    for pid in host.pids():
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/comm").read_text().strip() == name:
+                found.append(pid)
+    return found
+
+
 @needs_bwrap
 def test_detached_processes_die_with_the_sandbox() -> None:
-    stamp = Path("/dev/shm") / f"kerasguide-test-{os.getpid()}"
-    before = set(os.listdir("/dev/shm"))
-    out, _, _ = _run(
-        f"""
-        import os, subprocess, time
-        if os.fork() == 0:
-            os.setsid()
-            if os.fork() == 0:
-                time.sleep(3)
-                open({str(stamp)!r}, "w").write("outlived")   # the host's /dev/shm
-                os._exit(0)
-            os._exit(0)
-        open("/dev/shm/mine", "w").write("x" * 1000)
-        print("left a daemon")
-        """
-    )
-    assert out.strip() == "left a daemon"
-    time.sleep(4)
-    assert not stamp.exists()
-    assert set(os.listdir("/dev/shm")) == before
+    name = f"kg-survivor{os.getpid() % 10000}"  # a process name (comm: 15 bytes at most)
+    code = f"""
+import ctypes, os, time
+read, write = os.pipe()
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:  # a daemon: its own session, its parent gone, no terminal
+        ctypes.CDLL(None).prctl(15, {name.encode()!r}, 0, 0, 0)  # PR_SET_NAME
+        null = os.open("/dev/null", os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.write(write, str(os.getpid()).encode())
+        time.sleep(60)
+        os._exit(0)
+    os._exit(0)
+daemon = os.read(read, 20).decode()
+open("/dev/shm/{name}", "w").write("x" * 1000)
+print("left", open(f"/proc/{{daemon}}/comm").read().strip())
+"""
+    with sandbox.Sandbox(GradeLimits(), trusted=False) as box:
+        command = [*box.prefix(), sys.executable, "-c", code]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd="/")
+        assert done.stdout.strip() == f"left {name}", done.stderr  # it ran, under that name
+        # looked for before the sandbox is closed (as root, closing it kills its uid's)
+        deadline = time.monotonic() + 15
+        while _named(name) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _named(name) == []  # the daemon is gone, though it meant to sleep for 60 s
+    assert not (Path("/dev/shm") / name).exists()  # its /dev/shm was its own
 
 
 @needs_bwrap
@@ -418,13 +446,17 @@ def test_the_assignments_files_are_read_only(tmp_path: Path) -> None:
 
 
 @needs_bwrap
-def test_files_are_taken_only_when_regular_and_small() -> None:
+def test_files_are_taken_only_when_regular_and_small(tmp_path: Path) -> None:
     limits = GradeLimits(model_mb=1)
+    (tmp_path / "x.keras").write_bytes(b"PK the grader's file")  # e.g. the reference
     with sandbox.Sandbox(limits, trusted=False) as box:
         code = (
             "import os\n"
             "open('model.keras', 'wb').write(b'PK' * 10)\n"
             "os.symlink('/etc/passwd', 'link.keras')\n"
+            f"os.symlink({str(tmp_path)!r}, 'models')\n"  # a host folder, seen from the grader
+            "os.makedirs('real/deep')\n"
+            "open('real/deep/m.keras', 'wb').write(b'PK deep')\n"
             "os.mkfifo('pipe.keras')\n"
             "open('big.keras', 'wb').write(b'x' * (2 * 2**20))\n"
             "print('ready', flush=True)\n"
@@ -437,22 +469,115 @@ def test_files_are_taken_only_when_regular_and_small() -> None:
             box.attach(process)
             assert process.stdout is not None
             assert process.stdout.readline().strip() == b"ready"
-            assert box.take("model.keras", most=2**20) == b"PK" * 10
+            assert take(box, "model.keras", most=2**20) == b"PK" * 10
             assert (
-                box.take("link.keras", most=2**20)
+                take(box, "link.keras", most=2**20)
                 == "unloadable: 'link.keras' is not a regular file"
             )
             assert (
-                box.take("pipe.keras", most=2**20)
+                take(box, "pipe.keras", most=2**20)
                 == "unloadable: 'pipe.keras' is not a regular file"
             )
-            assert str(box.take("big.keras", most=2**20)).startswith("unloadable: 'big.keras' has")
-            assert str(box.take("none.keras", most=2**20)).startswith("missing:")
+            assert str(take(box, "big.keras", most=2**20)).startswith("unloadable: 'big.keras' has")
+            assert str(take(box, "none.keras", most=2**20)).startswith("missing:")
+            assert take(box, "real/deep/m.keras", most=2**20) == b"PK deep"
+            assert take(box, "models/x.keras", most=2**20) == (
+                "unloadable: 'models/x.keras' is not a regular file ('models' is no folder)"
+            )
+            assert take(box, "real/deep/m.keras/x.keras", most=2**20) == (
+                "unloadable: 'real/deep/m.keras/x.keras' is not a regular file "
+                "('m.keras' is no folder)"
+            )
+            assert str(take(box, "real/none/m.keras", most=2**20)).startswith("missing:")
         finally:
             process.kill()
             process.wait()
             assert process.stdout is not None
             process.stdout.close()
+
+
+_SEALED = """
+import os, time
+from ipykernel.kernelapp import IPKernelApp
+run = "/kerasguide-kernel/private/run"
+names = sorted(os.listdir(run))
+print("SOCKETS", len(names))
+def swap(path):  # a socket becomes a link to the host's socket, which the grader would follow
+    os.rename(path, path + "-old")
+    os.symlink(HOST, path)
+def move():
+    os.rename(run, run + "-old")
+    os.mkdir(run)
+    for name in names:
+        os.symlink(HOST, f"{run}/{name}")
+tries = {
+    "create": lambda: open(run + "/new", "w"),
+    "unlink": lambda: os.unlink(f"{run}/{names[0]}"),
+    "swap": lambda: [swap(f"{run}/{name}") for name in names[1:]],
+    "chmod": lambda: os.chmod(run, 0o777),
+    "move the folder": move,
+    "make another": lambda: os.mkdir("/kerasguide-kernel/private/other"),
+}
+for what, attempt in tries.items():
+    try:
+        attempt()
+        print("DONE", what)
+    except OSError as err:
+        print("REFUSED", what, err.errno)
+IPKernelApp.instance().stdin_socket.close(linger=0)  # the grader's stdin channel reconnects
+time.sleep(1)
+os.write(2, b"STDERR-OF-THE-KERNEL\\n")
+"""
+
+
+def _unix_listener(path: Path) -> tuple[socket.socket, list[bytes]]:
+    """A unix socket of the host's, and what connected to it."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen()
+    got: list[bytes] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = server.accept()
+                got.append(conn.recv(100))
+                conn.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server, got
+
+
+@needs_bwrap
+@pytest.mark.skipif(os.geteuid() != 0, reason="the sockets' folder is sealed as root only")
+def test_a_started_kernel_cannot_touch_its_sockets_and_its_stderr_stays_in(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from kerasguide.grading._kernel import run_notebook
+    from tests.notebook_files import notebook_json
+
+    server, got = _unix_listener(tmp_path / "host.sock")
+    code = f"HOST = {str(tmp_path / 'host.sock')!r}\n{_SEALED}"
+    notebook = tmp_path / "sealed.ipynb"
+    notebook.write_text(notebook_json([code, "print('still answering')"]), encoding="utf-8")
+    try:
+        run = run_notebook(notebook, (), GradeLimits())
+        time.sleep(0.5)
+    finally:
+        server.close()
+    seen = capfd.readouterr()
+    assert run.status == "ok", run.reason
+    assert run.notebook is not None
+    printed = "".join(
+        str(out.get("text", "")) for cell in run.notebook.cells for out in cell.get("outputs", [])
+    )
+    assert "SOCKETS 5" in printed  # shell, iopub, stdin, control, heartbeat
+    assert "DONE" not in printed, printed
+    assert printed.count("REFUSED") == 6
+    assert got == []  # the grader never connected to the host's socket
+    assert "still answering" in printed  # ipykernel works in its sealed folder
+    assert "STDERR-OF-THE-KERNEL" in run.log  # for the student's feedback page
+    assert "STDERR-OF-THE-KERNEL" not in seen.err + seen.out  # not on the grader's terminal
 
 
 def test_require_refuses_without_bubblewrap_and_says_what_to_do(
@@ -547,6 +672,23 @@ def test_gradebook_cells_never_run_as_formulas() -> None:
     }
     text = gradebook_csv([record], [])  # type: ignore[list-item]
     assert text.splitlines()[1] == "_cmd,'=cmd.ipynb,0,10,error,'@SUM(A1) +1 -1"
+    for lead in ("=", "+", "-", "@", "\t"):
+        assert _cell(f"{lead}1+1") == f"'{lead}1+1", repr(lead)
+    assert _cell("\r=1+1") == "'\n=1+1"  # a CR is a line feed, quoted by the writer
+    assert _cell("a=1") == "a=1"
+    # a notebook named "-2+3.ipynb"; reasons that start with a tab or a carriage return,
+    # or hold one before a formula (a bare CR ends the row for some spreadsheets)
+    rows = [
+        record | {"notebook": "-2+3.ipynb", "reason": "\t=1+1"},
+        record | {"notebook": "x.ipynb", "reason": "\r=1+1"},
+        record | {"notebook": "y.ipynb", "reason": "a\r=1+1"},
+    ]
+    parsed = list(csv.reader(io.StringIO(gradebook_csv(rows, []), newline="")))  # type: ignore[arg-type]
+    assert [(r[1], r[5]) for r in parsed[1:]] == [
+        ("'-2+3.ipynb", "'\t=1+1"),
+        ("x.ipynb", "'\n=1+1"),
+        ("y.ipynb", "a\n=1+1"),
+    ]
 
 
 def test_a_stopped_run_takes_back_its_start_and_a_dead_graders_still_count(

@@ -3,12 +3,13 @@
 Private to :mod:`kerasguide.grading`, used by :mod:`kerasguide.grading._kernel`.
 
 - **Model files** are copied out of the sandbox while the kernel is alive: only
-  a regular file (opened without following links, so a link to a grader's file
-  is refused), of at most ``model_mb``, whose zip directory promises no more
-  than ``model_mb`` once inflated (a zip bomb is refused before anything
-  inflates). The grader then loads it with ``safe_mode=True``. Its folder
-  (``kerasguide-model-*``) holds the grader's pid, as a sandbox's folder does, so
-  that if the grader dies before scoring it the next run sweeps it.
+  a regular file (opened folder by folder without following links, so a link to
+  a grader's file or folder is refused), of at most ``model_mb``, whose zip
+  directory promises no more than ``model_mb`` once inflated (a zip bomb is
+  refused before anything inflates). The grader then loads it with
+  ``safe_mode=True``. Its folder (``kerasguide-model-*``) holds the grader's pid,
+  as a sandbox's folder does, so that if the grader dies before scoring it the
+  next run sweeps it.
 - **The kernel's stderr** is drained on a thread; its first 64 KB are kept for
   the student's feedback page, without TensorFlow's C++ start-up lines.
 """
@@ -16,18 +17,20 @@ Private to :mod:`kerasguide.grading`, used by :mod:`kerasguide.grading._kernel`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
+import stat
 import tempfile
 import threading
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO
 
 from kerasguide._cli_terminal import NATIVE_LOG
 from kerasguide.grading import _sandbox as sandbox
 
-__all__ = ["KernelLog", "file_copy", "model_file", "zip_refusal"]
+__all__ = ["KernelLog", "file_copy", "model_file", "take", "zip_refusal"]
 
 
 class KernelLog:
@@ -76,7 +79,7 @@ def model_file(box: sandbox.Sandbox, stem: str, saved: str) -> Path | str:
     """
     found = file_copy(box, f"{stem}.keras", "model")
     if isinstance(found, Path):
-        spec = box.take(f"{stem}.yaml", most=2**20)
+        spec = take(box, f"{stem}.yaml", most=2**20)
         if isinstance(spec, bytes):
             (found.parent / "spec.yaml").write_bytes(spec)
         why = saved.partition("saved; no spec: ")[2]
@@ -88,7 +91,7 @@ def model_file(box: sandbox.Sandbox, stem: str, saved: str) -> Path | str:
 def file_copy(box: sandbox.Sandbox, name: str, what: str) -> Path | str:
     """The kernel's file ``name`` as a ``.keras`` in a folder of the grader's: checked, bounded."""
     most = box.limits.model_mb * 2**20
-    data = box.take(name, most=most)
+    data = take(box, name, most=most)
     if isinstance(data, str):
         return data.replace(repr(name), repr(what))
     refused = zip_refusal(data, most)
@@ -120,3 +123,51 @@ def zip_refusal(data: bytes, most: int) -> str | None:
     if total > most:
         return f"would inflate to {total:,} bytes, over the model limit of {most // 2**20} MB"
     return None
+
+
+def take(box: sandbox.Sandbox, name: str, *, most: int) -> bytes | str:
+    """The bytes of the kernel's regular file ``work/name``, or why there are none.
+
+    Each folder of ``name`` is opened in the one before, never through a link: a
+    folder the student made a link (to ``/``, say) would lead to the grader's files.
+    """
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        return f"missing: {name!r} is not inside the notebook's folder"
+    try:
+        folder = os.open(box.inside(box.work), sandbox.FOLDER)
+    except (OSError, RuntimeError):
+        return "missing: the kernel's folder was gone"
+    *parents, last = path.parts
+    try:
+        for part in parents:
+            try:
+                inner = os.open(part, sandbox.FOLDER, dir_fd=folder)
+            except OSError as err:
+                if err.errno in (errno.ELOOP, errno.ENOTDIR):
+                    return f"unloadable: {name!r} is not a regular file ({part!r} is no folder)"
+                return f"missing: the notebook did not save {name!r}"
+            os.close(folder)
+            folder = inner
+        return _read_regular(folder, last, most, name)
+    finally:
+        os.close(folder)
+
+
+def _read_regular(folder: int, last: str, most: int, name: str) -> bytes | str:
+    try:
+        fd = os.open(last, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return f"unloadable: {name!r} is not a regular file"
+        return f"missing: the notebook did not save {name!r}"
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return f"unloadable: {name!r} is not a regular file"
+        if info.st_size > most:
+            return f"unloadable: {name!r} has {info.st_size:,} bytes, over {most // 2**20} MB"
+        data = handle.read(most + 1)
+    if len(data) > most:
+        return f"unloadable: {name!r} grew over {most // 2**20} MB while it was read"
+    return data

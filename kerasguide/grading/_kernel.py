@@ -212,6 +212,7 @@ def _execute(
             stderr=subprocess.PIPE,
         ):
             _track(run, km)
+            box.seal()  # its sockets are bound; none of the student's code has run
             client.timeout = int(max(LEAD_SECONDS, limits.cell_seconds))
             if not _lead(client, nb, len(lead), run, bool(setup.strip())):
                 return

@@ -340,5 +340,11 @@ def gradebook_reason(record: StudentRecord) -> str:
 
 
 def _cell(text: str) -> str:
-    """A text cell that a spreadsheet shows as text, never runs as a formula (OWASP)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A text cell that a spreadsheet shows as text, never runs as a formula (OWASP).
+
+    A carriage return becomes a line feed, which the writer quotes: left bare in an
+    unquoted field, it ends the row for some readers, and what follows it (``=...``)
+    would be a new row's first cell.
+    """
+    text = "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return text.replace("\r\n", "\n").replace("\r", "\n")

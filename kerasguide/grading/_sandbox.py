@@ -29,8 +29,10 @@ script. What the kernel gets:
 
 The grader reaches the kernel's sockets and files through ``/proc/PID/root``
 of the sandbox (as root, or as the user who owns its user namespace): the
-sockets live only inside that sandbox. Files are opened without following
-links and only if they are regular files.
+sockets live only inside that sandbox. Once the kernel has bound them, their
+folder becomes the host root's, read-only (:meth:`Sandbox.seal`): the kernel
+cannot swap a socket for a link to one of the host's. Its files are taken out by
+:func:`kerasguide.grading._collect.take`, never through a link.
 
 ``trusted=True`` (``kerasguide grade --trusted``) runs the kernel without
 bubblewrap, for an instructor's own notebooks: only the limits are set.
@@ -39,13 +41,11 @@ bubblewrap, for an instructor's own notebooks: only the limits are set.
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import itertools
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -68,6 +68,7 @@ _WORK = PurePosixPath("/kerasguide-kernel/work")
 _PRIVATE = PurePosixPath("/kerasguide-kernel/private")
 _NPROC = 512  # processes and threads of one kernel (TensorFlow starts many threads)
 _SLOTS = itertools.count()  # the kernels' cgroups' slots when they have no uid (not root)
+FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW  # a folder, never through a link
 
 # Runs as the grader's user, then becomes the kernel: joins the kernel's cgroup, opens
 # the files the sandbox gets copies of, sets the limits, drops to the kernel's uid, asks
@@ -332,6 +333,10 @@ class Sandbox:
             *_tmpfs(str(_WORK), disk_mb(self.limits)),
             *_tmpfs("/tmp", _TMP_MB),
             *_tmpfs("/dev/shm", _SHM_MB),
+            # --dev's own tmpfs has no size: read-only, so that only /dev/shm takes files
+            # (its device nodes, /dev/null too, stay writable as devices)
+            "--remount-ro",
+            "/dev",
             *_tmpfs(str(_PRIVATE), _KG_MB),
             *[w for name in ("run", "ipython", "mpl") for w in ("--dir", str(_PRIVATE / name))],
             # after the tmpfs: a Python installed under /tmp stays visible
@@ -367,35 +372,27 @@ class Sandbox:
             time.sleep(0.01)
         raise RuntimeError("the sandbox did not start")
 
-    def take(self, name: str, *, most: int) -> bytes | str:
-        """The bytes of the kernel's regular file ``work/name``, or why there are none."""
+    def seal(self) -> None:
+        """Make the kernel's socket folders the host root's, read-only, once it has started.
+
+        The grader (and ZMQ, when it reconnects) reaches the kernel's sockets by their
+        path: a socket the student replaced by a link to one of the host's sockets would
+        lead there. Called once the kernel has bound its sockets, before any of the
+        student's code runs; the kernel has no capability (and its user namespace maps
+        only its own uid), so it cannot take the folders back. Only as root: otherwise
+        the kernel's uid is the grader's, and no folder of one can be kept from the other.
+        """
+        if self.trusted or self.uid is None or os.geteuid() != 0:
+            return
+        fd = os.open(self.inside(self.private), FOLDER)
         try:
-            folder = os.open(self.inside(self.work), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        except (OSError, RuntimeError):
-            return "missing: the kernel's folder was gone"
-        try:
-            return _read_regular(folder, name, most)
+            run = os.open("run", FOLDER, dir_fd=fd)
+            for folder in (run, fd):  # the folder, then its parent (else run could be moved)
+                os.fchown(folder, 0, 0)
+                os.fchmod(folder, 0o555)
+            os.close(run)
         finally:
-            os.close(folder)
-
-
-def _read_regular(folder: int, name: str, most: int) -> bytes | str:
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
-    except OSError as err:
-        if err.errno == errno.ELOOP:
-            return f"unloadable: {name!r} is not a regular file"
-        return f"missing: the notebook did not save {name!r}"
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            return f"unloadable: {name!r} is not a regular file"
-        if info.st_size > most:
-            return f"unloadable: {name!r} has {info.st_size:,} bytes, over {most // 2**20} MB"
-        data = handle.read(most + 1)
-    if len(data) > most:
-        return f"unloadable: {name!r} grew over {most // 2**20} MB while it was read"
-    return data
+            os.close(fd)
 
 
 def _tmpfs(where: str, mb: int) -> list[str]:
