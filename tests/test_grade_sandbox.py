@@ -705,11 +705,12 @@ def test_a_stopped_run_takes_back_its_start_and_a_dead_graders_still_count(
     assert not (tmp_path / ".running" / "s.json").exists()
 
 
-def test_what_a_dead_grader_left_is_swept(tmp_path: Path) -> None:
+def test_what_a_dead_grader_left_is_swept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Sandbox folders, and the model files copied out of a kernel for scoring."""
     import tempfile
     from types import SimpleNamespace
 
+    from kerasguide.grading import _collect
     from kerasguide.grading._collect import file_copy
 
     stale = Path(tempfile.mkdtemp(prefix="kerasguide-grade-"))
@@ -717,7 +718,8 @@ def test_what_a_dead_grader_left_is_swept(tmp_path: Path) -> None:
     live = Path(tempfile.mkdtemp(prefix="kerasguide-grade-"))
     (live / "grader.pid").write_text(str(os.getpid()))
     made = [live, stale]
-    box = SimpleNamespace(limits=GradeLimits(), take=lambda name, most: _zip({"config.json": 9}))
+    monkeypatch.setattr(_collect, "take", lambda box, name, most: _zip({"config.json": 9}))
+    box = SimpleNamespace(limits=GradeLimits())
     try:
         # A model copied out of a kernel, then the grader dies before scoring it.
         copied = file_copy(box, "model.keras", "model")  # type: ignore[arg-type]

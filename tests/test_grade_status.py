@@ -333,7 +333,7 @@ def _execute_with(monkeypatch: pytest.MonkeyPatch, behave: Any, setup: str) -> d
     monkeypatch.setattr(_kernel, "_client", lambda nb, km, limits: client)
     monkeypatch.setattr(_kernel, "_cells", cells)
     limits = GradeLimits(notebook_seconds=60, cell_seconds=5)
-    box = SimpleNamespace(limits=limits, trusted=True, work=PurePosixPath("/w"),
+    box = SimpleNamespace(limits=limits, trusted=True, work=PurePosixPath("/w"), seal=dict,
                           environment=dict)  # fmt: skip
     nb = new_notebook(cells=[new_code_cell("model = 1")])  # type: ignore[no-untyped-call]
     run = _kernel.Run()
