@@ -80,18 +80,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-# Test modules whose tests share one expensive module-scoped run (the grading tests grade
-# a whole class once, the site's open every page in one browser): pytest-xdist keeps each
-# of them on one worker, so no worker waits for the other's run, while every other test
-# is scheduled one by one as in `--dist load`.
+# Test modules whose tests share one expensive module-scoped run (the example class graded
+# once for three modules, the realistic class graded by its module, the site's pages
+# opened in one browser): pytest-xdist keeps each group on one worker, so no worker waits
+# for the other's run, while every other test is scheduled one by one as in
+# `--dist load`. The two classes are graded on different workers at once: graders share
+# nothing but the machine's sandbox uids, which each holds with a lock.
 # (`--dist loadgroup` would say this with a mark, but does not group under pytest 9.2:
 # pytest-dev/pytest-xdist#1386.)
 SHARED_RUN_MODULES = {
-    "tests/test_grade.py": "grading",
-    # the sandbox's own tests count its uids' processes and folders: never beside a class run
-    "tests/test_grade_hostile.py": "grading",
-    "tests/test_grade_class.py": "grading",
-    "tests/test_grade_sandbox.py": "grading",
+    "tests/test_grade.py": "example-class",
+    "tests/test_grade_hostile.py": "example-class",
+    "tests/test_grade_outputs.py": "example-class",
+    "tests/test_grade_class.py": "realistic-class",
     "tests/test_site.py": "site",
 }
 
