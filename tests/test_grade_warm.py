@@ -18,6 +18,7 @@ pytestmark = pytest.mark.no_keras
         ["import os.path as p\nfrom json import decoder"],
         ["def f():\n    import math\n    return math.pi", "# import keras (a comment)"],
         ["s = 'import keras'"],
+        ["from IPython.display import display, HTML\ndisplay(HTML('<b>hi</b>'))"],
     ],
 )
 def test_plain_standard_library_code_is_not_given_keras(sources: list[str]) -> None:
@@ -45,6 +46,8 @@ def test_plain_standard_library_code_is_not_given_keras(sources: list[str]) -> N
         ["%%capture\nx = 1"],
         ["def broken(:\n    pass"],  # does not parse: cannot be read, so warmed
         ["x = 1", "import sklearn"],
+        ["import IPython\nIPython.get_ipython().run_line_magic('run', 'train.py')"],
+        ["from IPython.display import display\nfrom IPython import get_ipython"],
     ],
 )
 def test_code_that_may_import_keras_is_given_it_first(sources: list[str]) -> None:

@@ -3,8 +3,9 @@
 Private to :mod:`kerasguide.grading`. Importing TensorFlow takes seconds, so a
 notebook that may use Keras is given it in advance, and the import never counts
 against the student's time limit. A notebook (with the assignment's ``setup:``)
-whose code imports nothing but plain modules of Python's standard library cannot
-build a Keras model: its kernel skips those seconds. Whatever could import a
+whose code imports nothing but plain modules of Python's standard library (and
+IPython's display functions) cannot build a Keras model: its kernel skips those
+seconds. Whatever could import a
 module by name (``importlib``, ``pickle``, ``exec``, a magic, a relative import,
 code that does not parse) counts as using Keras, so the rule only ever errs
 towards the slower, fairer start.
@@ -57,6 +58,8 @@ _LOADERS = frozenset(
         "__future__",
     ]
 )
+# IPython's display functions: already in the kernel, and they run nothing of their own.
+_DISPLAY = frozenset(["IPython.display", "IPython.core.display"])
 # Names through which code imports or runs other code without an import statement.
 _DYNAMIC = frozenset(
     [
@@ -125,5 +128,7 @@ def _may_import(node: ast.AST) -> bool:
 
 
 def _plain(module: str) -> bool:
+    if module in _DISPLAY:
+        return True
     top = module.partition(".")[0]
     return top in sys.stdlib_module_names and top not in _LOADERS
