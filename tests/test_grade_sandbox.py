@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from kerasguide.errors import SandboxUnavailable
+from kerasguide.errors import FileError, SandboxUnavailable
 from kerasguide.grading import _cgroup as cgroup
 from kerasguide.grading import _host as host
 from kerasguide.grading import _sandbox as sandbox
@@ -810,3 +810,24 @@ def test_orphans_are_the_processes_of_uids_no_grader_holds() -> None:
         child.kill()
         child.wait()
         lock.close()
+
+
+@needs_bwrap
+def test_nothing_the_grader_keeps_may_lie_where_every_kernel_can_read_it(tmp_path: Path) -> None:
+    from kerasguide.grading._batch import Task
+
+    assignment = Path(__file__).parent / "data" / "grading" / "assignment" / "assignment.yaml"
+    submitted = tmp_path / "submitted"
+    submitted.mkdir()
+    venv = Path(sys.prefix)  # bound read-only into every sandbox, as kerasguide's folder is
+    with pytest.raises(FileError) as caught:
+        Task.create(assignment, submitted, venv / "graded-here", None)
+    assert caught.value.problem == "the output folder would be in sight of every student's kernel"
+    assert caught.value.received == f"inside {venv.resolve()}, which every kernel can read"
+    assert not (venv / "graded-here").exists()  # refused before anything is written
+    with pytest.raises(FileError, match="the submissions would be in sight"):
+        Task.create(assignment, venv, tmp_path / "out", None)
+    assert sandbox.in_sight(Path("/etc/hostname")) == "/etc"
+    assert sandbox.in_sight(tmp_path) is None
+    # --trusted runs no sandbox: nothing to hide from
+    Task.create(assignment, submitted, tmp_path / "trusted-out", None, trusted=True)

@@ -95,6 +95,8 @@ class Task:
                 received=str(folder.resolve()),
                 hint="check the path",
             )
+        if not trusted:
+            _out_of_sight(assignment, folder, Path(output))
         out = _files.make_folder(Path(output))
         (out / "students").mkdir(exist_ok=True)
         _files.write_text(out / "assignment.json", _assignment_json(assignment))
@@ -332,3 +334,31 @@ def progress(progress: bool | Callable[[S], None], total: int, skipped: int) -> 
         )
 
     return report
+
+
+def _out_of_sight(assignment: Assignment, submissions: Path, output: Path) -> None:
+    """Refuse references, data, submissions or outputs that every kernel could read.
+
+    The sandbox shows each kernel the system and Python (``/usr``, ``/etc``, the
+    venv, kerasguide) read-only: what an instructor keeps in there is in sight.
+    """
+    from kerasguide.grading import _sandbox
+
+    places = {
+        "the assignment": assignment.path.parent,
+        **{f"the reference of {e.name!r}": e.reference for e in assignment.exercises},
+        **{f"files: {relative}": source for relative, source in assignment.files},
+        "the submissions": submissions,
+        "the output folder": output,
+    }
+    for what, path in places.items():
+        bound = _sandbox.in_sight(path)
+        if bound is not None:
+            raise FileError(
+                f"{what} would be in sight of every student's kernel",
+                where=str(path),
+                expected="a folder outside what the sandbox shows every kernel (the "
+                "system's /usr and /etc, Python, its packages and kerasguide)",
+                received=f"inside {bound}, which every kernel can read",
+                hint="move it elsewhere, e.g. under your home folder or /srv",
+            )

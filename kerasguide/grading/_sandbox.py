@@ -412,6 +412,14 @@ def _system() -> tuple[str, ...]:
     return tuple(words)
 
 
+def in_sight(path: Path) -> str | None:
+    """The folder bound into every sandbox (read-only) that holds ``path``, if one does."""
+    words = [*_system(), *_python()]
+    bound = [words[i + 2] for i, w in enumerate(words) if w == "--ro-bind"]
+    place = path.resolve()
+    return next((b for b in bound if place == Path(b) or Path(b) in place.parents), None)
+
+
 @functools.lru_cache(maxsize=1)
 def _python() -> tuple[str, ...]:
     """The Python installation, its packages and kerasguide, read-only, where they are."""
