@@ -208,6 +208,9 @@ def _open(
     """Every request of the page and its frame, what its policy refused, the frame's text."""
     heard["requests"], heard["refused"] = [], []
     tab.goto(path.as_uri(), wait_until="load")
+    # the frame's requests may come after the page's load (under load, well after): every
+    # page is given until the network has been idle for half a second to make them
+    tab.wait_for_load_state("networkidle")
     frames = tab.frames[1:]
     frame = frames[0].inner_text("body") if frames else None
     if path.parent.name == "correct":
