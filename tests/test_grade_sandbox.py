@@ -20,6 +20,7 @@ import textwrap
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -279,13 +280,7 @@ def test_each_kernel_runs_in_a_cgroup_of_its_own_that_goes_with_it() -> None:
             "else: print('ready', flush=True)\n"
             "time.sleep(60)"
         )
-        process = subprocess.Popen(
-            [*box.prefix(), sys.executable, "-c", code], cwd="/", stdout=subprocess.PIPE
-        )
-        try:
-            box.attach(process)
-            assert process.stdout is not None
-            assert process.stdout.readline().strip() == b"ready"
+        with _ready(box, code) as process:
             folders = box.group
             slot = box.uid - host.UID_BASE if box.uid is not None else ""
             assert folders  # named after the grader and the kernel's slot (its uid's, as root)
@@ -299,11 +294,6 @@ def test_each_kernel_runs_in_a_cgroup_of_its_own_that_goes_with_it() -> None:
             assert isinstance(CGROUPS, cgroup.Place)
             if CGROUPS.pids is not None:
                 assert (CGROUPS.pids / folders[-1].name / "pids.max").read_text().strip() == "512"
-        finally:
-            process.kill()
-            process.wait()
-            assert process.stdout is not None
-            process.stdout.close()
     host.settle()
     assert [f for f in folders if f.exists()] == []
 
@@ -462,13 +452,7 @@ def test_files_are_taken_only_when_regular_and_small(tmp_path: Path) -> None:
             "print('ready', flush=True)\n"
             "import time; time.sleep(30)\n"
         )
-        process = subprocess.Popen(
-            [*box.prefix(), sys.executable, "-c", code], cwd="/", stdout=subprocess.PIPE
-        )
-        try:
-            box.attach(process)
-            assert process.stdout is not None
-            assert process.stdout.readline().strip() == b"ready"
+        with _ready(box, code):
             assert take(box, "model.keras", most=2**20) == b"PK" * 10
             assert (
                 take(box, "link.keras", most=2**20)
@@ -489,11 +473,6 @@ def test_files_are_taken_only_when_regular_and_small(tmp_path: Path) -> None:
                 "('m.keras' is no folder)"
             )
             assert str(take(box, "real/none/m.keras", most=2**20)).startswith("missing:")
-        finally:
-            process.kill()
-            process.wait()
-            assert process.stdout is not None
-            process.stdout.close()
 
 
 _SEALED = """
@@ -831,3 +810,21 @@ def test_nothing_the_grader_keeps_may_lie_where_every_kernel_can_read_it(tmp_pat
     assert sandbox.in_sight(tmp_path) is None
     # --trusted runs no sandbox: nothing to hide from
     Task.create(assignment, submitted, tmp_path / "trusted-out", None, trusted=True)
+
+
+@contextlib.contextmanager
+def _ready(box: sandbox.Sandbox, code: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``code`` running in ``box`` once it has printed ``ready``; killed when the block ends."""
+    process = subprocess.Popen(
+        [*box.prefix(), sys.executable, "-c", code], cwd="/", stdout=subprocess.PIPE
+    )
+    try:
+        box.attach(process)
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == b"ready"
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+        assert process.stdout is not None
+        process.stdout.close()
