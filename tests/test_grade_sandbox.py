@@ -828,3 +828,24 @@ def _ready(box: sandbox.Sandbox, code: str) -> Iterator[subprocess.Popen[bytes]]
         process.wait()
         assert process.stdout is not None
         process.stdout.close()
+
+
+@needs_bwrap
+@needs_cgroups
+def test_a_kernel_whose_cgroup_could_not_be_made_is_in_the_report(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    before = cgroup.unmade()
+    monkeypatch.setattr(cgroup, "_make", refuse)
+    with sandbox.Sandbox(GradeLimits(), trusted=False) as box:
+        assert box.group == ()  # the kernel runs, without a group of its own
+    assert cgroup.unmade() == before + 1
+    said = sandbox.isolation(GradeLimits(), ungrouped=cgroup.unmade() - before)["cpu"]
+    assert said.endswith(
+        "; but 1 kernel of this batch ran without one (making the group failed), "
+        "sharing the CPU thread by thread"
+    )
+    assert "but" not in sandbox.isolation(GradeLimits())["cpu"]

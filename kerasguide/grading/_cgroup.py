@@ -36,7 +36,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-__all__ = ["PREFIX", "Place", "create", "describe", "place", "remove", "sweep"]
+__all__ = ["PREFIX", "Place", "create", "describe", "place", "remove", "sweep", "unmade"]
 
 PREFIX = "kerasguide-"
 
@@ -82,8 +82,15 @@ def create(slot: int, *, most_tasks: int) -> tuple[Path, ...]:
         _make(found, folders, most_tasks)
     except OSError:
         remove(folders, seconds=5.0)
+        with _COUNTING:
+            _UNMADE[0] += 1
         return ()
     return folders
+
+
+def unmade() -> int:
+    """How many kernels of this process ran without a group where groups can be made."""
+    return _UNMADE[0]
 
 
 def _make(found: Place, folders: Sequence[Path], most_tasks: int) -> None:
@@ -135,22 +142,31 @@ def sweep() -> None:
                 remove([folder], seconds=5.0)
 
 
-def describe() -> str:
-    """The CPU share a kernel gets here, in words (the grader's report)."""
+def describe(*, ungrouped: int = 0) -> str:
+    """The CPU share a kernel gets here, in words (the grader's report); ``ungrouped``
+    kernels of the batch ran without their group (making it failed)."""
     found = place()
     if isinstance(found, str):
         return f"not shared per kernel: {found}; a kernel's busy threads slow the others"
     setting = "cpu.weight" if found.version == "v2" else "cpu.shares"
-    return (
+    said = (
         f"an equal share per kernel, however many threads it runs "
         f"(a cgroup {found.version} of its own, {setting})"
     )
+    if ungrouped:
+        said += (
+            f"; but {ungrouped} kernel{'' if ungrouped == 1 else 's'} of this batch ran "
+            "without one (making the group failed), sharing the CPU thread by thread"
+        )
+    return said
 
 
 # --- where: found once --------------------------------------------------------------
 
 
 _PLACING = threading.Lock()  # one trial at a time (kernels start on threads)
+_COUNTING = threading.Lock()
+_UNMADE = [0]  # kernels that ran without a group, although groups can be made here
 
 
 def place() -> Place | str:

@@ -274,6 +274,9 @@ def _grade_locked(
     regrade: bool,
     progress: bool | Progress,
 ) -> GradeReport:
+    from kerasguide.grading import _cgroup
+
+    ungrouped = _cgroup.unmade()  # kernels without their cgroup, counted from here
     chosen = _batch.shard(task.notebooks, shard)
     count = _batch.workers(workers)
     done = _out.read_records(task.output)
@@ -297,7 +300,7 @@ def _grade_locked(
     from kerasguide.grading._sandbox import isolation
 
     ordered = tuple(results[name] for name in sorted(results))
-    where = isolation(task.limits, trusted=task.trusted)
+    where = isolation(task.limits, trusted=task.trusted, ungrouped=_cgroup.unmade() - ungrouped)
     return GradeReport(task.assignment.title, task.output, ordered, where)
 
 

@@ -155,7 +155,7 @@ def require(*, trusted: bool) -> None:
     )
 
 
-def isolation(limits: GradeLimits, *, trusted: bool = False) -> dict[str, str]:
+def isolation(limits: GradeLimits, *, trusted: bool = False, ungrouped: int = 0) -> dict[str, str]:
     """What this machine enforces, in words (in the report; the guide's grading page has it too)."""
     time_text = f"{limits.cell_seconds:g} s per cell, {limits.notebook_seconds:g} s per notebook"
     memory = f"{limits.memory_mb} MB address space (RLIMIT_AS)"
@@ -180,7 +180,7 @@ def isolation(limits: GradeLimits, *, trusted: bool = False) -> dict[str, str]:
         "memory": memory,
         "time": time_text,
         "processes": f"{_NPROC} ({' and '.join(caps)})" if caps else "not capped (needs root)",
-        "cpu": cgroup.describe(),
+        "cpu": cgroup.describe(ungrouped=ungrouped),
         "disk": f"{disk_mb(limits) + _TMP_MB + _SHM_MB + _KG_MB} MB in all (tmpfs)",
         "network": "none (a network namespace with only its own loopback)",
         "files": "only /usr, /etc and Python, read-only: no grader, student or reference file",
