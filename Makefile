@@ -78,9 +78,17 @@ test: install
 # tests/test_dist.py installs the wheel into a fresh venv, and `make site` publishes it.
 DIST := dist
 
-dist: install
+# Built again only when what goes into them has changed (a second `make test` reuses them).
+DIST_STAMP := $(DIST)/.built
+DIST_SOURCES := pyproject.toml README.md LICENSE $(wildcard kerasguide/*.py \
+  kerasguide/py.typed kerasguide/*/*.py kerasguide/*/*.yaml tests/test_*.py)
+
+dist: install $(DIST_STAMP)
+
+$(DIST_STAMP): $(DIST_SOURCES) $(STAMP)
 	rm -rf $(DIST) && $(BIN)/python -m build --quiet --outdir $(DIST) .
 	$(BIN)/twine check --strict $(DIST)/*
+	touch $@
 
 # The tested range of TensorFlow and Keras (a release check, not part of `make test`): a
 # venv per pair under COMPAT_DIR, kept between runs, with kerasguide and its dev extra,

@@ -2,7 +2,7 @@
 
 ``tests/test_grade.py`` reads this run by outcome, and ``tests/test_grade_hostile.py``
 takes its honest students' grades from it as their grades without attackers beside
-them: one run of about ten kernels instead of one per module. Regenerate the
+them: one run of about seven kernels instead of one per module. Regenerate the
 submissions with tests/data/grading/make_submissions.py.
 """
 

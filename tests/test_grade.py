@@ -1,6 +1,6 @@
 """kerasguide grade: the example assignment against its generated submissions, by outcome.
 
-The whole class is graded once per test session (about ten kernel starts, in
+The whole class is graded once per test session (about seven kernel starts, in
 ``tests/graded_class.py``, shared with ``tests/test_grade_hostile.py``): the run is
 interrupted after three notebooks and resumed, and every test reads that
 outcome. Regenerate the submissions with tests/data/grading/make_submissions.py.
@@ -56,22 +56,13 @@ def test_correct_gets_full_marks(report: kg.GradeReport) -> None:
     assert all(ex["findings"] == [] for ex in correct.exercises)
 
 
-@pytest.mark.parametrize(
-    ("student", "score", "kind"),
-    [
-        ("wrong_units", 7, "config"),
-        ("missing_activation", 7, "config"),
-        ("extra_layer", 6, "extra"),
-        ("wrong_input", 6, "input"),
-    ],
-)
-def test_classic_mistakes_get_partial_credit(
-    report: kg.GradeReport, student: str, score: float, kind: str
-) -> None:
-    submission = report[student]
+def test_a_classic_mistake_gets_partial_credit(report: kg.GradeReport) -> None:
+    """The other kinds of mistake (extra, missing, input) are graded in the realistic
+    class of tests/test_grade_class.py."""
+    submission = report["wrong_units"]
     assert submission.status == "ok"
-    assert submission.exercise("classifier")["score"] == score
-    assert kind in _kinds(submission, "classifier")
+    assert submission.exercise("classifier")["score"] == 7
+    assert _kinds(submission, "classifier") == {"config", "consequence", "totals"}
     assert submission.exercise("regressor")["score"] == 10
 
 
@@ -135,7 +126,7 @@ def test_findings_json_holds_every_finding(graded: dict[str, Any], report: kg.Gr
     findings = json.loads((graded["out"] / "findings.json").read_text())
     expected = sum(len(ex["findings"]) for s in report.submissions for ex in s.exercises)
     assert len(findings) == expected > 0
-    assert {f["student"] for f in findings} >= {"wrong_units", "extra_layer", "wrong_input"}
+    assert {f["student"] for f in findings} == {"wrong_units"}
 
 
 def test_gradescope_results(graded: dict[str, Any], report: kg.GradeReport) -> None:
@@ -334,8 +325,8 @@ def test_a_broken_reference_stops_the_batch_before_any_grade(tmp_path: Path) -> 
     )
     folder = tmp_path / "submitted"
     folder.mkdir()
-    for name in ("correct", "wrong_units"):
-        shutil.copy(SUBMISSIONS / f"{name}.ipynb", folder)
+    for name in ("ada", "bob"):  # without Keras: their kernels start in a second
+        (folder / f"{name}.ipynb").write_text(notebook_json(["x = 1"]))
     with pytest.raises(kg.FileError, match=r"(?s)broken\.keras.*cannot be loaded"):
         kg.grade(assignment, folder, output=tmp_path / "out", workers=2, progress=False)
     assert list((tmp_path / "out" / "students").iterdir()) == []

@@ -378,7 +378,7 @@ def test_a_builder_function_is_called_and_graded(tmp_path_factory: pytest.TempPa
     submitted.mkdir()
     code = f"def build_model():\n    return {_cnn()}"
     (submitted / "zoe.ipynb").write_text(notebook_json([IMPORTS, code]))
-    (submitted / "yann.ipynb").write_text(notebook_json([IMPORTS, "x = 1"]))
+    (submitted / "yann.ipynb").write_text(notebook_json(["x = 1"]))  # no Keras: a quick start
     report = kg.grade(root / "assignment.yaml", submitted, output=root / "out", progress=False)
     assert (report["zoe"].score, report["zoe"].status) == (10, "ok")
     assert report["yann"].exercise("cnn")["reason"] == (

@@ -3,8 +3,9 @@
     .venv/bin/python tests/data/grading/make_submissions.py
 
 Each notebook is a small class exercise: a binary classifier (an MLP on 8
-features) and a regressor. One is correct, four carry a classic mistake, and
-the rest misbehave: a loop that never ends, an allocation without bound, an
+features) and a regressor. One is correct, one has the classic mistake of a
+layer's units (the other kinds of mistake are graded in the realistic class of
+tests/test_grade_class.py, which covers them once), and the rest misbehave: a loop that never ends, an allocation without bound, an
 exception, an attempt to read the answers, and a file that is not JSON. The
 correct one also holds notes that name things on the web (an image and a web font
 in Markdown, an image in an output): its feedback page must load none of them.
@@ -26,14 +27,10 @@ REGRESSOR = (
 )
 
 
-def classifier(
-    units: int = 16, activation: str = "'relu'", inputs: int = 8, extra: bool = False
-) -> str:
-    hidden = f"layers.Dense({units}, activation={activation}), "
-    more = "layers.Dense(8, activation='relu'), " if extra else ""
+def classifier(units: int = 16) -> str:
     return (
-        f"model = keras.Sequential([keras.Input(({inputs},)), {hidden}"
-        f"layers.Dense(8, activation='relu'), {more}layers.Dense(1, activation='sigmoid')])"
+        f"model = keras.Sequential([keras.Input((8,)), layers.Dense({units}, activation='relu'), "
+        "layers.Dense(8, activation='relu'), layers.Dense(1, activation='sigmoid')])"
     )
 
 
@@ -68,9 +65,6 @@ SHOW = (
 CASES = {
     "correct": [classifier(), NOTES, SHOW],
     "wrong_units": [classifier(units=32)],
-    "missing_activation": [classifier(activation="None")],
-    "extra_layer": [classifier(extra=True)],
-    "wrong_input": [classifier(inputs=4)],
     "infinite_loop": ["while True:\n    pass\n" + classifier()],
     "memory_hog": [
         "import numpy as np\nhoard = []\nwhile True:\n    hoard.append(np.zeros(2**27))\n"
