@@ -94,6 +94,8 @@ def _import_problems(node: ast.AST) -> list[str]:
         module = node.module or ""
         if module == "kerasguide" and not node.level:
             return [f"kg.{a.name} is private" for a in node.names if a.name not in kg.__all__]
+        if module == "kerasguide.cli" and [a.name for a in node.names] == ["main"]:
+            return []  # the `kerasguide` command's entry point (docs/guide-cli.md)
         if node.level or module.startswith("kerasguide"):
             return [f"`from {'.' * node.level}{module} import ...`: use `import kerasguide as kg`"]
         return _module_problems(module)
