@@ -5,7 +5,7 @@ classifier with convolutions: Conv2D → MaxPooling2D → Flatten → Dense → 
 written here in the style of public course notebooks, not copied from them:
 tf.nn activations, other variable names, models built inside functions, a
 `!pip` cell, data cells that need the assignment's `files:`, extra and missing
-blocks. Four of them are graded again, afresh, in `--shard 1/2` and `2/2` runs
+blocks. Three of them are graded again, afresh, in `--shard 1/2` and `2/2` runs
 (the shards take the unsharded run's records of the other students: a record is
 reused when its notebook is unchanged), and the merged folder is compared byte for
 byte with the unsharded run. The shards run `--trusted` (no sandbox) and the
@@ -107,7 +107,12 @@ TRAIN = (
 
 # name: (cells, score, status), as a fair instructor grades them.
 CLASS: dict[str, tuple[list[str], float, str]] = {
-    "ada": ([IMPORTS, SETUP_DATA, f"model = {_cnn()}", TRAIN], 10, "ok"),
+    # the data from the assignment's `setup:`, the model built inside a function, then trained
+    "ada": (
+        [IMPORTS, SETUP_DATA, f"def build():\n    return {_cnn()}\n\nmodel = build()", TRAIN],
+        10,
+        "ok",
+    ),
     "ben_tf_nn": (
         [
             IMPORTS,
@@ -117,16 +122,15 @@ CLASS: dict[str, tuple[list[str], float, str]] = {
         10,
         "ok",
     ),
-    "chloe_named_cnn": ([IMPORTS, DATA, f"cnn = {_cnn()}"], 10, "ok"),
-    "dev_in_function": (
-        [IMPORTS, DATA, f"def build():\n    return {_cnn()}\n\nmodel = build()", TRAIN],
+    # a `!pip` cell, and the model under the assignment's other name
+    "chloe_pip_named_cnn": (
+        ["!pip install --quiet numpy", IMPORTS, DATA, f"cnn = {_cnn()}"],
         10,
         "ok",
     ),
-    "eve_pip_cell": (["!pip install --quiet numpy", IMPORTS, DATA, f"model = {_cnn()}"], 10, "ok"),
-    "finn_filters": ([IMPORTS, DATA, f"model = {_cnn(filters=32)}"], 8, "ok"),
     "gia_extra_block": ([IMPORTS, DATA, f"model = {_cnn(extra=True)}"], 7, "ok"),
     "hugo_missing_dense": ([IMPORTS, DATA, f"model = {_cnn(dense=False)}"], 7, "ok"),
+    # one setting: a tf.nn function where the reference names 'softmax'
     "iris_sigmoid": ([IMPORTS, DATA, f"model = {_cnn(out='tf.nn.sigmoid')}"], 8, "ok"),
     "jay_own_data_file": (
         [
@@ -154,10 +158,10 @@ CLASS: dict[str, tuple[list[str], float, str]] = {
 }
 
 
-# Graded again in the shards, two in each: a spec fallback (tf.nn activations), the
-# environment's failure on a missing file (named by its absolute path), a traceback
-# through Keras, and a mistake with its consequences.
-FRESH = ("ben_tf_nn", "gia_extra_block", "jay_own_data_file", "kim_raises")
+# Graded again in the shards: the environment's failure on a missing file (named by its
+# absolute path) in shard 1, and a traceback through Keras and a mistake with its
+# consequences in shard 2.
+FRESH = ("gia_extra_block", "jay_own_data_file", "kim_raises")
 
 
 @pytest.fixture(scope="module")
