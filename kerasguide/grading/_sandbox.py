@@ -355,20 +355,25 @@ class Sandbox:
     def attach(self, process: subprocess.Popen[bytes], *, seconds: float = 60.0) -> None:
         """Find the sandbox's first process (the child of the ``bwrap`` ``process``).
 
-        It counts as started once it has started the command: only then has bwrap armed
-        ``--die-with-parent`` in it, so that the sandbox ends if ``process`` is killed.
+        It counts as started once it has started the command and then waits for it:
+        bwrap arms ``--die-with-parent`` in that process (its init) after starting the
+        command and before waiting, so that only from then on does the sandbox end if
+        ``process`` is killed. Where the kernel does not say what a process waits in
+        (``/proc/PID/wchan``), a second after the command started stands for it.
         """
         if self.trusted:
             return
         deadline = time.monotonic() + seconds
+        started: float | None = None
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
         while time.monotonic() < deadline and process.poll() is None:
-            with contextlib.suppress(OSError):
-                found = children.read_text().split()
-                inner = Path(f"/proc/{found[0]}/task/{found[0]}/children") if found else None
-                if inner is not None and inner.read_text().split():
-                    self.pid = int(found[0])
-                    return
+            with contextlib.suppress(OSError, IndexError):
+                init = children.read_text().split()[0]
+                if Path(f"/proc/{init}/task/{init}/children").read_text().split():
+                    started = started or time.monotonic()
+                    if _waits(init) or time.monotonic() - started > 1.0:
+                        self.pid = int(init)
+                        return
             time.sleep(0.01)
         raise RuntimeError("the sandbox did not start")
 
@@ -435,3 +440,11 @@ def _python() -> tuple[str, ...]:
             continue
         words += ["--ro-bind", str(host.reachable(place)), str(place)]
     return tuple(words)
+
+
+def _waits(pid: str) -> bool:
+    """True when the process waits for a child (False where the kernel does not say)."""
+    try:
+        return Path(f"/proc/{pid}/wchan").read_text() == "do_wait"
+    except OSError:
+        return False
