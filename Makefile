@@ -67,12 +67,23 @@ slow: install
 # from them, then one pytest run of everything else: unit and slow tests, the docstrings'
 # examples, the executed notebooks' outputs and the site in Chromium (one TensorFlow
 # import per worker, and both workers stay busy).
-# The wheel is built while the notebooks run (one process beside their two kernels).
+# The wheel is built while the notebooks run, and the site is made while pytest starts
+# (one process beside two): the site's tests wait for SITE_STATUS (tests/site_build.py),
+# where its exit status is written, and its log (SITE_STATUS's .log) is shown.
+SITE_STATUS := build/site-fast.status
+
 test: install
 	$(MAKE) --no-print-directory -j2 --output-sync=target notebooks dist
-	$(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(NOTEBOOK_OUT) SITE_DIR=build/site-fast
-	KERASGUIDE_SITE=build/site-fast KERASGUIDE_EXECUTED_NOTEBOOKS=$(NOTEBOOK_OUT) \
-	  KERASGUIDE_DIST=$(DIST) $(PYTEST) -m "not sweep"
+	@rm -f $(SITE_STATUS); \
+	( $(MAKE) --no-print-directory site-pages SITE_NOTEBOOKS=$(NOTEBOOK_OUT) \
+	    SITE_DIR=build/site-fast > $(SITE_STATUS:.status=.log) 2>&1; \
+	  echo $$? > $(SITE_STATUS).part && mv $(SITE_STATUS).part $(SITE_STATUS) ) & \
+	echo "making the site in build/site-fast while the tests start"; \
+	KERASGUIDE_SITE=build/site-fast KERASGUIDE_SITE_STATUS=$(SITE_STATUS) \
+	  KERASGUIDE_EXECUTED_NOTEBOOKS=$(NOTEBOOK_OUT) KERASGUIDE_DIST=$(DIST) \
+	  $(PYTEST) -m "not sweep"; status=$$?; wait; cat $(SITE_STATUS:.status=.log); \
+	if [ "$$(cat $(SITE_STATUS))" != 0 ]; then echo "making the site failed (above)"; exit 1; fi; \
+	exit $$status
 
 # The sdist and the wheel in dist/, as a package index would take them (twine check);
 # tests/test_dist.py installs the wheel into a fresh venv, and `make site` publishes it.

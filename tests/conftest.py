@@ -82,7 +82,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 # Test modules whose tests share one expensive module-scoped run (the example class graded
 # once for three modules, the realistic class graded by its module, the site's pages
-# opened in one browser): pytest-xdist keeps each group on one worker, so no worker waits
+# opened in one browser, after waiting for the site that `make test` makes meanwhile):
+# pytest-xdist keeps each group on one worker, so no worker waits
 # for the other's run, while every other test is scheduled one by one as in
 # `--dist load`. The two classes are graded on different workers at once: graders share
 # nothing but the machine's sandbox uids, which each holds with a lock.
@@ -94,6 +95,7 @@ SHARED_RUN_MODULES = {
     "tests/test_grade_outputs.py": "example-class",
     "tests/test_grade_class.py": "realistic-class",
     "tests/test_site.py": "site",
+    "tests/test_site_api.py": "site",
 }
 
 

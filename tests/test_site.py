@@ -8,7 +8,9 @@ Every page is opened: the front page, the lessons, the guide (``docs/guide-*.md`
 the API reference (``docs/api.md``, whose entries ``tests/test_site_api.py`` checks in
 the built HTML). Screenshots go to ``build/site-shots/``: the first screen of every
 page, and with ``KERASGUIDE_SITE_FULL_SHOTS=1`` (``make site``) the whole page too.
-Without a built site, Playwright or Chromium, the tests are skipped with the reason.
+Without a built site, Playwright or Chromium, the tests are skipped with the reason;
+``make test`` makes the site while the first tests run, and these wait for it
+(``tests/site_build.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from tests.site_build import wait_for_site
 from tests.test_notebooks import EXPECTED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,8 +48,6 @@ def _chromium() -> str | None:
 def _why_skip() -> str | None:
     if not SITE:
         return "opens the built course website; run by `make test` and `make site`"
-    if not (Path(SITE) / "index.html").is_file():
-        return f"no built site in {SITE}; run `make site`"
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
@@ -61,6 +62,14 @@ pytestmark = [
     pytest.mark.no_keras,
     pytest.mark.skipif(_why_skip() is not None, reason=str(_why_skip())),
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _built() -> None:
+    """The site, once made (``make test`` makes it while the first tests run)."""
+    site = wait_for_site()
+    if site is None or not (site / "index.html").is_file():
+        pytest.skip(f"no built site in {SITE}; run `make site`")
 
 
 @dataclass

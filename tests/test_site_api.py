@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import kerasguide
+from tests.site_build import wait_for_site
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = os.environ.get("KERASGUIDE_SITE")
@@ -39,10 +40,17 @@ HEADING = re.compile(r'<h3 id="(kerasguide\.[^"]+)"')
 pytestmark = [
     pytest.mark.no_keras,
     pytest.mark.skipif(
-        not SITE or not (Path(str(SITE)) / "api" / "index.html").is_file(),
-        reason="reads the built course website; run by `make test` and `make site`",
+        not SITE, reason="reads the built course website; run by `make test` and `make site`"
     ),
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _built() -> None:
+    """The site, once made (``make test`` makes it while the first tests run)."""
+    site = wait_for_site()
+    if site is None or not (site / "api" / "index.html").is_file():
+        pytest.skip(f"no built site with an API reference in {SITE}; run `make site`")
 
 
 def _text(fragment: str) -> str:
