@@ -120,8 +120,9 @@ compat:
 	for pair in $(COMPAT_PAIRS); do \
 	  if [ $$pair = jax ]; then \
 	    $(MAKE) --no-print-directory backends BACKENDS_DIR=$(COMPAT_DIR) \
-	      > $(COMPAT_DIR)/jax.log 2>&1 || status=1; tail -n 1 $(COMPAT_DIR)/jax.log; \
-	    echo "jax (Keras on JAX, no TensorFlow): $$(tail -n 1 $(COMPAT_DIR)/jax.log)" \
+	      > $(COMPAT_DIR)/jax.log 2>&1 || status=1; \
+	    counts=$$(grep -E "[0-9]+ (passed|failed|error)" $(COMPAT_DIR)/jax.log | paste -sd ';'); \
+	    echo "$$counts"; echo "jax (Keras on JAX, no TensorFlow): $$counts" \
 	      >> $(COMPAT_DIR)/report.txt; continue; \
 	  fi; \
 	  venv=$(COMPAT_DIR)/$$pair; \

@@ -300,7 +300,7 @@ def _stateless(value: Any) -> Any:
 
 def _layer_sizes(model: Any, variables: list[Any]) -> list[tuple[str, str, int, int]]:
     """(layer, class, parameters, bytes) of every layer that owns weights."""
-    kinds = {str(layer.path): type(layer).__name__ for layer in _layers(model)}
+    kinds = {_layer_path(layer): type(layer).__name__ for layer in _layers(model)}
     sizes: dict[str, tuple[int, int]] = {}
     for variable in variables:
         owner = str(variable.path).rpartition("/")[0] or str(variable.path)
@@ -308,6 +308,11 @@ def _layer_sizes(model: Any, variables: list[Any]) -> list[tuple[str, str, int, 
         before = sizes.get(owner, (0, 0))
         sizes[owner] = (before[0] + count, before[1] + size)
     return [(name, kinds.get(name, "weights"), c, b) for name, (c, b) in sizes.items()]
+
+
+def _layer_path(layer: Any) -> str:
+    """The layer's path, as its weights' paths begin (Keras before 3.4 has only its name)."""
+    return str(getattr(layer, "path", None) or layer.name)
 
 
 def _state_sizes(model: Any) -> list[tuple[str, str, int, int]]:
@@ -324,7 +329,7 @@ def _state_sizes(model: Any) -> list[tuple[str, str, int, int]]:
             parts = state if isinstance(state, (list, tuple)) else [state]
             units = sum(math.prod(int(d or 0) for d in _dims(part)) for part in parts)
             size = weight_bytes((int(shape[0]), units), str(layer.variable_dtype))[1]
-            found.append((str(layer.path), type(layer).__name__, 0, size))
+            found.append((_layer_path(layer), type(layer).__name__, 0, size))
     return found
 
 
