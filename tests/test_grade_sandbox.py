@@ -808,6 +808,9 @@ def test_nothing_the_grader_keeps_may_lie_where_every_kernel_can_read_it(tmp_pat
         Task.create(assignment, venv, tmp_path / "out", None)
     assert sandbox.in_sight(Path("/etc/hostname")) == "/etc"
     assert sandbox.in_sight(tmp_path) is None
+    # the host folder behind a bind counts too: a Python under /root is bound from a mirror
+    python = Path(sys.base_prefix).resolve()
+    assert sandbox.in_sight(host.reachable(python) / "bin") is not None
     # --trusted runs no sandbox: nothing to hide from
     Task.create(assignment, submitted, tmp_path / "trusted-out", None, trusted=True)
 

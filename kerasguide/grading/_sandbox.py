@@ -418,9 +418,9 @@ def _system() -> tuple[str, ...]:
 
 
 def in_sight(path: Path) -> str | None:
-    """The folder bound into every sandbox (read-only) that holds ``path``, if one does."""
+    """The folder bound read-only into every sandbox (or its host side) holding ``path``."""
     words = [*_system(), *_python()]
-    bound = [words[i + 2] for i, w in enumerate(words) if w == "--ro-bind"]
+    bound = [words[i + k] for i, w in enumerate(words) if w == "--ro-bind" for k in (1, 2)]
     place = path.resolve()
     return next((b for b in bound if place == Path(b) or Path(b) in place.parents), None)
 
